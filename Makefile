@@ -1,0 +1,114 @@
+# hubspy -- one plain, non-recursive GNU Makefile
+#   make            build ./hubspy
+#   make check      all tests (unit, integration); last line "N passed, N failed"
+#   make bench      benchmarks (figures, never pass/fail on time)
+#   make fuzz       longer fuzz runs of the parsers
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make deps       install the Debian build and test packages (idempotent)
+#   make demo       the README's quick start: a local hub, a real run
+#   knobs: SANITIZE=address,undefined  DEVELOPER=1  V=1
+-include Makefile.local
+
+VERSION    := 0.1.0
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+CC         ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS       := libcurl libcjson libarchive libbsd-overlay libmd
+
+CFLAGS     ?= -O2 -g
+HS_CFLAGS  := -std=c11 -D_GNU_SOURCE -Iinclude -Ibuild -DHUBSPY_VERSION=\"$(VERSION)\" \
+              -Wall -Wextra -Wno-unused-parameter \
+              $(shell $(PKG_CONFIG) --cflags $(PKGS))
+HS_LIBS    := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm -lutil
+
+ifdef DEVELOPER
+HS_CFLAGS  += -Wstrict-prototypes -Wvla -Wwrite-strings -Wformat-security \
+              -Wshadow -Wmissing-prototypes -Werror
+endif
+ifdef SANITIZE
+HS_CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+HS_LDFLAGS += -fsanitize=$(SANITIZE)
+# sanitized objects live apart so plain and sanitized builds never mix
+BUILD      := build/san
+else
+BUILD      := build/plain
+endif
+
+ifndef V
+Q := @
+endif
+
+SRCS       := $(sort $(wildcard src/*.c))
+LIB_SRCS   := $(filter-out src/main.c,$(SRCS))
+LIB_OBJS   := $(LIB_SRCS:src/%.c=$(BUILD)/%.o)
+UNIT_SRCS  := $(sort $(wildcard tests/unit/*.c))
+UNIT_OBJS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%.o)
+FUZZ_SRCS  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+CMD_NAMES  := $(sort $(patsubst src/cmd_%.c,%,$(wildcard src/cmd_*.c)))
+
+all: hubspy
+
+build/cmds.inc: $(wildcard src/cmd_*.c) Makefile
+	@mkdir -p build
+	$(Q)printf '%s\n' $(foreach c,$(CMD_NAMES),"CMD($(c))") > $@.tmp
+	$(Q)if ! cmp -s $@.tmp $@; then mv $@.tmp $@; else rm -f $@.tmp; fi
+
+$(BUILD)/%.o: src/%.c build/cmds.inc
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(HS_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/unit/%.o: tests/unit/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(HS_CFLAGS) -Itests/unit $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/libhubspy.a: $(LIB_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/hubspy: $(BUILD)/main.o $(BUILD)/libhubspy.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(HS_LDFLAGS) $(LDFLAGS) -o $@ $(BUILD)/main.o -Wl,--whole-archive $(BUILD)/libhubspy.a -Wl,--no-whole-archive $(HS_LIBS)
+
+# always compared, so switching between plain and SANITIZE builds copies
+hubspy: $(BUILD)/hubspy
+	$(Q)cmp -s $< $@ || cp $< $@
+
+$(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/libhubspy.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(HS_LDFLAGS) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(BUILD)/libhubspy.a $(HS_LIBS)
+
+docs/hubspy.1: hubspy
+	./hubspy manpage > $@.tmp && mv $@.tmp $@
+
+man: docs/hubspy.1
+
+check: hubspy $(BUILD)/unit-tests
+	@LC_ALL=C HUBSPY=$(CURDIR)/hubspy UNIT=$(CURDIR)/$(BUILD)/unit-tests \
+	    BUILD=$(CURDIR)/$(BUILD) bash tests/run.sh $(TESTS)
+
+bench: hubspy
+	@LC_ALL=C HUBSPY=$(CURDIR)/hubspy BUILD=$(CURDIR)/$(BUILD) bash bench/run.sh
+
+fuzz: $(BUILD)/libhubspy.a
+	@FUZZ_SECONDS=$${FUZZ_SECONDS:-60} BUILD=$(CURDIR)/$(BUILD) bash tests/fuzz/run.sh
+
+install: hubspy
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 hubspy $(DESTDIR)$(BINDIR)/hubspy
+	install -m 0644 docs/hubspy.1 $(DESTDIR)$(MANDIR)/man1/hubspy.1
+
+deps:
+	bash .ci/deps
+
+demo: hubspy
+	bash tests/demo.sh
+
+clean:
+	rm -rf build hubspy
+
+.PHONY: hubspy all check bench fuzz install deps demo clean man
+
+-include $(LIB_OBJS:.o=.d) $(BUILD)/main.d $(UNIT_OBJS:.o=.d)

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# hub.sh -- start and stop the real JupyterHub of the tests.
+#   hub.sh start DIR [VAR=VALUE...]   starts fakeserver + jupyterhub, waits
+#                                     until the API answers, writes DIR/env
+#   hub.sh stop DIR                   stops both, waits for them to exit
+# DIR/env defines HUB_API (http://127.0.0.1:PORT/hub/api), HUB_PID,
+# HUB_TOKEN_FILE and HUB_LIMITED_TOKEN_FILE (0600 files; the token itself
+# is never printed). Extra VAR=VALUE pairs (HUBSPY_T_SPAWN_LIMIT=3, ...)
+# go to the hub's environment.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+cmd=$1 dir=$2
+shift 2
+
+freeport() {
+	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+case $cmd in
+start)
+	mkdir -p "$dir"
+	dir=$(cd "$dir" && pwd)
+	umask 077
+	/usr/bin/python3 -c 'import secrets; print(secrets.token_hex(24))' > "$dir/token"
+	/usr/bin/python3 -c 'import secrets; print(secrets.token_hex(24))' > "$dir/limited-token"
+	hub_port=$(freeport) proxy_port=$(freeport) api_port=$(freeport) fake_port=$(freeport)
+	/usr/bin/python3 "$here/fakeserver.py" "$fake_port" > "$dir/fake.log" 2>&1 &
+	echo $! > "$dir/fake.pid"
+	(
+		cd "$dir"
+		export NODE_PATH=/usr/share/nodejs:/usr/lib/nodejs
+		export HUBSPY_T_DIR=$dir HUBSPY_T_HUB_PORT=$hub_port \
+		    HUBSPY_T_PROXY_PORT=$proxy_port HUBSPY_T_API_PORT=$api_port \
+		    HUBSPY_T_FAKE_PORT=$fake_port
+		HUBSPY_T_TOKEN=$(cat "$dir/token")
+		HUBSPY_T_LIMITED_TOKEN=$(cat "$dir/limited-token")
+		export HUBSPY_T_TOKEN HUBSPY_T_LIMITED_TOKEN
+		for kv in "$@"; do export "${kv?}"; done
+		exec /usr/bin/python3 -m jupyterhub -f "$here/jupyterhub_config.py" \
+		    > "$dir/hub.log" 2>&1
+	) &
+	echo $! > "$dir/hub.wrapper.pid"
+	api="http://127.0.0.1:$hub_port/hub/api"
+	for _ in $(seq 1 150); do
+		if curl -fsS -o /dev/null "$api/" 2>/dev/null; then
+			cat > "$dir/env" <<EOT
+HUB_API=$api
+HUB_PORT=$hub_port
+HUB_PID=$(cat "$dir/hub.wrapper.pid")
+HUB_TOKEN_FILE=$dir/token
+HUB_LIMITED_TOKEN_FILE=$dir/limited-token
+HUB_LOG=$dir/hub.log
+EOT
+			exit 0
+		fi
+		if ! kill -0 "$(cat "$dir/hub.wrapper.pid")" 2>/dev/null; then
+			echo "hub.sh: jupyterhub exited; last lines of $dir/hub.log:" >&2
+			tail -n 20 "$dir/hub.log" >&2
+			exit 1
+		fi
+		sleep 0.2
+	done
+	echo "hub.sh: jupyterhub did not answer within 30 s" >&2
+	tail -n 20 "$dir/hub.log" >&2
+	exit 1
+	;;
+stop)
+	for f in hub.wrapper.pid fake.pid; do
+		[ -f "$dir/$f" ] || continue
+		pid=$(cat "$dir/$f")
+		kill -TERM "$pid" 2>/dev/null || true
+		for _ in $(seq 1 50); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null || true
+		rm -f "$dir/$f"
+	done
+	# configurable-http-proxy is the hub's child; make sure it is gone
+	if [ -f "$dir/env" ]; then
+		pkill -f "configurable-http-proxy.*$(. "$dir/env"; echo "$HUB_PORT")" 2>/dev/null || true
+	fi
+	;;
+*)
+	echo "usage: hub.sh start|stop DIR [VAR=VALUE...]" >&2
+	exit 2
+	;;
+esac

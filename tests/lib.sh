@@ -1,0 +1,104 @@
+# lib.sh -- helpers for integration tests (sourced by tests/it/*.sh)
+#
+# Each script is a list of checks; every check prints "ok NAME" or
+# "not ok NAME" plus the reason, and the script ends with t_done, which
+# prints "N passed, N failed". Scripts run with LC_ALL=C in their own
+# mktemp -d ($T), removed on exit together with anything they started.
+set -u
+export LC_ALL=C
+: "${HUBSPY:?HUBSPY must name the binary under test}"
+T=$(mktemp -d "${TMPDIR:-/tmp}/hubspy-it.XXXXXX")
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+_passed=0 _failed=0
+_cleanups=()
+
+t_cleanup() { _cleanups+=("$*"); }
+_t_exit() {
+	local i
+	for ((i = ${#_cleanups[@]} - 1; i >= 0; i--)); do
+		eval "${_cleanups[$i]}" >/dev/null 2>&1 || true
+	done
+	rm -rf "$T"
+}
+trap _t_exit EXIT
+
+pass() { _passed=$((_passed + 1)); echo "ok $1"; }
+fail() {
+	_failed=$((_failed + 1))
+	echo "not ok $1"
+	shift
+	[ $# -gt 0 ] && printf '  %s\n' "$@"
+	return 0
+}
+# check NAME COMMAND...: passes when the command succeeds
+check() {
+	local name=$1
+	shift
+	if "$@" >"$T/.out" 2>&1; then pass "$name"; else fail "$name" "command failed: $*" "$(tail -n 5 "$T/.out")"; fi
+}
+# run_hubspy ARGS...: runs hubspy, sets $rc, $out (stdout file), $err (stderr file)
+run_hubspy() {
+	out=$T/.stdout err=$T/.stderr
+	"$HUBSPY" "$@" >"$out" 2>"$err" </dev/null
+	rc=$?
+}
+# expect_rc NAME CODE: checks $rc from the last run_hubspy
+expect_rc() {
+	if [ "$rc" -eq "$2" ]; then pass "$1"; else fail "$1" "exit code $rc, want $2" "stderr: $(head -c 600 "$err")"; fi
+}
+# expect_grep NAME FILE REGEX
+expect_grep() {
+	if grep -Eq -- "$3" "$2"; then pass "$1"; else fail "$1" "no match for /$3/ in $2:" "$(head -c 600 "$2")"; fi
+}
+expect_nogrep() {
+	if ! grep -Eq -- "$3" "$2"; then pass "$1"; else fail "$1" "unexpected match for /$3/ in $2:" "$(grep -E -- "$3" "$2" | head -n 3)"; fi
+}
+# expect_eq NAME GOT WANT
+expect_eq() {
+	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "got '$2', want '$3'"; fi
+}
+# one_line NAME FILE: the file holds exactly one line (one clear error line)
+one_line() {
+	local n
+	n=$(wc -l <"$2")
+	if [ "$n" -eq 1 ]; then pass "$1"; else fail "$1" "$n lines in $2, want 1:" "$(head -c 600 "$2")"; fi
+}
+
+# hub_start [VAR=VALUE...]: a real JupyterHub; sets HUB_API, HUB_TOKEN_FILE...
+hub_start() {
+	local d=$T/hub.$RANDOM
+	if ! bash "$HERE/hub/hub.sh" start "$d" "$@"; then
+		fail "hub starts" "see above"
+		t_done
+		exit 1
+	fi
+	t_cleanup "bash '$HERE/hub/hub.sh' stop '$d'"
+	# shellcheck disable=SC1091
+	. "$d/env"
+	HUB_DIR=$d
+	export JUPYTERHUB_API_URL=$HUB_API
+}
+hub_stop() { bash "$HERE/hub/hub.sh" stop "$HUB_DIR"; }
+# hub_get PATH: GET with the admin token (token sent in a header read from
+# a file, never on a command line)
+hub_get() {
+	curl -sS -H @<(printf 'Authorization: token %s\n' "$(cat "$HUB_TOKEN_FILE")") \
+	    -H 'Accept: application/jupyterhub-pagination+json' "$HUB_API$1"
+}
+# hub_count_prefix PREFIX: users on the hub whose name starts with PREFIX-
+hub_count_prefix() {
+	local off=0 total=0 page n
+	while :; do
+		page=$(hub_get "/users?limit=200&offset=$off&name_filter=$1-") || return 1
+		n=$(printf '%s' "$page" | /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print(sum(1 for u in d['items'] if u['name'].startswith('$1-')), d['_pagination']['next'] is not None)")
+		total=$((total + ${n% *}))
+		[ "${n#* }" = True ] || break
+		off=$((off + 200))
+	done
+	echo "$total"
+}
+
+t_done() {
+	echo "$_passed passed, $_failed failed"
+	[ "$_failed" -eq 0 ]
+}
