@@ -68,7 +68,7 @@ static const struct field fields[] = {
 	{ "hub.server_options", F_OBJ, O(hub.server_options), 0, 0, 0, "{}",
 	    NULL },
 	S("hub.metrics_prefix", hub.metrics_prefix, 0, "\"jupyterhub\""),
-	{ "plateaus.users", F_USERS, O(plateaus.users), 1, PROFILE_MAX_USERS,
+	{ "plateaus.users", F_USERS, O(plateaus.users), 0, PROFILE_MAX_USERS,
 	    0, "[10]", NULL },
 	{ "plateaus.series.min", F_INT, O(plateaus.series_min), 1,
 	    PROFILE_MAX_USERS, 0, "10", NULL },
@@ -656,6 +656,15 @@ apply_set(const struct ctx *c, cJSON *root, const char *set)
 		return hs_error(c->eb, HS_EUSAGE, "--set: key path too long");
 	memcpy(path, set, n);
 	path[n] = '\0';
+	if (field_find(path) == NULL && is_section(path)) {
+		for (n = 0; n < NFIELDS; n++)
+			if (strncmp(fields[n].path, path, strlen(path)) == 0 &&
+			    fields[n].path[strlen(path)] == '.')
+				break;
+		return hs_error(c->eb, HS_EUSAGE, "--set '%s': a section, not "
+		    "a field; name one of its fields, e.g. '%s'", path,
+		    fields[n].path);
+	}
 	if (field_find(path) == NULL) {
 		dot = strrchr(path, '.');
 		if (dot != NULL) {
@@ -770,8 +779,8 @@ int
 profile_load_text(struct profile *p, const char *name, const char *text,
     size_t len, const char *const *sets, size_t nsets, struct hs_errbuf *eb)
 {
-	const char *end = NULL, *nul;
-	char near[16];
+	const char *end = NULL, *nul, *start;
+	char near[24];
 	cJSON *root = NULL;
 	int line, col, r;
 	size_t i;
@@ -789,16 +798,19 @@ profile_load_text(struct profile *p, const char *name, const char *text,
 		if (end == NULL || end < text || end > text + len)
 			end = text + len;
 		file_line_col(text, (size_t)(end - text), &line, &col);
-		for (i = 0; i + 1 < sizeof(near) && end[i] != '\0' &&
-		    end[i] != '\n'; i++)
-			near[i] = isprint((unsigned char)end[i]) ? end[i] : '?';
-		near[i] = '\0';
-		if (i == 0)
+		if (end[strspn(end, " \t\r\n")] == '\0')
 			return hs_error(eb, HS_EUSAGE, "cannot parse profile "
 			    "'%s': line %d col %d: unexpected end of JSON",
 			    name, line, col);
+		/* cJSON stops near the fault: show a little on each side */
+		start = end - (col - 1 < 12 ? col - 1 : 12);
+		for (i = 0; i + 1 < sizeof(near) && start + i < text + len &&
+		    start[i] != '\n' && start + i < end + 4; i++)
+			near[i] = isprint((unsigned char)start[i]) ? start[i] :
+			    '?';
+		near[i] = '\0';
 		return hs_error(eb, HS_EUSAGE, "cannot parse profile '%s': "
-		    "line %d col %d: invalid JSON at '%s'", name, line, col,
+		    "line %d col %d: invalid JSON near '%s'", name, line, col,
 		    near);
 	}
 	r = load_tree(p, name, root, sets, nsets, eb);
