@@ -202,6 +202,7 @@ identifier(struct scan *s, size_t i, size_t e, size_t *next)
 
 	header = n == 13 && strncasecmp(s->in + i, "authorization", 13) == 0;
 	key = header || contains(s->in + i, n, "token") ||
+	    (n == 6 && strncasecmp(s->in + i, "bearer", 6) == 0) ||
 	    contains(s->in + i, n, "password") ||
 	    contains(s->in + i, n, "passwd") ||
 	    contains(s->in + i, n, "secret") ||
