@@ -21,6 +21,7 @@
  * 0x7f..>"), None/null values and identifiers are left alone.
  */
 #define REDACT_KEEP_HEX	0x1	/* hubspy's own files: sha256 checksums */
+#define REDACT_SECRETS_ONLY 0x2	/* binary files: only the registered secrets */
 
 #define REDACT_MARK	"<redacted>"
 #define REDACT_MIN_SECRET 8	/* shorter registered secrets are ignored */

@@ -343,7 +343,10 @@ load_archived(const struct artifacts *a, const char *rel, int flags,
 		return hs_error(eb, HS_ELIMIT, "path too long: '%.80s'", rel);
 	if ((r = file_read(path, &raw, eb)) != 0)
 		goto out;
-	if (a->no_redact || !redact_is_text(raw.data, raw.len))
+	/* binary files lose only the registered secrets */
+	if (!redact_is_text(raw.data, raw.len))
+		flags |= REDACT_SECRETS_ONLY;
+	if (a->no_redact)
 		r = buf_add(out, raw.data, raw.len);
 	else
 		r = redact_text(&a->redact, raw.data, raw.len, flags, out,

@@ -273,7 +273,8 @@ redact_text(const struct redact *rd, const char *in, size_t len, int flags,
 			i += m;
 			continue;
 		}
-		if (i > 0 && is_ident((unsigned char)in[i - 1])) {
+		if ((flags & REDACT_SECRETS_ONLY) ||
+		    (i > 0 && is_ident((unsigned char)in[i - 1]))) {
 			if ((r = buf_addch(out, c)) != 0)
 				goto out;
 			i++;
