@@ -606,6 +606,10 @@ cross_checks(const struct ctx *c, const cJSON *root, struct profile *p)
 	if (p->hub.prefix[0] == '\0' || !valid_name(p->hub.prefix) ||
 	    strlen(p->hub.prefix) > 32)
 		return ferr(c, "hub.prefix", "use 1 to 32 of A-Z a-z 0-9 . _ -");
+	if (p->hub.url != NULL && strncmp(p->hub.url, "http://", 7) != 0 &&
+	    strncmp(p->hub.url, "https://", 8) != 0)
+		return ferr(c, "hub.url", "expected an http:// or https:// URL "
+		    "such as 'http://127.0.0.1:8081/hub/api'");
 	if (p->plateaus.series_max > 0) {
 		if (lookup(root, "plateaus.users") != NULL)
 			return ferr(c, "plateaus.series.max", "set either "

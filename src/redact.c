@@ -192,6 +192,23 @@ bare_token(const struct scan *s, size_t i)
 	return k - i;
 }
 
+/* names that contain "token" or "secret" but hold no secret */
+static int
+benign_key(const char *k, size_t n)
+{
+	static const char *const suffixes[] = { "_kind", "_type", "_name",
+		"_url", "_count", "_scopes", "_length", "_expires_at",
+		"_expiry", NULL };
+	size_t i, m;
+
+	for (i = 0; suffixes[i] != NULL; i++) {
+		m = strlen(suffixes[i]);
+		if (n > m && strncasecmp(k + n - m, suffixes[i], m) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* an identifier at [i, e): copies it and redacts what follows it if it
  * names a secret; returns the position to continue from */
 static int
@@ -207,6 +224,8 @@ identifier(struct scan *s, size_t i, size_t e, size_t *next)
 	    contains(s->in + i, n, "passwd") ||
 	    contains(s->in + i, n, "secret") ||
 	    contains(s->in + i, n, "cookie");
+	if (!header && benign_key(s->in + i, n))
+		key = 0;
 	if ((r = buf_add(s->out, s->in + i, n)) != 0)
 		return r;
 	*next = e;

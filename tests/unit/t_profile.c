@@ -133,6 +133,9 @@ static const struct {
 	  "1 to 32 of A-Z a-z 0-9 . _ -" },
 	{ "{\"teardown\": \"keep\", \"teardown\": \"purge\"}",
 	  "profile 't.json': teardown: duplicate key" },
+	{ "{\"hub\": {\"url\": \"hub:8081\"}}", "profile 't.json': hub.url: "
+	  "expected an http:// or https:// URL such as "
+	  "'http://127.0.0.1:8081/hub/api'" },
 	{ "{\"output\": null}", "profile 't.json': output: expected a string, "
 	  "got null" },
 	{ "{\"hub\": {\"server_options\": []}}", "profile 't.json': "

@@ -74,6 +74,12 @@ static const struct {
 	{ "{\"profile\": {\"password\": \"x\"}, \"t\": \"" TOKEN "\"}",
 	  "{\"profile\": {\"password\": \"<redacted>\"}, \"t\": \"<redacted>\"}",
 	  REDACT_KEEP_HEX, 2 },
+	/* keys that name a token without holding one */
+	{ "  \"token_kind\": \"service\",\n  \"cookie_name\": \"jh\"",
+	  "  \"token_kind\": \"service\",\n  \"cookie_name\": \"jh\"",
+	  REDACT_KEEP_HEX, 0 },
+	{ "token_type=bearer secret_name=hub-secret",
+	  "token_type=bearer secret_name=hub-secret", 0, 0 },
 	/* stack frames and ordinary lines are untouched */
 	{ "Thread 0x7F8C4A84F700 (active): \"MainThread\"\n"
 	  "    hash_token (jupyterhub/orm.py:120)\n"
