@@ -74,7 +74,8 @@ contains(const char *s, size_t n, const char *needle)
 	size_t m = strlen(needle), i;
 
 	for (i = 0; i + m <= n; i++)
-		if (strncasecmp(s + i, needle, m) == 0)
+		if ((s[i] | 0x20) == needle[0] &&
+		    strncasecmp(s + i, needle, m) == 0)
 			return 1;
 	return 0;
 }
@@ -269,6 +270,8 @@ secret_at(const struct redact *rd, const struct scan *s, size_t i)
 	size_t k, m;
 
 	for (k = 0; rd != NULL && k < rd->n; k++) {
+		if (rd->secrets[k][0] != s->in[i])
+			continue;
 		m = strlen(rd->secrets[k]);
 		if (m <= s->len - i && memcmp(s->in + i, rd->secrets[k], m) == 0)
 			return m;
@@ -281,30 +284,32 @@ redact_text(const struct redact *rd, const char *in, size_t len, int flags,
     struct buf *out, size_t *nredacted)
 {
 	struct scan s = { in, len, out, 0 };
-	size_t i = 0, m, e, next;
+	size_t i = 0, lit = 0, m, e, next;
 	int r = 0, c;
 
+	/* plain text is copied in runs from lit to i, flushed before
+	 * anything else is written */
 	while (i < len) {
 		c = (unsigned char)in[i];
 		if ((m = secret_at(rd, &s, i)) > 0) {
-			if ((r = emit_mark(&s)) != 0)
+			if ((r = buf_add(out, in + lit, i - lit)) != 0 ||
+			    (r = emit_mark(&s)) != 0)
 				goto out;
-			i += m;
+			lit = i += m;
 			continue;
 		}
 		if ((flags & REDACT_SECRETS_ONLY) ||
 		    (i > 0 && is_ident((unsigned char)in[i - 1]))) {
-			if ((r = buf_addch(out, c)) != 0)
-				goto out;
 			i++;
 			continue;
 		}
 		if (!(flags & REDACT_KEEP_HEX) && isxdigit(c) &&
 		    (m = hex_run(&s, i)) >= 32 && m <= 64 &&
 		    hex_is_value(&s, i, m)) {
-			if ((r = emit_mark(&s)) != 0)
+			if ((r = buf_add(out, in + lit, i - lit)) != 0 ||
+			    (r = emit_mark(&s)) != 0)
 				goto out;
-			i += m;
+			lit = i += m;
 			continue;
 		}
 		if (isalpha(c) || c == '_') {
@@ -312,15 +317,15 @@ redact_text(const struct redact *rd, const char *in, size_t len, int flags,
 			for (e = i; e < len && is_ident((unsigned char)in[e]) &&
 			    (e == i || secret_at(rd, &s, e) == 0); e++)
 				;
-			if ((r = identifier(&s, i, e, &next)) != 0)
+			if ((r = buf_add(out, in + lit, i - lit)) != 0 ||
+			    (r = identifier(&s, i, e, &next)) != 0)
 				goto out;
-			i = next;
+			lit = i = next;
 			continue;
 		}
-		if ((r = buf_addch(out, c)) != 0)
-			goto out;
 		i++;
 	}
+	r = buf_add(out, in + lit, i - lit);
 out:
 	if (nredacted != NULL)
 		*nredacted = s.count;
