@@ -41,6 +41,8 @@ struct artifacts {
  * same second gets "-2", "-3"... Returns 0, HS_EIO ("cannot create run
  * directory 'P': Permission denied"), HS_ENOMEM. Release with
  * artifacts_release() in every case; the run directory stays on disk.
+ * Register the token with redact_add_secret(&a->redact, token) after
+ * init (init starts from an empty struct).
  */
 int	 artifacts_init(struct artifacts *a, const char *outdir,
 	    const char *profile, time_t when, struct hs_errbuf *eb);

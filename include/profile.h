@@ -121,7 +121,8 @@ struct profile {
  */
 int	 profile_load(struct profile *p, const char *path,
 	    const char *const *sets, size_t nsets, struct hs_errbuf *eb);
-/* the same from JSON text; name is used in messages and as default name */
+/* the same from JSON text (text[len] must be '\0'); name is used in
+ * messages and, without its directory and ".json", as the default name */
 int	 profile_load_text(struct profile *p, const char *name,
 	    const char *text, size_t len, const char *const *sets,
 	    size_t nsets, struct hs_errbuf *eb);

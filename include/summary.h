@@ -7,7 +7,7 @@
 #include "buf.h"
 #include "hs.h"
 
-#define SUMMARY_TOP_LINES	7	/* lines kept of each top-table.txt */
+#define SUMMARY_TOP_LINES	6	/* the header line and the top 5 rows */
 
 /*
  * Appends the markdown summary of manifest (docs/artifacts.md) to out:
