@@ -6,6 +6,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "buf.h"
 #include "hs.h"
 
 /*
@@ -165,5 +166,9 @@ struct profile_plan {
 void	 profile_plan(const struct profile *p, struct profile_plan *plan);
 /* the plan as a new JSON object (free with cJSON_Delete), NULL on ENOMEM */
 cJSON	*profile_plan_to_json(const struct profile_plan *plan);
+/* the plan as text for --dry-run, appended to out: one line per plateau,
+ * the teardown and the totals; returns 0, HS_ELIMIT or HS_ENOMEM */
+int	 profile_plan_format(const struct profile *p,
+	    const struct profile_plan *plan, struct buf *out);
 
 #endif

@@ -1092,3 +1092,65 @@ fail:
 	cJSON_Delete(root);
 	return NULL;
 }
+
+static int
+add_seconds(struct buf *b, double s)
+{
+	long long t = (long long)ceil(s);
+
+	if (t < 60)
+		return buf_printf(b, "%llds", t);
+	if (t < 3600)
+		return buf_printf(b, "%lldm%02llds", t / 60, t % 60);
+	return buf_printf(b, "%lldh%02lldm", t / 3600, t / 60 % 60);
+}
+
+int
+profile_plan_format(const struct profile *p, const struct profile_plan *plan,
+    struct buf *out)
+{
+	const struct profile_plan_plateau *pp;
+	size_t i, k;
+	int r = 0;
+
+	r |= buf_printf(out, "profile %s: %zu plateau%s, servers %s, "
+	    "activity %s", p->name ? p->name : "-", plan->n,
+	    plan->n == 1 ? "" : "s", p->hub.servers ? "yes" : "no",
+	    activity_names[p->activity.mode]);
+	if (p->activity.mode != PROFILE_ACTIVITY_NONE)
+		r |= buf_printf(out, " every %gs per user", p->activity.interval);
+	r |= buf_addstr(out, ", captures ");
+	for (k = 0; k < p->captures.nrun; k++)
+		r |= buf_printf(out, "%s%s", k ? "," : "",
+		    capture_names[p->captures.run[k]]);
+	if (p->captures.nrun == 0)
+		r |= buf_addstr(out, "none");
+	r |= buf_addch(out, '\n');
+	for (i = 0; i < plan->n; i++) {
+		pp = &plan->p[i];
+		r |= buf_printf(out, "plateau %6d users: ramp from %d", pp->users,
+		    pp->from);
+		if (pp->nsteps > 1) {
+			r |= buf_addstr(out, " via");
+			for (k = 0; k + 1 < pp->nsteps; k++)
+				r |= buf_printf(out, " %d", pp->steps[k]);
+		}
+		r |= buf_addstr(out, " ~");
+		r |= add_seconds(out, pp->ramp_seconds);
+		r |= buf_addstr(out, ", settle ");
+		r |= add_seconds(out, pp->settle_seconds);
+		r |= buf_addstr(out, ", hold ");
+		r |= add_seconds(out, pp->hold_seconds);
+		r |= buf_addstr(out, ", captures ~");
+		r |= add_seconds(out, pp->capture_seconds);
+		r |= buf_printf(out, "; ~%lld requests\n", pp->requests);
+	}
+	r |= buf_printf(out, "teardown %s: ~", teardown_names[p->teardown]);
+	r |= add_seconds(out, plan->teardown_seconds);
+	r |= buf_printf(out, "; ~%lld requests\n", plan->teardown_requests);
+	r |= buf_addstr(out, "total: ~");
+	r |= add_seconds(out, plan->total_seconds);
+	r |= buf_printf(out, ", ~%lld hub requests (an estimate: see "
+	    "docs/profiles.md, \"The plan\")\n", plan->total_requests);
+	return r ? HS_ELIMIT : 0;
+}

@@ -414,3 +414,27 @@ UNIT_TEST(profile_fields_documented)
 	CHECK(!profile_has_field("plateaus"));
 	buf_release(&doc);
 }
+
+UNIT_TEST(profile_plan_text)
+{
+	struct hs_errbuf eb = HS_ERRBUF_INIT;
+	struct profile p = PROFILE_INIT;
+	struct profile_plan plan;
+	struct buf out = BUF_INIT(1u << 16);
+
+	CHECK_INT(profile_load(&p, "profiles/z2jh-3000.json", NULL, 0, &eb),
+	    0);
+	profile_plan(&p, &plan);
+	CHECK_INT(profile_plan_format(&p, &plan, &out), 0);
+	CHECK(strncmp(out.data, "profile z2jh-3000: 5 plateaus, servers yes, "
+	    "activity simulate every 300s per user, captures dump,record,top\n"
+	    "plateau    100 users: ramp from 0 ~", 139) == 0);
+	CHECK(strstr(out.data, "plateau   3000 users: ramp from 2000 via 2500 "
+	    "~") != NULL);
+	CHECK(strstr(out.data, "settle 30s, hold 2m00s, captures ~1m31s") !=
+	    NULL);
+	CHECK(strstr(out.data, "teardown purge: ~") != NULL);
+	CHECK(strstr(out.data, "total: ~") != NULL);
+	buf_release(&out);
+	profile_release(&p);
+}
