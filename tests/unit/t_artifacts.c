@@ -122,6 +122,10 @@ UNIT_TEST(artifacts_tarball_roundtrip)
 
 	CHECK((m = artifacts_manifest_new(&a, "smoke")) != NULL);
 	CHECK_INT(artifacts_set_partial(m, "interrupted by SIGINT"), 0);
+	cJSON_AddItemToObject(m, "hub", cJSON_Parse("{\"token_kind\": "
+	    "\"service\", \"url\": \"http://h/hub/api\"}"));
+	cJSON_AddItemToObject(m, "profile", cJSON_Parse("{\"hub\": "
+	    "{\"server_options\": {\"password\": \"hunter2\"}}}"));
 	CHECK_INT(artifacts_finish(&a, m, &eb), 0);
 	snprintf(path, sizeof(path), "%s/%s.tar.gz", outdir, a.name);
 	CHECK_STR(a.tarball, path);
@@ -171,6 +175,11 @@ UNIT_TEST(artifacts_tarball_roundtrip)
 	CHECK(n > 1 && disk.len == e[1].len && memcmp(disk.data, e[1].data,
 	    disk.len) == 0);
 	CHECK((mj = cJSON_Parse(disk.data)) != NULL);
+	/* the manifest keeps its checksums and names, loses the password */
+	CHECK(strstr(disk.data, "\"token_kind\":\t\"service\"") != NULL);
+	CHECK(strstr(disk.data, "\"password\":\t\"<redacted>\"") != NULL);
+	CHECK(strstr(disk.data, cJSON_GetObjectItem(files->child,
+	    "sha256")->valuestring) != NULL);
 	CHECK_INT(cJSON_GetArraySize(cJSON_GetObjectItem(mj, "files")), 5);
 	cJSON_Delete(mj);
 	/* what was redacted, and what was left alone */
