@@ -80,6 +80,7 @@ int	 hub_new(struct hub **hp, struct loop *l, const struct hub_config *cfg,
 /* cancels everything in flight or queued (no callbacks), wipes the token */
 void	 hub_free(struct hub *h);
 struct loop *hub_loop(struct hub *h);
+struct measure *hub_measure(struct hub *h);
 const struct hub_info *hub_info(const struct hub *h);
 
 /*
@@ -92,7 +93,8 @@ int	 hub_request(struct hub *h, enum mclass cls, const char *method,
 	    const char *path, const char *body, hub_cb *cb, void *arg);
 /* requests queued or in flight */
 size_t	 hub_pending(const struct hub *h);
-/* drops queued and in-flight requests without callbacks */
+/* drops every queued and in-flight request without callbacks (all
+ * owners: load_free() calls it) */
 void	 hub_cancel_all(struct hub *h);
 
 /*
