@@ -23,6 +23,7 @@ extern const struct opt cli_common_opts[];
 struct cli_hub {
 	struct loop	*loop;
 	struct hub	*hub;
+	struct load	*ld;		/* the command's (progress, signals) */
 	struct measure	*m;		/* heap: histograms are big */
 	char		 url[1024];
 	char		 token[1024];
@@ -34,6 +35,7 @@ struct cli_hub {
 	char		 json_tmp_path[1100];
 	int64_t		 t0_ms, last_draw_ms;
 	int		 progress_drawn;
+	int		 signals;
 };
 #define CLI_HUB_INIT { 0 }
 
@@ -55,9 +57,23 @@ void	 cli_hub_progress(struct cli_hub *ch, struct load *ld, int force);
 void	 cli_hub_event(struct cli_hub *ch, const char *line);
 /* prints the table of measurements to fp */
 void	 cli_hub_table(FILE *fp, const struct measure *m);
-/* writes {"command":..., <extra members>, "requests",...} to --json
- * atomically (extra is consumed); 0 or HS_EIO */
-int	 cli_hub_write_json(struct cli_hub *ch, cJSON *extra,
+/* {"command", "hub": {"url","version"}, "prefix", "users": {progress
+ * counts}, "requests", "throttle", "spawn_seconds" (measure_json),
+ * "requests_per_lifecycle"}: a new object (cJSON_Delete) or NULL */
+cJSON	*cli_hub_result_json(struct cli_hub *ch, const char *command);
+/* writes root (consumed) to --json atomically; 0 (also without --json),
+ * HS_EIO or HS_ENOMEM */
+int	 cli_hub_write_json(struct cli_hub *ch, cJSON *root,
+	    struct hs_errbuf *eb);
+/* SIGINT/SIGTERM/SIGHUP: load_interrupt(ch->ld) and say what happens */
+void	 cli_hub_catch_signals(struct cli_hub *ch);
+/* prints the plan of a dry run: what would be sent, and how many requests */
+void	 cli_hub_plan(FILE *fp, const char *what, long long requests);
+
+/* the end of every load command: prints the table (when the hub was
+ * loaded), writes --json (a failure turns success into exit 6), frees the
+ * load, releases ch (token wiped) and returns the exit code for r */
+int	 cli_hub_finish(struct cli_hub *ch, const char *command, int r,
 	    struct hs_errbuf *eb);
 
 #endif
