@@ -36,6 +36,7 @@ struct cli_hub {
 	int64_t		 t0_ms, last_draw_ms;
 	int		 progress_drawn;
 	int		 signals;
+	struct loop_timer *tick;	/* a command's own progress timer */
 };
 #define CLI_HUB_INIT { 0 }
 
