@@ -20,4 +20,24 @@ int	cli_target_config(const struct args *a, struct target_config *cfg,
  * the following lines; returns the exit code (5 for target failures) */
 int	cli_target_fail(const struct target *t, const struct hs_errbuf *eb);
 
+/* the output directory: dir, or "PREFIX-YYYYmmddTHHMMSSZ" when dir is
+ * NULL; created (0700) unless it exists. *pathp is malloc'd. */
+int	cli_output_dir(const char *dir, const char *prefix, char **pathp,
+	    struct hs_errbuf *eb);
+
+/* "hub: pod P container C pid N python X py-spy Y" on fp */
+void	cli_target_print(FILE *fp, const struct target *t);
+
+struct capture_result;
+/* one line per file of res from index `from` on: name, ok or the failure
+ * class and message; returns the number of files that failed (idle
+ * counts as a warning, not a failure) */
+size_t	cli_capture_print(FILE *fp, const struct capture_result *res,
+	    size_t from);
+
+/* a loop_signal_cb (arg: struct target *): the first SIGINT/TERM asks the
+ * running py-spy to stop with SIGINT (its file is still written), the
+ * second abandons the capture (loop_stop) */
+void	cli_target_on_signal(void *arg, int signo);
+
 #endif

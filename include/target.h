@@ -91,14 +91,17 @@ struct target {
 	int		 pyspy_ver;	/* 402 == 0.4.2 (major*10000+minor*100+patch) */
 	int		 exec_timeout;
 	enum target_fail failure;	/* of the last failed step */
-	/* remote py-spy processes running now (for target_interrupt) */
+	int		 interrupted;	/* target_interrupt() was called */
+	/* remote py-spy processes running now (capture.c registers them,
+	 * target_interrupt() signals them) */
 	long		 active[8];
 	int		 nactive;
-	int		 interrupted;	/* target_interrupt() was called */
+	struct proc	**killers;	/* private: kill execs in flight */
+	int		 nkillers;
 };
 #define TARGET_INIT { NULL, TARGET_KUBECTL, NULL, NULL, NULL, NULL, NULL, \
 	NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, 0, 0, \
-	TF_NONE, { 0 }, 0, 0 }
+	TF_NONE, 0, { 0 }, 0, NULL, 0 }
 
 /*
  * Opening, step by step (preflight reports each; target_open() does all):
