@@ -6,10 +6,13 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <cjson/cJSON.h>
+
 #include "capture.h"
 #include "cli_target.h"
 #include "cmd.h"
 #include "loop.h"
+#include "proc.h"
 
 static const char *const transports[] = { "kubectl", "debug", "local", NULL };
 
@@ -192,4 +195,35 @@ cli_target_on_signal(void *arg, int signo)
 		loop_stop(t->loop);
 	else
 		target_interrupt(t);
+}
+
+int
+cli_kubectl_json(struct target *t, const char *const *args, cJSON **jp,
+    struct hs_errbuf *eb)
+{
+	struct proc p = PROC_INIT;
+	int r;
+
+	*jp = NULL;
+	if ((r = target_kubectl(t, &p, args, NULL, 0, eb)) != 0)
+		goto out;
+	if (proc_exit_code(&p) != 0) {
+		enum target_fail f = target_classify(p.err.data,
+		    proc_exit_code(&p), 0);
+		char line[300];
+
+		snprintf(line, sizeof(line), "%s", p.err.data);
+		line[strcspn(line, "\n")] = '\0';
+		t->failure = f;
+		r = hs_error(eb, HS_ETARGET, "kubectl %s %s: %s (%s); %s",
+		    args[0], args[1] ? args[1] : "", line, target_fail_name(f),
+		    target_fail_fix(f));
+		goto out;
+	}
+	if ((*jp = cJSON_Parse(p.out.data)) == NULL)
+		r = hs_error(eb, HS_ETARGET, "kubectl %s %s: the answer is not "
+		    "JSON", args[0], args[1] ? args[1] : "");
+out:
+	proc_release(&p);
+	return r;
 }

@@ -38,6 +38,9 @@ static const struct opt capture_opts[] = {
 	  NULL },
 	{ "locals", 0, OPT_FLAG, NULL, 0, 0, NULL,
 	  "dumps show local variables", NULL },
+	{ "margin", 0, OPT_NUM, "SECONDS", 1, 600, "15",
+	  "watchdog: a record still running this long after its duration is "
+	  "stopped with SIGINT inside the container (its file is kept)", NULL },
 	OPT_END
 };
 
@@ -110,6 +113,7 @@ capture_exec(struct args *a)
 		o.nonblocking = !args_flag(a, "blocking") && !o.native;
 		o.svg = args_flag(a, "svg");
 		o.speedscope = args_flag(a, "speedscope");
+		o.margin = (int)args_num(a, "margin", 15);
 		printf("record for %d s at %d Hz\n", o.duration, o.rate);
 		fflush(stdout);
 		r = capture_record(&t, dir, &o, &res, &eb);

@@ -352,13 +352,25 @@ class H(BaseHTTPRequestHandler):
         if parts[:4] == ["apis", "authorization.k8s.io", "v1",
                          "selfsubjectaccessreviews"]:
             n = int(self.headers.get("Content-Length", "0"))
-            req = json.loads(self.rfile.read(n) or b"{}")
-            ra = req.get("spec", {}).get("resourceAttributes", {})
-            res = ra.get("resource", "")
-            if ra.get("subresource"):
-                res += "/" + ra["subresource"]
-            req["status"] = {"allowed": res not in forbid}
-            return 201, req
+            raw = self.rfile.read(n)
+            # kubectl sends protobuf here; the strings are readable in it
+            if raw[:1] == b"{":
+                ra = json.loads(raw).get("spec", {}).get(
+                    "resourceAttributes", {})
+                res = ra.get("resource", "")
+                if ra.get("subresource"):
+                    res += "/" + ra["subresource"]
+            else:
+                text = raw.decode("latin1")
+                res = "pods" if "pods" in text else ""
+                for sub in ("exec", "log", "ephemeralcontainers", "attach"):
+                    if sub in text:
+                        res += "/" + sub
+                        break
+            return 201, {"kind": "SelfSubjectAccessReview",
+                         "apiVersion": "authorization.k8s.io/v1",
+                         "metadata": {}, "spec": {},
+                         "status": {"allowed": res not in forbid}}
         if parts == ["api", "v1", "nodes"]:
             items = []
             for nd in st.get("nodes", []):
