@@ -466,7 +466,9 @@ capture_record(struct target *t, const char *dir, const struct record_opts *o,
 			r = hs_error(eb, HS_EPARTIAL, "record interrupted");
 			goto out;
 		}
-		if (rec_pred(&w))
+		for (i = 0; i < w.n && recs[i].p.done; i++)
+			;
+		if (i == w.n)
 			break;
 		now = loop_now_us() / 1000;
 		if (now < soft)

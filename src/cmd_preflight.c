@@ -369,9 +369,11 @@ preflight_exec(struct args *a)
 		row(&tb, "kubectl context", V_PASS, "%s", t.context ? t.context :
 		    line);
 	}
+	/* the pod first: it learns the context's namespace */
+	r = target_find_pod(&t, &eb);
 	if (t.transport != TARGET_LOCAL)
 		check_rbac(&t, &tb);
-	if (target_find_pod(&t, &eb) != 0) {
+	if (r != 0) {
 		first = t.failure;
 		row(&tb, "hub pod", V_FAIL, "%s", eb.msg);
 		goto done;
