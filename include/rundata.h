@@ -42,7 +42,7 @@ struct rundata {
 int	rundata_open_dir(struct rundata *rd, const char *dir,
 	    struct hs_errbuf *eb);
 /* reads a hubspy .tar.gz with libarchive: manifest.json, every
- * plateaus/*, diffs are skipped; members larger than RUNDATA_MEMBER_MAX are
+ * the plateau folders (diffs/ and report.html are skipped); members larger than RUNDATA_MEMBER_MAX are
  * refused (HS_ELIMIT) */
 int	rundata_open_archive(struct rundata *rd, const char *path,
 	    struct hs_errbuf *eb);

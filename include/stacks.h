@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "hs.h"
 
@@ -28,7 +29,7 @@ struct stacks_name {
 	uint32_t	 func;	/* name id of "NAME (FILE)" (function mode key) */
 	int32_t		 line;	/* line number, 0 when none */
 	uint8_t		 kind;	/* enum stacks_kind */
-	uint32_t	 hnext;	/* private: hash chain */
+	uint32_t	 hash;	/* private: low bits of the text's hash */
 };
 
 struct stacks_node {
@@ -56,6 +57,10 @@ struct stacks {
 	uint32_t		*cvals;
 	size_t			 ccap;
 	size_t			 lineno;	/* lines seen (for first_bad) */
+	uint32_t		*path;		/* previous line's nodes (prefix reuse) */
+	size_t			 pathlen, pathcap;
+	size_t			*fpos;		/* frame offsets of the current line */
+	size_t			 fposcap;
 };
 #define STACKS_INIT { 0 }
 #define STACKS_ROOT 0
