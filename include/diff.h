@@ -23,19 +23,21 @@ struct diff_mover {
 struct diff {
 	struct diff_mover	*movers;	/* sorted by |b_pct - a_pct| desc */
 	size_t			 nmovers;
+	size_t			 headline;	/* the mover whose own-time share
+						   grew most: the hot function */
 };
-#define DIFF_INIT { NULL, 0 }
+#define DIFF_INIT { NULL, 0, 0 }
 
 /* returns 0 or HS_ENOMEM; both stacks are only read */
 int	diff_build(struct diff *d, const struct stacks *a, const struct stacks *b);
 void	diff_release(struct diff *d);
 
 /* a text table of the first max movers (0: all) whose change is at least
- * min_pct points, with a sentence for the biggest ("`hash_token` from 2.1 %
+ * min_pct points, after the headline sentence ("`hash_token` from 2.1 %
  * to 19.8 % of samples between 100 and 3000 users"); la/lb name A and B */
 int	diff_write_text(const struct diff *d, struct buf *out, size_t max,
 	    double min_pct, const char *la, const char *lb);
-/* the one-sentence headline for mover i into dst */
+/* the one-sentence headline for a mover into dst */
 void	diff_sentence(const struct diff_mover *m, const char *la,
 	    const char *lb, char *dst, size_t n);
 

@@ -74,7 +74,7 @@ int
 diff_build(struct diff *d, const struct stacks *a, const struct stacks *b)
 {
 	struct toptable ta = TOPTABLE_INIT, tb = TOPTABLE_INIT;
-	size_t cap = 0;
+	size_t cap = 0, i;
 	int r;
 
 	memset(d, 0, sizeof(*d));
@@ -84,6 +84,10 @@ diff_build(struct diff *d, const struct stacks *a, const struct stacks *b)
 	    (r = add_side(d, &cap, &tb, b, 1)) != 0)
 		goto out;
 	qsort(d->movers, d->nmovers, sizeof(*d->movers), cmp_mover);
+	for (i = 0; i < d->nmovers; i++)
+		if (d->movers[i].b_own - d->movers[i].a_own >
+		    d->movers[d->headline].b_own - d->movers[d->headline].a_own)
+			d->headline = i;
 	r = 0;
 out:
 	toptable_release(&ta);
@@ -115,7 +119,8 @@ diff_sentence(const struct diff_mover *m, const char *la, const char *lb,
 
 	stacks_split(m->label, strlen(m->label), &name, &nl, &file, &fl, &line);
 	snprintf(dst, n, "`%.*s` from %.1f %% to %.1f %% of samples between "
-	    "%s and %s", (int)nl, name, m->a_pct, m->b_pct, la, lb);
+	    "%s and %s (own time: %.1f %% to %.1f %%)", (int)nl, name, m->a_pct,
+	    m->b_pct, la, lb, m->a_own, m->b_own);
 }
 
 int
@@ -130,17 +135,18 @@ diff_write_text(const struct diff *d, struct buf *out, size_t max,
 	    min_pct)
 		return buf_printf(out, "no function moved by %.1f points or more "
 		    "between %s and %s\n", min_pct, la, lb);
-	diff_sentence(&d->movers[0], la, lb, line, sizeof(line));
-	if ((r = buf_printf(out, "%s\n\n  %%Total A  %%Total B    change  "
-	    "Function (filename)\n", line)) != 0)
+	diff_sentence(&d->movers[d->headline], la, lb, line, sizeof(line));
+	if ((r = buf_printf(out, "%s\n\n  %%Total A  %%Total B    change    "
+	    "%%Own A    %%Own B  Function (filename)\n", line)) != 0)
 		return r;
 	for (i = 0; i < d->nmovers && (max == 0 || shown < max); i++) {
 		const struct diff_mover *m = &d->movers[i];
 
 		if (fabs(m->b_pct - m->a_pct) < min_pct)
 			break;
-		if ((r = buf_printf(out, "  %7.2f%% %7.2f%% %+8.2f   %s\n",
-		    m->a_pct, m->b_pct, m->b_pct - m->a_pct, m->label)) != 0)
+		if ((r = buf_printf(out, "  %7.2f%% %7.2f%% %+8.2f  %7.2f%% "
+		    "%7.2f%%  %s\n", m->a_pct, m->b_pct, m->b_pct - m->a_pct,
+		    m->a_own, m->b_own, m->label)) != 0)
 			return r;
 		shown++;
 	}

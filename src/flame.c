@@ -190,8 +190,8 @@ flame_render(const struct stacks *s, const struct flame_opts *o,
 	    o->embed ? "" : " onload=\"hsFlameInit(evt)\"")) != 0)
 		goto out;
 	if ((r = buf_addstr(out, "<style type=\"text/css\">"
-	    "text{font-family:monospace;font-size:12px;fill:rgb(0,0,0)}"
-	    "#title,.hstitle{text-anchor:middle;font-size:17px}"
+	    ".hsflame text{font-family:monospace;font-size:12px;fill:rgb(0,0,0)}"
+	    ".hsflame .hstitle{text-anchor:middle;font-size:17px}"
 	    ".hsframes text{pointer-events:none}"
 	    ".hsframes rect{cursor:pointer;stroke:rgb(255,255,255);"
 	    "stroke-width:0.5}"

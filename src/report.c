@@ -673,7 +673,7 @@ h_charts(struct buf *o, const struct rundata *rd)
 		Y(10)[i] = rss_mib(cJSON_GetObjectItemCaseSensitive(
 		    cJSON_GetObjectItemCaseSensitive(pj, "hub_usage"), "end"));
 	}
-	se[0] = (struct chart_series){ "requests/s (hold)", Y(6), 0 };
+	se[0] = (struct chart_series){ "req/s (hold)", Y(6), 0 };
 	c.title = "Request rate";
 	c.ylabel = "requests per second";
 	c.nseries = 1;
@@ -938,7 +938,7 @@ h_diffs(struct buf *o, struct plat *pl, size_t n, const char *profile)
 		    dl, a->p->users, b->p->users)) != 0)
 			goto next;
 		if (d.nmovers > 0) {
-			diff_sentence(&d.movers[0], la, lb, line, sizeof(line));
+			diff_sentence(&d.movers[d.headline], la, lb, line, sizeof(line));
 			if ((r = buf_addstr(o, "<p><b>")) != 0 ||
 			    (r = esc(o, line)) != 0 ||
 			    (r = buf_addstr(o, "</b></p>\n")) != 0)

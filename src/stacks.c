@@ -155,7 +155,7 @@ classify(const char *t, size_t len, int *line, size_t *funclen)
 	if (fl == 0 && file == t + len)
 		return STACKS_OTHER;
 	/* "NAME (FILE)" is the text up to the file plus ")" */
-	*funclen = (size_t)(file - t) + fl;
+	*funclen = (size_t)(file - t) + fl + 1;
 	return is_native_file(file, fl) ? STACKS_NATIVE : STACKS_PY;
 }
 
