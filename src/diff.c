@@ -83,7 +83,8 @@ diff_build(struct diff *d, const struct stacks *a, const struct stacks *b)
 	    (r = add_side(d, &cap, &ta, a, 0)) != 0 ||
 	    (r = add_side(d, &cap, &tb, b, 1)) != 0)
 		goto out;
-	qsort(d->movers, d->nmovers, sizeof(*d->movers), cmp_mover);
+	if (d->nmovers > 1)
+		qsort(d->movers, d->nmovers, sizeof(*d->movers), cmp_mover);
 	for (i = 0; i < d->nmovers; i++)
 		if (d->movers[i].b_own - d->movers[i].a_own >
 		    d->movers[d->headline].b_own - d->movers[d->headline].a_own)

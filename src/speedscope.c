@@ -220,6 +220,16 @@ json_str(struct buf *o, const char *s, size_t len)
 	return r ? r : buf_addch(o, '"');
 }
 
+/* the shortest of %.15g and %.17g that reads back as v */
+static const char *
+shortest(double v, char *dst, size_t n)
+{
+	snprintf(dst, n, "%.15g", v);
+	if (strtod(dst, NULL) != v)
+		snprintf(dst, n, "%.17g", v);
+	return dst;
+}
+
 struct sw {
 	const struct stacks	*s;
 	struct buf		*o;
@@ -243,19 +253,25 @@ frame_index(struct sw *w, uint32_t name)
 	return (int)w->fidx[name];
 }
 
-/* samples of the subtree at node; stop descending at thread frames unless
- * the subtree belongs to that thread (inside = 1) */
+/* samples of the subtree at node; outside a thread's profile (inside = 0)
+ * stop at the thread frames that start profiles: those below nothing but
+ * process frames (top = 1), as find_threads() finds them */
 static int
-emit(struct sw *w, uint32_t node, size_t depth, int inside)
+emit(struct sw *w, uint32_t node, size_t depth, int inside, int top)
 {
 	const struct stacks_node *n = &w->s->nodes[node];
+	char num[40];
 	uint32_t c;
 	size_t i;
 	int r;
 
 	if (node != STACKS_ROOT) {
-		if (!inside && w->s->names[n->name].kind == STACKS_THREAD)
+		uint8_t kind = w->s->names[n->name].kind;
+
+		if (!inside && top && kind == STACKS_THREAD)
 			return 0;
+		if (kind != STACKS_PROCESS)
+			top = 0;
 		w->path[depth - 1] = n->name;
 	}
 	if (n->self > 0 && depth > 0) {
@@ -266,8 +282,8 @@ emit(struct sw *w, uint32_t node, size_t depth, int inside)
 			    frame_index(w, w->path[i]))) != 0)
 				return r;
 		if ((r = buf_addch(w->o, ']')) != 0 ||
-		    (r = buf_printf(w->weights, "%s%.6g", w->first ? "" : ",",
-		    (double)n->self / w->rate)) != 0)
+		    (r = buf_printf(w->weights, "%s%s", w->first ? "" : ",",
+		    shortest((double)n->self / w->rate, num, sizeof(num)))) != 0)
 			return r;
 		w->endv += (double)n->self / w->rate;
 		w->first = 0;
@@ -275,7 +291,7 @@ emit(struct sw *w, uint32_t node, size_t depth, int inside)
 	if (depth >= 4096)
 		return 0;
 	for (c = n->child; c != 0; c = w->s->nodes[c].sibling)
-		if ((r = emit(w, c, depth + 1, inside)) != 0)
+		if ((r = emit(w, c, depth + 1, inside, top)) != 0)
 			return r;
 	return 0;
 }
@@ -350,7 +366,7 @@ write_profile(struct sw *w, const char *name, uint32_t node, int inside)
 	w->o = &smp;
 	w->first = 1;
 	w->endv = 0;
-	r = emit(w, node, depth, inside);
+	r = emit(w, node, depth, inside, 1);
 	w->o = o;
 	if (r != 0)
 		goto out;
@@ -393,7 +409,8 @@ speedscope_write(const struct stacks *s, double rate, const char *name,
 		w.fidx[i] = -1;
 	if ((r = find_threads(s, STACKS_ROOT, &pv, &np, &cap)) != 0)
 		goto out;
-	qsort(pv, np, sizeof(*pv), cmp_prof);
+	if (np > 1)
+		qsort(pv, np, sizeof(*pv), cmp_prof);
 	if ((r = buf_addstr(o, "{\"$schema\":\"https://www.speedscope.app/"
 	    "file-format-schema.json\",\"profiles\":[")) != 0)
 		goto out;

@@ -251,10 +251,12 @@ stacks_intern(struct stacks *s, const char *t, size_t len)
 	s->nnames++;
 	if (funclen != len) {
 		/* "NAME (FILE)"; the text is copied since t may be ours */
-		char *ft = strndup(s->names[id].text, funclen);
+		char *ft = malloc(funclen + 1);
 
 		if (ft == NULL)
 			return -1;
+		memcpy(ft, s->names[id].text, funclen);
+		ft[funclen] = '\0';
 		memcpy(ft + funclen - 1, ")", 1);
 		f = stacks_intern(s, ft, funclen);
 		free(ft);
@@ -403,7 +405,8 @@ stacks_add_line(struct stacks *s, const char *line, size_t len)
 	}
 	if (count > MAX_COUNT)
 		goto bad;
-	if (len >= 8 && memcmp(line, "py-spy> ", 8) == 0)
+	if ((len >= 8 && memcmp(line, "py-spy> ", 8) == 0) ||
+	    memchr(line, '\0', len) != NULL)
 		goto bad;
 	/* frame offsets: fpos[i] .. fpos[i+1]-1 */
 	end = sp;
