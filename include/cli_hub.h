@@ -37,6 +37,7 @@ struct cli_hub {
 	int		 progress_drawn;
 	int		 signals;
 	struct loop_timer *tick;	/* a command's own progress timer */
+	char		 stage[64];	/* shown instead of the load phase */
 };
 #define CLI_HUB_INIT { 0 }
 
