@@ -456,6 +456,8 @@ open_target(struct run *rn, struct hs_errbuf *eb)
 	tc.container = p->target.container;
 	tc.image = p->target.image;
 	tc.pid = p->target.pid;
+	if (tc.transport != TARGET_LOCAL)	/* kubectl reads the pod's log */
+		tc.log_file = NULL;
 	if ((r = target_init(&rn->t, rn->loop, &tc, eb)) != 0)
 		return r;
 	rn->target_init = 1;
@@ -1055,6 +1057,8 @@ start_load(struct run *rn, struct hs_errbuf *eb)
 	const struct profile *p = rn->p;
 	struct load_config lc = LOAD_CONFIG_INIT;
 	char *opts = NULL;
+	size_t existing = 0;
+	long highest = 0;
 	int r;
 
 	lc.prefix = p->hub.prefix;
@@ -1075,7 +1079,16 @@ start_load(struct run *rn, struct hs_errbuf *eb)
 	lc.hook_arg = rn;
 	r = load_new(&rn->ld, rn->hub, &lc, eb);
 	cJSON_free(opts);
-	return r;
+	if (r != 0)
+		return r;
+	/* names continue after the highest PREFIX-N already on the hub */
+	if ((r = load_discover(rn->ld, &existing, &highest, eb)) != 0)
+		return r;
+	if (existing > 0)
+		event(rn, "%zu users named %s-N already on the hub (highest "
+		    "%ld): they are left alone", existing, p->hub.prefix,
+		    highest);
+	return 0;
 }
 
 int
