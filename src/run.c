@@ -575,7 +575,7 @@ out:
 
 static int
 run_one_capture(struct run *rn, enum profile_capture which,
-    const char *absdir, const char *rel, cJSON *caps)
+    const char *absdir, const char *rel, cJSON *caps, struct hs_errbuf *feb)
 {
 	const struct profile *p = rn->p;
 	struct capture_result res = CAPTURE_RESULT_INIT;
@@ -667,7 +667,7 @@ run_one_capture(struct run *rn, enum profile_capture which,
 			goto out;
 	}
 	if (r == HS_EIO || r == HS_ENOMEM) {
-		event(rn, "%s", eb.msg);
+		*feb = eb;
 		rc = r;
 		goto out;
 	}
@@ -810,10 +810,9 @@ plateau(struct run *rn, size_t k, const struct profile_plan_plateau *pp,
 		goto nomem;
 	for (i = 0; i < p->captures.nrun && !rn->signals; i++)
 		if ((r = run_one_capture(rn, p->captures.run[i], absdir, rel,
-		    caps)) != 0) {
-			if (r != HS_ENOMEM)
-				hs_error(eb, r, "cannot write the captures of "
-				    "%d users in '%s'", users, absdir);
+		    caps, eb)) != 0) {
+			if (eb->msg[0] == '\0')
+				hs_error(eb, r, "out of memory");
 			goto out;
 		}
 	/* the end of the hold: after the captures, the load still held */
