@@ -508,10 +508,10 @@ preflight(struct run *rn, struct hs_errbuf *eb)
 		if (p->plateaus.users[i] > 0)
 			need_write = 1;
 	phase_begin(rn, "preflight", -1);
-	event(rn, "preflight: hub at %s", rn->cfg->url);
 	if ((r = hub_preflight(rn->hub, need_write, eb)) != 0)
 		return r;
-	event(rn, "hub %s, %s token", hub_info(rn->hub)->version,
+	event(rn, "hub %s at %s, %s token", hub_info(rn->hub)->version,
+	    rn->cfg->url,
 	    hub_info(rn->hub)->kind[0] ? hub_info(rn->hub)->kind : "a");
 	if ((r = hub_section(rn, eb)) != 0)
 		return r;

@@ -46,6 +46,18 @@ one_line "a missing profile: one line" "$err"
 run_hubspy run profiles/smoke.json --token x
 expect_rc "--token on the command line is refused (exit 2)" 2
 
+# --- preflight failures: one line, the exit code, nothing left behind ---
+JUPYTERHUB_API_TOKEN= run_hubspy run profiles/smoke.json "${S[@]}" -o "$T/o0" \
+    --token-file "$HUB_LIMITED_TOKEN_FILE"
+expect_rc "a token without the servers scope: exit 4" 4
+one_line "a token without the servers scope: one line" "$err"
+expect_grep "a token without the servers scope: names it" "$err" "lacks the 'servers' scope"
+expect_eq "preflight failed: no run directory, no tarball" "$(find "$T/o0" -mindepth 1 | wc -l)" 0
+run_hubspy run profiles/smoke.json "${S[@]}" -o "$T/o0" --set target.pod=nope
+expect_rc "a missing hub pod: exit 5" 5
+expect_grep "a missing hub pod: kubectl's answer and the class" "$err" "pod_not_found"
+expect_eq "a missing hub pod: no users were made" "$(hub_count_prefix hubspy-smoke)" 0
+
 # --- end to end ---
 run_hubspy run profiles/smoke.json "${S[@]}" -o "$T/o1"
 expect_rc "run smoke.json exits 0" 0
