@@ -1142,7 +1142,8 @@ run_exec(const struct run_config *cfg, struct run_result *res,
 		goto out;
 	}
 
-	if ((r = preflight(&rn, eb)) != 0 || rn.signals) {
+	if ((r = preflight(&rn, eb)) != 0 || (r = start_load(&rn, eb)) != 0 ||
+	    rn.signals) {
 		struct hs_errbuf reb = HS_ERRBUF_INIT;
 
 		/* nothing was done on the hub: no archive, no run directory */
@@ -1157,8 +1158,6 @@ run_exec(const struct run_config *cfg, struct run_result *res,
 		r = hs_error(eb, HS_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((r = start_load(&rn, eb)) != 0)
-		goto out;
 
 	for (k = 0; k < rn.p->plateaus.n && !rn.signals; k++) {
 		if ((r = plateau(&rn, k, &plan->p[k], &feb)) != 0) {
