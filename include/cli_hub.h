@@ -28,7 +28,7 @@ struct cli_hub {
 	char		 url[1024];
 	char		 token[1024];
 	const char	*prefix;
-	int		 verbose, dry_run, tty, color;
+	int		 verbose, dry_run, tty, color, timeout_s;
 	FILE		*log;
 	const char	*json_path;
 	FILE		*json_tmp;	/* opened early: unwritable fails first */

@@ -33,6 +33,8 @@ struct load_config {
 	int		 probe_interval_ms;	/* GET /users/NAME; 0: off */
 	int		 poll_interval_ms;	/* readiness list rounds (1000) */
 	int		 teardown_timeout_s;	/* whole teardown (600) */
+	int		 hub_gone_s;		/* no answer this long: the hub
+						 * is gone, stop (30) */
 	/* called BEFORE each create request with the names it will ask for
 	 * (borrowed for the call): the coordinator journals them */
 	void		(*on_batch)(void *arg, const char *const *names,
@@ -45,7 +47,7 @@ struct load_config {
 	void		*hook_arg;
 };
 #define LOAD_CONFIG_INIT { "hubspy", 10, 32, NULL, 300, 1, 0, 0, 1000, \
-	600, NULL, NULL, NULL, NULL, NULL }
+	600, 30, NULL, NULL, NULL, NULL, NULL }
 
 enum load_phase {
 	LOAD_IDLE, LOAD_DISCOVER, LOAD_CREATE, LOAD_START, LOAD_WAIT,

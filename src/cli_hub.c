@@ -247,6 +247,7 @@ cli_hub_setup(struct cli_hub *ch, const struct args *a, int preflight,
 	hc.token = ch->token;
 	hc.concurrency = (int)args_num(a, "concurrency", 16);
 	hc.timeout_s = (int)args_num(a, "timeout", 30);
+	ch->timeout_s = hc.timeout_s;
 	hc.on_request = on_request;
 	hc.log_arg = ch;
 	if ((r = hub_new(&ch->hub, ch->loop, &hc, ch->m, eb)) != 0)
@@ -368,6 +369,8 @@ void
 cli_hub_load_config(struct cli_hub *ch, struct load_config *lc)
 {
 	lc->prefix = ch->prefix;
+	/* nothing answered for 3 request timeouts (at least 10 s): gone */
+	lc->hub_gone_s = ch->timeout_s * 3 > 10 ? ch->timeout_s * 3 : 10;
 	lc->on_event = hook_event;
 	lc->on_tick = hook_tick;
 	lc->hook_arg = ch;
