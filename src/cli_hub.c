@@ -345,7 +345,14 @@ cli_hub_result_json(struct cli_hub *ch, const char *command)
 	    NULL ||
 	    cJSON_AddNumberToObject(o, "stopped", (double)p.stopped) == NULL ||
 	    cJSON_AddNumberToObject(o, "deleted", (double)p.deleted) == NULL ||
-	    cJSON_AddBoolToObject(o, "active_server_limit", p.ceiling) == NULL)
+	    cJSON_AddBoolToObject(o, "active_server_limit", p.ceiling) == NULL ||
+	    (o = cJSON_AddObjectToObject(root, "seconds")) == NULL ||
+	    cJSON_AddNumberToObject(o, "ramp", round(ch->ramp_s * 1000) /
+	    1000) == NULL ||
+	    cJSON_AddNumberToObject(o, "hold", round(ch->hold_s * 1000) /
+	    1000) == NULL ||
+	    cJSON_AddNumberToObject(o, "teardown", round(ch->teardown_s *
+	    1000) / 1000) == NULL)
 		goto fail;
 	while ((it = m->child) != NULL) {
 		cJSON_DetachItemViaPointer(m, it);

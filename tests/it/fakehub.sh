@@ -27,6 +27,13 @@ fh_start() {
 	fail "fake hub starts"
 }
 fh_stop() { kill "$FH_PID" 2>/dev/null; wait "$FH_PID" 2>/dev/null; }
+# fh_wait_users: until the run under test has created users (bounded)
+fh_wait_users() {
+	for _ in $(seq 1 100); do
+		[ "$(fh_count)" -gt 0 ] && return 0
+		sleep 0.05
+	done
+}
 fh_count() { curl -fsS "http://127.0.0.1:$FH_PORT/fake/count" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["users"])'; }
 
 # bursts of 503: retried with backoff, counted as retries
@@ -74,10 +81,7 @@ fh_stop
 fh_start restart --pending 1.5
 "$HUBSPY" stress --count 30 --batch-size 5 --json "$T/rs.json" >"$T/rs.out" 2>"$T/rs.err" </dev/null &
 pid=$!
-for _ in $(seq 1 100); do
-	[ "$(fh_count)" -gt 0 ] && break
-	sleep 0.05
-done
+fh_wait_users
 fh_stop
 FH_PORT_KEEP=$FH_PORT fh_start restart --pending 1.5
 wait "$pid"
@@ -90,10 +94,7 @@ expect_eq "restart mid-ramp: table empty" "$(fh_count)" 0
 # the hub gone for good mid-run: stopped with a clear message and the count
 "$HUBSPY" stress --count 30 --timeout 2 >"$T/g.out" 2>"$T/g.err" </dev/null &
 pid=$!
-for _ in $(seq 1 100); do
-	[ "$(fh_count)" -gt 0 ] && break
-	sleep 0.05
-done
+fh_wait_users
 fh_stop
 wait "$pid"
 rc=$? err=$T/g.err
