@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "hs.h"
 #include "hub.h"
 #include "measure.h"
@@ -120,6 +121,8 @@ void	 load_interrupt(struct load *ld);
 /* the N of "PREFIX-N" (digits only, no sign, no leading zero unless "0"),
  * or -1 */
 long	 load_name_index(const char *prefix, const char *name);
+/* the bulk-create body {"usernames":[...],"admin":false} appended to b */
+int	 load_create_body(struct buf *b, const char *const *names, size_t n);
 /* the exact singleuser activity body for the UTC time t (seconds, with
  * microseconds), into dst; returns the length or -1 */
 int	 load_activity_body(char *dst, size_t n, int64_t t_us);

@@ -89,6 +89,7 @@ struct load {
 	struct hs_errbuf	 fatal_eb;
 	int			 interrupted;
 	int			 ramping;	/* load_kick may send */
+	int			 dropped;	/* unsent starts were dropped */
 	int			 reconcile;	/* a create needs a re-list */
 	int			 listing;	/* a list round in flight */
 	uint32_t		 gen;		/* list rounds sent */
@@ -204,6 +205,21 @@ load_activity_body(char *dst, size_t n, int64_t t_us)
 	len = snprintf(dst, n, "{\"servers\":{\"\":{\"last_activity\":\"%s\"}},"
 	    "\"last_activity\":\"%s\"}", ts, ts);
 	return len < 0 || (size_t)len >= n ? -1 : len;
+}
+
+int
+load_create_body(struct buf *b, const char *const *names, size_t n)
+{
+	size_t i;
+	int r;
+
+	/* names are [a-z0-9-] (prefix_ok, load_name_index): no escaping */
+	if ((r = buf_addstr(b, "{\"usernames\":[")) != 0)
+		return r;
+	for (i = 0; i < n; i++)
+		if ((r = buf_printf(b, "%s\"%s\"", i ? "," : "", names[i])) != 0)
+			return r;
+	return buf_addstr(b, "],\"admin\":false}");
 }
 
 static int64_t
@@ -757,6 +773,14 @@ on_create(void *arg, const struct hub_resp *rs)
 	size_t i;
 
 	ld->creates_flying--;
+	if (rs->status < 0) {
+		/* dropped before it was sent: nothing was created */
+		for (i = b->first; i < b->first + b->n; i++)
+			if (U(ld, i)->state == U_CREATING)
+				U(ld, i)->state = U_NEW;
+		free(b);
+		return;
+	}
 	if (rs->status == 0)
 		hub_bad(ld);
 	else
@@ -837,14 +861,9 @@ send_create(struct load *ld, size_t first, size_t n)
 	if ((names = calloc(n, sizeof(*names))) == NULL ||
 	    (b = calloc(1, sizeof(*b))) == NULL)
 		goto out;
-	if (buf_addstr(&body, "{\"usernames\":[") != 0)
-		goto out;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		names[i] = U(ld, first + i)->name;
-		if (buf_printf(&body, "%s\"%s\"", i ? "," : "", names[i]) != 0)
-			goto out;
-	}
-	if (buf_addstr(&body, "],\"admin\":false}") != 0)
+	if (load_create_body(&body, names, n) != 0)
 		goto out;
 	if (ld->cfg.on_batch)
 		ld->cfg.on_batch(ld->cfg.batch_arg, names, n);
@@ -937,6 +956,14 @@ on_start(void *arg, const struct hub_resp *rs)
 	struct luser *u = arg;
 	struct load *ld = u->ld;
 
+	if (rs->status < 0) {
+		/* dropped before it was sent */
+		if (u->state == U_STARTING) {
+			ld->spawns--;
+			u->state = U_CREATED;
+		}
+		return;
+	}
 	if (rs->status == 0)
 		hub_bad(ld);
 	else
@@ -1174,6 +1201,12 @@ ramp_done(void *arg)
 	    (int64_t)ld->cfg.hub_gone_s * 1000)
 		load_fatal(ld, HS_EHUB, "the hub stopped answering (nothing "
 		    "for %d s); stopping the ramp", ld->cfg.hub_gone_s);
+	if ((ld->fatal || ld->interrupted) && !ld->dropped) {
+		/* nothing new goes out: unsent creates and starts end now */
+		ld->dropped = 1;
+		hub_drop_queued(ld->hub, MC_CREATE);
+		hub_drop_queued(ld->hub, MC_START);
+	}
 	if (ld->fatal || ld->interrupted > 1)
 		return 1;
 	for (i = 0; i < ld->nusers; i++) {

@@ -11,7 +11,8 @@ Usage: fakehub.py PORT STATEFILE [options]
   --slow MS          every answer waits MS milliseconds
   --storm429 K       the first K start requests answer 429, Retry-After: 1
   --pending S        starts answer 202; servers become ready S seconds later
-The user table is kept in STATEFILE (JSON), so a restart keeps it.
+  --persist          keep the user table in STATEFILE (JSON) after every
+                     change, so a restart keeps it (slow with many users)
 GET /fake/count answers the number of users (no auth). Quiet: no logs.
 """
 import argparse
@@ -32,6 +33,7 @@ ap.add_argument("--reset", type=int, default=0)
 ap.add_argument("--slow", type=int, default=0)
 ap.add_argument("--storm429", type=int, default=0)
 ap.add_argument("--pending", type=float, default=0)
+ap.add_argument("--persist", action="store_true")
 A = ap.parse_args()
 TOKEN = open(A.token_file).read().strip() if A.token_file else None
 LOCK = threading.Lock()
@@ -45,6 +47,8 @@ API = "/hub/api"
 
 
 def save():
+    if not A.persist:
+        return
     tmp = A.state + ".tmp"
     with open(tmp, "w") as f:
         json.dump(USERS, f)

@@ -78,18 +78,31 @@ expect_eq "429 storm: table empty" "$(fh_count)" 0
 fh_stop
 
 # readiness from list rounds (starts answer 202), then a hub restart mid-ramp
-fh_start restart --pending 1.5
+fh_start restart --pending 1.5 --persist
 "$HUBSPY" stress --count 30 --batch-size 5 --json "$T/rs.json" >"$T/rs.out" 2>"$T/rs.err" </dev/null &
 pid=$!
 fh_wait_users
 fh_stop
-FH_PORT_KEEP=$FH_PORT fh_start restart --pending 1.5
+FH_PORT_KEEP=$FH_PORT fh_start restart --pending 1.5 --persist
 wait "$pid"
 rc=$? err=$T/rs.err
 expect_rc "restart mid-ramp: exit 0" 0
 expect_eq "restart mid-ramp: 30 ready" "$(jget "$T/rs.json" 'd["users"]["ready"]')" 30
 expect_eq "restart mid-ramp: readiness from list rounds" "$(jget "$T/rs.json" 'd["requests"]["poll"]["count"] > 0')" True
 expect_eq "restart mid-ramp: table empty" "$(fh_count)" 0
+
+# an interrupt with many starts queued: unsent starts are dropped, the
+# teardown removes what exists, exit 7
+fh_stop
+fh_start deep --slow 50
+"$HUBSPY" stress --count 120 --batch-size 40 --spawn-concurrency 120 --concurrency 2 >"$T/d.out" 2>"$T/d.err" </dev/null &
+pid=$!
+fh_wait_users
+kill -INT "$pid"
+wait "$pid"
+rc=$? err=$T/d.err
+expect_rc "interrupt, deep queue: exit 7" 7
+expect_eq "interrupt, deep queue: table empty" "$(fh_count)" 0
 
 # the hub gone for good mid-run: stopped with a clear message and the count
 "$HUBSPY" stress --count 30 --timeout 2 >"$T/g.out" 2>"$T/g.err" </dev/null &
