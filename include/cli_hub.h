@@ -28,7 +28,7 @@ struct cli_hub {
 	char		 url[1024];
 	char		 token[1024];
 	const char	*prefix;
-	int		 verbose, dry_run, tty, color;
+	int		 verbose, dry_run, tty, color, timeout_s;
 	FILE		*log;
 	const char	*json_path;
 	FILE		*json_tmp;	/* opened early: unwritable fails first */
@@ -37,6 +37,7 @@ struct cli_hub {
 	int		 progress_drawn;
 	int		 signals;
 	struct loop_timer *tick;	/* a command's own progress timer */
+	double		 ramp_s, hold_s, teardown_s;	/* phase wall times */
 	char		 stage[64];	/* shown instead of the load phase */
 };
 #define CLI_HUB_INIT { 0 }
@@ -60,8 +61,9 @@ void	 cli_hub_event(struct cli_hub *ch, const char *line);
 /* prints the table of measurements to fp */
 void	 cli_hub_table(FILE *fp, const struct measure *m);
 /* {"command", "hub": {"url","version"}, "prefix", "users": {progress
- * counts}, "requests", "throttle", "spawn_seconds" (measure_json),
- * "requests_per_lifecycle"}: a new object (cJSON_Delete) or NULL */
+ * counts}, "seconds": {"ramp","hold","teardown"}, "requests", "throttle",
+ * "spawn_seconds" (measure_json), "requests_per_lifecycle"}: a new object
+ * (cJSON_Delete) or NULL */
 cJSON	*cli_hub_result_json(struct cli_hub *ch, const char *command);
 /* writes root (consumed) to --json atomically; 0 (also without --json),
  * HS_EIO or HS_ENOMEM */

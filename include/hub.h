@@ -52,7 +52,8 @@ struct hub_config {
 
 /* the answer handed to a callback; valid only during the callback */
 struct hub_resp {
-	long		 status;	/* HTTP status, 0: network error */
+	long		 status;	/* HTTP status, 0: network error,
+					 * -1: dropped by hub_drop_queued */
 	const char	*neterr;	/* curl error text when status is 0 */
 	const char	*body;		/* never NULL, NUL-terminated */
 	size_t		 len;
@@ -93,6 +94,10 @@ int	 hub_request(struct hub *h, enum mclass cls, const char *method,
 	    const char *path, const char *body, hub_cb *cb, void *arg);
 /* requests queued or in flight */
 size_t	 hub_pending(const struct hub *h);
+/* ends every request of class cls that is not on the wire (queued, or
+ * waiting to retry) with its callback and status -1 ("cancelled"; not
+ * measured): an interrupted ramp sends nothing new */
+void	 hub_drop_queued(struct hub *h, enum mclass cls);
 /* drops every queued and in-flight request without callbacks (all
  * owners: load_free() calls it) */
 void	 hub_cancel_all(struct hub *h);

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "hs.h"
 #include "hub.h"
 #include "measure.h"
@@ -33,6 +34,8 @@ struct load_config {
 	int		 probe_interval_ms;	/* GET /users/NAME; 0: off */
 	int		 poll_interval_ms;	/* readiness list rounds (1000) */
 	int		 teardown_timeout_s;	/* whole teardown (600) */
+	int		 hub_gone_s;		/* no answer this long: the hub
+						 * is gone, stop (30) */
 	/* called BEFORE each create request with the names it will ask for
 	 * (borrowed for the call): the coordinator journals them */
 	void		(*on_batch)(void *arg, const char *const *names,
@@ -45,7 +48,7 @@ struct load_config {
 	void		*hook_arg;
 };
 #define LOAD_CONFIG_INIT { "hubspy", 10, 32, NULL, 300, 1, 0, 0, 1000, \
-	600, NULL, NULL, NULL, NULL, NULL }
+	600, 30, NULL, NULL, NULL, NULL, NULL }
 
 enum load_phase {
 	LOAD_IDLE, LOAD_DISCOVER, LOAD_CREATE, LOAD_START, LOAD_WAIT,
@@ -118,6 +121,8 @@ void	 load_interrupt(struct load *ld);
 /* the N of "PREFIX-N" (digits only, no sign, no leading zero unless "0"),
  * or -1 */
 long	 load_name_index(const char *prefix, const char *name);
+/* the bulk-create body {"usernames":[...],"admin":false} appended to b */
+int	 load_create_body(struct buf *b, const char *const *names, size_t n);
 /* the exact singleuser activity body for the UTC time t (seconds, with
  * microseconds), into dst; returns the length or -1 */
 int	 load_activity_body(char *dst, size_t n, int64_t t_us);

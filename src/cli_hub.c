@@ -247,6 +247,7 @@ cli_hub_setup(struct cli_hub *ch, const struct args *a, int preflight,
 	hc.token = ch->token;
 	hc.concurrency = (int)args_num(a, "concurrency", 16);
 	hc.timeout_s = (int)args_num(a, "timeout", 30);
+	ch->timeout_s = hc.timeout_s;
 	hc.on_request = on_request;
 	hc.log_arg = ch;
 	if ((r = hub_new(&ch->hub, ch->loop, &hc, ch->m, eb)) != 0)
@@ -344,7 +345,14 @@ cli_hub_result_json(struct cli_hub *ch, const char *command)
 	    NULL ||
 	    cJSON_AddNumberToObject(o, "stopped", (double)p.stopped) == NULL ||
 	    cJSON_AddNumberToObject(o, "deleted", (double)p.deleted) == NULL ||
-	    cJSON_AddBoolToObject(o, "active_server_limit", p.ceiling) == NULL)
+	    cJSON_AddBoolToObject(o, "active_server_limit", p.ceiling) == NULL ||
+	    (o = cJSON_AddObjectToObject(root, "seconds")) == NULL ||
+	    cJSON_AddNumberToObject(o, "ramp", round(ch->ramp_s * 1000) /
+	    1000) == NULL ||
+	    cJSON_AddNumberToObject(o, "hold", round(ch->hold_s * 1000) /
+	    1000) == NULL ||
+	    cJSON_AddNumberToObject(o, "teardown", round(ch->teardown_s *
+	    1000) / 1000) == NULL)
 		goto fail;
 	while ((it = m->child) != NULL) {
 		cJSON_DetachItemViaPointer(m, it);
@@ -368,6 +376,8 @@ void
 cli_hub_load_config(struct cli_hub *ch, struct load_config *lc)
 {
 	lc->prefix = ch->prefix;
+	/* nothing answered for 3 request timeouts (at least 10 s): gone */
+	lc->hub_gone_s = ch->timeout_s * 3 > 10 ? ch->timeout_s * 3 : 10;
 	lc->on_event = hook_event;
 	lc->on_tick = hook_tick;
 	lc->hook_arg = ch;

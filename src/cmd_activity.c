@@ -37,6 +37,12 @@ hold_tick(void *arg)
 }
 
 static int
+hub_idle(void *arg)
+{
+	return hub_pending(arg) == 0;
+}
+
+static int
 activity_exec(struct args *a)
 {
 	struct cli_hub ch = CLI_HUB_INIT;
@@ -47,6 +53,7 @@ activity_exec(struct args *a)
 	int keep = args_flag(a, "keep");
 	size_t existing = 0;
 	long highest = 0;
+	int64_t t;
 	int r, tr;
 
 	if ((r = cli_hub_setup(&ch, a, 1, 1, &eb)) != 0)
@@ -81,10 +88,13 @@ activity_exec(struct args *a)
 		goto out;
 	}
 	cli_hub_catch_signals(&ch);
+	t = loop_now_us();
 	r = load_ramp(ch.ld, (size_t)count, &eb);
+	ch.ramp_s = (double)(loop_now_us() - t) / 1e6;
 	if (r == 0) {
 		int64_t end = loop_now(ch.loop) + dur * 1000;
 
+		t = loop_now_us();
 		load_hold_begin(ch.ld);
 		ch.tick = loop_timer_add(ch.loop, 250, hold_tick, &ch);
 		/* a signal stops the hold (loop_stop via load_interrupt) */
@@ -94,6 +104,10 @@ activity_exec(struct args *a)
 		loop_timer_cancel(ch.loop, ch.tick);
 		ch.tick = NULL;
 		load_hold_end(ch.ld);
+		/* posts already sent are answered and counted (bounded) */
+		loop_run(ch.loop, hub_idle, ch.hub, loop_now(ch.loop) +
+		    (int64_t)ch.timeout_s * 1000);
+		ch.hold_s = (double)(loop_now_us() - t) / 1e6;
 	}
 	cli_hub_progress(&ch, ch.ld, 1);
 	if (r != 0 && r != HS_EPARTIAL && r != HS_EHUB && r != HS_EAUTH)
@@ -101,7 +115,9 @@ activity_exec(struct args *a)
 	if (r != 0)
 		cli_hub_event(&ch, eb.msg);
 	if (!keep) {
+		t = loop_now_us();
 		tr = load_teardown(ch.ld, LOAD_TD_OURS, NULL, 0, &teb);
+		ch.teardown_s = (double)(loop_now_us() - t) / 1e6;
 		cli_hub_progress(&ch, ch.ld, 1);
 		if (tr != 0) {
 			r = tr;

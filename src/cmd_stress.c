@@ -39,6 +39,7 @@ stress_exec(struct args *a)
 	int keep = args_flag(a, "keep");
 	size_t existing = 0;
 	long highest = 0;
+	int64_t t;
 	int r, tr;
 
 	if ((r = cli_hub_setup(&ch, a, 1, 1, &eb)) != 0)
@@ -73,14 +74,18 @@ stress_exec(struct args *a)
 		goto out;
 	}
 	cli_hub_catch_signals(&ch);
+	t = loop_now_us();
 	r = load_ramp(ch.ld, (size_t)count, &eb);
+	ch.ramp_s = (double)(loop_now_us() - t) / 1e6;
 	cli_hub_progress(&ch, ch.ld, 1);
 	if (r != 0 && r != HS_EPARTIAL && r != HS_EHUB && r != HS_EAUTH)
 		goto out;
 	if (r != 0)
 		cli_hub_event(&ch, eb.msg);
 	if (!keep) {
+		t = loop_now_us();
 		tr = load_teardown(ch.ld, LOAD_TD_OURS, NULL, 0, &teb);
+		ch.teardown_s = (double)(loop_now_us() - t) / 1e6;
 		cli_hub_progress(&ch, ch.ld, 1);
 		if (tr != 0) {
 			r = tr;

@@ -53,6 +53,8 @@ struct hub {
 };
 
 static void hub_pump(struct hub *h);
+static void hreq_finish(struct hreq *q, long status, const char *neterr,
+	    int64_t us);
 
 struct loop *
 hub_loop(struct hub *h)
@@ -283,6 +285,38 @@ hub_cancel_all(struct hub *h)
 		hreq_free(q);
 	}
 	h->qhead = h->qtail = NULL;
+}
+
+void
+hub_drop_queued(struct hub *h, enum mclass cls)
+{
+	struct hreq *q, *next, **pp;
+
+	/* unlink the class from the queue first: callbacks may queue more */
+	for (pp = &h->qhead; *pp;) {
+		q = *pp;
+		if (q->cls == cls) {
+			*pp = q->qnext;
+			q->state = 3;		/* dropped, callback pending */
+		} else
+			pp = &q->qnext;
+	}
+	h->qtail = NULL;
+	for (q = h->qhead; q; q = q->qnext)
+		h->qtail = q;
+	for (q = h->all; q; q = q->next)
+		if (q->cls == cls && q->state == 2) {
+			loop_timer_cancel(h->loop, q->timer);
+			q->timer = NULL;
+			q->state = 3;
+		}
+	for (q = h->all; q; q = next) {
+		next = q->next;
+		if (q->state != 3)
+			continue;
+		hreq_finish(q, -1, "cancelled", 0);
+		next = h->all;		/* the callback may have changed all */
+	}
 }
 
 void

@@ -88,6 +88,8 @@ struct load {
 	int			 fatal;
 	struct hs_errbuf	 fatal_eb;
 	int			 interrupted;
+	int			 ramping;	/* load_kick may send */
+	int			 dropped;	/* unsent starts were dropped */
 	int			 reconcile;	/* a create needs a re-list */
 	int			 listing;	/* a list round in flight */
 	uint32_t		 gen;		/* list rounds sent */
@@ -205,6 +207,21 @@ load_activity_body(char *dst, size_t n, int64_t t_us)
 	return len < 0 || (size_t)len >= n ? -1 : len;
 }
 
+int
+load_create_body(struct buf *b, const char *const *names, size_t n)
+{
+	size_t i;
+	int r;
+
+	/* names are [a-z0-9-] (prefix_ok, load_name_index): no escaping */
+	if ((r = buf_addstr(b, "{\"usernames\":[")) != 0)
+		return r;
+	for (i = 0; i < n; i++)
+		if ((r = buf_printf(b, "%s\"%s\"", i ? "," : "", names[i])) != 0)
+			return r;
+	return buf_addstr(b, "],\"admin\":false}");
+}
+
 static int64_t
 wall_us(void)
 {
@@ -266,10 +283,13 @@ load_new(struct load **lp, struct hub *h, const struct load_config *cfg,
 		ld->cfg.poll_interval_ms = 50;
 	if (ld->cfg.teardown_timeout_s < 1)
 		ld->cfg.teardown_timeout_s = 600;
+	if (ld->cfg.hub_gone_s < 1)
+		ld->cfg.hub_gone_s = 30;
 	ld->window = (size_t)ld->cfg.spawn_concurrency;
 	ld->next_index = 1;
 	ld->base = 1;
 	ld->t0 = loop_now(ld->loop);
+	ld->hub_down_since = 0;
 	if ((ld->prefix = strdup(cfg->prefix)) == NULL)
 		goto out;
 	ld->cfg.prefix = ld->prefix;
@@ -724,6 +744,20 @@ set_created(struct load *ld, struct luser *u)
 
 /* --- create --- */
 
+static void
+hub_ok(struct load *ld)
+{
+	ld->hub_down_since = 0;
+}
+
+static void
+hub_bad(struct load *ld)
+{
+	if (ld->hub_down_since == 0)
+		ld->hub_down_since = loop_now(ld->loop);
+}
+
+
 struct batch {
 	struct load	*ld;
 	size_t		 first, n;	/* users[first .. first+n) */
@@ -739,6 +773,18 @@ on_create(void *arg, const struct hub_resp *rs)
 	size_t i;
 
 	ld->creates_flying--;
+	if (rs->status < 0) {
+		/* dropped before it was sent: nothing was created */
+		for (i = b->first; i < b->first + b->n; i++)
+			if (U(ld, i)->state == U_CREATING)
+				U(ld, i)->state = U_NEW;
+		free(b);
+		return;
+	}
+	if (rs->status == 0)
+		hub_bad(ld);
+	else
+		hub_ok(ld);
 	if (rs->status == 201 &&
 	    (j = cJSON_ParseWithLength(rs->body, rs->len)) != NULL &&
 	    cJSON_IsArray(j)) {
@@ -815,14 +861,9 @@ send_create(struct load *ld, size_t first, size_t n)
 	if ((names = calloc(n, sizeof(*names))) == NULL ||
 	    (b = calloc(1, sizeof(*b))) == NULL)
 		goto out;
-	if (buf_addstr(&body, "{\"usernames\":[") != 0)
-		goto out;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		names[i] = U(ld, first + i)->name;
-		if (buf_printf(&body, "%s\"%s\"", i ? "," : "", names[i]) != 0)
-			goto out;
-	}
-	if (buf_addstr(&body, "],\"admin\":false}") != 0)
+	if (load_create_body(&body, names, n) != 0)
 		goto out;
 	if (ld->cfg.on_batch)
 		ld->cfg.on_batch(ld->cfg.batch_arg, names, n);
@@ -915,6 +956,18 @@ on_start(void *arg, const struct hub_resp *rs)
 	struct luser *u = arg;
 	struct load *ld = u->ld;
 
+	if (rs->status < 0) {
+		/* dropped before it was sent */
+		if (u->state == U_STARTING) {
+			ld->spawns--;
+			u->state = U_CREATED;
+		}
+		return;
+	}
+	if (rs->status == 0)
+		hub_bad(ld);
+	else
+		hub_ok(ld);
 	if (u->state != U_STARTING)
 		goto out;
 	switch (rs->status) {
@@ -1048,8 +1101,11 @@ round_done(void *arg, int r, const char *msg)
 			set_failed(ld, u, 1);
 		u->seen = 0;
 	}
-	if (r != 0)
+	if (r != 0) {
+		hub_bad(ld);
 		load_event(ld, "a readiness round failed: %s", msg ? msg : "");
+	} else
+		hub_ok(ld);
 	free(rd);
 	load_kick(ld);
 }
@@ -1082,7 +1138,7 @@ load_kick(struct load *ld)
 	size_t i, pending = 0;
 	int stop_new = ld->interrupted || ld->fatal;
 
-	if (ld->td_running)
+	if (!ld->ramping || ld->td_running)
 		return;
 	/* creation: up to two batches in flight, in index order */
 	for (i = 0; !stop_new && !ld->reconcile && i < ld->nusers &&
@@ -1141,6 +1197,16 @@ ramp_done(void *arg)
 	struct load *ld = arg;
 	size_t i;
 
+	if (ld->hub_down_since && loop_now(ld->loop) - ld->hub_down_since >
+	    (int64_t)ld->cfg.hub_gone_s * 1000)
+		load_fatal(ld, HS_EHUB, "the hub stopped answering (nothing "
+		    "for %d s); stopping the ramp", ld->cfg.hub_gone_s);
+	if ((ld->fatal || ld->interrupted) && !ld->dropped) {
+		/* nothing new goes out: unsent creates and starts end now */
+		ld->dropped = 1;
+		hub_drop_queued(ld->hub, MC_CREATE);
+		hub_drop_queued(ld->hub, MC_START);
+	}
 	if (ld->fatal || ld->interrupted > 1)
 		return 1;
 	for (i = 0; i < ld->nusers; i++) {
@@ -1184,10 +1250,12 @@ load_ramp(struct load *ld, size_t total_users, struct hs_errbuf *eb)
 	probe_arm(ld);
 	if (ld->tick_timer == NULL)
 		ld->tick_timer = loop_timer_add(ld->loop, 250, on_tick, ld);
+	ld->ramping = 1;
 	load_kick(ld);
 	while (!ramp_done(ld))
 		if (loop_run(ld->loop, ramp_done, ld, 0) < 0)
 			break;
+	ld->ramping = 0;
 	if (ld->tick_timer)
 		loop_timer_cancel(ld->loop, ld->tick_timer);
 	ld->tick_timer = NULL;
@@ -1219,19 +1287,6 @@ tu_find(struct load *ld, const char *name)
 	if (strlcpy(key.name, name, sizeof(key.name)) >= sizeof(key.name))
 		return NULL;
 	return bsearch(&key, ld->tu, ld->ntu, sizeof(*ld->tu), tu_cmp);
-}
-
-static void
-hub_ok(struct load *ld)
-{
-	ld->hub_down_since = 0;
-}
-
-static void
-hub_bad(struct load *ld)
-{
-	if (ld->hub_down_since == 0)
-		ld->hub_down_since = loop_now(ld->loop);
 }
 
 static void
@@ -1440,7 +1495,8 @@ td_done(void *arg)
 	int64_t now = loop_now(ld->loop);
 	size_t i;
 
-	if (ld->hub_down_since && now - ld->hub_down_since > 30000)
+	if (ld->hub_down_since && now - ld->hub_down_since >
+	    (int64_t)ld->cfg.hub_gone_s * 1000)
 		return 1;
 	if (now > w->deadline)
 		return 1;

@@ -67,7 +67,7 @@ expect_rc "purge with servers: exit 0" 0
 expect_eq "purge with servers: none left" "$(hub_count_prefix cont)" 0
 
 # --- activity, and purge past one page (230 users)
-run_hubspy activity --prefix act --count 230 --batch-size 100 --duration 3 --interval 1 --keep --json "$T/a.json"
+run_hubspy activity --prefix act --count 230 --batch-size 100 --duration 3 --interval 2 --keep --json "$T/a.json"
 keep_out a1
 expect_rc "activity: exit 0" 0
 expect_eq "activity: activity posts sent" "$(jget "$T/a.json" 'd["requests"]["activity"]["count"] >= 230')" True

@@ -277,3 +277,21 @@ UNIT_TEST(activity_body_exact)
 	    "\"2026-11-27T23:15:00.000042Z\"}");
 	CHECK_INT(load_activity_body(b, 20, 0), -1);
 }
+
+UNIT_TEST(create_body_exact)
+{
+	static const char *const names[] = { "hubspy-1", "hubspy-2" };
+	struct buf b = BUF_INIT(64);
+	struct buf small = BUF_INIT(20);
+
+	CHECK_INT(load_create_body(&b, names, 2), 0);
+	CHECK_STR(b.data, "{\"usernames\":[\"hubspy-1\",\"hubspy-2\"],"
+	    "\"admin\":false}");
+	buf_reset(&b);
+	CHECK_INT(load_create_body(&b, names, 1), 0);
+	CHECK_STR(b.data, "{\"usernames\":[\"hubspy-1\"],\"admin\":false}");
+	/* the body never grows past its cap */
+	CHECK_INT(load_create_body(&small, names, 2), HS_ELIMIT);
+	buf_release(&b);
+	buf_release(&small);
+}
