@@ -238,6 +238,25 @@ rec_pred(void *arg)
 	return all;
 }
 
+/* the options record and top share; returns the new count, argv ended */
+static int
+sampling_flags(const char **cmd, int n, int nonblocking, int idle, int gil,
+    int native, int subprocesses)
+{
+	if (nonblocking)
+		cmd[n++] = "--nonblocking";
+	if (idle)
+		cmd[n++] = "--idle";
+	if (gil)
+		cmd[n++] = "--gil";
+	if (native)
+		cmd[n++] = "--native";
+	if (subprocesses)
+		cmd[n++] = "--subprocesses";
+	cmd[n] = NULL;
+	return n;
+}
+
 static int
 rec_start(struct target *t, struct rec *rc, const struct record_opts *o,
     const char *dir, struct hs_errbuf *eb)
@@ -277,17 +296,8 @@ rec_start(struct target *t, struct rec *rc, const struct record_opts *o,
 	cmd[n++] = rc->format;
 	cmd[n++] = "--output";
 	cmd[n++] = rc->remote;
-	if (o->nonblocking && !o->native)
-		cmd[n++] = "--nonblocking";
-	if (o->idle)
-		cmd[n++] = "--idle";
-	if (o->gil)
-		cmd[n++] = "--gil";
-	if (o->native)
-		cmd[n++] = "--native";
-	if (o->subprocesses)
-		cmd[n++] = "--subprocesses";
-	cmd[n] = NULL;
+	n = sampling_flags(cmd, n, o->nonblocking && !o->native, o->idle,
+	    o->gil, o->native, o->subprocesses);
 	spec.out_max = 256 * 1024;
 	return target_start(t, &rc->p, cmd, 0, &spec, eb);
 }
@@ -958,14 +968,8 @@ capture_top(struct target *t, const char *dir, const struct top_opts *o,
 	cmd[n++] = pid;
 	cmd[n++] = "--rate";
 	cmd[n++] = rate;
-	if (o->nonblocking)
-		cmd[n++] = "--nonblocking";
-	if (o->idle)
-		cmd[n++] = "--idle";
-	if (o->gil)
-		cmd[n++] = "--gil";
-	if (o->subprocesses)
-		cmd[n++] = "--subprocesses";
+	n = sampling_flags(cmd, n, o->nonblocking, o->idle, o->gil, 0,
+	    o->subprocesses);
 	if (t->pyspy_ver >= 400) {
 		cmd[n++] = "--delay";
 		cmd[n++] = "1";
