@@ -638,6 +638,12 @@ write_file(const char *path, const char *s, struct hs_errbuf *eb)
 	return 0;
 }
 
+static int
+interrupted(void *arg)
+{
+	return ((struct target *)arg)->interrupted;
+}
+
 int
 capture_dump(struct target *t, const char *dir, const struct dump_opts *o,
     struct capture_result *res, struct hs_errbuf *eb)
@@ -664,8 +670,8 @@ capture_dump(struct target *t, const char *dir, const struct dump_opts *o,
 			res->interrupted = 1;
 			break;
 		}
-		if (i < o->count && loop_run(t->loop, NULL, NULL,
-		    at + o->interval_ms) == 1) {
+		if (i < o->count && (loop_run(t->loop, interrupted, t,
+		    at + o->interval_ms) == 1 || t->interrupted)) {
 			res->interrupted = 1;
 			break;
 		}
