@@ -191,6 +191,8 @@ cli_target_on_signal(void *arg, int signo)
 	struct target *t = arg;
 
 	(void)signo;
+	if (t->loop == NULL)
+		return;
 	if (t->interrupted)
 		loop_stop(t->loop);
 	else

@@ -350,6 +350,7 @@ preflight_exec(struct args *a)
 		rc = cmd_fail(&eb);
 		goto out;
 	}
+	loop_on_signal(l, cli_target_on_signal, &t);
 	printf("%-18s %-5s %s\n", "CHECK", "", "DETAIL");
 	if (t.transport != TARGET_LOCAL) {
 		static const char *const ctx[] = { "config", "current-context",

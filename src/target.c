@@ -346,7 +346,11 @@ run_argv(struct target *t, struct proc *p, char **argv, const char *out_path,
 			t->failure = TF_PYSPY_MISSING;
 		return r;
 	}
-	proc_wait(p, 0);
+	if (proc_wait(p, 0) == 1) {	/* a second Ctrl-C: give up */
+		proc_kill(p, SIGKILL);
+		return hs_error(eb, HS_EPARTIAL, "interrupted while running "
+		    "'%s'", argv[0]);
+	}
 	if (p->timed_out) {
 		t->failure = TF_TIMEOUT;
 		return hs_error(eb, HS_ETARGET, "'%s' did not finish within %lld "

@@ -262,6 +262,8 @@ done
 expect_grep "postmortem: restarts from the pod" "$out" 'container hub restarts 1'
 expect_grep "postmortem: /hub/health answered" "$out" 'GET http://127\.0\.0\.1:[0-9]+/hub/health: 200'
 expect_grep "postmortem: /hub/api/ answered with the version" "$out" '/hub/api/: 200 in [0-9.]+ s \{"version": "3\.0\.0"\}'
+expect_grep "postmortem: the hub's CPU and RSS" "$out" \
+    '^  usage: cpu [0-9]+\.[0-9]+ s, rss [1-9][0-9]* bytes, cgroup memory -?[0-9]+ bytes$'
 expect_eq "postmortem: hub.log is the last 5 lines" "$(wc -l <"$T/pm/hub.log")" 5
 # a "hub" that accepts connections and never answers
 "$PY" -c 'import socket,sys,time; s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(); print(s.getsockname()[1], flush=True); time.sleep(120)' >"$T/mute.port" &
