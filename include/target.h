@@ -53,6 +53,12 @@ const char	*target_fail_fix(enum target_fail f);
 enum target_fail target_classify(const char *err, int exit_code,
 		    int timed_out);
 
+/* the line of err that says what went wrong: "Error: X" (py-spy),
+ * "Error from server ..." or "error: ..." (kubectl), "Permission Denied"
+ * (py-spy), else the first non-empty one not from a logger ("[...");
+ * copied into out without an "Error: " prefix; "" when none */
+void	target_error_line(const char *err, char *out, size_t outsz);
+
 /* What the caller asks for. Strings are borrowed for target_open() only
  * (they are copied). Every NULL or 0 is "the default" noted here. */
 struct target_config {

@@ -104,31 +104,6 @@ file_fail(struct capture_file *f, struct hs_errbuf *eb, enum target_fail cl,
 		hs_error(eb, HS_ETARGET, "%s", line);
 }
 
-/* the py-spy error line ("Error: X" -> "X"), for messages */
-static void
-pyspy_error(const char *err, char *out, size_t sz)
-{
-	const char *p = err, *e;
-
-	out[0] = '\0';
-	while (p && *p) {
-		e = strchr(p, '\n');
-		if (e == NULL)
-			e = p + strlen(p);
-		if (strncmp(p, "Error: ", 7) == 0 || strncmp(p, "error: ", 7) == 0) {
-			snprintf(out, sz, "%.*s", (int)(e - p - 7), p + 7);
-			return;
-		}
-		if (strncmp(p, "Permission Denied", 17) == 0 ||
-		    (out[0] == '\0' && e > p && p[0] != '[')) {
-			snprintf(out, sz, "%.*s", (int)(e - p), p);
-			if (p[0] == 'P')
-				return;
-		}
-		p = *e ? e + 1 : e;
-	}
-}
-
 static void
 fail_from(struct capture_file *f, struct hs_errbuf *eb, const char *what,
     const struct proc *p)
@@ -139,7 +114,8 @@ fail_from(struct capture_file *f, struct hs_errbuf *eb, const char *what,
 
 	if (cl == TF_NONE)
 		cl = TF_OTHER;
-	pyspy_error(p->err.len ? p->err.data : p->out.data, line, sizeof(line));
+	target_error_line(p->err.len ? p->err.data : p->out.data, line,
+	    sizeof(line));
 	if (line[0])
 		file_fail(f, eb, cl, "%s: %s (exit code %d, %s); %s", what, line,
 		    proc_exit_code(p), target_fail_name(cl), target_fail_fix(cl));
@@ -1143,7 +1119,7 @@ capture_logs(struct target *t, const char *path, int tail,
 		    proc_exit_code(&p), 0);
 		char line[240];
 
-		pyspy_error(p.err.data, line, sizeof(line));
+		target_error_line(p.err.data, line, sizeof(line));
 		t->failure = f;
 		r = hs_error(eb, HS_ETARGET, "kubectl logs failed: %s (%s); %s",
 		    line, target_fail_name(f), target_fail_fix(f));

@@ -214,8 +214,7 @@ cli_kubectl_json(struct target *t, const char *const *args, cJSON **jp,
 		    proc_exit_code(&p), 0);
 		char line[300];
 
-		snprintf(line, sizeof(line), "%s", p.err.data);
-		line[strcspn(line, "\n")] = '\0';
+		target_error_line(p.err.data, line, sizeof(line));
 		t->failure = f;
 		r = hs_error(eb, HS_ETARGET, "kubectl %s %s: %s (%s); %s",
 		    args[0], args[1] ? args[1] : "", line, target_fail_name(f),

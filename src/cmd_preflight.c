@@ -321,8 +321,7 @@ check_attach(struct target *t, struct table *tb)
 	{
 		char line[300];
 
-		snprintf(line, sizeof(line), "%s", p.err.data);
-		line[strcspn(line, "\n")] = '\0';
+		target_error_line(p.err.data, line, sizeof(line));
 		row(tb, "attach", V_FAIL, "py-spy dump of pid %ld: %s (%s); %s",
 		    t->pid, line, target_fail_name(f), target_fail_fix(f));
 	}

@@ -124,11 +124,8 @@ target_classify(const char *err, int exit_code, int timed_out)
 	return exit_code == 0 ? TF_NONE : TF_OTHER;
 }
 
-/* the line of err that says what went wrong: "Error: X" (py-spy),
- * "Error from server ..." or "error: ..." (kubectl), else the first
- * non-empty one; copied into out without the "Error: " prefix */
-static void
-err_line(const char *err, char *out, size_t outsz)
+void
+target_error_line(const char *err, char *out, size_t outsz)
 {
 	const char *p = err, *best = NULL, *bestend = NULL;
 
@@ -140,7 +137,7 @@ err_line(const char *err, char *out, size_t outsz)
 
 		if (e == NULL)
 			e = p + strlen(p);
-		if (e > p && best == NULL) {
+		if (e > p && best == NULL && *p != '[') {
 			best = p;
 			bestend = e;
 		}
@@ -168,7 +165,7 @@ target_fail(struct target *t, struct hs_errbuf *eb, enum target_fail f,
 {
 	char line[240];
 
-	err_line(err, line, sizeof(line));
+	target_error_line(err, line, sizeof(line));
 	t->failure = f;
 	if (line[0])
 		return hs_error(eb, HS_ETARGET, "%s: %s (%s); %s", what, line,
