@@ -157,6 +157,8 @@ expect_eq "py-spy's files are removed from the container" \
     "$(find "$REMOTE" -type f | wc -l)" 0
 expect_grep "top ran under kubectl exec -i -t" "$REQS" \
     'command=top&.*stdin=true&stdout=true&tty=true'
+expect_grep "py-spy 0.4.2: top with --delay 1" "$REQS" \
+    'command=top&.*command=--delay&command=1&'
 expect_grep "the file came back through cat without a tty" "$REQS" \
     'exec\?command=cat&command=--&command=.*record\.raw&container=hub&stderr=true&stdout=true$'
 expect_nogrep "record never ran with a tty" "$REQS" 'command=record.*tty=true'
@@ -269,6 +271,17 @@ expect_grep "permission_denied: allowPrivilegeEscalation true" "$err" \
 expect_grep "permission_denied: the no-rebuild alternative" "$err" \
     '--transport debug'
 state
+
+# options gated on py-spy's version: top --delay exists from 0.4.0
+state PYSPY_STANDIN_VERSION=0.3.14
+run_hubspy capture --top 1 -o "$T/v1" "${K[@]}"
+expect_rc "py-spy 0.3.14: top works" 0
+expect_grep "py-spy 0.3.14: the version is probed" "$out" 'py-spy 0\.3\.14$'
+if tail -n 20 "$REQS" | grep 'command=top&' | grep -q 'delay'; then
+	fail "py-spy 0.3.14: top without --delay" "$(tail -n 20 "$REQS" | grep 'command=top&')"
+else
+	pass "py-spy 0.3.14: top without --delay"
+fi
 
 state PYSPY_STANDIN_VERSION=0.3.14 PYSPY_STANDIN_PYTHON=3.12.1
 run_hubspy capture --dump 1 -o "$T/f" "${K[@]}"
