@@ -319,6 +319,11 @@ expect_grep "debug: py-spy ran in the ephemeral container" "$REQS" \
     'command=py-spy&command=dump.*container=hubspy-'
 expect_grep "debug: dump of the hub" "$T/d1/dump-1.txt" "^Process $HUB_PID: "
 
+# the test server also serves kubectl debug's watch and attach
+timeout 60 kubectl debug hub-abc --image=x:1 --target=hub --profile=general \
+    -c attach-1 -i -- echo attached >"$T/attach.out" 2>"$T/attach.err" </dev/null
+expect_grep "kubectl debug -i: attached to the ephemeral container" "$T/attach.out" '^attached$'
+
 # --- postmortem: bounded even when the hub never answers ---
 run_hubspy postmortem --dumps 2 --interval 1 --top 1 --tail 5 -o "$T/pm" "${K[@]}"
 expect_rc "postmortem exits 0" 0
