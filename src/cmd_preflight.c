@@ -7,6 +7,7 @@
  * per node (allocatable pods minus the system pods already there), the
  * user-placeholder StatefulSet, and the planned --count and --step.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
