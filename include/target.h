@@ -152,6 +152,12 @@ int	target_run(struct target *t, struct proc *p, const char *const *cmd,
 int	target_kubectl(struct target *t, struct proc *p, const char *const *args,
 	    const char *out_path, int64_t timeout_ms, struct hs_errbuf *eb);
 
+/* explains a command that exited non-zero (or timed out): classifies
+ * its stderr into t->failure and writes "WHAT: LINE (class); fix" into
+ * eb; returns HS_ETARGET */
+int	target_failed(struct target *t, const char *what, const struct proc *p,
+	    struct hs_errbuf *eb);
+
 /* sends sig to a process inside the container (kill through the
  * transport); bounded by exec_timeout */
 int	target_signal(struct target *t, long pid, int sig, struct hs_errbuf *eb);

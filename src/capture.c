@@ -1116,14 +1116,7 @@ capture_logs(struct target *t, const char *path, int tail,
 	if ((r = target_kubectl(t, &p, args, path, 0, eb)) != 0)
 		goto out;
 	if (proc_exit_code(&p) != 0) {
-		enum target_fail f = target_classify(p.err.data,
-		    proc_exit_code(&p), 0);
-		char line[240];
-
-		target_error_line(p.err.data, line, sizeof(line));
-		t->failure = f;
-		r = hs_error(eb, HS_ETARGET, "kubectl logs failed: %s (%s); %s",
-		    line, target_fail_name(f), target_fail_fix(f));
+		r = target_failed(t, "kubectl logs failed", &p, eb);
 		unlink(path);
 	}
 out:

@@ -174,6 +174,17 @@ target_fail(struct target *t, struct hs_errbuf *eb, enum target_fail f,
 	    fails[f].fix);
 }
 
+int
+target_failed(struct target *t, const char *what, const struct proc *p,
+    struct hs_errbuf *eb)
+{
+	enum target_fail f = target_classify(p->err.data, proc_exit_code(p),
+	    p->timed_out);
+
+	return target_fail(t, eb, f == TF_NONE ? TF_OTHER : f, what,
+	    p->err.len ? p->err.data : p->out.data);
+}
+
 /* --- argv building --- */
 
 struct av {
@@ -550,8 +561,7 @@ pod_by_selector(struct target *t, cJSON **podp, struct hs_errbuf *eb)
 	if ((r = target_kubectl(t, &p, args, NULL, 0, eb)) != 0)
 		goto out;
 	if (proc_exit_code(&p) != 0) {
-		r = target_fail(t, eb, target_classify(p.err.data,
-		    proc_exit_code(&p), 0), "cannot list the hub pods", p.err.data);
+		r = target_failed(t, "cannot list the hub pods", &p, eb);
 		goto out;
 	}
 	if ((r = parse_json(t, &p, &list, eb)) != 0)
@@ -609,8 +619,7 @@ pod_by_name(struct target *t, cJSON **podp, struct hs_errbuf *eb)
 	if (proc_exit_code(&p) != 0) {
 		snprintf(what, sizeof(what), "cannot find pod '%s' in namespace "
 		    "'%s'", t->pod, t->namespace);
-		r = target_fail(t, eb, target_classify(p.err.data,
-		    proc_exit_code(&p), 0), what, p.err.data);
+		r = target_failed(t, what, &p, eb);
 		goto out;
 	}
 	r = parse_json(t, &p, podp, eb);
@@ -673,9 +682,7 @@ debug_add(struct target *t, struct hs_errbuf *eb)
 	if ((r = target_kubectl(t, &p, args, NULL, 0, eb)) != 0)
 		goto out;
 	if (proc_exit_code(&p) != 0) {
-		r = target_fail(t, eb, target_classify(p.err.data,
-		    proc_exit_code(&p), 0), "cannot add a debug container",
-		    p.err.data);
+		r = target_failed(t, "cannot add a debug container", &p, eb);
 		goto out;
 	}
 	free(t->exec_container);
@@ -900,9 +907,8 @@ target_find_hub(struct target *t, struct hs_errbuf *eb)
 		if ((r = target_run(t, &p, disc, 0, eb)) != 0)
 			goto out;
 		if (proc_exit_code(&p) != 0) {
-			r = target_fail(t, eb, target_classify(p.err.data,
-			    proc_exit_code(&p), 0), "cannot list the processes "
-			    "of the hub container", p.err.data);
+			r = target_failed(t, "cannot list the processes "
+			    "of the hub container", &p, eb);
 			goto out;
 		}
 		free(t->hub_cmdline);
@@ -944,9 +950,7 @@ target_find_hub(struct target *t, struct hs_errbuf *eb)
 		goto out;
 	}
 	if (proc_exit_code(&p) != 0) {
-		r = target_fail(t, eb, target_classify(p.err.data,
-		    proc_exit_code(&p), 0), "cannot read the hub process",
-		    p.err.data);
+		r = target_failed(t, "cannot read the hub process", &p, eb);
 		goto out;
 	}
 	for (line = strtok_r(p.out.data, "\n", &save); line;
