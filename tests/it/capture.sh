@@ -319,6 +319,11 @@ expect_grep "debug: py-spy ran in the ephemeral container" "$REQS" \
     'command=py-spy&command=dump.*container=hubspy-'
 expect_grep "debug: dump of the hub" "$T/d1/dump-1.txt" "^Process $HUB_PID: "
 
+run_hubspy capture --dump 1 --transport debug -o "$T/d2" "${K[@]}"
+expect_rc "debug: the hub's own image by default" 0
+expect_grep "debug: a new ephemeral container each time" "$out" \
+    '^hub: pod hub-abc namespace jhub container hubspy-[0-9a-f]+ pid'
+
 # the test server also serves kubectl debug's watch and attach
 timeout 60 kubectl debug hub-abc --image=x:1 --target=hub --profile=general \
     -c attach-1 -i -- echo attached >"$T/attach.out" 2>"$T/attach.err" </dev/null
