@@ -115,6 +115,9 @@ target_classify(const char *err, int exit_code, int timed_out)
 
 	if (timed_out)
 		return TF_TIMEOUT;
+	/* an image without a shell: not py-spy's absence */
+	if (err != NULL && strstr(err, "\"sh\": executable file not found"))
+		return TF_OTHER;
 	if (err != NULL)
 		for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
 			if (strstr(err, rules[i].needle) != NULL)
