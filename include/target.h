@@ -53,6 +53,12 @@ const char	*target_fail_fix(enum target_fail f);
 enum target_fail target_classify(const char *err, int exit_code,
 		    int timed_out);
 
+/* the line of err that says what went wrong: "Error: X" (py-spy),
+ * "Error from server ..." or "error: ..." (kubectl), "Permission Denied"
+ * (py-spy), else the first non-empty one not from a logger ("[...");
+ * copied into out without an "Error: " prefix; "" when none */
+void	target_error_line(const char *err, char *out, size_t outsz);
+
 /* What the caller asks for. Strings are borrowed for target_open() only
  * (they are copied). Every NULL or 0 is "the default" noted here. */
 struct target_config {
@@ -145,6 +151,12 @@ int	target_run(struct target *t, struct proc *p, const char *const *cmd,
  * target_run(); HS_EUSAGE for the local transport */
 int	target_kubectl(struct target *t, struct proc *p, const char *const *args,
 	    const char *out_path, int64_t timeout_ms, struct hs_errbuf *eb);
+
+/* explains a command that exited non-zero (or timed out): classifies
+ * its stderr into t->failure and writes "WHAT: LINE (class); fix" into
+ * eb; returns HS_ETARGET */
+int	target_failed(struct target *t, const char *what, const struct proc *p,
+	    struct hs_errbuf *eb);
 
 /* sends sig to a process inside the container (kill through the
  * transport); bounded by exec_timeout */

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,31 +105,6 @@ file_fail(struct capture_file *f, struct hs_errbuf *eb, enum target_fail cl,
 		hs_error(eb, HS_ETARGET, "%s", line);
 }
 
-/* the py-spy error line ("Error: X" -> "X"), for messages */
-static void
-pyspy_error(const char *err, char *out, size_t sz)
-{
-	const char *p = err, *e;
-
-	out[0] = '\0';
-	while (p && *p) {
-		e = strchr(p, '\n');
-		if (e == NULL)
-			e = p + strlen(p);
-		if (strncmp(p, "Error: ", 7) == 0 || strncmp(p, "error: ", 7) == 0) {
-			snprintf(out, sz, "%.*s", (int)(e - p - 7), p + 7);
-			return;
-		}
-		if (strncmp(p, "Permission Denied", 17) == 0 ||
-		    (out[0] == '\0' && e > p && p[0] != '[')) {
-			snprintf(out, sz, "%.*s", (int)(e - p), p);
-			if (p[0] == 'P')
-				return;
-		}
-		p = *e ? e + 1 : e;
-	}
-}
-
 static void
 fail_from(struct capture_file *f, struct hs_errbuf *eb, const char *what,
     const struct proc *p)
@@ -139,7 +115,8 @@ fail_from(struct capture_file *f, struct hs_errbuf *eb, const char *what,
 
 	if (cl == TF_NONE)
 		cl = TF_OTHER;
-	pyspy_error(p->err.len ? p->err.data : p->out.data, line, sizeof(line));
+	target_error_line(p->err.len ? p->err.data : p->out.data, line,
+	    sizeof(line));
 	if (line[0])
 		file_fail(f, eb, cl, "%s: %s (exit code %d, %s); %s", what, line,
 		    proc_exit_code(p), target_fail_name(cl), target_fail_fix(cl));
@@ -238,6 +215,25 @@ rec_pred(void *arg)
 	return all;
 }
 
+/* the options record and top share; returns the new count, argv ended */
+static int
+sampling_flags(const char **cmd, int n, int nonblocking, int idle, int gil,
+    int native, int subprocesses)
+{
+	if (nonblocking)
+		cmd[n++] = "--nonblocking";
+	if (idle)
+		cmd[n++] = "--idle";
+	if (gil)
+		cmd[n++] = "--gil";
+	if (native)
+		cmd[n++] = "--native";
+	if (subprocesses)
+		cmd[n++] = "--subprocesses";
+	cmd[n] = NULL;
+	return n;
+}
+
 static int
 rec_start(struct target *t, struct rec *rc, const struct record_opts *o,
     const char *dir, struct hs_errbuf *eb)
@@ -277,17 +273,8 @@ rec_start(struct target *t, struct rec *rc, const struct record_opts *o,
 	cmd[n++] = rc->format;
 	cmd[n++] = "--output";
 	cmd[n++] = rc->remote;
-	if (o->nonblocking && !o->native)
-		cmd[n++] = "--nonblocking";
-	if (o->idle)
-		cmd[n++] = "--idle";
-	if (o->gil)
-		cmd[n++] = "--gil";
-	if (o->native)
-		cmd[n++] = "--native";
-	if (o->subprocesses)
-		cmd[n++] = "--subprocesses";
-	cmd[n] = NULL;
+	n = sampling_flags(cmd, n, o->nonblocking && !o->native, o->idle,
+	    o->gil, o->native, o->subprocesses);
 	spec.out_max = 256 * 1024;
 	return target_start(t, &rc->p, cmd, 0, &spec, eb);
 }
@@ -628,6 +615,12 @@ write_file(const char *path, const char *s, struct hs_errbuf *eb)
 	return 0;
 }
 
+static int
+interrupted(void *arg)
+{
+	return ((struct target *)arg)->interrupted;
+}
+
 int
 capture_dump(struct target *t, const char *dir, const struct dump_opts *o,
     struct capture_result *res, struct hs_errbuf *eb)
@@ -654,8 +647,8 @@ capture_dump(struct target *t, const char *dir, const struct dump_opts *o,
 			res->interrupted = 1;
 			break;
 		}
-		if (i < o->count && loop_run(t->loop, NULL, NULL,
-		    at + o->interval_ms) == 1) {
+		if (i < o->count && (loop_run(t->loop, interrupted, t,
+		    at + o->interval_ms) == 1 || t->interrupted)) {
 			res->interrupted = 1;
 			break;
 		}
@@ -958,14 +951,8 @@ capture_top(struct target *t, const char *dir, const struct top_opts *o,
 	cmd[n++] = pid;
 	cmd[n++] = "--rate";
 	cmd[n++] = rate;
-	if (o->nonblocking)
-		cmd[n++] = "--nonblocking";
-	if (o->idle)
-		cmd[n++] = "--idle";
-	if (o->gil)
-		cmd[n++] = "--gil";
-	if (o->subprocesses)
-		cmd[n++] = "--subprocesses";
+	n = sampling_flags(cmd, n, o->nonblocking, o->idle, o->gil, 0,
+	    o->subprocesses);
 	if (t->pyspy_ver >= 400) {
 		cmd[n++] = "--delay";
 		cmd[n++] = "1";
@@ -1129,14 +1116,7 @@ capture_logs(struct target *t, const char *path, int tail,
 	if ((r = target_kubectl(t, &p, args, path, 0, eb)) != 0)
 		goto out;
 	if (proc_exit_code(&p) != 0) {
-		enum target_fail f = target_classify(p.err.data,
-		    proc_exit_code(&p), 0);
-		char line[240];
-
-		pyspy_error(p.err.data, line, sizeof(line));
-		t->failure = f;
-		r = hs_error(eb, HS_ETARGET, "kubectl logs failed: %s (%s); %s",
-		    line, target_fail_name(f), target_fail_fix(f));
+		r = target_failed(t, "kubectl logs failed", &p, eb);
 		unlink(path);
 	}
 out:

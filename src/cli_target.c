@@ -191,6 +191,8 @@ cli_target_on_signal(void *arg, int signo)
 	struct target *t = arg;
 
 	(void)signo;
+	if (t->loop == NULL)
+		return;
 	if (t->interrupted)
 		loop_stop(t->loop);
 	else
@@ -208,16 +210,11 @@ cli_kubectl_json(struct target *t, const char *const *args, cJSON **jp,
 	if ((r = target_kubectl(t, &p, args, NULL, 0, eb)) != 0)
 		goto out;
 	if (proc_exit_code(&p) != 0) {
-		enum target_fail f = target_classify(p.err.data,
-		    proc_exit_code(&p), 0);
-		char line[300];
+		char what[200];
 
-		snprintf(line, sizeof(line), "%s", p.err.data);
-		line[strcspn(line, "\n")] = '\0';
-		t->failure = f;
-		r = hs_error(eb, HS_ETARGET, "kubectl %s %s: %s (%s); %s",
-		    args[0], args[1] ? args[1] : "", line, target_fail_name(f),
-		    target_fail_fix(f));
+		snprintf(what, sizeof(what), "kubectl %s %s", args[0],
+		    args[1] ? args[1] : "");
+		r = target_failed(t, what, &p, eb);
 		goto out;
 	}
 	if ((*jp = cJSON_Parse(p.out.data)) == NULL)

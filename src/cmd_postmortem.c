@@ -250,12 +250,11 @@ postmortem_exec(struct args *a)
 	cmd_safe_fputs(stdout, dir);
 	putchar('\n');
 	fflush(stdout);
-	loop_on_signal(l, cli_target_on_signal, &t);
-
 	if ((r = target_init(&t, l, &cfg, &eb)) != 0) {
 		rc = cmd_fail(&eb);
 		goto out;
 	}
+	loop_on_signal(l, cli_target_on_signal, &t);
 	if (target_find_pod(&t, &eb) == 0)
 		have_pod = 1;
 	else

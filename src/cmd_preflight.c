@@ -7,6 +7,7 @@
  * per node (allocatable pods minus the system pods already there), the
  * user-placeholder StatefulSet, and the planned --count and --step.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -323,8 +324,7 @@ check_attach(struct target *t, struct table *tb)
 	{
 		char line[300];
 
-		snprintf(line, sizeof(line), "%s", p.err.data);
-		line[strcspn(line, "\n")] = '\0';
+		target_error_line(p.err.data, line, sizeof(line));
 		row(tb, "attach", V_FAIL, "py-spy dump of pid %ld: %s (%s); %s",
 		    t->pid, line, target_fail_name(f), target_fail_fix(f));
 	}
@@ -417,6 +417,7 @@ preflight_exec(struct args *a)
 		rc = cmd_fail(&eb);
 		goto out;
 	}
+	loop_on_signal(l, cli_target_on_signal, &t);
 	printf("%-18s %-5s %s\n", "CHECK", "", "DETAIL");
 	check_hub(a, &tb);
 	if (t.transport != TARGET_LOCAL) {

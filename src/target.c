@@ -115,6 +115,9 @@ target_classify(const char *err, int exit_code, int timed_out)
 
 	if (timed_out)
 		return TF_TIMEOUT;
+	/* an image without a shell: not py-spy's absence */
+	if (err != NULL && strstr(err, "\"sh\": executable file not found"))
+		return TF_OTHER;
 	if (err != NULL)
 		for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
 			if (strstr(err, rules[i].needle) != NULL)
@@ -124,11 +127,8 @@ target_classify(const char *err, int exit_code, int timed_out)
 	return exit_code == 0 ? TF_NONE : TF_OTHER;
 }
 
-/* the line of err that says what went wrong: "Error: X" (py-spy),
- * "Error from server ..." or "error: ..." (kubectl), else the first
- * non-empty one; copied into out without the "Error: " prefix */
-static void
-err_line(const char *err, char *out, size_t outsz)
+void
+target_error_line(const char *err, char *out, size_t outsz)
 {
 	const char *p = err, *best = NULL, *bestend = NULL;
 
@@ -140,7 +140,7 @@ err_line(const char *err, char *out, size_t outsz)
 
 		if (e == NULL)
 			e = p + strlen(p);
-		if (e > p && best == NULL) {
+		if (e > p && best == NULL && *p != '[') {
 			best = p;
 			bestend = e;
 		}
@@ -168,13 +168,24 @@ target_fail(struct target *t, struct hs_errbuf *eb, enum target_fail f,
 {
 	char line[240];
 
-	err_line(err, line, sizeof(line));
+	target_error_line(err, line, sizeof(line));
 	t->failure = f;
 	if (line[0])
 		return hs_error(eb, HS_ETARGET, "%s: %s (%s); %s", what, line,
 		    fails[f].name, fails[f].fix);
 	return hs_error(eb, HS_ETARGET, "%s (%s); %s", what, fails[f].name,
 	    fails[f].fix);
+}
+
+int
+target_failed(struct target *t, const char *what, const struct proc *p,
+    struct hs_errbuf *eb)
+{
+	enum target_fail f = target_classify(p->err.data, proc_exit_code(p),
+	    p->timed_out);
+
+	return target_fail(t, eb, f == TF_NONE ? TF_OTHER : f, what,
+	    p->err.len ? p->err.data : p->out.data);
 }
 
 /* --- argv building --- */
@@ -346,7 +357,11 @@ run_argv(struct target *t, struct proc *p, char **argv, const char *out_path,
 			t->failure = TF_PYSPY_MISSING;
 		return r;
 	}
-	proc_wait(p, 0);
+	if (proc_wait(p, 0) == 1) {	/* a second Ctrl-C: give up */
+		proc_kill(p, SIGKILL);
+		return hs_error(eb, HS_EPARTIAL, "interrupted while running "
+		    "'%s'", argv[0]);
+	}
 	if (p->timed_out) {
 		t->failure = TF_TIMEOUT;
 		return hs_error(eb, HS_ETARGET, "'%s' did not finish within %lld "
@@ -549,8 +564,7 @@ pod_by_selector(struct target *t, cJSON **podp, struct hs_errbuf *eb)
 	if ((r = target_kubectl(t, &p, args, NULL, 0, eb)) != 0)
 		goto out;
 	if (proc_exit_code(&p) != 0) {
-		r = target_fail(t, eb, target_classify(p.err.data,
-		    proc_exit_code(&p), 0), "cannot list the hub pods", p.err.data);
+		r = target_failed(t, "cannot list the hub pods", &p, eb);
 		goto out;
 	}
 	if ((r = parse_json(t, &p, &list, eb)) != 0)
@@ -608,8 +622,7 @@ pod_by_name(struct target *t, cJSON **podp, struct hs_errbuf *eb)
 	if (proc_exit_code(&p) != 0) {
 		snprintf(what, sizeof(what), "cannot find pod '%s' in namespace "
 		    "'%s'", t->pod, t->namespace);
-		r = target_fail(t, eb, target_classify(p.err.data,
-		    proc_exit_code(&p), 0), what, p.err.data);
+		r = target_failed(t, what, &p, eb);
 		goto out;
 	}
 	r = parse_json(t, &p, podp, eb);
@@ -672,9 +685,7 @@ debug_add(struct target *t, struct hs_errbuf *eb)
 	if ((r = target_kubectl(t, &p, args, NULL, 0, eb)) != 0)
 		goto out;
 	if (proc_exit_code(&p) != 0) {
-		r = target_fail(t, eb, target_classify(p.err.data,
-		    proc_exit_code(&p), 0), "cannot add a debug container",
-		    p.err.data);
+		r = target_failed(t, "cannot add a debug container", &p, eb);
 		goto out;
 	}
 	free(t->exec_container);
@@ -899,9 +910,8 @@ target_find_hub(struct target *t, struct hs_errbuf *eb)
 		if ((r = target_run(t, &p, disc, 0, eb)) != 0)
 			goto out;
 		if (proc_exit_code(&p) != 0) {
-			r = target_fail(t, eb, target_classify(p.err.data,
-			    proc_exit_code(&p), 0), "cannot list the processes "
-			    "of the hub container", p.err.data);
+			r = target_failed(t, "cannot list the processes "
+			    "of the hub container", &p, eb);
 			goto out;
 		}
 		free(t->hub_cmdline);
@@ -943,9 +953,7 @@ target_find_hub(struct target *t, struct hs_errbuf *eb)
 		goto out;
 	}
 	if (proc_exit_code(&p) != 0) {
-		r = target_fail(t, eb, target_classify(p.err.data,
-		    proc_exit_code(&p), 0), "cannot read the hub process",
-		    p.err.data);
+		r = target_failed(t, "cannot read the hub process", &p, eb);
 		goto out;
 	}
 	for (line = strtok_r(p.out.data, "\n", &save); line;

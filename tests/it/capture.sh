@@ -80,6 +80,44 @@ else
 fi
 K=(--tmpdir "$REMOTE" "${PIDOPT[@]}")
 
+# --- the py-spy stand-in keeps pyspy.md's contract (section 7) ---
+SPY=$ROOT/tests/pyspy/py-spy
+expect_eq "stand-in: --version" "$("$SPY" --version)" "py-spy 0.4.2"
+expect_eq "stand-in: version from PYSPY_STANDIN_VERSION" \
+    "$(PYSPY_STANDIN_VERSION=0.3.14 "$SPY" -V)" "py-spy 0.3.14"
+"$SPY" record -d abc -p "$HUB_PID" >/dev/null 2>&1
+expect_eq "stand-in: bad --duration panics (101)" "$?" 101
+"$SPY" dump -p abc >/dev/null 2>&1
+expect_eq "stand-in: bad --pid panics (101)" "$?" 101
+"$SPY" frobnicate >/dev/null 2>&1
+expect_eq "stand-in: unknown subcommand is a usage error (2)" "$?" 2
+"$SPY" top -p "$HUB_PID" </dev/null >"$T/spy.out" 2>"$T/spy.err"
+expect_eq "stand-in: top without a tty exits 1" "$?" 1
+expect_grep "stand-in: top without a tty says so" "$T/spy.err" \
+    '^Error: Inappropriate ioctl for device \(os error 25\)$'
+check "stand-in: nothing on stdout before the error" test ! -s "$T/spy.out"
+"$SPY" record --native --nonblocking -p "$HUB_PID" >/dev/null 2>"$T/spy.err"
+expect_eq "stand-in: --native with --nonblocking exits 1" "$?" 1
+"$SPY" r -p "$HUB_PID" -d 60 -f raw -o "$T/term.raw" --idle >"$T/term.out" 2>&1 &
+tpid=$!
+env --default-signal=INT "$SPY" r -p "$HUB_PID" -d 60 -f raw -o "$T/int.raw" \
+    --idle >"$T/int.out" 2>&1 &
+ipid=$!
+for _ in $(seq 1 100); do
+	grep -q '^py-spy> Sampling' "$T/int.out" && grep -q '^py-spy> Sampling' "$T/term.out" && break
+	sleep 0.1
+done
+kill -TERM "$tpid"
+kill -INT "$ipid"
+wait "$tpid"
+expect_eq "stand-in: SIGTERM kills record (143)" "$?" 143
+wait "$ipid"
+expect_eq "stand-in: SIGINT stops record with exit 0" "$?" 0
+expect_grep "stand-in: SIGINT says Control-C and writes the file" "$T/int.out" \
+    "^py-spy> Stopped sampling because Control-C pressed$"
+check "stand-in: the file after SIGINT" test -s "$T/int.raw"
+check "stand-in: no file after SIGTERM" test ! -e "$T/term.raw"
+
 # --- kubectl: all three views, real stacks, byte-exact files ---
 run_hubspy capture --top 2 --record 2 --dump 2 --interval 1 --svg \
     --speedscope --idle -o "$T/c1" "${K[@]}"
@@ -119,17 +157,34 @@ expect_eq "py-spy's files are removed from the container" \
     "$(find "$REMOTE" -type f | wc -l)" 0
 expect_grep "top ran under kubectl exec -i -t" "$REQS" \
     'command=top&.*stdin=true&stdout=true&tty=true'
+expect_grep "py-spy 0.4.2: top with --delay 1" "$REQS" \
+    'command=top&.*command=--delay&command=1&'
 expect_grep "the file came back through cat without a tty" "$REQS" \
     'exec\?command=cat&command=--&command=.*record\.raw&container=hub&stderr=true&stdout=true$'
 expect_nogrep "record never ran with a tty" "$REQS" 'command=record.*tty=true'
 
+# deterministic targets: every thread idle / one thread stuck in a call
+"$PY" "$ROOT/tests/pyspy/app.py" "$ROOT/tests/pyspy/sampler_hook.py" idle &
+IDLE=$!
+"$PY" "$ROOT/tests/pyspy/app.py" "$ROOT/tests/pyspy/sampler_hook.py" stuck &
+STUCK=$!
+t_cleanup "kill $IDLE $STUCK"
+
 # an idle hub: the flamegraph has no stack counts; the raw file is kept
-run_hubspy capture --record 1 --svg -o "$T/c2" "${K[@]}"
+run_hubspy capture --record 1 --svg -o "$T/c2" --tmpdir "$REMOTE" --pid "$IDLE"
 expect_rc "idle hub: capture still exits 0" 0
 expect_grep "idle hub: the flamegraph is reported idle with the fix" "$out" \
     'record\.svg +warning \(idle\)'
 expect_grep "idle hub: the fix says --idle" "$out" 'add --idle'
 check "idle hub: record.raw is kept" test -f "$T/c2/record.raw"
+
+# a thread blocked in the same call across the dumps is reported stuck
+run_hubspy capture --dump 3 --interval 1 -o "$T/c5" --tmpdir "$REMOTE" --pid "$STUCK"
+expect_rc "stuck thread: capture exits 0" 0
+expect_grep "stuck thread: reported with its function and line" "$T/c5/stuck.txt" \
+    '^Thread [0-9]+ "db-worker" stuck for at least [0-9]+\.[0-9] s in blocked_in_sync_call \(app\.py:1[0-9]\)$'
+expect_grep "stuck thread: the waiting main thread is not stuck" "$T/c5/stuck.txt" \
+    '^3 dumps over [0-9.]+ s: 1 threads stuck, 1 idle threads waiting'
 
 # the watchdog: a py-spy that runs past its duration gets SIGINT in the pod
 state PYSPY_STANDIN_HANG=1
@@ -217,6 +272,17 @@ expect_grep "permission_denied: the no-rebuild alternative" "$err" \
     '--transport debug'
 state
 
+# options gated on py-spy's version: top --delay exists from 0.4.0
+state PYSPY_STANDIN_VERSION=0.3.14
+run_hubspy capture --top 1 -o "$T/v1" "${K[@]}"
+expect_rc "py-spy 0.3.14: top works" 0
+expect_grep "py-spy 0.3.14: the version is probed" "$out" 'py-spy 0\.3\.14$'
+if tail -n 20 "$REQS" | grep 'command=top&' | grep -q 'delay'; then
+	fail "py-spy 0.3.14: top without --delay" "$(tail -n 20 "$REQS" | grep 'command=top&')"
+else
+	pass "py-spy 0.3.14: top without --delay"
+fi
+
 state PYSPY_STANDIN_VERSION=0.3.14 PYSPY_STANDIN_PYTHON=3.12.1
 run_hubspy capture --dump 1 -o "$T/f" "${K[@]}"
 expect_rc "unsupported_python: exit 5" 5
@@ -253,6 +319,16 @@ expect_grep "debug: py-spy ran in the ephemeral container" "$REQS" \
     'command=py-spy&command=dump.*container=hubspy-'
 expect_grep "debug: dump of the hub" "$T/d1/dump-1.txt" "^Process $HUB_PID: "
 
+run_hubspy capture --dump 1 --transport debug -o "$T/d2" "${K[@]}"
+expect_rc "debug: the hub's own image by default" 0
+expect_grep "debug: a new ephemeral container each time" "$out" \
+    '^hub: pod hub-abc namespace jhub container hubspy-[0-9a-f]+ pid'
+
+# the test server also serves kubectl debug's watch and attach
+timeout 60 kubectl debug hub-abc --image=x:1 --target=hub --profile=general \
+    -c attach-1 -i -- echo attached >"$T/attach.out" 2>"$T/attach.err" </dev/null
+expect_grep "kubectl debug -i: attached to the ephemeral container" "$T/attach.out" '^attached$'
+
 # --- postmortem: bounded even when the hub never answers ---
 run_hubspy postmortem --dumps 2 --interval 1 --top 1 --tail 5 -o "$T/pm" "${K[@]}"
 expect_rc "postmortem exits 0" 0
@@ -262,6 +338,8 @@ done
 expect_grep "postmortem: restarts from the pod" "$out" 'container hub restarts 1'
 expect_grep "postmortem: /hub/health answered" "$out" 'GET http://127\.0\.0\.1:[0-9]+/hub/health: 200'
 expect_grep "postmortem: /hub/api/ answered with the version" "$out" '/hub/api/: 200 in [0-9.]+ s \{"version": "3\.0\.0"\}'
+expect_grep "postmortem: the hub's CPU and RSS" "$out" \
+    '^  usage: cpu [0-9]+\.[0-9]+ s, rss [1-9][0-9]* bytes, cgroup memory -?[0-9]+ bytes$'
 expect_eq "postmortem: hub.log is the last 5 lines" "$(wc -l <"$T/pm/hub.log")" 5
 # a "hub" that accepts connections and never answers
 "$PY" -c 'import socket,sys,time; s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(); print(s.getsockname()[1], flush=True); time.sleep(120)' >"$T/mute.port" &

@@ -211,7 +211,7 @@ def run_exec(handler, ws, argv, env, tty, want_stdin):
         if pid == 0:
             try:
                 os.execvpe(argv[0], argv, env)
-            except OSError:
+            finally:
                 os._exit(127)
         outs = {master: 1}
         stdin_fd = master
@@ -225,10 +225,10 @@ def run_exec(handler, ws, argv, env, tty, want_stdin):
             os.dup2(rin if want_stdin else os.open(os.devnull, os.O_RDONLY), 0)
             os.dup2(wout, 1)
             os.dup2(werr, 2)
-            os.closerange(3, 65536)
             try:
+                os.closerange(3, 65536)
                 os.execvpe(argv[0], argv, env)
-            except OSError:
+            finally:
                 os._exit(127)
         for fd in (rin, wout, werr):
             os.close(fd)
@@ -438,6 +438,8 @@ class H(BaseHTTPRequestHandler):
                          if match_labels(p.get("labels", {}), sel) and
                          (not fs.startswith("metadata.name=") or
                           fs.split("=", 1)[1] == p["name"])]
+                if q.get("watch", [""])[0] == "true":
+                    return self.watch(items)
                 return 200, {"kind": "PodList", "apiVersion": "v1",
                              "metadata": {"resourceVersion": "1"},
                              "items": items}
@@ -474,6 +476,8 @@ class H(BaseHTTPRequestHandler):
                 if sub == "ephemeralcontainers":
                     return self.ephemeral(st, ns, p)
                 if sub in ("exec", "attach"):
+                    if sub == "attach":
+                        q = dict(q, _attach=["1"])
                     return self.exec(st, ns, p, q)
             if parts[4] == "statefulsets" or (len(parts) > 4):
                 pass
@@ -489,6 +493,27 @@ class H(BaseHTTPRequestHandler):
                          "status": {"replicas": sts[parts[6]]}}
         return status(404, "NotFound", "the server could not find the "
                       "requested resource")
+
+    def watch(self, items):
+        """A watch: one ADDED event per object, then held open (30 s at
+        most) until the client goes away."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        try:
+            for it in items:
+                ev = json.dumps({"type": "ADDED", "object": it}).encode()
+                ev += b"\n"
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(ev), ev))
+            self.wfile.flush()
+            self.connection.settimeout(30)
+            self.connection.recv(1)
+            self.wfile.write(b"0\r\n\r\n")
+        except OSError:
+            pass
+        self.close_connection = True
+        return None, None
 
     def ephemeral(self, st, ns, p):
         n = int(self.headers.get("Content-Length", "0"))
@@ -511,6 +536,12 @@ class H(BaseHTTPRequestHandler):
                 c.get("targetContainerName", ""), {}).get("env", {}))
         if not cname and conts:
             cname = list(conts)[0]
+        if q.get("_attach"):
+            # attach: this test server starts the container's command
+            # (ephemeral containers only) instead of joining a process
+            c = conts.get(cname, {})
+            q = dict(q, command=(c.get("command") or ["sh"]) +
+                     (c.get("args") or []))
         if cname not in conts:
             return status(400, "BadRequest", "container %s is not valid for "
                           "pod %s" % (cname, p["name"]))
@@ -534,9 +565,10 @@ class H(BaseHTTPRequestHandler):
         tty = q.get("tty", [""])[0] == "true"
         want_stdin = q.get("stdin", [""])[0] == "true"
         exe = argv[0] if argv else ""
-        found = "/" in exe and os.access(exe, os.X_OK) or any(
+        found = bool(exe) and ("/" in exe and os.access(exe, os.X_OK) or any(
+            os.path.isfile(os.path.join(d, exe)) and
             os.access(os.path.join(d, exe), os.X_OK)
-            for d in env.get("PATH", "").split(":") if d)
+            for d in env.get("PATH", "").split(":") if d))
         if not found:
             msg = ("Internal error occurred: error executing command in "
                    "container: failed to exec in container: OCI runtime exec "

@@ -33,6 +33,8 @@ UNIT_TEST(target_classify_table)
 		  "executable file not found in $PATH: unknown", 1, 0,
 		  TF_PYSPY_MISSING },
 		{ "sh: 1: exec: py-spy: not found", 127, 0, TF_PYSPY_MISSING },
+		{ "error: ... exec: \"sh\": executable file not found in $PATH",
+		  1, 0, TF_OTHER },
 		{ "Error: Permission denied (os error 13)", 1, 0,
 		  TF_PERMISSION_DENIED },
 		{ "Error: Failed to copy Py_Version symbol\n\nCaused by:\n    0: "
