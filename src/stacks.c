@@ -58,10 +58,8 @@ stacks_init(struct stacks *s)
 	s->ccap = 2048;
 	s->nodes = calloc(s->capnodes, sizeof(*s->nodes));
 	s->nhash = calloc(s->nhashcap, sizeof(*s->nhash));
-	s->ckeys = calloc(s->ccap, sizeof(*s->ckeys));
-	s->cvals = calloc(s->ccap, sizeof(*s->cvals));
-	if (s->nodes == NULL || s->nhash == NULL || s->ckeys == NULL ||
-	    s->cvals == NULL) {
+	s->slots = calloc(s->ccap, sizeof(*s->slots));
+	if (s->nodes == NULL || s->nhash == NULL || s->slots == NULL) {
 		stacks_release(s);
 		return HS_ENOMEM;
 	}
@@ -79,8 +77,7 @@ stacks_release(struct stacks *s)
 	free(s->names);
 	free(s->nodes);
 	free(s->nhash);
-	free(s->ckeys);
-	free(s->cvals);
+	free(s->slots);
 	free(s->path);
 	free(s->fpos);
 	memset(s, 0, sizeof(*s));
@@ -273,9 +270,9 @@ stacks_child(const struct stacks *s, uint32_t node, uint32_t name)
 	uint64_t key = ((uint64_t)node << 32) | ((uint64_t)name + 1);
 	size_t j = hash_key(key) & (s->ccap - 1);
 
-	while (s->ckeys[j] != 0) {
-		if (s->ckeys[j] == key)
-			return s->cvals[j];
+	while (s->slots[j].key != 0) {
+		if (s->slots[j].key == key)
+			return (uint32_t)s->slots[j].node;
 		j = (j + 1) & (s->ccap - 1);
 	}
 	return 0;
@@ -285,34 +282,26 @@ static int
 grow_children(struct stacks *s)
 {
 	size_t ncap = s->ccap * 2, i, j;
-	uint64_t *nk;
-	uint32_t *nv;
+	struct stacks_slot *ns;
 
-	nk = calloc(ncap, sizeof(*nk));
-	nv = calloc(ncap, sizeof(*nv));
-	if (nk == NULL || nv == NULL) {
-		free(nk);
-		free(nv);
+	if ((ns = calloc(ncap, sizeof(*ns))) == NULL)
 		return HS_ENOMEM;
-	}
 	for (i = 0; i < s->ccap; i++) {
-		if (s->ckeys[i] == 0)
+		if (s->slots[i].key == 0)
 			continue;
-		j = hash_key(s->ckeys[i]) & (ncap - 1);
-		while (nk[j] != 0)
+		j = hash_key(s->slots[i].key) & (ncap - 1);
+		while (ns[j].key != 0)
 			j = (j + 1) & (ncap - 1);
-		nk[j] = s->ckeys[i];
-		nv[j] = s->cvals[i];
+		ns[j] = s->slots[i];
 	}
-	free(s->ckeys);
-	free(s->cvals);
-	s->ckeys = nk;
-	s->cvals = nv;
+	free(s->slots);
+	s->slots = ns;
 	s->ccap = ncap;
 	return 0;
 }
 
-/* the child of node named name, created when absent; 0 when out of memory */
+/* the child of node named name, created when absent; 0 when out of memory.
+ * One table slot holds key and node, so a lookup is one cache miss. */
 static uint32_t
 child_get(struct stacks *s, uint32_t node, uint32_t name)
 {
@@ -321,12 +310,12 @@ child_get(struct stacks *s, uint32_t node, uint32_t name)
 	size_t j;
 	uint32_t id;
 
-	if ((s->nnodes + 1) * 10 > s->ccap * 7 && grow_children(s) != 0)
+	if ((s->nnodes + 1) * 4 > s->ccap * 3 && grow_children(s) != 0)
 		return 0;
 	j = hash_key(key) & (s->ccap - 1);
-	while (s->ckeys[j] != 0) {
-		if (s->ckeys[j] == key)
-			return s->cvals[j];
+	while (s->slots[j].key != 0) {
+		if (s->slots[j].key == key)
+			return (uint32_t)s->slots[j].node;
 		j = (j + 1) & (s->ccap - 1);
 	}
 	if (s->nnodes >= UINT32_MAX - 1)
@@ -346,8 +335,8 @@ child_get(struct stacks *s, uint32_t node, uint32_t name)
 	n->name = name;
 	n->sibling = s->nodes[node].child;
 	s->nodes[node].child = id;
-	s->ckeys[j] = key;
-	s->cvals[j] = id;
+	s->slots[j].key = key;
+	s->slots[j].node = id;
 	return id;
 }
 
@@ -433,6 +422,7 @@ stacks_add_line(struct stacks *s, const char *line, size_t len)
 	if (s->pathlen > s->pathcap)
 		s->pathlen = 0;
 	node = STACKS_ROOT;
+	s->nodes[STACKS_ROOT].total += count;
 	for (i = 0; i < depth; i++) {
 		const char *ft = line + s->fpos[i];
 
@@ -445,26 +435,23 @@ stacks_add_line(struct stacks *s, const char *line, size_t len)
 			if (s->nodes[prev].parent == node && pn->len == flen &&
 			    memcmp(pn->text, ft, flen) == 0) {
 				node = prev;
+				s->nodes[node].total += count;
 				continue;
 			}
 		}
 		if ((id = stacks_intern(s, ft, flen)) < 0)
 			return HS_ENOMEM;
 		name = (uint32_t)id;
-		if ((node = child_get(s, node, name)) == 0)
+		if ((node = child_get(s, node, name)) == 0) {
+			s->pathlen = 0;
 			return HS_ENOMEM;
+		}
+		s->nodes[node].total += count;
 		s->path[i] = node;
 		s->pathlen = i + 1;
 	}
 	s->pathlen = depth;
-	/* counts: the leaf's self and every node's total on the path */
 	s->nodes[node].self += count;
-	for (;;) {
-		s->nodes[node].total += count;
-		if (node == STACKS_ROOT)
-			break;
-		node = s->nodes[node].parent;
-	}
 	s->total += count;
 	s->lines++;
 	return 0;
