@@ -47,7 +47,8 @@ struct plat {
 static double
 capture_rate(const struct rundata *rd)
 {
-	static const char *const paths[] = { "profile.capture.rate",
+	static const char *const paths[] = { "profile.captures.record.rate",
+	    "profile.capture.rate",
 	    "profile.pyspy.rate", "profile.record.rate", "profile.rate",
 	    "profile.sample_rate", NULL };
 	const char *const *p;
