@@ -288,13 +288,15 @@ write_file(const char *path, const char *data, size_t len, struct hs_errbuf *eb)
 }
 
 static int
-top_text(const struct plat *p, struct buf *o, size_t max_rows)
+top_text(const struct plat *p, struct buf *o, size_t max_rows, int sort)
 {
 	struct toptable t = TOPTABLE_INIT;
 	int r;
 
+	if (sort < TOPTABLE_OWN_PCT || sort > TOPTABLE_TOTAL)
+		sort = TOPTABLE_OWN;
 	if ((r = toptable_build(&t, &p->s, 0, p->rate, p->ticks,
-	    TOPTABLE_OWN)) != 0)
+	    (enum toptable_sort)sort)) != 0)
 		return r;
 	r = buf_printf(o, "Total Samples %llu, %zu malformed line%s, "
 	    "%.0f Hz\n\n", (unsigned long long)p->s.total, p->s.malformed,
@@ -304,7 +306,7 @@ top_text(const struct plat *p, struct buf *o, size_t max_rows)
 	toptable_release(&t);
 	if (r == 0 && max_rows == 0) {
 		if ((r = toptable_build(&t, &p->s, 1, p->rate, p->ticks,
-		    TOPTABLE_OWN)) != 0)
+		    (enum toptable_sort)sort)) != 0)
 			return r;
 		if ((r = buf_addstr(o, "\nby line:\n\n")) == 0)
 			r = toptable_write_text(&t, o, 0, 0);
@@ -388,7 +390,7 @@ write_plateau_files(const char *outdir, struct plat *pl, size_t n,
 		if ((r = put(outdir, rel, &b, eb)) != 0)
 			goto out;
 		buf_reset(&b);
-		if ((r = top_text(p, &b, 0)) != 0) {
+		if ((r = top_text(p, &b, 0, TOPTABLE_OWN)) != 0) {
 			nomem(eb, r, "a top table");
 			goto out;
 		}
@@ -1097,8 +1099,8 @@ out:
 /* ---- terminal and JSON ---- */
 
 int
-report_summary(const struct rundata *rd, size_t top_n, struct buf *o,
-    struct hs_errbuf *eb)
+report_summary(const struct rundata *rd, size_t top_n, int sort,
+    struct buf *o, struct hs_errbuf *eb)
 {
 	struct plat *pl = NULL;
 	const char *profile = rundata_str(rd->manifest, "profile_name");
@@ -1161,15 +1163,15 @@ report_summary(const struct rundata *rd, size_t top_n, struct buf *o,
 			r = buf_printf(o, ", %zu malformed lines skipped",
 			    pl[i].s.malformed);
 		if (r == 0 && (r = buf_addstr(o, "\n")) == 0)
-			r = top_text(&pl[i], o, top_n) == 0 ? 0 : HS_ENOMEM;
+			r = top_text(&pl[i], o, top_n, sort) == 0 ? 0 : HS_ENOMEM;
 	}
 	plats_free(pl, rd->nplateaus);
 	return r ? nomem(eb, r, "the summary") : 0;
 }
 
 int
-report_summary_json(const struct rundata *rd, size_t top_n, char **json,
-    struct hs_errbuf *eb)
+report_summary_json(const struct rundata *rd, size_t top_n, int sort,
+    char **json, struct hs_errbuf *eb)
 {
 	struct plat *pl = NULL;
 	cJSON *root = NULL, *arr, *po, *top, *row;
@@ -1233,7 +1235,8 @@ report_summary_json(const struct rundata *rd, size_t top_n, char **json,
 		    (top = cJSON_AddArrayToObject(po, "top")) == NULL)
 			goto out;
 		if (toptable_build(&t, &pl[i].s, 0, pl[i].rate, pl[i].ticks,
-		    TOPTABLE_OWN) != 0)
+		    sort >= TOPTABLE_OWN_PCT && sort <= TOPTABLE_TOTAL ?
+		    (enum toptable_sort)sort : TOPTABLE_OWN) != 0)
 			goto out;
 		for (k = 0; k < t.nrows && k < top_n; k++) {
 			const struct toptable_row *tr = &t.rows[k];
