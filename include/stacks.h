@@ -53,10 +53,7 @@ struct stacks {
 	/* private: hash tables */
 	uint32_t		*nhash;		/* name text -> names[] index + 1 */
 	size_t			 nhashcap;
-	struct stacks_slot {			/* (parent << 32 | name + 1) -> node */
-		uint64_t	 key;
-		uint64_t	 node;
-	}			*slots;
+	uint32_t		*slots;		/* hash(parent, name) -> node, 0 = empty */
 	size_t			 ccap;
 	size_t			 lineno;	/* lines seen (for first_bad) */
 	uint32_t		*path;		/* previous line's nodes (prefix reuse) */

@@ -269,10 +269,12 @@ stacks_child(const struct stacks *s, uint32_t node, uint32_t name)
 {
 	uint64_t key = ((uint64_t)node << 32) | ((uint64_t)name + 1);
 	size_t j = hash_key(key) & (s->ccap - 1);
+	const struct stacks_node *n;
 
-	while (s->slots[j].key != 0) {
-		if (s->slots[j].key == key)
-			return (uint32_t)s->slots[j].node;
+	while (s->slots[j] != 0) {
+		n = &s->nodes[s->slots[j]];
+		if (n->parent == node && n->name == name)
+			return s->slots[j];
 		j = (j + 1) & (s->ccap - 1);
 	}
 	return 0;
@@ -282,15 +284,18 @@ static int
 grow_children(struct stacks *s)
 {
 	size_t ncap = s->ccap * 2, i, j;
-	struct stacks_slot *ns;
+	const struct stacks_node *n;
+	uint32_t *ns;
 
 	if ((ns = calloc(ncap, sizeof(*ns))) == NULL)
 		return HS_ENOMEM;
 	for (i = 0; i < s->ccap; i++) {
-		if (s->slots[i].key == 0)
+		if (s->slots[i] == 0)
 			continue;
-		j = hash_key(s->slots[i].key) & (ncap - 1);
-		while (ns[j].key != 0)
+		n = &s->nodes[s->slots[i]];
+		j = hash_key(((uint64_t)n->parent << 32) |
+		    ((uint64_t)n->name + 1)) & (ncap - 1);
+		while (ns[j] != 0)
 			j = (j + 1) & (ncap - 1);
 		ns[j] = s->slots[i];
 	}
@@ -301,7 +306,9 @@ grow_children(struct stacks *s)
 }
 
 /* the child of node named name, created when absent; 0 when out of memory.
- * One table slot holds key and node, so a lookup is one cache miss. */
+ * The table holds only node ids (4 bytes a slot, so it mostly stays in
+ * cache); the node itself, read to compare, is then in cache for the
+ * caller's count update. */
 static uint32_t
 child_get(struct stacks *s, uint32_t node, uint32_t name)
 {
@@ -310,12 +317,13 @@ child_get(struct stacks *s, uint32_t node, uint32_t name)
 	size_t j;
 	uint32_t id;
 
-	if ((s->nnodes + 1) * 4 > s->ccap * 3 && grow_children(s) != 0)
+	if ((s->nnodes + 1) * 2 > s->ccap && grow_children(s) != 0)
 		return 0;
 	j = hash_key(key) & (s->ccap - 1);
-	while (s->slots[j].key != 0) {
-		if (s->slots[j].key == key)
-			return (uint32_t)s->slots[j].node;
+	while (s->slots[j] != 0) {
+		n = &s->nodes[s->slots[j]];
+		if (n->parent == node && n->name == name)
+			return s->slots[j];
 		j = (j + 1) & (s->ccap - 1);
 	}
 	if (s->nnodes >= UINT32_MAX - 1)
@@ -335,8 +343,7 @@ child_get(struct stacks *s, uint32_t node, uint32_t name)
 	n->name = name;
 	n->sibling = s->nodes[node].child;
 	s->nodes[node].child = id;
-	s->slots[j].key = key;
-	s->slots[j].node = id;
+	s->slots[j] = id;
 	return id;
 }
 
