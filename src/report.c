@@ -1,6 +1,7 @@
 /* report.c -- the run report: per-plateau files, report.html, terminal summary */
 #include <sys/stat.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -230,6 +231,10 @@ plats_load(const struct rundata *rd, struct plat **out, struct hs_errbuf *eb)
 		p->p = &rd->plateaus[i];
 		strlcpy(p->tag, slash ? slash + 1 : rd->plateaus[i].dir,
 		    sizeof(p->tag));
+		/* the tag names files and HTML ids: keep it plain */
+		for (char *c = p->tag; *c; c++)
+			if (!isalnum((unsigned char)*c) && *c != '-' && *c != '_')
+				*c = '_';
 		p->rate = capture_rate(rd);
 		if ((r = stacks_init(&p->s)) != 0) {
 			plats_free(pl, rd->nplateaus);
@@ -495,9 +500,11 @@ h_top_table(struct buf *o, const struct plat *p)
 	}
 	if (r == 0)
 		r = buf_printf(o, "</tbody></table><p class=\"note\">%zu of %zu "
-		    "functions; all of them, and the by-line table, are in "
-		    "%s/top-table.txt</p>\n", t.nrows < HTML_TOP_ROWS ? t.nrows :
-		    (size_t)HTML_TOP_ROWS, t.nrows, p->p->dir);
+		    "functions; all of them, and the by-line table, are in ",
+		    t.nrows < HTML_TOP_ROWS ? t.nrows : (size_t)HTML_TOP_ROWS,
+		    t.nrows);
+	if (r == 0 && (r = esc(o, p->p->dir)) == 0)
+		r = buf_addstr(o, "/top-table.txt</p>\n");
 	toptable_release(&t);
 	return r;
 }
@@ -895,9 +902,12 @@ h_plateau(struct buf *o, const struct rundata *rd, const struct plat *p,
 		    "%zu)</span>", p->s.malformed, p->s.malformed == 1 ? "" : "s",
 		    p->s.first_bad)) != 0)
 			return r;
-		if ((r = buf_printf(o, ". Speedscope: <a href=\"%s/record."
-		    "speedscope.json\">%s/record.speedscope.json</a> (open it in "
-		    "speedscope.app).</p>\n", p->p->dir, p->p->dir)) != 0)
+		if ((r = buf_addstr(o, ". Speedscope: <a href=\"")) != 0 ||
+		    (r = esc(o, p->p->dir)) != 0 ||
+		    (r = buf_addstr(o, "/record.speedscope.json\">")) != 0 ||
+		    (r = esc(o, p->p->dir)) != 0 ||
+		    (r = buf_addstr(o, "/record.speedscope.json</a> (open it in "
+		    "speedscope.app).</p>\n")) != 0)
 			return r;
 		snprintf(title, sizeof(title), "hubspy %s: %ld users", profile,
 		    p->p->users);
