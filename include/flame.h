@@ -10,7 +10,8 @@
 /*
  * Layout as py-spy's inferno draws it (pyspy.md §2.2): 1200 px wide, root
  * "all" at y=52 on top, 16 px per level, children sorted by name, frames
- * narrower than min_width pixels pruned. Colours hash the function name
+ * narrower than min_width pixels pruned (and more when a huge capture would
+ * make a file too big for a browser). Colours hash the function name
  * ("NAME (FILE)"), so a function keeps its colour across plateaus and runs.
  * Interactive: hover details, click to zoom, search with match percentage
  * (the script is flame_script(), inline).
@@ -19,6 +20,9 @@ struct flame_opts {
 	const char	*title;		/* shown on top; NULL: "Flame Graph" */
 	const char	*subtitle;	/* optional second line */
 	double		 min_width;	/* pixels; <= 0: 0.1 */
+	size_t		 max_frames;	/* when more frames than this would be
+					   drawn, min_width doubles until not
+					   (said under the title); 0: 50 000 */
 	int		 embed;		/* 1: no XML prolog and no <script> (for
 					   inline use in HTML, which carries the
 					   script once) */
@@ -29,7 +33,7 @@ struct flame_opts {
 			    unsigned char rgb[3], char *note, size_t notesz);
 	void		*color_arg;
 };
-#define FLAME_OPTS_INIT { NULL, NULL, 0.1, 0, NULL, NULL, NULL }
+#define FLAME_OPTS_INIT { NULL, NULL, 0.1, 0, 0, NULL, NULL, NULL }
 
 /* appends the SVG to out; HS_ENOMEM or HS_ELIMIT (out's cap) */
 int		 flame_render(const struct stacks *s, const struct flame_opts *o,

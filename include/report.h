@@ -29,12 +29,13 @@ int	report_build(const struct rundata *rd, const char *outdir,
 	    const char *html_path, struct hs_errbuf *eb);
 
 /* the terminal summary: per plateau users, latency, errors, hub CPU and
- * memory, top functions (top_n per plateau). Text from the run is not
- * escaped here: print it through cmd_safe_fputs(). */
-int	report_summary(const struct rundata *rd, size_t top_n, struct buf *out,
-	    struct hs_errbuf *eb);
+ * memory, top functions (top_n per plateau, sorted by sort: an enum
+ * toptable_sort, 0 = OwnTime). Text from the run is not escaped here:
+ * print it through cmd_safe_fputs(). */
+int	report_summary(const struct rundata *rd, size_t top_n, int sort,
+	    struct buf *out, struct hs_errbuf *eb);
 /* the summary as JSON (cJSON_Print'd text, a new allocation: free()) */
-int	report_summary_json(const struct rundata *rd, size_t top_n,
+int	report_summary_json(const struct rundata *rd, size_t top_n, int sort,
 	    char **json, struct hs_errbuf *eb);
 
 /* a text diff between plateau ua of a and plateau ub of b (a == b allowed):

@@ -53,11 +53,13 @@ struct stacks {
 	/* private: hash tables */
 	uint32_t		*nhash;		/* name text -> names[] index + 1 */
 	size_t			 nhashcap;
-	uint64_t		*ckeys;		/* (parent << 32 | name + 1) -> cvals */
-	uint32_t		*cvals;
+	uint32_t		*slots;		/* path hash -> node, 0 = empty */
 	size_t			 ccap;
 	size_t			 lineno;	/* lines seen (for first_bad) */
 	uint32_t		*path;		/* previous line's nodes (prefix reuse) */
+	uint64_t		*pathh;		/* and their path hashes */
+	uint64_t		*ph;		/* the current line's path hashes */
+	uint32_t		*nid;		/* and name ids */
 	size_t			 pathlen, pathcap;
 	size_t			*fpos;		/* frame offsets of the current line */
 	size_t			 fposcap;

@@ -11,6 +11,10 @@
 #include "buf.h"
 #include "cmd.h"
 #include "report.h"
+#include "toptable.h"
+
+static const char *const sort_choices[] = { "own-time", "total-time",
+	"own-pct", "total-pct", NULL };
 
 static const struct opt report_opts[] = {
 	{ "html", 0, OPT_STR, "FILE", 0, 0, NULL,
@@ -27,6 +31,9 @@ static const struct opt report_opts[] = {
 	  "print the summary as JSON", NULL },
 	{ "top", 0, OPT_NUM, "N", 0, 1000, "10",
 	  "rows of the top table per plateau (0: none)", NULL },
+	{ "sort", 0, OPT_STR, "COLUMN", 0, 0, "own-time",
+	  "sort the top tables by own-time, total-time, own-pct or total-pct "
+	  "(py-spy top's keys 3, 4, 1, 2)", sort_choices },
 	{ "write", 0, OPT_FLAG, NULL, 0, 0, NULL,
 	  "ARCHIVE is a run directory: (re)write report.html, record.svg, "
 	  "top-table.txt, record.speedscope.json and diffs/ into it", NULL },
@@ -130,6 +137,10 @@ report_exec(struct args *a)
 	struct buf out = BUF_INIT(64u << 20);
 	const char *html = args_str(a, "html", NULL);
 	size_t top = (size_t)args_num(a, "top", 10);
+	const char *sk = args_str(a, "sort", "own-time");
+	int sort = strcmp(sk, "total-time") == 0 ? TOPTABLE_TOTAL :
+	    strcmp(sk, "own-pct") == 0 ? TOPTABLE_OWN_PCT :
+	    strcmp(sk, "total-pct") == 0 ? TOPTABLE_TOTAL_PCT : TOPTABLE_OWN;
 	char *json = NULL;
 	struct stat st;
 	int r;
@@ -162,13 +173,13 @@ report_exec(struct args *a)
 		goto out;
 	}
 	if (args_flag(a, "json")) {
-		if ((r = report_summary_json(&rd, top, &json, &eb)) == 0) {
+		if ((r = report_summary_json(&rd, top, sort, &json, &eb)) == 0) {
 			fputs(json, stdout);
 			fputc('\n', stdout);
 		}
 		goto out;
 	}
-	if ((r = report_summary(&rd, top, &out, &eb)) == 0)
+	if ((r = report_summary(&rd, top, sort, &out, &eb)) == 0)
 		print_buf(&out);
 out:
 	free(json);

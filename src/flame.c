@@ -159,11 +159,42 @@ walk(struct render *rd, uint32_t node, uint64_t x, size_t depth)
 	return r;
 }
 
+/* the depth of the deepest frame that is drawn (same pruning as walk()) */
+static size_t
+max_depth(const struct render *rd, uint32_t node, size_t depth)
+{
+	uint32_t c;
+	size_t m = depth, d;
+
+	for (c = rd->s->nodes[node].child; c != 0; c = rd->s->nodes[c].sibling)
+		if ((double)rd->s->nodes[c].total >= rd->minw &&
+		    (d = max_depth(rd, c, depth + 1)) > m)
+			m = d;
+	return m;
+}
+
+/* frames drawn at the current pruning, counting stops past cap */
+static size_t
+count_frames(const struct render *rd, uint32_t node, size_t cap)
+{
+	uint32_t c;
+	size_t n = 1;
+
+	for (c = rd->s->nodes[node].child; c != 0 && n <= cap;
+	    c = rd->s->nodes[c].sibling)
+		if ((double)rd->s->nodes[c].total >= rd->minw)
+			n += count_frames(rd, c, cap - n);
+	return n;
+}
+
 int
 flame_render(const struct stacks *s, const struct flame_opts *o,
     struct buf *out)
 {
-	struct buf frames = BUF_INIT(out->max);
+	size_t cap = o->max_frames ? o->max_frames : 50000;
+	double minpx = o->min_width > 0 ? o->min_width : 0.1;
+	char sub[512];
+	const char *subtitle = o->subtitle;
 	struct render rd;
 	const char *title = o->title ? o->title : "Flame Graph";
 	size_t h;
@@ -172,12 +203,22 @@ flame_render(const struct stacks *s, const struct flame_opts *o,
 	memset(&rd, 0, sizeof(rd));
 	rd.s = s;
 	rd.o = o;
-	rd.out = &frames;
+	rd.out = out;
 	rd.total = s->total > 0 ? (double)s->total : 1.0;
-	rd.minw = (o->min_width > 0 ? o->min_width : 0.1) * rd.total / FRAMES_W;
-	if (s->total > 0 && (r = walk(&rd, STACKS_ROOT, 0, 0)) != 0)
-		goto out;
-	h = (rd.maxdepth + 1) * FRAME_H + TOP_Y + 22;
+	rd.minw = minpx * rd.total / FRAMES_W;
+	if (s->total > 0 && count_frames(&rd, STACKS_ROOT, cap) > cap) {
+		while (count_frames(&rd, STACKS_ROOT, cap) > cap) {
+			minpx *= 2;
+			rd.minw = minpx * rd.total / FRAMES_W;
+		}
+		snprintf(sub, sizeof(sub), "%s%sframes narrower than %g px are "
+		    "not drawn (over %zu frames otherwise)", o->subtitle ?
+		    o->subtitle : "", o->subtitle ? "; " : "", minpx, cap);
+		subtitle = sub;
+	}
+	/* the height goes first: measure, then draw straight into out */
+	h = ((s->total > 0 ? max_depth(&rd, STACKS_ROOT, 0) : 0) + 1) * FRAME_H +
+	    TOP_Y + 22;
 	if (!o->embed && (r = buf_addstr(out, "<?xml version=\"1.0\" "
 	    "standalone=\"no\"?>\n")) != 0)
 		goto out;
@@ -209,9 +250,9 @@ flame_render(const struct stacks *s, const struct flame_opts *o,
 	    (r = chart_xml_escape(out, title, strlen(title))) != 0 ||
 	    (r = buf_addstr(out, "</text>\n")) != 0)
 		goto out;
-	if (o->subtitle && ((r = buf_addstr(out, "<text x=\"50.0000%\" "
+	if (subtitle && ((r = buf_addstr(out, "<text x=\"50.0000%\" "
 	    "y=\"40.00\" style=\"text-anchor:middle\">")) != 0 ||
-	    (r = chart_xml_escape(out, o->subtitle, strlen(o->subtitle))) != 0 ||
+	    (r = chart_xml_escape(out, subtitle, strlen(subtitle))) != 0 ||
 	    (r = buf_addstr(out, "</text>\n")) != 0))
 		goto out;
 	if ((r = buf_printf(out, "<text class=\"hsdetails\" x=\"10\" "
@@ -227,11 +268,11 @@ flame_render(const struct stacks *s, const struct flame_opts *o,
 	if (s->total == 0 && (r = buf_printf(out, "<text x=\"50%%\" y=\"%d\" "
 	    "style=\"text-anchor:middle\">no samples</text>\n", TOP_Y + 11)) != 0)
 		goto out;
-	if ((r = buf_add(out, frames.data, frames.len)) != 0 ||
-	    (r = buf_addstr(out, "</svg>\n</svg>\n")) != 0)
+	if (s->total > 0 && (r = walk(&rd, STACKS_ROOT, 0, 0)) != 0)
+		goto out;
+	if ((r = buf_addstr(out, "</svg>\n</svg>\n")) != 0)
 		goto out;
 	r = 0;
 out:
-	buf_release(&frames);
 	return r;
 }

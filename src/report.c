@@ -1,6 +1,7 @@
 /* report.c -- the run report: per-plateau files, report.html, terminal summary */
 #include <sys/stat.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -47,7 +48,8 @@ struct plat {
 static double
 capture_rate(const struct rundata *rd)
 {
-	static const char *const paths[] = { "profile.capture.rate",
+	static const char *const paths[] = { "profile.captures.record.rate",
+	    "profile.capture.rate",
 	    "profile.pyspy.rate", "profile.record.rate", "profile.rate",
 	    "profile.sample_rate", NULL };
 	const char *const *p;
@@ -229,6 +231,10 @@ plats_load(const struct rundata *rd, struct plat **out, struct hs_errbuf *eb)
 		p->p = &rd->plateaus[i];
 		strlcpy(p->tag, slash ? slash + 1 : rd->plateaus[i].dir,
 		    sizeof(p->tag));
+		/* the tag names files and HTML ids: keep it plain */
+		for (char *c = p->tag; *c; c++)
+			if (!isalnum((unsigned char)*c) && *c != '-' && *c != '_')
+				*c = '_';
 		p->rate = capture_rate(rd);
 		if ((r = stacks_init(&p->s)) != 0) {
 			plats_free(pl, rd->nplateaus);
@@ -287,13 +293,15 @@ write_file(const char *path, const char *data, size_t len, struct hs_errbuf *eb)
 }
 
 static int
-top_text(const struct plat *p, struct buf *o, size_t max_rows)
+top_text(const struct plat *p, struct buf *o, size_t max_rows, int sort)
 {
 	struct toptable t = TOPTABLE_INIT;
 	int r;
 
+	if (sort < TOPTABLE_OWN_PCT || sort > TOPTABLE_TOTAL)
+		sort = TOPTABLE_OWN;
 	if ((r = toptable_build(&t, &p->s, 0, p->rate, p->ticks,
-	    TOPTABLE_OWN)) != 0)
+	    (enum toptable_sort)sort)) != 0)
 		return r;
 	r = buf_printf(o, "Total Samples %llu, %zu malformed line%s, "
 	    "%.0f Hz\n\n", (unsigned long long)p->s.total, p->s.malformed,
@@ -303,7 +311,7 @@ top_text(const struct plat *p, struct buf *o, size_t max_rows)
 	toptable_release(&t);
 	if (r == 0 && max_rows == 0) {
 		if ((r = toptable_build(&t, &p->s, 1, p->rate, p->ticks,
-		    TOPTABLE_OWN)) != 0)
+		    (enum toptable_sort)sort)) != 0)
 			return r;
 		if ((r = buf_addstr(o, "\nby line:\n\n")) == 0)
 			r = toptable_write_text(&t, o, 0, 0);
@@ -387,7 +395,7 @@ write_plateau_files(const char *outdir, struct plat *pl, size_t n,
 		if ((r = put(outdir, rel, &b, eb)) != 0)
 			goto out;
 		buf_reset(&b);
-		if ((r = top_text(p, &b, 0)) != 0) {
+		if ((r = top_text(p, &b, 0, TOPTABLE_OWN)) != 0) {
 			nomem(eb, r, "a top table");
 			goto out;
 		}
@@ -492,9 +500,11 @@ h_top_table(struct buf *o, const struct plat *p)
 	}
 	if (r == 0)
 		r = buf_printf(o, "</tbody></table><p class=\"note\">%zu of %zu "
-		    "functions; all of them, and the by-line table, are in "
-		    "%s/top-table.txt</p>\n", t.nrows < HTML_TOP_ROWS ? t.nrows :
-		    (size_t)HTML_TOP_ROWS, t.nrows, p->p->dir);
+		    "functions; all of them, and the by-line table, are in ",
+		    t.nrows < HTML_TOP_ROWS ? t.nrows : (size_t)HTML_TOP_ROWS,
+		    t.nrows);
+	if (r == 0 && (r = esc(o, p->p->dir)) == 0)
+		r = buf_addstr(o, "/top-table.txt</p>\n");
 	toptable_release(&t);
 	return r;
 }
@@ -892,9 +902,12 @@ h_plateau(struct buf *o, const struct rundata *rd, const struct plat *p,
 		    "%zu)</span>", p->s.malformed, p->s.malformed == 1 ? "" : "s",
 		    p->s.first_bad)) != 0)
 			return r;
-		if ((r = buf_printf(o, ". Speedscope: <a href=\"%s/record."
-		    "speedscope.json\">%s/record.speedscope.json</a> (open it in "
-		    "speedscope.app).</p>\n", p->p->dir, p->p->dir)) != 0)
+		if ((r = buf_addstr(o, ". Speedscope: <a href=\"")) != 0 ||
+		    (r = esc(o, p->p->dir)) != 0 ||
+		    (r = buf_addstr(o, "/record.speedscope.json\">")) != 0 ||
+		    (r = esc(o, p->p->dir)) != 0 ||
+		    (r = buf_addstr(o, "/record.speedscope.json</a> (open it in "
+		    "speedscope.app).</p>\n")) != 0)
 			return r;
 		snprintf(title, sizeof(title), "hubspy %s: %ld users", profile,
 		    p->p->users);
@@ -1096,8 +1109,8 @@ out:
 /* ---- terminal and JSON ---- */
 
 int
-report_summary(const struct rundata *rd, size_t top_n, struct buf *o,
-    struct hs_errbuf *eb)
+report_summary(const struct rundata *rd, size_t top_n, int sort,
+    struct buf *o, struct hs_errbuf *eb)
 {
 	struct plat *pl = NULL;
 	const char *profile = rundata_str(rd->manifest, "profile_name");
@@ -1160,15 +1173,15 @@ report_summary(const struct rundata *rd, size_t top_n, struct buf *o,
 			r = buf_printf(o, ", %zu malformed lines skipped",
 			    pl[i].s.malformed);
 		if (r == 0 && (r = buf_addstr(o, "\n")) == 0)
-			r = top_text(&pl[i], o, top_n) == 0 ? 0 : HS_ENOMEM;
+			r = top_text(&pl[i], o, top_n, sort) == 0 ? 0 : HS_ENOMEM;
 	}
 	plats_free(pl, rd->nplateaus);
 	return r ? nomem(eb, r, "the summary") : 0;
 }
 
 int
-report_summary_json(const struct rundata *rd, size_t top_n, char **json,
-    struct hs_errbuf *eb)
+report_summary_json(const struct rundata *rd, size_t top_n, int sort,
+    char **json, struct hs_errbuf *eb)
 {
 	struct plat *pl = NULL;
 	cJSON *root = NULL, *arr, *po, *top, *row;
@@ -1232,7 +1245,8 @@ report_summary_json(const struct rundata *rd, size_t top_n, char **json,
 		    (top = cJSON_AddArrayToObject(po, "top")) == NULL)
 			goto out;
 		if (toptable_build(&t, &pl[i].s, 0, pl[i].rate, pl[i].ticks,
-		    TOPTABLE_OWN) != 0)
+		    sort >= TOPTABLE_OWN_PCT && sort <= TOPTABLE_TOTAL ?
+		    (enum toptable_sort)sort : TOPTABLE_OWN) != 0)
 			goto out;
 		for (k = 0; k < t.nrows && k < top_n; k++) {
 			const struct toptable_row *tr = &t.rows[k];

@@ -183,6 +183,8 @@ rundata_open_archive(struct rundata *rd, const char *path, struct hs_errbuf *eb)
 		if (archive_entry_filetype(e) != AE_IFREG)
 			continue;
 		name = archive_entry_pathname(e);
+		while (name != NULL && strncmp(name, "./", 2) == 0)
+			name += 2;
 		if (name == NULL || (rel = strchr(name, '/')) == NULL)
 			continue;
 		rel++;

@@ -40,6 +40,7 @@ gen diff-0100-1000.txt "$HUBSPY" report --diff 100 "$run" 1000
 gen diff-0100-3000.txt "$HUBSPY" report --diff 100 "$run" 3000
 gen summary.txt "$HUBSPY" report --top 5 "$run"
 gen summary.json "$HUBSPY" report --json --top 3 "$run"
+gen summary-sort-total.txt "$HUBSPY" report --top 3 --sort total-time "$run"
 
 for f in "$got"/*; do
 	name=$(basename "$f")

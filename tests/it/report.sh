@@ -130,6 +130,23 @@ run_hubspy report --write "$R"
 expect_rc "a plateau without record.raw still reports" 0
 expect_grep "the missing capture is named" "$R/report.html" "no capture for 1000 users"
 
+# hostile text from the run (profile name, folder names, frames) stays text
+cp -r "$ROOT/tests/data/run" "$T/hostile"
+mv "$T/hostile/plateaus/0100" "$T/hostile/plateaus/0100\"<b>&x"
+printf '%s\n' '<script>alert(1)</script> (x.py:1);]]></y> (</svg>:2) 5' >>"$T/hostile/plateaus/3000/record.raw"
+/usr/bin/python3 - "$T/hostile/manifest.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+m["profile_name"] = "<script>alert('x')</script>&"
+m["plateaus"][0]["dir"] = 'plateaus/0100"<b>&x'
+json.dump(m, open(sys.argv[1], "w"))
+PY
+run_hubspy report --write "$T/hostile"
+expect_rc "a run with markup in its names still reports" 0
+check "markup in names: report.html is well-formed" xmllint --noout "$T/hostile/report.html"
+check "markup in frames: the flamegraph is well-formed" xmllint --noout "$T/hostile/plateaus/3000/record.svg"
+expect_nogrep "markup in names is escaped" "$T/hostile/report.html" '<script>alert'
+
 # golden files: parser, top tables, diff tables, summary
 if HUBSPY=$HUBSPY bash "$ROOT/tests/golden/run.sh" >"$T/golden.out" 2>&1; then
 	pass "golden files ($(tail -n 1 "$T/golden.out"))"
