@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# run.sh -- builds and runs every tests/fuzz/fuzz_*.c harness for
+# FUZZ_SECONDS each (default 60; `make check` uses 10), seeded from the test
+# captures. libFuzzer (clang -fsanitize=fuzzer) with ASan and UBSan when
+# clang has it, else tests/fuzz/driver.c (random mutations) under ASan.
+# Crashes are kept in tests/fuzz/crashes/. Ends with "N passed, N failed".
+set -u
+export LC_ALL=C
+cd "$(dirname "$0")/../.." || exit 1
+secs=${FUZZ_SECONDS:-60}
+work=$(mktemp -d "${TMPDIR:-/tmp}/hubspy-fuzz.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+srcs="src/stacks.c src/speedscope.c src/chart.c src/buf.c src/hs.c src/toptable.c src/flame.c src/diff.c"
+flags="-std=c11 -D_GNU_SOURCE -Iinclude -Isrc -DHUBSPY_VERSION=\"fuzz\" -g -O1 $(pkg-config --cflags libcjson libbsd-overlay)"
+libs="$(pkg-config --libs libcjson libbsd-overlay) -lm"
+passed=0 failed=0
+mode=driver
+if command -v clang >/dev/null 2>&1 &&
+    echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n){return 0;}' >"$work/t.c" &&
+    clang -fsanitize=fuzzer "$work/t.c" -o "$work/t" >/dev/null 2>&1; then
+	mode=libfuzzer
+fi
+# seeds: the raw captures, and speedscope files made from them
+mkdir -p "$work/seed_stacks" "$work/seed_speedscope" tests/fuzz/crashes
+i=0
+for f in tests/data/run/plateaus/*/record.raw tests/golden/in/*.raw; do
+	i=$((i + 1))
+	cp "$f" "$work/seed_stacks/$i.raw"
+done
+cp tests/golden/in/*.json "$work/seed_speedscope/" 2>/dev/null
+if [ -x ./hubspy ]; then
+	for f in tests/data/run/plateaus/*/record.raw; do
+		i=$((i + 1))
+		./hubspy stacks --speedscope-out "$f" >"$work/seed_speedscope/$i.json" 2>/dev/null
+	done
+fi
+echo "fuzz: $mode, $secs s per harness"
+for h in tests/fuzz/fuzz_*.c; do
+	name=$(basename "$h" .c)
+	seeds=$work/seed_stacks
+	[ "$name" = fuzz_speedscope ] && seeds=$work/seed_speedscope
+	if [ $mode = libfuzzer ]; then
+		# shellcheck disable=SC2086
+		if ! clang $flags -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		    -o "$work/$name" "$h" $srcs $libs 2>"$work/cc.err"; then
+			echo "not ok $name (build)"; head -n 5 "$work/cc.err"; failed=$((failed + 1)); continue
+		fi
+		mkdir -p "$work/corpus_$name"
+		if "$work/$name" -max_total_time="$secs" -max_len=65536 -rss_limit_mb=2048 \
+		    -artifact_prefix=tests/fuzz/crashes/ -print_final_stats=1 \
+		    "$work/corpus_$name" "$seeds" >"$work/$name.log" 2>&1; then
+			echo "ok $name ($(grep -o 'stat::number_of_executed_units: *[0-9]*' "$work/$name.log" | awk '{print $2}') runs)"
+			passed=$((passed + 1))
+		else
+			echo "not ok $name"; grep -E 'ERROR|SUMMARY|Test unit written' "$work/$name.log" | head -n 5
+			failed=$((failed + 1))
+		fi
+	else
+		# shellcheck disable=SC2086
+		if ! cc $flags -fsanitize=address,undefined -fno-sanitize-recover=all \
+		    -o "$work/$name" "$h" tests/fuzz/driver.c $srcs $libs 2>"$work/cc.err"; then
+			echo "not ok $name (build)"; head -n 5 "$work/cc.err"; failed=$((failed + 1)); continue
+		fi
+		if "$work/$name" "$secs" "$seeds"/* >"$work/$name.log" 2>&1; then
+			echo "ok $name ($(tail -n 1 "$work/$name.log"))"
+			passed=$((passed + 1))
+		else
+			echo "not ok $name"; head -n 20 "$work/$name.log"
+			failed=$((failed + 1))
+		fi
+	fi
+done
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]

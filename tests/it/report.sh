@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# report.sh -- hubspy report on the fixture run (tests/data/run): the files
+# it writes into a run directory, XML/HTML validity, a real browser (two
+# Chromium launches: self-test + screenshot), archives, diffs, JSON, schema
+# refusal, and the golden files (tests/golden/run.sh)
+. "$(dirname "$0")/../lib.sh"
+ROOT=$(cd "$HERE/.." && pwd)
+cp -r "$ROOT/tests/data/run" "$T/run"
+R=$T/run
+
+run_hubspy report --write "$R"
+expect_rc "report --write exits 0" 0
+for p in 0100 1000 3000; do
+	for f in record.svg top-table.txt record.speedscope.json; do
+		if [ -s "$R/plateaus/$p/$f" ]; then pass "wrote plateaus/$p/$f"; else fail "wrote plateaus/$p/$f"; fi
+	done
+done
+for d in 0100-1000 1000-3000 0100-3000; do
+	if [ -s "$R/diffs/$d.svg" ]; then pass "wrote diffs/$d.svg"; else fail "wrote diffs/$d.svg"; fi
+done
+bad=0
+for f in "$R"/plateaus/*/record.svg "$R"/diffs/*.svg; do
+	xmllint --noout "$f" 2>"$T/xml.err" || { bad=1; fail "$f parses as XML" "$(head -n 3 "$T/xml.err")"; }
+done
+[ $bad -eq 0 ] && pass "every SVG parses as XML (xmllint)"
+check "report.html is well-formed XML (xmllint)" xmllint --noout "$R/report.html"
+# the HTML parser knows no SVG tags; anything else it reports is an error
+xmllint --html --noout "$R/report.html" 2>"$T/html.err"
+if grep 'parser error' "$T/html.err" | grep -vq 'Tag [a-zA-Z]* invalid'; then
+	fail "report.html parses as HTML (xmllint --html)" "$(grep 'parser error' "$T/html.err" | grep -v 'Tag [a-zA-Z]* invalid' | head -n 3)"
+else
+	pass "report.html parses as HTML (xmllint --html)"
+fi
+# self-contained: nothing fetched (no src=, no stylesheet links, no url())
+expect_nogrep "report.html loads no external resource" "$R/report.html" '(<(script|img|iframe|audio|video|source|embed|object)[^>]* (src|data)=|<link |@import|url\((https?:|//))'
+expect_grep "report.html has every plateau's flamegraph" "$R/report.html" 'id="flame-3000"'
+expect_grep "report.html has the diff flamegraph" "$R/report.html" 'id="diff-0100-3000"'
+expect_grep "report.html names the biggest mover" "$R/report.html" '`hash_token` from 3.3 % to 59.3 % of samples between 100 and 3000 users'
+expect_grep "report.html highlights the stuck thread" "$R/report.html" '<span class="stuck">Thread 12 \(active\)'
+expect_grep "report.html reports malformed lines" "$R/report.html" '4 malformed lines skipped'
+expect_grep "report.html shows the failed top capture" "$R/report.html" 'top failed: other: Error: Inappropriate ioctl'
+expect_grep "top-table.txt has py-spy's columns" "$R/plateaus/3000/top-table.txt" '^  %Own   %Total  OwnTime  TotalTime  Function \(filename\)$'
+expect_grep "top-table.txt has hash_token" "$R/plateaus/3000/top-table.txt" '^ 70\.60%  70\.60%    7\.06s     7\.06s   hash_token \(jupyterhub/utils\.py\)$'
+/usr/bin/python3 - "$R/plateaus/3000/record.speedscope.json" >"$T/ss.out" 2>&1 <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["$schema"] == "https://www.speedscope.app/file-format-schema.json"
+names = [p["name"] for p in d["profiles"]]
+assert names == sorted(names), names
+assert 'Thread 1 "MainThread"' in names, names
+n = len(d["shared"]["frames"])
+for p in d["profiles"]:
+    assert p["type"] == "sampled" and len(p["samples"]) == len(p["weights"])
+    assert all(0 <= i < n for s in p["samples"] for i in s)
+total = round(sum(sum(p["weights"]) for p in d["profiles"]) * 100)
+print(total)
+PY
+expect_eq "speedscope JSON is valid and holds every sample" "$(tail -n 1 "$T/ss.out")" \
+	"$(awk '{s += $NF} END {print s}' "$R/plateaus/3000/record.raw")"
+
+# a real browser: no script errors, the search finds hash_token; screenshot
+if command -v chromium >/dev/null 2>&1; then
+	chrome() {
+		timeout 120 chromium --headless --no-sandbox --disable-gpu \
+		    --disable-background-networking --disable-component-update \
+		    --disable-sync --no-first-run --user-data-dir="$(mktemp -d "$T/chr.XXXXXX")" \
+		    --enable-logging=stderr --v=0 "$@"
+	}
+	chrome --virtual-time-budget=5000 --dump-dom "file://$R/report.html#selftest=hash_token" >"$T/dom.html" 2>"$T/chrome.err"
+	expect_grep "browser: flamegraph search finds hash_token at 59.3 % (3000 users)" "$T/dom.html" 'selftest hash_token: .*flame-3000 59\.3%.* errors=0 done'
+	expect_grep "browser: search percentage at 100 users" "$T/dom.html" 'flame-0100 3\.3%'
+	expect_nogrep "browser: no console errors" "$T/chrome.err" 'Uncaught|CONSOLE.*(Error|error)'
+	chrome --hide-scrollbars --window-size=1280,1600 --screenshot="$T/shot.png" "file://$R/report.html" >/dev/null 2>&1
+	if [ -s "$T/shot.png" ] && [ "$(head -c 8 "$T/shot.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; then
+		pass "browser: screenshot taken"
+	else
+		fail "browser: screenshot taken"
+	fi
+else
+	fail "chromium is installed (make deps)"
+fi
+
+# archives: read with libarchive, same summary as the directory
+tar -C "$T" -czf "$T/hubspy-20261127T231500Z-fixture.tar.gz" --transform 's,^run,hubspy-20261127T231500Z-fixture,' run
+run_hubspy report --top 3 "$T/hubspy-20261127T231500Z-fixture.tar.gz"
+expect_rc "report ARCHIVE exits 0" 0
+expect_grep "summary: a row per plateau" "$out" '^   3000   2980     20 probe'
+expect_grep "summary: top functions" "$out" 'hash_token \(jupyterhub/utils\.py\)'
+expect_grep "summary: malformed lines reported" "$out" '1000 users: 1028 samples, 4 malformed lines skipped'
+run_hubspy report "$R"
+cp "$out" "$T/dir.sum"
+run_hubspy report "$T/hubspy-20261127T231500Z-fixture.tar.gz"
+if cmp -s "$out" "$T/dir.sum"; then pass "archive and directory give the same summary"; else fail "archive and directory give the same summary"; fi
+run_hubspy report --html "$T/out.html" "$T/hubspy-20261127T231500Z-fixture.tar.gz"
+expect_rc "report --html from an archive exits 0" 0
+check "report --html output is well-formed" xmllint --noout "$T/out.html"
+run_hubspy report --json "$T/hubspy-20261127T231500Z-fixture.tar.gz"
+expect_eq "report --json parses and has the plateaus" \
+	"$(/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print([p["users"] for p in d["plateaus"]], d["plateaus"][2]["top"][0]["function"])' "$out" 2>&1)" \
+	"[100, 1000, 3000] hash_token (jupyterhub/utils.py)"
+run_hubspy report --diff 100 "$T/hubspy-20261127T231500Z-fixture.tar.gz" 3000
+expect_grep "diff of two plateaus" "$out" '^`hash_token` from 3\.3 % to 59\.3 % of samples between 100 and 3000 users'
+run_hubspy report --diff "$R" "$T/hubspy-20261127T231500Z-fixture.tar.gz"
+expect_rc "diff of two runs exits 0" 0
+expect_grep "diff of two runs compares the largest common plateau" "$out" '^no function moved by 0\.1 points or more between .*\(3000 users\) and .*\(3000 users\)'
+run_hubspy report --diff 100 "$R" 777
+expect_rc "diff of a missing plateau is a usage error" 2
+one_line "diff of a missing plateau: one line" "$err"
+expect_grep "diff of a missing plateau: names it" "$err" 'no plateau with 777 users in'
+
+# refused or broken inputs: one line each, never a crash
+mkdir -p "$T/future"
+sed 's/"schema": 1,/"schema": 2,/' "$R/manifest.json" >"$T/future/manifest.json"
+run_hubspy report "$T/future"
+expect_rc "unknown future schema is refused" 2
+one_line "future schema: one line" "$err"
+expect_grep "future schema: says what to do" "$err" "uses archive schema 2, newer than this hubspy reads \(1\); upgrade hubspy"
+printf 'not a tarball' >"$T/bad.tar.gz"
+run_hubspy report "$T/bad.tar.gz"
+expect_rc "a broken archive is a usage error" 2
+one_line "broken archive: one line" "$err"
+run_hubspy report "$T/nonexistent.tar.gz"
+expect_rc "a missing archive is a usage error" 2
+# a plateau without a capture still reports
+rm "$R/plateaus/1000/record.raw"
+run_hubspy report --top 3 "$R"
+expect_grep "without record.raw the speedscope file is read" "$out" '^1000 users: 1028 samples$'
+rm "$R/plateaus/1000/record.speedscope.json"
+run_hubspy report --write "$R"
+expect_rc "a plateau without record.raw still reports" 0
+expect_grep "the missing capture is named" "$R/report.html" "no capture for 1000 users"
+
+# hostile text from the run (profile name, folder names, frames) stays text
+cp -r "$ROOT/tests/data/run" "$T/hostile"
+mv "$T/hostile/plateaus/0100" "$T/hostile/plateaus/0100\"<b>&x"
+printf '%s\n' '<script>alert(1)</script> (x.py:1);]]></y> (</svg>:2) 5' >>"$T/hostile/plateaus/3000/record.raw"
+/usr/bin/python3 - "$T/hostile/manifest.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+m["profile_name"] = "<script>alert('x')</script>&"
+m["plateaus"][0]["dir"] = 'plateaus/0100"<b>&x'
+json.dump(m, open(sys.argv[1], "w"))
+PY
+run_hubspy report --write "$T/hostile"
+expect_rc "a run with markup in its names still reports" 0
+check "markup in names: report.html is well-formed" xmllint --noout "$T/hostile/report.html"
+check "markup in frames: the flamegraph is well-formed" xmllint --noout "$T/hostile/plateaus/3000/record.svg"
+expect_nogrep "markup in names is escaped" "$T/hostile/report.html" '<script>alert'
+
+# golden files: parser, top tables, diff tables, summary
+if HUBSPY=$HUBSPY bash "$ROOT/tests/golden/run.sh" >"$T/golden.out" 2>&1; then
+	pass "golden files ($(tail -n 1 "$T/golden.out"))"
+else
+	fail "golden files" "$(grep -A 12 '^not ok' "$T/golden.out" | head -n 40)"
+fi
+t_done
