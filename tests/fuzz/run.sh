@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.." || exit 1
 secs=${FUZZ_SECONDS:-60}
 work=$(mktemp -d "${TMPDIR:-/tmp}/hubspy-fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-srcs="src/stacks.c src/speedscope.c src/chart.c src/buf.c src/hs.c src/toptable.c src/flame.c src/diff.c"
+srcs="src/stacks.c src/speedscope.c src/chart.c src/buf.c src/hs.c src/toptable.c src/flame.c src/diff.c src/metrics.c src/redact.c src/profile.c src/file.c"
 flags="-std=c11 -D_GNU_SOURCE -Iinclude -Isrc -DHUBSPY_VERSION=\"fuzz\" -g -O1 $(pkg-config --cflags libcjson libbsd-overlay)"
 libs="$(pkg-config --libs libcjson libbsd-overlay) -lm"
 passed=0 failed=0
@@ -28,6 +28,10 @@ for f in tests/data/run/plateaus/*/record.raw tests/golden/in/*.raw; do
 	cp "$f" "$work/seed_stacks/$i.raw"
 done
 cp tests/golden/in/*.json "$work/seed_speedscope/" 2>/dev/null
+mkdir -p "$work/seed_metrics" "$work/seed_profile" "$work/seed_redact"
+cp tests/unit/data/*.prom "$work/seed_metrics/" 2>/dev/null
+cp profiles/*.json "$work/seed_profile/"
+cp tests/data/run/plateaus/*/dump-*.txt tests/unit/data/*.prom "$work/seed_redact/" 2>/dev/null
 if [ -x ./hubspy ]; then
 	for f in tests/data/run/plateaus/*/record.raw; do
 		i=$((i + 1))
@@ -37,8 +41,13 @@ fi
 echo "fuzz: $mode, $secs s per harness"
 for h in tests/fuzz/fuzz_*.c; do
 	name=$(basename "$h" .c)
-	seeds=$work/seed_stacks
-	[ "$name" = fuzz_speedscope ] && seeds=$work/seed_speedscope
+	case $name in
+	fuzz_speedscope) seeds=$work/seed_speedscope ;;
+	fuzz_metrics) seeds=$work/seed_metrics ;;
+	fuzz_profile) seeds=$work/seed_profile ;;
+	fuzz_redact) seeds=$work/seed_redact ;;
+	*) seeds=$work/seed_stacks ;;
+	esac
 	if [ $mode = libfuzzer ]; then
 		# shellcheck disable=SC2086
 		if ! clang $flags -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# fuzz.sh -- a short fuzz run of the stack and speedscope parsers (10 s per
+# fuzz.sh -- a short fuzz run of every parser of untrusted input (10 s per
 # harness); `make fuzz` runs them longer
 . "$(dirname "$0")/../lib.sh"
 ROOT=$(cd "$HERE/.." && pwd)
