@@ -239,7 +239,7 @@ run_cmd(struct args *a)
 		ch.progress_drawn = 0;
 	}
 	fflush(stdout);
-	if (res.pyspy_missing)
+	if (res.pyspy_missing && p.captures.nrun > 0)
 		cli_hub_event(&ch, p.target.transport ==
 		    PROFILE_TRANSPORT_LOCAL ? "no captures: py-spy is missing; "
 		    "install it with 'pip install py-spy' or the release binary "

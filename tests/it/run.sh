@@ -129,6 +129,9 @@ expect_eq "manifest: target and hub" \
     "kubectl hub-abc 0.4.2 3.0.0 service True"
 expect_eq "journal: one batch of 5 names" \
     "$("$PY" -c 'import json,sys; print(sum(len(json.loads(l)["names"]) for l in open(sys.argv[1])))' "$T/x1/$top/journal.jsonl")" 5
+expect_grep "run.log has the hub requests" "$T/x1/$top/run.log" '^[0-9T:-]+Z POST /users \(create\) 201 '
+expect_grep "run.log has the phases" "$T/x1/$top/run.log" 'plateau 5 users: hold 1 s$'
+expect_grep "hub.log is the pod's log (kubectl logs)" "$REQS" '/pods/hub-abc/log\?.*tailLines=1000'
 expect_grep "summary.md has the top functions" "$T/x1/$top/summary.md" '^## Top functions'
 expect_grep "record.raw holds the hub's stacks" "$T/x1/$top/plateaus/0005/record.raw" 'jupyterhub/'
 expect_grep "py-spy ran in the pod through kubectl exec" "$REQS" 'command=py-spy&command=record'
