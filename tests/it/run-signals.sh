@@ -165,6 +165,21 @@ else
 	echo "skip: disk full (cannot mount a tmpfs here)"
 fi
 
+# --- the journal cannot be written (full before the first batch) ---
+mkdir -p "$T/jfull"
+if mount -t tmpfs -o size=256k tmpfs "$T/jfull" 2>/dev/null; then
+	t_cleanup "umount '$T/jfull'"
+	dd if=/dev/zero of="$T/jfull/filler" bs=4k 2>/dev/null
+	run_hubspy run profiles/smoke.json "${S[@]}" -o "$T/jfull"
+	expect_rc "journal full: exit 6" 6
+	expect_grep "journal full: the ramp stops, saying why" "$err" \
+	    "^hubspy: cannot write journal '.*journal\.jsonl': No space left on device; stopping the ramp$"
+	expect_eq "journal full: no tarball" "$(find "$T/jfull" -name '*.tar.gz*' | wc -l)" 0
+	expect_eq "journal full: no users left on the hub" "$(hub_count_prefix $P)" 0
+else
+	echo "skip: journal full (cannot mount a tmpfs here)"
+fi
+
 # --- the hub dies before the teardown: exit 8, purge --run named ---
 bg dead --set plateaus.hold=60 --set 'captures.run=[]'
 seen "$T/dead.err" 'hold 60 s'
