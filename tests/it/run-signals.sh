@@ -101,7 +101,7 @@ partial capture "interrupted by SIGINT during the capture of 5 users"
 expect_eq "capture: record.raw was kept and is in the manifest" \
     "$("$PY" -c 'import json,sys; c=json.load(open(sys.argv[1]))["plateaus"][0]["captures"][0]; print(c["kind"], c["file"], c["samples"] > 0)' "$T/x.capture/"*/manifest.json)" \
     "record plateaus/0005/record.raw True"
-expect_grep "capture: SIGINT went to py-spy in the pod" "$REQS" 'command=kill\+-s\+INT'
+expect_grep "capture: SIGINT went to py-spy in the pod" "$REQS" 'command=kill\+-s\+.*INT'
 
 # --- a second interrupt during a capture: tear down now ---
 bg twice --set 'captures.run=["record"]' --set captures.record.duration=60

@@ -106,6 +106,11 @@ if grep -rqF -- "$JUPYTERHUB_API_TOKEN" "$T/x1"; then
 else
 	pass "the token occurs nowhere in the archive"
 fi
+if grep -rqF -- "$JUPYTERHUB_API_TOKEN" "$T/o1"; then
+	fail "hubspy never wrote the token, not even in the run directory" "$(grep -rlF -- "$JUPYTERHUB_API_TOKEN" "$T/o1")"
+else
+	pass "hubspy never wrote the token, not even in the run directory"
+fi
 M=$T/x1/$top/manifest.json
 mq() { "$PY" -c "import json,sys; m=json.load(open(sys.argv[1])); print($1)" "$M"; }
 expect_eq "manifest: plateau 5 asked, created, ready" \
