@@ -123,10 +123,14 @@ echo "0 0" >"$T/delays"
 partial teardown "interrupted by SIGINT during the teardown"
 expect_grep "teardown: it went on to the end" "$T/teardown.err" 'teardown: 5 users removed'
 
-# --- archiving (the hub's logs come through kubectl first) ---
-bg archive --set 'captures.run=[]'
+# --- archiving: the hub's log (local transport) is a fifo that holds the
+# archiving until the signal has been sent ---
+mkfifo "$T/hub.fifo"
+bg archive --set 'captures.run=[]' --set target.transport=local \
+    --hub-log "$T/hub.fifo"
 seen "$T/archive.err" '^hubspy: archiving$'
 kill -INT "$bgpid"
+timeout 30 sh -c 'echo "a hub log line" >"$1"' sh "$T/hub.fifo"
 finish archive
 partial archive "interrupted by SIGINT while archiving"
 
