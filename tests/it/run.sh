@@ -59,7 +59,7 @@ expect_grep "a missing hub pod: kubectl's answer and the class" "$err" "pod_not_
 expect_eq "a missing hub pod: no users were made" "$(hub_count_prefix hubspy-smoke)" 0
 
 # --- end to end ---
-run_hubspy run profiles/smoke.json "${S[@]}" -o "$T/o1"
+run_hubspy run profiles/smoke.json "${S[@]}" -o "$T/o1" --set plateaus.users=[2,5]
 expect_rc "run smoke.json exits 0" 0
 tarball=$(tail -n 1 "$out")
 check "the last line printed is the tarball" test -f "$tarball"
@@ -78,7 +78,8 @@ for f in manifest.json summary.md report.html run.log hub.log journal.jsonl \
     plateaus/0005/top-table.txt plateaus/0005/dump-1.txt \
     plateaus/0005/dump-1.json plateaus/0005/dump-2.txt \
     plateaus/0005/stuck.txt plateaus/0005/metrics-start.prom \
-    plateaus/0005/metrics-end.prom; do
+    plateaus/0005/metrics-end.prom plateaus/0002/record.raw \
+    plateaus/0002/top-table.txt diffs/0002-0005.svg; do
 	grep -qx "$top/$f" "$T/list" || missing="$missing $f"
 done
 expect_eq "the archive lists every expected file" "$missing" ""
@@ -113,27 +114,28 @@ else
 fi
 M=$T/x1/$top/manifest.json
 mq() { "$PY" -c "import json,sys; m=json.load(open(sys.argv[1])); print($1)" "$M"; }
-expect_eq "manifest: plateau 5 asked, created, ready" \
-    "$(mq 'm["plateaus"][0]["state"]["asked"], m["plateaus"][0]["state"]["created"], m["plateaus"][0]["state"]["ready"]')" "5 5 5"
+expect_eq "manifest: plateaus 2 and 5 asked, created, ready" \
+    "$(mq '[(p["users"], p["state"]["asked"], p["state"]["created"], p["state"]["ready"]) for p in m["plateaus"]]')" \
+    "[(2, 2, 2, 2), (5, 5, 5, 5)]"
 expect_eq "manifest: the phases in order" \
     "$(mq '" ".join(e["phase"] for e in m["timeline"])')" \
-    "preflight ramp settle hold capture capture capture teardown archive"
+    "preflight ramp settle hold capture capture capture ramp settle hold capture capture capture teardown archive"
 expect_eq "manifest: captures top, record, dump x2, all fine" \
-    "$(mq '" ".join("%s:%s" % (c["kind"], c["failure"]) for c in m["plateaus"][0]["captures"])')" \
+    "$(mq '" ".join("%s:%s" % (c["kind"], c["failure"]) for c in m["plateaus"][1]["captures"])')" \
     "top:None record:None dump:None dump:None"
 expect_eq "manifest: record samples counted" \
-    "$(mq '(m["plateaus"][0]["captures"][1]["samples"] or 0) > 0')" True
+    "$(mq '(m["plateaus"][1]["captures"][1]["samples"] or 0) > 0')" True
 expect_eq "manifest: hub metrics at both ends of the hold" \
-    "$(mq '[k for k in ("start", "end") if m["plateaus"][0]["hub_metrics"][k] is None]')" "[]"
+    "$(mq '[k for k in ("start", "end") if m["plateaus"][1]["hub_metrics"][k] is None]')" "[]"
 expect_eq "manifest: hub CPU and memory at both ends, and after the purge" \
-    "$(mq '[u and (u["cpu_seconds"] is not None, u["rss_bytes"] > 0) for u in (m["plateaus"][0]["hub_usage"]["start"], m["plateaus"][0]["hub_usage"]["end"], m["after_purge"]["hub_usage"])]')" \
+    "$(mq '[u and (u["cpu_seconds"] is not None, u["rss_bytes"] > 0) for u in (m["plateaus"][1]["hub_usage"]["start"], m["plateaus"][1]["hub_usage"]["end"], m["after_purge"]["hub_usage"])]')" \
     "[(True, True), (True, True), (True, True)]"
 expect_eq "manifest: activity and probes flowed during the hold" \
-    "$(mq 'sorted(set(m["plateaus"][0]["requests"]) & {"activity", "probe"})')" "['activity', 'probe']"
+    "$(mq 'sorted(set(m["plateaus"][1]["requests"]) & {"activity", "probe"})')" "['activity', 'probe']"
 expect_eq "manifest: target and hub" \
     "$(mq 'm["target"]["transport"], m["target"]["pod"], m["target"]["pyspy"], m["hub"]["version"], m["hub"]["token_kind"], "admin:users" in m["hub"]["scopes"]')" \
     "kubectl hub-abc 0.4.2 3.0.0 service True"
-expect_eq "journal: one batch of 5 names" \
+expect_eq "journal: 5 names (batches of 2 and 3)" \
     "$("$PY" -c 'import json,sys; print(sum(len(json.loads(l)["names"]) for l in open(sys.argv[1])))' "$T/x1/$top/journal.jsonl")" 5
 expect_grep "run.log has the hub requests" "$T/x1/$top/run.log" '^[0-9T:-]+Z POST /users \(create\) 201 '
 expect_grep "run.log has the phases" "$T/x1/$top/run.log" 'plateau 5 users: hold 1 s$'
