@@ -41,6 +41,8 @@ struct run_config {
 	 * run_exec() fills the rest from the profile */
 	struct target_config	 tc;
 	int			 log_tail;	/* hub log lines kept (1000) */
+	int			 hub_gone_s;	/* no answer this long: the hub
+						 * is gone (0: the load's 30) */
 	/* a log file copied into run.log before archiving (--log-file);
 	 * NULL: the caller logs into RUNDIR/run.log itself */
 	const char		*log_path;

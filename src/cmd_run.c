@@ -217,6 +217,13 @@ run_cmd(struct args *a)
 	fflush(stdout);
 
 	memset(&rc, 0, sizeof(rc));
+	{
+		struct load_config lc = LOAD_CONFIG_INIT;
+
+		/* the same "hub gone" bound as the other load commands */
+		cli_hub_load_config(&ch, &lc);
+		rc.hub_gone_s = lc.hub_gone_s;
+	}
 	rc.prof = &p;
 	rc.loop = ch.loop;
 	rc.hub = ch.hub;

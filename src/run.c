@@ -1072,6 +1072,8 @@ start_load(struct run *rn, struct hs_errbuf *eb)
 	lc.activity_interval_s = p->activity.mode ==
 	    PROFILE_ACTIVITY_SIMULATE ? (int)ceil(p->activity.interval) : 0;
 	lc.probe_interval_ms = (int)(p->probe.interval * 1000.0);
+	if (rn->cfg->hub_gone_s > 0)
+		lc.hub_gone_s = rn->cfg->hub_gone_s;
 	lc.on_batch = on_batch;
 	lc.batch_arg = rn;
 	lc.on_event = on_load_event;

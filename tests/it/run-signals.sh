@@ -185,7 +185,7 @@ else
 fi
 
 # --- the hub dies before the teardown: exit 8, purge --run named ---
-bg dead --set plateaus.hold=60 --set 'captures.run=[]'
+bg dead --set plateaus.hold=60 --set 'captures.run=[]' --timeout 3
 seen "$T/dead.err" 'hold 60 s'
 hub_stop
 kill -INT "$bgpid"
