@@ -61,6 +61,7 @@ struct tuser {
 	uint8_t			 active;	/* listed active by the last round */
 	uint8_t			 spawn_pending;
 	int64_t			 retry_at;	/* ms */
+	uint32_t		 ack_gen;	/* rounds sent before its answer */
 	int			 tries;
 	struct luser		*u;		/* ours, or NULL */
 	struct load		*ld;
@@ -109,6 +110,7 @@ struct load {
 	/* teardown */
 	struct tuser		*tu;
 	size_t			 ntu, td_left;
+	uint32_t		 td_gen;	/* teardown rounds sent */
 	int			 td_running;
 	int64_t			 hub_down_since;
 
@@ -1338,6 +1340,7 @@ on_stop(void *arg, const struct hub_resp *rs)
 		return;
 	}
 	hub_ok(ld);
+	t->ack_gen = ld->td_gen;
 	switch (rs->status) {
 	case 204:
 		t->state = T_DELQ;
@@ -1383,6 +1386,7 @@ on_delete(void *arg, const struct hub_resp *rs)
 	 * active list no longer shows it, then delete again (bounded by the
 	 * teardown timeout) */
 	t->tries++;
+	t->ack_gen = ld->td_gen;
 	t->state = T_WAIT;
 	t->spawn_pending = rs->status == 500;
 	t->retry_at = now + 1000;
@@ -1404,8 +1408,10 @@ td_round_item(void *arg, const cJSON *it)
 	pend = cJSON_GetObjectItemCaseSensitive(s0, "pending");
 	t->spawn_pending = cJSON_IsString(pend) &&
 	    strcmp(pend->valuestring, "spawn") == 0;
-	if (cJSON_IsString(pend) == 0 && s0 != NULL && t->state == T_WAIT) {
-		/* running again, or never stopped: stop it (again) */
+	if (cJSON_IsString(pend) == 0 && s0 != NULL && t->state == T_WAIT &&
+	    t->ack_gen < ld->td_gen) {
+		/* running again, or never stopped, in a round sent after the
+		 * stop was answered: stop it (again) */
 		t->state = T_STOPQ;
 		t->retry_at = 0;
 	}
@@ -1429,7 +1435,7 @@ td_round_done(void *arg, int r, const char *msg)
 	for (i = 0; i < ld->ntu; i++) {
 		struct tuser *t = &ld->tu[i];
 
-		if (t->state == T_WAIT) {
+		if (t->state == T_WAIT && t->ack_gen < ld->td_gen) {
 			if (!t->active) {
 				t->state = T_DELQ;
 				t->retry_at = 0;
@@ -1486,6 +1492,7 @@ td_kick(struct load *ld)
 		    ld->filter[0] ? "&" : "", ld->filter);
 		if (hub_list_users(ld->hub, MC_POLL, q, td_round_item,
 		    td_round_done, ld) == 0) {
+			ld->td_gen++;
 			ld->listing = 1;
 			ld->next_poll = now + ld->cfg.poll_interval_ms;
 		}
