@@ -46,6 +46,7 @@ struct luser {
 	uint8_t			 state;
 	uint8_t			 started;	/* a start was sent */
 	uint8_t			 seen;		/* listed by the current round */
+	uint32_t		 idx;		/* position in the blocks */
 	uint32_t		 ack_gen;
 	int64_t			 t_start;	/* ms: start request sent */
 	struct loop_timer	*timer;		/* throttle or activity */
@@ -60,6 +61,7 @@ struct tuser {
 	uint8_t			 active;	/* listed active by the last round */
 	uint8_t			 spawn_pending;
 	int64_t			 retry_at;	/* ms */
+	uint32_t		 ack_gen;	/* rounds sent before its answer */
 	int			 tries;
 	struct luser		*u;		/* ours, or NULL */
 	struct load		*ld;
@@ -90,6 +92,9 @@ struct load {
 	int			 interrupted;
 	int			 ramping;	/* load_kick may send */
 	int			 dropped;	/* unsent starts were dropped */
+	size_t			 nst[U_GONE + 1];	/* users per state */
+	size_t			 first_new;	/* no U_NEW below */
+	size_t			 first_start;	/* nothing startable below */
 	int			 reconcile;	/* a create needs a re-list */
 	int			 listing;	/* a list round in flight */
 	uint32_t		 gen;		/* list rounds sent */
@@ -104,7 +109,8 @@ struct load {
 
 	/* teardown */
 	struct tuser		*tu;
-	size_t			 ntu;
+	size_t			 ntu, td_left;
+	uint32_t		 td_gen;	/* teardown rounds sent */
 	int			 td_running;
 	int64_t			 hub_down_since;
 
@@ -393,6 +399,22 @@ load_progress(const struct load *ld, struct load_progress *p)
 
 /* --- users --- */
 
+/* every state change goes through here: per-state counts keep the
+ * driver and the done predicates O(1) instead of O(users) per answer */
+static void
+setst(struct load *ld, struct luser *u, enum ustate st)
+{
+	size_t i = u->idx;
+
+	ld->nst[u->state]--;
+	ld->nst[st]++;
+	u->state = (uint8_t)st;
+	if (st == U_NEW && i < ld->first_new)
+		ld->first_new = i;
+	if ((st == U_CREATED || st == U_STARTQ) && i < ld->first_start)
+		ld->first_start = i;
+}
+
 static struct luser *
 user_by_name(struct load *ld, const char *name)
 {
@@ -423,13 +445,7 @@ users_grow(struct load *ld, size_t want)
 static size_t
 owned(const struct load *ld)
 {
-	size_t i, n = 0;
-
-	for (i = 0; i < ld->nusers; i++)
-		if (U(ld, i)->state != U_COLLIDED &&
-		    U(ld, i)->state != U_NOCREATE)
-			n++;
-	return n;
+	return ld->nusers - ld->nst[U_COLLIDED] - ld->nst[U_NOCREATE];
 }
 
 static int
@@ -448,7 +464,11 @@ add_users(struct load *ld, size_t n)
 		ld->nusers++;
 		memset(u, 0, sizeof(*u));
 		u->ld = ld;
+		u->idx = (uint32_t)(ld->nusers - 1);
 		u->state = U_NEW;
+		ld->nst[U_NEW]++;
+		if (ld->first_new > u->idx)
+			ld->first_new = u->idx;
 		snprintf(u->name, sizeof(u->name), "%s-%ld", ld->prefix,
 		    ld->next_index++);
 	}
@@ -714,7 +734,7 @@ set_ready(struct load *ld, struct luser *u)
 		hist_record(&ld->m->spawn,
 		    (loop_now(ld->loop) - u->t_start) * 1000);
 	}
-	u->state = U_READY;
+	setst(ld, u, U_READY);
 	if (ld->window < (size_t)ld->cfg.spawn_concurrency)
 		ld->window++;	/* recover slowly after throttling */
 	if (ld->flow)
@@ -726,7 +746,7 @@ set_failed(struct load *ld, struct luser *u, int timed_out)
 {
 	if (u->state == U_STARTING || u->state == U_PENDING)
 		ld->spawns--;
-	u->state = timed_out ? U_TIMEDOUT : U_FAILED;
+	setst(ld, u, timed_out ? U_TIMEDOUT : U_FAILED);
 	if (timed_out)
 		ld->c_timedout++;
 	else
@@ -736,7 +756,7 @@ set_failed(struct load *ld, struct luser *u, int timed_out)
 static void
 set_created(struct load *ld, struct luser *u)
 {
-	u->state = U_CREATED;
+	setst(ld, u, U_CREATED);
 	ld->c_created++;
 	if (ld->flow && !ld->cfg.start_servers)
 		activity_arm(u, 1);
@@ -777,7 +797,7 @@ on_create(void *arg, const struct hub_resp *rs)
 		/* dropped before it was sent: nothing was created */
 		for (i = b->first; i < b->first + b->n; i++)
 			if (U(ld, i)->state == U_CREATING)
-				U(ld, i)->state = U_NEW;
+				setst(ld, U(ld, i), U_NEW);
 		free(b);
 		return;
 	}
@@ -808,7 +828,7 @@ on_create(void *arg, const struct hub_resp *rs)
 				set_created(ld, u);	/* a lost first try
 							 * may have made it */
 			else
-				u->state = U_COLLIDED;
+				setst(ld, u, U_COLLIDED);
 			u->seen = 0;
 		}
 	} else if (rs->status == 409) {
@@ -817,7 +837,7 @@ on_create(void *arg, const struct hub_resp *rs)
 				if (rs->tries > 1)
 					set_created(ld, U(ld, i));
 				else
-					U(ld, i)->state = U_COLLIDED;
+					setst(ld, U(ld, i), U_COLLIDED);
 			}
 	} else if (rs->status == 403) {
 		load_fatal(ld, HS_EAUTH, "the hub refused to create users (403 "
@@ -825,20 +845,20 @@ on_create(void *arg, const struct hub_resp *rs)
 		    rs->message);
 		for (i = b->first; i < b->first + b->n; i++)
 			if (U(ld, i)->state == U_CREATING)
-				U(ld, i)->state = U_UNKNOWN;
+				setst(ld, U(ld, i), U_UNKNOWN);
 	} else if (rs->status == 400 &&
 	    strncmp(rs->message, "Failed to create", 16) != 0) {
 		load_fatal(ld, HS_EHUB, "the hub refused to create users (400 "
 		    "%.200s)", rs->message);
 		for (i = b->first; i < b->first + b->n; i++)
 			if (U(ld, i)->state == U_CREATING)
-				U(ld, i)->state = U_NOCREATE;
+				setst(ld, U(ld, i), U_NOCREATE);
 	} else {
 		/* partial (400 Failed to create), 5xx, network, bad body:
 		 * some may exist; a re-list decides */
 		for (i = b->first; i < b->first + b->n; i++)
 			if (U(ld, i)->state == U_CREATING)
-				U(ld, i)->state = U_UNKNOWN;
+				setst(ld, U(ld, i), U_UNKNOWN);
 		ld->reconcile = 1;
 		if (rs->status == 400)
 			load_event(ld, "the hub created only part of a batch: "
@@ -871,11 +891,11 @@ send_create(struct load *ld, size_t first, size_t n)
 	b->first = first;
 	b->n = n;
 	for (i = 0; i < n; i++)
-		U(ld, first + i)->state = U_CREATING;
+		setst(ld, U(ld, first + i), U_CREATING);
 	if ((r = hub_request(ld->hub, MC_CREATE, "POST", "/users", body.data,
 	    on_create, b)) != 0) {
 		for (i = 0; i < n; i++)
-			U(ld, first + i)->state = U_NEW;
+			setst(ld, U(ld, first + i), U_NEW);
 		goto out;
 	}
 	b = NULL;
@@ -917,7 +937,7 @@ recon_done(void *arg, int r, const char *msg)
 	for (i = 0; i < ld->nusers; i++)
 		if (U(ld, i)->state == U_UNKNOWN) {
 			/* not on the hub: refused; counted, not retried */
-			U(ld, i)->state = U_NOCREATE;
+			setst(ld, U(ld, i), U_NOCREATE);
 			ld->c_failed++;
 		}
 	load_kick(ld);
@@ -946,7 +966,7 @@ unthrottle(void *arg)
 
 	u->timer = NULL;
 	if (u->state == U_THROTTLED)
-		u->state = U_STARTQ;
+		setst(u->ld, u, U_STARTQ);
 	load_kick(u->ld);
 }
 
@@ -960,7 +980,7 @@ on_start(void *arg, const struct hub_resp *rs)
 		/* dropped before it was sent */
 		if (u->state == U_STARTING) {
 			ld->spawns--;
-			u->state = U_CREATED;
+			setst(ld, u, U_CREATED);
 		}
 		return;
 	}
@@ -970,12 +990,16 @@ on_start(void *arg, const struct hub_resp *rs)
 		hub_ok(ld);
 	if (u->state != U_STARTING)
 		goto out;
+	if (rs->status == 201 || rs->status == 202)
+		/* the spawn starts with the attempt the hub accepted, not when
+		 * the request entered hubspy's queue */
+		u->t_start = loop_now(ld->loop) - rs->latency_us / 1000;
 	switch (rs->status) {
 	case 201:
 		set_ready(ld, u);
 		break;
 	case 202:
-		u->state = U_PENDING;
+		setst(ld, u, U_PENDING);
 		u->ack_gen = ld->gen;
 		break;
 	case 400:
@@ -984,7 +1008,7 @@ on_start(void *arg, const struct hub_resp *rs)
 		} else if (strstr(rs->message, "pending") != NULL) {
 			/* pending stop: try again shortly */
 			ld->spawns--;
-			u->state = U_THROTTLED;
+			setst(ld, u, U_THROTTLED);
 			u->timer = loop_timer_add(ld->loop, 1000, unthrottle, u);
 		} else
 			set_failed(ld, u, 0);
@@ -993,7 +1017,7 @@ on_start(void *arg, const struct hub_resp *rs)
 		ld->spawns--;
 		if (rs->retry_after < 0) {
 			/* active_server_limit: a ceiling, not a delay */
-			u->state = U_CREATED;
+			setst(ld, u, U_CREATED);
 			if (!ld->ceiling)
 				load_event(ld, "ramp stopped: the hub's "
 				    "active_server_limit was reached (429 "
@@ -1007,7 +1031,7 @@ on_start(void *arg, const struct hub_resp *rs)
 			    / 1000.0;
 
 			throttle_wait(ld, w);
-			u->state = U_THROTTLED;
+			setst(ld, u, U_THROTTLED);
 			u->timer = loop_timer_add(ld->loop, (int64_t)(w * 1000),
 			    unthrottle, u);
 			/* fewer starts in flight than the hub's limit */
@@ -1016,14 +1040,14 @@ on_start(void *arg, const struct hub_resp *rs)
 		break;
 	case 403:
 		ld->spawns--;
-		u->state = U_CREATED;
+		setst(ld, u, U_CREATED);
 		load_fatal(ld, HS_EAUTH, "the hub refused to start a server "
 		    "(403 %.200s); the token needs the servers scope",
 		    rs->message);
 		break;
 	case 0:
 		/* unknown outcome: the next list round decides */
-		u->state = U_PENDING;
+		setst(ld, u, U_PENDING);
 		u->ack_gen = ld->gen;
 		break;
 	default:
@@ -1048,7 +1072,7 @@ send_start(struct load *ld, struct luser *u)
 		ld->c_started++;
 		u->t_start = loop_now(ld->loop);
 	}
-	u->state = U_STARTING;
+	setst(ld, u, U_STARTING);
 	ld->spawns++;
 	return 0;
 }
@@ -1135,14 +1159,18 @@ send_round(struct load *ld)
 static void
 load_kick(struct load *ld)
 {
-	size_t i, pending = 0;
+	size_t i;
 	int stop_new = ld->interrupted || ld->fatal;
 
 	if (!ld->ramping || ld->td_running)
 		return;
 	/* creation: up to two batches in flight, in index order */
-	for (i = 0; !stop_new && !ld->reconcile && i < ld->nusers &&
-	    ld->creates_flying < 2; i++) {
+	while (ld->first_new < ld->nusers &&
+	    U(ld, ld->first_new)->state != U_NEW)
+		ld->first_new++;
+	for (i = ld->first_new; !stop_new && !ld->reconcile &&
+	    ld->nst[U_NEW] > 0 && i < ld->nusers && ld->creates_flying < 2;
+	    i++) {
 		size_t n = 0;
 
 		if (U(ld, i)->state != U_NEW)
@@ -1161,8 +1189,13 @@ load_kick(struct load *ld)
 		    recon_done, ld) == 0)
 			ld->listing = 1;
 	}
-	/* starts under the window */
-	for (i = 0; ld->cfg.start_servers && !stop_new && !ld->ceiling &&
+	/* starts under the window, in index order */
+	while (ld->first_start < ld->nusers &&
+	    U(ld, ld->first_start)->state != U_CREATED &&
+	    U(ld, ld->first_start)->state != U_STARTQ)
+		ld->first_start++;
+	for (i = ld->first_start; ld->cfg.start_servers && !stop_new &&
+	    !ld->ceiling && ld->nst[U_CREATED] + ld->nst[U_STARTQ] > 0 &&
 	    i < ld->nusers && ld->spawns < ld->window; i++) {
 		struct luser *u = U(ld, i);
 
@@ -1170,10 +1203,7 @@ load_kick(struct load *ld)
 			if (send_start(ld, u) != 0)
 				break;
 	}
-	for (i = 0; i < ld->nusers; i++)
-		if (U(ld, i)->state == U_PENDING)
-			pending++;
-	if (pending > 0 && !ld->listing &&
+	if (ld->nst[U_PENDING] > 0 && !ld->listing &&
 	    loop_now(ld->loop) >= ld->next_poll)
 		send_round(ld);
 	if (owned(ld) < ld->target && !stop_new)
@@ -1195,7 +1225,7 @@ static int
 ramp_done(void *arg)
 {
 	struct load *ld = arg;
-	size_t i;
+	const size_t *n = ld->nst;
 
 	if (ld->hub_down_since && loop_now(ld->loop) - ld->hub_down_since >
 	    (int64_t)ld->cfg.hub_gone_s * 1000)
@@ -1209,26 +1239,18 @@ ramp_done(void *arg)
 	}
 	if (ld->fatal || ld->interrupted > 1)
 		return 1;
-	for (i = 0; i < ld->nusers; i++) {
-		uint8_t s = U(ld, i)->state;
-
-		if (ld->interrupted) {
-			/* answered, nothing new */
-			if (s == U_CREATING || s == U_STARTING)
-				return 0;
-			continue;
-		}
-		if (s == U_NEW || s == U_CREATING || s == U_UNKNOWN)
+	if (ld->interrupted)	/* answered, nothing new */
+		return n[U_CREATING] == 0 && n[U_STARTING] == 0;
+	if (n[U_NEW] || n[U_CREATING] || n[U_UNKNOWN])
+		return 0;
+	if (ld->cfg.start_servers) {
+		if (n[U_STARTING] || n[U_PENDING])
 			return 0;
-		if (!ld->cfg.start_servers)
-			continue;
-		if (s == U_STARTING || s == U_PENDING)
-			return 0;
-		if (!ld->ceiling && (s == U_CREATED || s == U_STARTQ ||
-		    s == U_THROTTLED))
+		if (!ld->ceiling && (n[U_CREATED] || n[U_STARTQ] ||
+		    n[U_THROTTLED]))
 			return 0;
 	}
-	return !ld->listing || ld->interrupted;
+	return !ld->listing;
 }
 
 int
@@ -1293,13 +1315,14 @@ static void
 td_deleted(struct load *ld, struct tuser *t)
 {
 	t->state = T_DONE;
+	ld->td_left--;
 	ld->c_deleted++;
 	if (t->u) {
 		if (t->u->state == U_READY && ld->m)
 			ld->m->lifecycles++;
 		else if (ld->m && !ld->cfg.start_servers)
 			ld->m->lifecycles++;
-		t->u->state = U_GONE;
+		setst(ld, t->u, U_GONE);
 	}
 }
 
@@ -1317,6 +1340,7 @@ on_stop(void *arg, const struct hub_resp *rs)
 		return;
 	}
 	hub_ok(ld);
+	t->ack_gen = ld->td_gen;
 	switch (rs->status) {
 	case 204:
 		t->state = T_DELQ;
@@ -1362,6 +1386,7 @@ on_delete(void *arg, const struct hub_resp *rs)
 	 * active list no longer shows it, then delete again (bounded by the
 	 * teardown timeout) */
 	t->tries++;
+	t->ack_gen = ld->td_gen;
 	t->state = T_WAIT;
 	t->spawn_pending = rs->status == 500;
 	t->retry_at = now + 1000;
@@ -1383,8 +1408,10 @@ td_round_item(void *arg, const cJSON *it)
 	pend = cJSON_GetObjectItemCaseSensitive(s0, "pending");
 	t->spawn_pending = cJSON_IsString(pend) &&
 	    strcmp(pend->valuestring, "spawn") == 0;
-	if (cJSON_IsString(pend) == 0 && s0 != NULL && t->state == T_WAIT) {
-		/* running again, or never stopped: stop it (again) */
+	if (cJSON_IsString(pend) == 0 && s0 != NULL && t->state == T_WAIT &&
+	    t->ack_gen < ld->td_gen) {
+		/* running again, or never stopped, in a round sent after the
+		 * stop was answered: stop it (again) */
 		t->state = T_STOPQ;
 		t->retry_at = 0;
 	}
@@ -1408,7 +1435,7 @@ td_round_done(void *arg, int r, const char *msg)
 	for (i = 0; i < ld->ntu; i++) {
 		struct tuser *t = &ld->tu[i];
 
-		if (t->state == T_WAIT) {
+		if (t->state == T_WAIT && t->ack_gen < ld->td_gen) {
 			if (!t->active) {
 				t->state = T_DELQ;
 				t->retry_at = 0;
@@ -1465,6 +1492,7 @@ td_kick(struct load *ld)
 		    ld->filter[0] ? "&" : "", ld->filter);
 		if (hub_list_users(ld->hub, MC_POLL, q, td_round_item,
 		    td_round_done, ld) == 0) {
+			ld->td_gen++;
 			ld->listing = 1;
 			ld->next_poll = now + ld->cfg.poll_interval_ms;
 		}
@@ -1493,31 +1521,22 @@ td_done(void *arg)
 	struct td_wait *w = arg;
 	struct load *ld = w->ld;
 	int64_t now = loop_now(ld->loop);
-	size_t i;
 
 	if (ld->hub_down_since && now - ld->hub_down_since >
 	    (int64_t)ld->cfg.hub_gone_s * 1000)
 		return 1;
 	if (now > w->deadline)
 		return 1;
-	for (i = 0; i < ld->ntu; i++)
-		if (ld->tu[i].state != T_DONE)
-			return 0;
-	return !ld->listing;
+	return ld->td_left == 0 && !ld->listing;
 }
 
 static int
 wait_creates(void *arg)
 {
 	struct load *ld = arg;
-	size_t i;
 
-	if (ld->listing || ld->creates_flying)
-		return 0;
-	for (i = 0; i < ld->nusers; i++)
-		if (U(ld, i)->state == U_STARTING)
-			return 0;
-	return 1;
+	return !ld->listing && !ld->creates_flying &&
+	    ld->nst[U_STARTING] == 0;
 }
 
 static int
@@ -1620,6 +1639,9 @@ load_teardown(struct load *ld, enum load_teardown_mode mode,
 	for (i = 1; i < ld->ntu; i++)
 		if (strcmp(ld->tu[i].name, ld->tu[i - 1].name) == 0)
 			ld->tu[i].state = T_DONE;
+	for (i = 0, ld->td_left = 0; i < ld->ntu; i++)
+		if (ld->tu[i].state != T_DONE)
+			ld->td_left++;
 	ld->td_running = 1;
 	ld->phase = LOAD_STOP;
 	ld->hub_down_since = 0;

@@ -11,6 +11,8 @@ Usage: fakehub.py PORT STATEFILE [options]
   --slow MS          every answer waits MS milliseconds
   --storm429 K       the first K start requests answer 429, Retry-After: 1
   --pending S        starts answer 202; servers become ready S seconds later
+  --slowstop S       stops answer 202; servers stay pending stop S seconds
+                     (a user delete meanwhile answers 400)
   --persist          keep the user table in STATEFILE (JSON) after every
                      change, so a restart keeps it (slow with many users)
 GET /fake/count answers the number of users (no auth). Quiet: no logs.
@@ -34,6 +36,7 @@ ap.add_argument("--slow", type=int, default=0)
 ap.add_argument("--storm429", type=int, default=0)
 ap.add_argument("--pending", type=float, default=0)
 ap.add_argument("--persist", action="store_true")
+ap.add_argument("--slowstop", type=float, default=0)
 A = ap.parse_args()
 TOKEN = open(A.token_file).read().strip() if A.token_file else None
 LOCK = threading.Lock()
@@ -60,14 +63,22 @@ def now_iso():
 
 
 def server_model(name, s):
-    ready = s["ready_at"] <= time.time()
-    return {"name": "", "ready": ready, "pending": None if ready else "spawn",
+    ready = s["ready_at"] <= time.time() and not s.get("stop_at")
+    pend = "stop" if s.get("stop_at") else None if ready else "spawn"
+    return {"name": "", "ready": ready, "pending": pend,
             "stopped": False, "url": "/user/%s/" % name,
             "started": s["started"], "last_activity": s["started"]}
 
 
+def settle(u):
+    s = u.get("server")
+    if s and s.get("stop_at") and s["stop_at"] <= time.time():
+        u["server"] = None
+
+
 def user_model(name):
     u = USERS[name]
+    settle(u)
     servers = {}
     if u.get("server"):
         servers[""] = server_model(name, u["server"])
@@ -142,6 +153,8 @@ class H(BaseHTTPRequestHandler):
             state = q.get("state", [""])[0]
             names = [n for n in USERS if nf in n]
             if state == "active":
+                for n in names:
+                    settle(USERS[n])
                 names = [n for n in names if USERS[n].get("server")]
             names.sort(key=lambda n: USERS[n]["id"])
             page = names[off:off + lim]
@@ -170,6 +183,8 @@ class H(BaseHTTPRequestHandler):
             return self.err(404, "Not Found")
         name = parts[1]
         u = USERS.get(name)
+        if u is not None:
+            settle(u)
         rest = parts[2:]
         if not rest:
             if u is None:
@@ -177,6 +192,9 @@ class H(BaseHTTPRequestHandler):
             if m == "GET":
                 return self.send(200, user_model(name))
             if m == "DELETE":
+                if u.get("server") and u["server"].get("stop_at"):
+                    return self.err(400, "%s's server is in the process of "
+                                    "stopping, please wait." % name)
                 if u.get("server") and u["server"]["ready_at"] > time.time():
                     return self.err(500, "Internal Server Error")
                 del USERS[name]
@@ -200,6 +218,11 @@ class H(BaseHTTPRequestHandler):
                 save()
                 return self.send(202 if A.pending else 201)
             if m == "DELETE":
+                if A.slowstop and u.get("server"):
+                    if not u["server"].get("stop_at"):
+                        u["server"]["stop_at"] = time.time() + A.slowstop
+                    save()
+                    return self.send(202)
                 u["server"] = None
                 save()
                 return self.send(204)

@@ -77,6 +77,16 @@ expect_eq "429 storm: 5 ready" "$(jget "$T/s.json" 'd["users"]["ready"]')" 5
 expect_eq "429 storm: table empty" "$(fh_count)" 0
 fh_stop
 
+# slow stops (202, then pending stop for 1 s): list rounds confirm them,
+# deletes wait for them, and no server is stopped twice
+fh_start slowstop --slowstop 1
+run_hubspy stress --count 10 --json "$T/ss.json"
+expect_rc "slow stops: exit 0" 0
+expect_eq "slow stops: one stop per server" "$(jget "$T/ss.json" 'd["requests"]["stop"]["count"]')" 10
+expect_eq "slow stops: one delete per user" "$(jget "$T/ss.json" 'd["requests"]["delete"]["count"]')" 10
+expect_eq "slow stops: table empty" "$(fh_count)" 0
+fh_stop
+
 # readiness from list rounds (starts answer 202), then a hub restart mid-ramp
 fh_start restart --pending 1.5 --persist
 "$HUBSPY" stress --count 30 --batch-size 5 --json "$T/rs.json" >"$T/rs.out" 2>"$T/rs.err" </dev/null &
