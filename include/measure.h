@@ -1,0 +1,91 @@
+/* measure.h -- per-request-class counters and log-linear latency histograms */
+#ifndef MEASURE_H
+#define MEASURE_H
+
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+/*
+ * A histogram of non-negative integers (microseconds here) in log-linear
+ * buckets (HdrHistogram-style): exact below 64, then 32 linear sub-buckets
+ * per power of two, so any reported value is within 1/32 (~3 %) of a value
+ * that was recorded. Values above 2^40 are clamped. Flat array, no
+ * allocation: a struct hist is about 9.5 KiB.
+ */
+#define HIST_SUB	32
+#define HIST_MAXBITS	40
+#define HIST_NBUCKETS	(HIST_SUB * (HIST_MAXBITS - 4))
+
+struct hist {
+	uint64_t	 n;
+	int64_t		 min, max;
+	uint64_t	 b[HIST_NBUCKETS];
+};
+
+void	 hist_reset(struct hist *h);
+void	 hist_record(struct hist *h, int64_t v);
+/* dst += src */
+void	 hist_merge(struct hist *dst, const struct hist *src);
+/* the value at quantile q (0 < q <= 1): the midpoint of the bucket holding
+ * the ceil(q*n)-th smallest value, clamped to [min, max]; 0 when empty */
+int64_t	 hist_quantile(const struct hist *h, double q);
+/* bucket index of v, and the lowest/highest value of a bucket (tested) */
+int	 hist_index(int64_t v);
+int64_t	 hist_lowest(int idx);
+int64_t	 hist_highest(int idx);
+
+/* request classes: keys of the "requests" object of docs/artifacts.md */
+enum mclass {
+	MC_CREATE, MC_START, MC_POLL, MC_STOP, MC_DELETE, MC_ACTIVITY,
+	MC_PROBE, MC_LIST, MC_OTHER, MC_NCLASS
+};
+const char *mclass_name(enum mclass c);
+
+/*
+ * One class: every request SENT counts (a retry is another request, also
+ * counted in retries), so status tallies sum to count. Latency is libcurl's
+ * CURLINFO_TOTAL_TIME_T of each attempt that got an HTTP answer.
+ */
+struct mstats {
+	uint64_t	 count, retries;
+	uint64_t	 s2xx, s5xx, s429, network, s3xx;
+	uint64_t	 s4xx[100];	/* 400..499 except 429 */
+	struct hist	 lat;		/* microseconds */
+};
+
+struct measure {
+	struct mstats	 cls[MC_NCLASS];
+	uint64_t	 count_429;
+	double		 retry_after_s;	/* sum of Retry-After values seen */
+	double		 throttled_s;	/* time starts actually waited on 429 */
+	int		 active_server_limit;	/* a 429 without Retry-After seen */
+	struct hist	 spawn;		/* start request sent -> ready, us */
+	uint64_t	 lifecycles;	/* users deleted after a full lifecycle */
+};
+
+/* zeroes everything (a new window, e.g. per plateau) */
+void	 measure_reset(struct measure *m);
+/* one answered or failed attempt: status 0 means a network error */
+void	 measure_request(struct measure *m, enum mclass c, long status,
+	    int64_t latency_us, int is_retry);
+/* a 429: retry_after < 0 when the header was absent */
+void	 measure_429(struct measure *m, double retry_after);
+/* requests of every class but activity and probe (lifecycle cost) */
+uint64_t measure_lifecycle_requests(const struct measure *m);
+/* all classes merged into dst */
+void	 measure_all_latency(const struct measure *m, struct hist *dst);
+
+/*
+ * {"requests": {CLASS: {"count","retries","latency_ms":{"p50","p90","p99",
+ * "max"},"status":{"2xx","4xx codes seen","429","5xx","network"}}},
+ *  "throttle": {"count_429","retry_after_seconds","throttled_seconds",
+ *               "active_server_limit"},
+ *  "spawn_seconds": {"count","p50","p90","p99","max"}}
+ * exactly as docs/artifacts.md's per-plateau objects; classes with no
+ * request are left out; quantiles of an empty histogram are null.
+ * Returns a new object (cJSON_Delete), NULL when out of memory.
+ */
+cJSON	*measure_json(const struct measure *m);
+
+#endif

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# fakehub.sh -- faults the real hub cannot produce on demand: 503 bursts,
+# connection resets, slow answers, 429 storms, a restart mid-ramp. Each
+# ends with the run completed (or stopped with a clear message) and the
+# fake hub's user table empty.
+. "$(dirname "$0")/../lib.sh"
+FAKE=$HERE/fakehub/fakehub.py
+jget() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
+umask 077
+/usr/bin/python3 -c 'import secrets; print(secrets.token_hex(16))' > "$T/token"
+export JUPYTERHUB_API_TOKEN
+JUPYTERHUB_API_TOKEN=$(cat "$T/token")
+
+# fh_start NAME [fakehub options]: starts a fake hub with state $T/NAME.json
+fh_start() {
+	local name=$1
+	shift
+	FH_PORT=${FH_PORT_KEEP:-$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}
+	/usr/bin/python3 "$FAKE" "$FH_PORT" "$T/$name.json" --token-file "$T/token" "$@" &
+	FH_PID=$!
+	t_cleanup "kill $FH_PID"
+	export JUPYTERHUB_API_URL=http://127.0.0.1:$FH_PORT/hub/api
+	for _ in $(seq 1 100); do
+		curl -fsS -o /dev/null "http://127.0.0.1:$FH_PORT/fake/count" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	fail "fake hub starts"
+}
+fh_stop() { kill "$FH_PID" 2>/dev/null; wait "$FH_PID" 2>/dev/null; }
+# fh_wait_users: until the run under test has created users (bounded)
+fh_wait_users() {
+	for _ in $(seq 1 100); do
+		[ "$(fh_count)" -gt 0 ] && return 0
+		sleep 0.05
+	done
+}
+fh_count() { curl -fsS "http://127.0.0.1:$FH_PORT/fake/count" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["users"])'; }
+
+# bursts of 503: retried with backoff, counted as retries
+fh_start b503 --burst503 3
+run_hubspy stress --count 20 --batch-size 4 --json "$T/b.json"
+expect_rc "503 bursts: exit 0" 0
+expect_eq "503 bursts: retries counted" "$(jget "$T/b.json" 'sum(c["retries"] for c in d["requests"].values()) > 0')" True
+expect_eq "503 bursts: 5xx tallied" "$(jget "$T/b.json" 'sum(c["status"]["5xx"] for c in d["requests"].values()) > 0')" True
+expect_eq "503 bursts: 20 ready" "$(jget "$T/b.json" 'd["users"]["ready"]')" 20
+expect_eq "503 bursts: table empty" "$(fh_count)" 0
+fh_stop
+
+# connection resets: network errors retried
+fh_start reset --reset 7
+run_hubspy stress --count 20 --batch-size 4 --json "$T/r.json"
+expect_rc "resets: exit 0" 0
+expect_eq "resets: network errors tallied" "$(jget "$T/r.json" 'sum(c["status"]["network"] for c in d["requests"].values()) > 0')" True
+expect_eq "resets: 20 deleted" "$(jget "$T/r.json" 'd["users"]["deleted"]')" 20
+expect_eq "resets: table empty" "$(fh_count)" 0
+fh_stop
+
+# slow answers: above --timeout every try times out: one line, exit 3,
+# nothing created; below it the run completes
+fh_start slow --slow 1500
+run_hubspy stress --count 5 --timeout 1
+expect_rc "slower than --timeout: exit 3" 3
+one_line "slower than --timeout: one line" "$err"
+expect_grep "slower than --timeout: says why" "$err" "cannot reach the hub .*timed out"
+expect_eq "slower than --timeout: nothing created" "$(fh_count)" 0
+run_hubspy stress --count 6 --timeout 5 --concurrency 8
+expect_rc "slow answers: exit 0" 0
+expect_eq "slow answers: table empty" "$(fh_count)" 0
+fh_stop
+
+# a 429 storm (Retry-After: 1): honoured and counted, run completes
+fh_start storm --storm429 12
+run_hubspy stress --count 5 --spawn-concurrency 5 --json "$T/s.json"
+expect_rc "429 storm: exit 0" 0
+expect_eq "429 storm: 12 throttled starts counted" "$(jget "$T/s.json" 'd["throttle"]["count_429"]')" 12
+expect_eq "429 storm: 5 ready" "$(jget "$T/s.json" 'd["users"]["ready"]')" 5
+expect_eq "429 storm: table empty" "$(fh_count)" 0
+fh_stop
+
+# slow stops (202, then pending stop for 1 s): list rounds confirm them,
+# deletes wait for them, and no server is stopped twice
+fh_start slowstop --slowstop 1
+run_hubspy stress --count 10 --json "$T/ss.json"
+expect_rc "slow stops: exit 0" 0
+expect_eq "slow stops: one stop per server" "$(jget "$T/ss.json" 'd["requests"]["stop"]["count"]')" 10
+expect_eq "slow stops: one delete per user" "$(jget "$T/ss.json" 'd["requests"]["delete"]["count"]')" 10
+expect_eq "slow stops: table empty" "$(fh_count)" 0
+fh_stop
+
+# readiness from list rounds (starts answer 202), then a hub restart mid-ramp
+fh_start restart --pending 1.5 --persist
+"$HUBSPY" stress --count 30 --batch-size 5 --json "$T/rs.json" >"$T/rs.out" 2>"$T/rs.err" </dev/null &
+pid=$!
+fh_wait_users
+fh_stop
+FH_PORT_KEEP=$FH_PORT fh_start restart --pending 1.5 --persist
+wait "$pid"
+rc=$? err=$T/rs.err
+expect_rc "restart mid-ramp: exit 0" 0
+expect_eq "restart mid-ramp: 30 ready" "$(jget "$T/rs.json" 'd["users"]["ready"]')" 30
+expect_eq "restart mid-ramp: readiness from list rounds" "$(jget "$T/rs.json" 'd["requests"]["poll"]["count"] > 0')" True
+expect_eq "restart mid-ramp: table empty" "$(fh_count)" 0
+
+# an interrupt with many starts queued: unsent starts are dropped, the
+# teardown removes what exists, exit 7
+fh_stop
+fh_start deep --slow 50
+"$HUBSPY" stress --count 120 --batch-size 40 --spawn-concurrency 120 --concurrency 2 >"$T/d.out" 2>"$T/d.err" </dev/null &
+pid=$!
+fh_wait_users
+kill -INT "$pid"
+wait "$pid"
+rc=$? err=$T/d.err
+expect_rc "interrupt, deep queue: exit 7" 7
+expect_eq "interrupt, deep queue: table empty" "$(fh_count)" 0
+
+# the hub gone for good mid-run: stopped with a clear message and the count
+"$HUBSPY" stress --count 30 --timeout 2 >"$T/g.out" 2>"$T/g.err" </dev/null &
+pid=$!
+fh_wait_users
+fh_stop
+wait "$pid"
+rc=$? err=$T/g.err
+expect_rc "hub gone: exit 8 (users left)" 8
+expect_grep "hub gone: says how many are left" "$T/g.err" 'teardown incomplete: [0-9]+ users? left on the hub \(the hub stopped answering\)'
+t_done
