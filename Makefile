@@ -103,12 +103,15 @@ install: hubspy
 deps:
 	bash .ci/deps
 
-demo: hubspy
+# deps first, then a fresh make: pkg-config is read when make starts
+demo:
+	bash .ci/deps
+	$(MAKE) hubspy
 	bash tests/demo.sh
 
 clean:
 	rm -rf build hubspy
 
-.PHONY: hubspy all check bench fuzz install deps demo clean man
+.PHONY: hubspy all check demo bench fuzz install deps demo clean man
 
 -include $(LIB_OBJS:.o=.d) $(BUILD)/main.d $(UNIT_OBJS:.o=.d)
