@@ -112,6 +112,6 @@ demo:
 clean:
 	rm -rf build hubspy
 
-.PHONY: hubspy all check demo bench fuzz install deps demo clean man
+.PHONY: hubspy all check bench fuzz install deps demo clean man
 
 -include $(LIB_OBJS:.o=.d) $(BUILD)/main.d $(UNIT_OBJS:.o=.d)
