@@ -103,7 +103,10 @@ install: hubspy
 deps:
 	bash .ci/deps
 
-demo: hubspy
+# deps first, then a fresh make: pkg-config is read when make starts
+demo:
+	bash .ci/deps
+	$(MAKE) hubspy
 	bash tests/demo.sh
 
 clean:
