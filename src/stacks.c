@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -99,23 +101,36 @@ hash_key(uint64_t k)
 	return k;
 }
 
-/* a == b over n bytes, a word at a time (frames are short: no call) */
+/* a == b over n bytes, 16 at a time (frames are short: no call, and
+ * few loop exits to mispredict) */
 static inline int
 same_bytes(const char *a, const char *b, size_t n)
 {
 	size_t i;
 
-	if (n < 8) {
+	if (n < 16) {
+		if (n >= 8)
+			return load64(a) == load64(b) &&
+			    load64(a + n - 8) == load64(b + n - 8);
 		for (i = 0; i < n; i++)
 			if (a[i] != b[i])
 				return 0;
 		return 1;
 	}
-	for (i = 0; i + 8 < n; i += 8)
-		if (load64(a + i) != load64(b + i))
+#ifdef __SSE2__
+#define SAME16(x, y) (_mm_movemask_epi8(_mm_cmpeq_epi8( \
+	_mm_loadu_si128((const __m128i *)(const void *)(x)), \
+	_mm_loadu_si128((const __m128i *)(const void *)(y)))) == 0xffff)
+#else
+#define SAME16(x, y) (load64(x) == load64(y) && \
+	load64((x) + 8) == load64((y) + 8))
+#endif
+	for (i = 0; i + 16 < n; i += 16)
+		if (!SAME16(a + i, b + i))
 			return 0;
-	/* the last 8 bytes, overlapping the previous word */
-	return load64(a + n - 8) == load64(b + n - 8);
+	/* the last 16 bytes, overlapping the previous block */
+	return SAME16(a + n - 16, b + n - 16);
+#undef SAME16
 }
 
 /* the node table's key of the child of parent with frame hash fh: the
@@ -158,6 +173,29 @@ block64(const char *p, uint64_t *semi)
 #endif
 	*semi = m;
 	return nul;
+}
+
+/*
+ * The node table and the nodes are read at random and grow to tens of
+ * megabytes: on huge pages most of those reads skip a TLB miss (about 10%
+ * of the time on the flamegraph benchmark). Advice only: errors ignored.
+ */
+static void
+advise_huge(void *p, size_t n)
+{
+#ifdef MADV_HUGEPAGE
+	uintptr_t ps = (uintptr_t)sysconf(_SC_PAGESIZE), a, e;
+
+	if (n < (4u << 20) || ps == 0 || (ps & (ps - 1)) != 0)
+		return;
+	a = ((uintptr_t)p + ps - 1) & ~(ps - 1);
+	e = ((uintptr_t)p + n) & ~(ps - 1);
+	if (e > a)
+		(void)madvise((void *)a, e - a, MADV_HUGEPAGE);
+#else
+	(void)p;
+	(void)n;
+#endif
 }
 
 int
@@ -425,6 +463,7 @@ grow_children(struct stacks *s)
 
 	if ((ns = calloc(ncap, sizeof(*ns))) == NULL)
 		return HS_ENOMEM;
+	advise_huge(ns, ncap * sizeof(*ns));
 	for (i = 1; i < s->nnodes; i++) {
 		k = child_key(s->nodes[i].parent,
 		    s->names[s->nodes[i].name].hash);
@@ -459,6 +498,7 @@ child_new(struct stacks *s, uint32_t node, uint32_t name, uint64_t h)
 
 		if ((n = reallocarray(s->nodes, nc, sizeof(*n))) == NULL)
 			return 0;
+		advise_huge(n, nc * sizeof(*n));
 		s->nodes = n;
 		s->capnodes = nc;
 	}
@@ -646,11 +686,14 @@ stacks_add_line(struct stacks *s, const char *line, size_t len)
 		flen = s->fpos[i + 1] - 1 - s->fpos[i];
 		if (i < prevlen && is_child_text(s, s->path[i], node, t, flen))
 			c = s->path[i];
-		else if (node + 1 < s->nnodes &&
-		    is_child_text(s, node + 1, node, t, flen))
-			c = node + 1;
-		else if ((c = child_get_text(s, node, t, flen)) == 0)
-			return HS_ENOMEM;
+		else {
+			prevlen = 0;	/* off the previous line's path for good */
+			if (node + 1 < s->nnodes &&
+			    is_child_text(s, node + 1, node, t, flen))
+				c = node + 1;
+			else if ((c = child_get_text(s, node, t, flen)) == 0)
+				return HS_ENOMEM;
+		}
 		node = c;
 		s->nodes[node].total += count;
 		s->path[i] = node;
@@ -725,7 +768,7 @@ stacks_load_raw_file(struct stacks *s, const char *path, struct hs_errbuf *eb)
 {
 	FILE *fp = NULL;
 	char *b = NULL;
-	size_t cap = 4u << 20, have = 0, n, start;
+	size_t cap = 256u << 10, have = 0, n, start;
 	int r, skipping = 0;
 	char *nl;
 
