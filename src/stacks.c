@@ -176,9 +176,11 @@ block64(const char *p, uint64_t *semi)
 }
 
 /*
- * The node table and the nodes are read at random and grow to tens of
- * megabytes: on huge pages most of those reads skip a TLB miss (about 10%
- * of the time on the flamegraph benchmark). Advice only: errors ignored.
+ * The node table is read at random and grows to tens of megabytes: on
+ * huge pages most of those reads skip a TLB miss (about 10% of the time
+ * on the flamegraph benchmark). Not the nodes: they are mostly read in
+ * order, and huge pages there cost 100+ MiB of peak RSS on a wide tree.
+ * Advice only: errors are ignored.
  */
 static void
 advise_huge(void *p, size_t n)
@@ -498,7 +500,6 @@ child_new(struct stacks *s, uint32_t node, uint32_t name, uint64_t h)
 
 		if ((n = reallocarray(s->nodes, nc, sizeof(*n))) == NULL)
 			return 0;
-		advise_huge(n, nc * sizeof(*n));
 		s->nodes = n;
 		s->capnodes = nc;
 	}
