@@ -53,7 +53,7 @@ struct stacks {
 	/* private: hash tables */
 	uint32_t		*nhash;		/* name text -> names[] index + 1 */
 	size_t			 nhashcap;
-	uint64_t		*slots;		/* (parent, frame) -> node, 0 = empty */
+	uint32_t		*slots;		/* (parent, frame) -> node id */
 	size_t			 ccap;
 	size_t			 lineno;	/* lines seen (for first_bad) */
 	uint32_t		*path;		/* previous line's nodes (prefix reuse) */

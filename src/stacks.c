@@ -26,9 +26,9 @@
  * seen for the first time is a chain of consecutive ids, so that node is
  * in the cache line just read). Nine frames in ten stop there, without a
  * hash. The rest are hashed and looked up in the node table, keyed by
- * (parent id, frame hash), whose slots carry key bits so that a probe
- * does not read the nodes it passes; names are interned only for new
- * nodes. Nothing is copied but the distinct frame texts.
+ * (parent id, frame hash) and skipped when the parent has no child yet
+ * (the tail of a new stack); names are interned only for new nodes.
+ * Nothing is copied but the distinct frame texts.
  */
 
 #define MAX_DEPTH	4096		/* deeper lines are malformed */
@@ -421,29 +421,17 @@ stacks_intern(struct stacks *s, const char *t, size_t len)
 	return intern_h(s, t, len, hash_bytes(t, len));
 }
 
-/*
- * A slot of the node table is the node id in its low 32 bits and the high
- * 32 bits of the key above: a probe passes other keys' slots without
- * reading their nodes (each a likely cache miss). 0 is empty (the root is
- * never in the table).
- */
-#define SLOT_ID(v)	((uint32_t)(v))
-#define SLOT_TAG(k)	((k) & 0xffffffff00000000ull)
-
 static uint32_t
 find_child(const struct stacks *s, uint32_t node, uint32_t name, uint64_t h,
     size_t *slot)
 {
 	size_t j = h & (s->ccap - 1);
 	const struct stacks_node *n;
-	uint64_t v;
 
-	for (; (v = s->slots[j]) != 0; j = (j + 1) & (s->ccap - 1)) {
-		if (SLOT_TAG(v) != SLOT_TAG(h))
-			continue;
-		n = &s->nodes[SLOT_ID(v)];
+	for (; s->slots[j] != 0; j = (j + 1) & (s->ccap - 1)) {
+		n = &s->nodes[s->slots[j]];
 		if (n->parent == node && n->name == name)
-			return SLOT_ID(v);
+			return s->slots[j];
 	}
 	*slot = j;
 	return 0;
@@ -462,7 +450,8 @@ static int
 grow_children(struct stacks *s)
 {
 	size_t ncap = s->ccap * 2, i, j;
-	uint64_t *ns, k;
+	uint32_t *ns;
+	uint64_t k;
 
 	if ((ns = calloc(ncap, sizeof(*ns))) == NULL)
 		return HS_ENOMEM;
@@ -472,7 +461,7 @@ grow_children(struct stacks *s)
 		    s->names[s->nodes[i].name].hash);
 		for (j = k & (ncap - 1); ns[j] != 0; j = (j + 1) & (ncap - 1))
 			;
-		ns[j] = SLOT_TAG(k) | i;
+		ns[j] = (uint32_t)i;
 	}
 	free(s->slots);
 	s->slots = ns;
@@ -492,8 +481,9 @@ child_new(struct stacks *s, uint32_t node, uint32_t name, uint64_t h)
 	if ((s->nnodes + 1) * 2 > s->ccap && grow_children(s) != 0)
 		return 0;
 	/* absent: its place is the first free slot of the probe */
-	for (j = h & (s->ccap - 1); s->slots[j] != 0; j = (j + 1) & (s->ccap - 1))
-		;
+	j = h & (s->ccap - 1);
+	while (s->slots[j] != 0)
+		j = (j + 1) & (s->ccap - 1);
 	if (s->nnodes >= UINT32_MAX - 1)
 		return 0;
 	if (s->nnodes == s->capnodes) {
@@ -511,7 +501,7 @@ child_new(struct stacks *s, uint32_t node, uint32_t name, uint64_t h)
 	n->name = name;
 	n->sibling = s->nodes[node].child;
 	s->nodes[node].child = id;
-	s->slots[j] = SLOT_TAG(h) | id;
+	s->slots[j] = id;
 	return id;
 }
 
@@ -545,17 +535,16 @@ is_child_text(const struct stacks *s, uint32_t node, uint32_t parent,
 static uint32_t
 child_get_text(struct stacks *s, uint32_t node, const char *t, size_t len)
 {
-	uint64_t fh = hash_bytes(t, len), k = child_key(node, fh), v;
+	uint64_t fh = hash_bytes(t, len), k = child_key(node, fh);
 	size_t j = k & (s->ccap - 1);
 	int64_t id;
 
 	/* a node without children (often one this line just made) needs
 	 * no probe: saves a cache miss per frame of a new stack's tail */
-	for (; s->nodes[node].child != 0 && (v = s->slots[j]) != 0;
+	for (; s->nodes[node].child != 0 && s->slots[j] != 0;
 	    j = (j + 1) & (s->ccap - 1))
-		if (SLOT_TAG(v) == SLOT_TAG(k) &&
-		    is_child_text(s, SLOT_ID(v), node, t, len))
-			return SLOT_ID(v);
+		if (is_child_text(s, s->slots[j], node, t, len))
+			return s->slots[j];
 	if ((id = intern_h(s, t, len, fh)) < 0)
 		return 0;
 	return child_new(s, node, (uint32_t)id, k);
@@ -607,7 +596,7 @@ scan_frames(struct stacks *s, const char *line, size_t len)
 	for (o = 0; o < len; o += 64) {
 		b = line + o;
 		if (len - o < 64) {
-			/* the last block, padded with a byte that stops nothing */
+			/* the last block, padded with bytes that stop nothing */
 			memset(tail, 'x', sizeof(tail));
 			memcpy(tail, b, len - o);
 			b = tail;
@@ -689,7 +678,7 @@ stacks_add_line(struct stacks *s, const char *line, size_t len)
 		if (i < prevlen && is_child_text(s, s->path[i], node, t, flen))
 			c = s->path[i];
 		else {
-			prevlen = 0;	/* off the previous line's path for good */
+			prevlen = 0;	/* off the previous line's path */
 			if (node + 1 < s->nnodes &&
 			    is_child_text(s, node + 1, node, t, flen))
 				c = node + 1;
