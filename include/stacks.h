@@ -29,7 +29,7 @@ struct stacks_name {
 	uint32_t	 func;	/* name id of "NAME (FILE)" (function mode key) */
 	int32_t		 line;	/* line number, 0 when none */
 	uint8_t		 kind;	/* enum stacks_kind */
-	uint32_t	 hash;	/* private: low bits of the text's hash */
+	uint64_t	 hash;	/* private: the text's hash */
 };
 
 struct stacks_node {
@@ -53,13 +53,10 @@ struct stacks {
 	/* private: hash tables */
 	uint32_t		*nhash;		/* name text -> names[] index + 1 */
 	size_t			 nhashcap;
-	uint32_t		*slots;		/* path hash -> node, 0 = empty */
+	uint32_t		*slots;		/* (parent, frame) -> node id */
 	size_t			 ccap;
 	size_t			 lineno;	/* lines seen (for first_bad) */
 	uint32_t		*path;		/* previous line's nodes (prefix reuse) */
-	uint64_t		*pathh;		/* and their path hashes */
-	uint64_t		*ph;		/* the current line's path hashes */
-	uint32_t		*nid;		/* and name ids */
 	size_t			 pathlen, pathcap;
 	size_t			*fpos;		/* frame offsets of the current line */
 	size_t			 fposcap;

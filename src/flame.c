@@ -173,18 +173,53 @@ max_depth(const struct render *rd, uint32_t node, size_t depth)
 	return m;
 }
 
-/* frames drawn at the current pruning, counting stops past cap */
-static size_t
-count_frames(const struct render *rd, uint32_t node, size_t cap)
-{
-	uint32_t c;
-	size_t n = 1;
+/*
+ * The pruning level: min_width doubles until at most cap frames are drawn.
+ * A child never has more samples than its parent, so a frame is drawn
+ * exactly when its own total reaches the threshold: one pass over the
+ * nodes files each under the last level that draws it, and the frames
+ * drawn at any level are summed from that, without a walk of the tree per
+ * level. The thresholds are computed as flame_render() computes minw, so
+ * the comparisons are walk()'s. Returns the number of doublings, or -1
+ * when out of memory.
+ */
+#define MAX_LEVELS	4096
 
-	for (c = rd->s->nodes[node].child; c != 0 && n <= cap;
-	    c = rd->s->nodes[c].sibling)
-		if ((double)rd->s->nodes[c].total >= rd->minw)
-			n += count_frames(rd, c, cap - n);
-	return n;
+static ssize_t
+prune_level(const struct render *rd, double minpx, size_t cap)
+{
+	const struct stacks *s = rd->s;
+	size_t *level = NULL, nlev = 0, i, k, drawn;
+	double *thr = NULL, t, w;
+	ssize_t r = -1;
+
+	if ((thr = calloc(MAX_LEVELS, sizeof(*thr))) == NULL ||
+	    (level = calloc(MAX_LEVELS, sizeof(*level))) == NULL)
+		goto out;
+	/* past the root's total a level draws the root alone */
+	while (nlev < MAX_LEVELS &&
+	    (t = minpx * rd->total / FRAMES_W) <= rd->total) {
+		thr[nlev++] = t;
+		minpx *= 2;
+	}
+	for (i = 1; i < s->nnodes; i++) {
+		w = (double)s->nodes[i].total;
+		for (k = 0; k < nlev && w >= thr[k]; k++)
+			;
+		if (k > 0)
+			level[k - 1]++;	/* drawn at levels 0..k-1 */
+	}
+	/* frames drawn at level k: the root and every node filed at >= k */
+	drawn = 1;
+	for (k = 0; k < nlev; k++)
+		drawn += level[k];
+	for (k = 0; drawn > cap && k < nlev; k++)
+		drawn -= level[k];
+	r = (ssize_t)k;
+out:
+	free(thr);
+	free(level);
+	return r;
 }
 
 int
@@ -198,6 +233,7 @@ flame_render(const struct stacks *s, const struct flame_opts *o,
 	struct render rd;
 	const char *title = o->title ? o->title : "Flame Graph";
 	size_t h;
+	ssize_t lev = 0;
 	int r;
 
 	memset(&rd, 0, sizeof(rd));
@@ -206,11 +242,12 @@ flame_render(const struct stacks *s, const struct flame_opts *o,
 	rd.out = out;
 	rd.total = s->total > 0 ? (double)s->total : 1.0;
 	rd.minw = minpx * rd.total / FRAMES_W;
-	if (s->total > 0 && count_frames(&rd, STACKS_ROOT, cap) > cap) {
-		while (count_frames(&rd, STACKS_ROOT, cap) > cap) {
+	if (s->total > 0 && (lev = prune_level(&rd, minpx, cap)) < 0)
+		return HS_ENOMEM;
+	if (lev > 0) {
+		while (lev-- > 0)
 			minpx *= 2;
-			rd.minw = minpx * rd.total / FRAMES_W;
-		}
+		rd.minw = minpx * rd.total / FRAMES_W;
 		snprintf(sub, sizeof(sub), "%s%sframes narrower than %g px are "
 		    "not drawn (over %zu frames otherwise)", o->subtitle ?
 		    o->subtitle : "", o->subtitle ? "; " : "", minpx, cap);
