@@ -38,6 +38,7 @@ struct cli_hub {
 	int		 signals;
 	struct loop_timer *tick;	/* a command's own progress timer */
 	double		 ramp_s, hold_s, teardown_s;	/* phase wall times */
+	char		 stage[64];	/* shown instead of the load phase */
 };
 #define CLI_HUB_INIT { 0 }
 

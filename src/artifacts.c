@@ -512,6 +512,42 @@ out:
 	return r;
 }
 
+/* a capture's bytes and sha256 are those of its file as archived */
+static int
+sync_captures(cJSON *manifest, const cJSON *files)
+{
+	const cJSON *pl, *fe;
+	cJSON *c;
+
+	cJSON_ArrayForEach(pl, cJSON_GetObjectItemCaseSensitive(manifest,
+	    "plateaus"))
+		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(pl,
+		    "captures")) {
+			const cJSON *f = cJSON_GetObjectItemCaseSensitive(c,
+			    "file");
+
+			if (!cJSON_IsString(f))
+				continue;
+			cJSON_ArrayForEach(fe, files) {
+				const cJSON *p = cJSON_GetObjectItemCaseSensitive(fe,
+				    "path");
+
+				if (!cJSON_IsString(p) ||
+				    strcmp(p->valuestring, f->valuestring) != 0)
+					continue;
+				if (set_item(c, "bytes", cJSON_Duplicate(
+				    cJSON_GetObjectItemCaseSensitive(fe,
+				    "bytes"), 0)) != 0 ||
+				    set_item(c, "sha256", cJSON_Duplicate(
+				    cJSON_GetObjectItemCaseSensitive(fe,
+				    "sha256"), 0)) != 0)
+					return HS_ENOMEM;
+				break;
+			}
+		}
+	return 0;
+}
+
 int
 artifacts_finish(struct artifacts *a, cJSON *manifest, struct hs_errbuf *eb)
 {
@@ -545,6 +581,8 @@ artifacts_finish(struct artifacts *a, cJSON *manifest, struct hs_errbuf *eb)
 			goto nomem;
 	}
 	if ((r = set_item(manifest, "files", cJSON_Duplicate(files, 1))) != 0)
+		goto nomem;
+	if ((r = sync_captures(manifest, files)) != 0)
 		goto nomem;
 	if ((text = cJSON_Print(manifest)) == NULL)
 		goto nomem;

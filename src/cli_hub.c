@@ -404,12 +404,12 @@ cli_hub_progress(struct cli_hub *ch, struct load *ld, int force)
 	    (double)(now - ch->t0_ms) / 1000.0);
 	if (ch->tty) {
 		fprintf(stderr, "\r\033[K%s%-6s%s %s", ch->color ? "\033[1m" :
-		    "", load_phase_name(p.phase), ch->color ? "\033[0m" : "",
-		    line);
+		    "", ch->stage[0] ? ch->stage : load_phase_name(p.phase),
+		    ch->color ? "\033[0m" : "", line);
 		ch->progress_drawn = 1;
 	} else
-		fprintf(stderr, "hubspy: %s: %s\n", load_phase_name(p.phase),
-		    line);
+		fprintf(stderr, "hubspy: %s: %s\n", ch->stage[0] ? ch->stage :
+		    load_phase_name(p.phase), line);
 	fflush(stderr);
 }
 

@@ -11,10 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "capture.h"
+#include "cli_hub.h"
 #include "cli_target.h"
 #include "cmd.h"
 #include "loop.h"
@@ -36,7 +38,7 @@ static const struct opt preflight_opts[] = {
 };
 
 static const struct opt *const preflight_groups[] = {
-	preflight_opts, cli_target_opts, NULL
+	preflight_opts, cli_target_opts, cli_hub_opts, NULL
 };
 
 enum verdict { V_PASS, V_WARN, V_FAIL, V_SKIP };
@@ -330,6 +332,71 @@ out:
 	proc_release(&p);
 }
 
+/* the hub: reachable, its version, the token and the scopes a run needs */
+static void
+check_hub(const struct args *a, struct table *tb)
+{
+	struct cli_hub ch = CLI_HUB_INIT;
+	struct hs_errbuf eb = HS_ERRBUF_INIT;
+	struct args ha = *a;
+	const struct hub_info *in;
+	size_t i;
+	int r;
+
+	if (args_str(a, "url", NULL) == NULL &&
+	    getenv("JUPYTERHUB_API_URL") == NULL &&
+	    getenv("JUPYTERHUB_ENDPOINT") == NULL) {
+		row(tb, "hub", V_SKIP, "no hub URL: give --url or set "
+		    "JUPYTERHUB_API_URL to check the hub and the token");
+		return;
+	}
+	if (args_str(a, "token-file", NULL) == NULL &&
+	    (getenv("JUPYTERHUB_API_TOKEN") == NULL ||
+	    getenv("JUPYTERHUB_API_TOKEN")[0] == '\0') &&
+	    !isatty(STDIN_FILENO)) {
+		row(tb, "hub", V_SKIP, "no API token: set JUPYTERHUB_API_TOKEN "
+		    "or give --token-file FILE to check the hub and the token");
+		return;
+	}
+	/* --log-file here names the hub's log (local transport): never
+	 * let cli_hub_setup() open it as its own log */
+	if ((ha.vals = calloc(a->nvals + 1, sizeof(*ha.vals))) == NULL) {
+		row(tb, "hub", V_FAIL, "out of memory");
+		return;
+	}
+	memcpy(ha.vals, a->vals, a->nvals * sizeof(*ha.vals));
+	for (i = 0; i < ha.nvals; i++)
+		if (strcmp(ha.vals[i].opt->name, "log-file") == 0)
+			ha.vals[i].set = 0;
+	if ((r = cli_hub_setup(&ch, &ha, 0, 0, &eb)) != 0) {
+		row(tb, r == HS_EAUTH ? "hub token" : "hub", V_FAIL, "%s",
+		    eb.msg);
+		goto out;
+	}
+	r = hub_preflight(ch.hub, 1, &eb);
+	in = hub_info(ch.hub);
+	if (r != 0 && in->version[0] == '\0') {
+		row(tb, "hub", V_FAIL, "%s", eb.msg);
+		goto out;
+	}
+	row(tb, "hub", V_PASS, "JupyterHub %s at %s", in->version, ch.url);
+	if (r != 0) {
+		row(tb, "hub token", V_FAIL, "%s", eb.msg);
+		goto out;
+	}
+	row(tb, "hub token", V_PASS, "%s token with admin:users and servers",
+	    in->kind[0] ? in->kind : "a");
+	if (!in->has_read_metrics)
+		row(tb, "hub metrics", V_WARN, "no read:metrics scope: a run "
+		    "cannot read /hub/metrics (add read:metrics to the "
+		    "service's role)");
+	else
+		row(tb, "hub metrics", V_PASS, "read:metrics");
+out:
+	cli_hub_release(&ch);
+	free(ha.vals);
+}
+
 static int
 preflight_exec(struct args *a)
 {
@@ -352,6 +419,7 @@ preflight_exec(struct args *a)
 	}
 	loop_on_signal(l, cli_target_on_signal, &t);
 	printf("%-18s %-5s %s\n", "CHECK", "", "DETAIL");
+	check_hub(a, &tb);
 	if (t.transport != TARGET_LOCAL) {
 		static const char *const ctx[] = { "config", "current-context",
 		    NULL };
@@ -400,10 +468,6 @@ preflight_exec(struct args *a)
 			check_attach(&t, &tb);
 		}
 	}
-	/*
-	 * The hub token checks (token valid, scopes for a run) go here: the
-	 * lead adds them from the load engineer's hub client.
-	 */
 	if (t.transport != TARGET_LOCAL)
 		check_capacity(&t, &tb, a);
 done:
@@ -429,6 +493,9 @@ const struct cmd cmd_preflight = {
 	"(allocatable pods minus the system pods already there), the "
 	"user-placeholder StatefulSet, and warnings when a planned --count "
 	"exceeds the room or a --step above 500 meets a consecutive failure "
-	"limit. Exits 5 when a check failed.",
+	"limit. With a hub URL (--url or JUPYTERHUB_API_URL) the hub is "
+	"checked first: reachable, its version, the token and the scopes a "
+	"run needs (admin:users, servers; read:metrics warned). Exits 5 when "
+	"a check failed.",
 	preflight_groups, 0, 0, preflight_exec, 0
 };

@@ -4,9 +4,17 @@
 
 #include "cli_hub.h"
 #include "cmd.h"
+#include "journal.h"
+
+static const struct opt purge_opts[] = {
+	{ "run", 0, OPT_STR, "DIR", 0, 0, NULL,
+	  "remove exactly the users a run journaled in DIR/journal.jsonl "
+	  "(a killed run, or teardown keep), and no others", NULL },
+	OPT_END
+};
 
 static const struct opt *const purge_groups[] = {
-	cli_hub_opts, cli_common_opts, NULL
+	purge_opts, cli_hub_opts, cli_common_opts, NULL
 };
 
 static int
@@ -15,17 +23,34 @@ purge_exec(struct args *a)
 	struct cli_hub ch = CLI_HUB_INIT;
 	struct hs_errbuf eb = HS_ERRBUF_INIT;
 	struct load_config lc = LOAD_CONFIG_INIT;
+	struct journal_names jn = JOURNAL_NAMES_INIT;
+	const char *run = args_str(a, "run", NULL);
 	size_t existing = 0;
 	long highest = 0;
 	int r;
 
+	if (run != NULL && a->npos > 0) {
+		r = hs_error(&eb, HS_EUSAGE, "--run and NAME arguments cannot "
+		    "be combined");
+		goto out;
+	}
+	if (run != NULL && (r = journal_read(run, &jn, &eb)) != 0)
+		goto out;
 	if ((r = cli_hub_setup(&ch, a, 1, 1, &eb)) != 0)
 		goto out;
 	cli_hub_load_config(&ch, &lc);
 	lc.start_servers = 0;
+	if (jn.nprefixes == 1)		/* the hub lists that prefix only */
+		lc.prefix = jn.prefixes[0];
 	if ((r = load_new(&ch.ld, ch.hub, &lc, &eb)) != 0)
 		goto out;
-	if (a->npos > 0) {
+	if (run != NULL) {
+		printf("hub %s at %s: removing the %zu users journaled in ",
+		    hub_info(ch.hub)->version, ch.url, jn.n);
+		cmd_safe_fputs(stdout, run);
+		putchar('\n');
+		existing = jn.n;
+	} else if (a->npos > 0) {
 		printf("hub %s at %s: removing %d named users\n",
 		    hub_info(ch.hub)->version, ch.url, a->npos);
 		existing = (size_t)a->npos;
@@ -47,7 +72,10 @@ purge_exec(struct args *a)
 		goto out;
 	}
 	cli_hub_catch_signals(&ch);
-	if (a->npos > 0)
+	if (run != NULL)
+		r = jn.n == 0 ? 0 : load_teardown(ch.ld, LOAD_TD_NAMES,
+		    (const char *const *)jn.names, jn.n, &eb);
+	else if (a->npos > 0)
 		r = load_teardown(ch.ld, LOAD_TD_NAMES,
 		    (const char *const *)a->pos, (size_t)a->npos, &eb);
 	else
@@ -60,16 +88,19 @@ purge_exec(struct args *a)
 		printf("removed %zu users\n", p.deleted);
 	}
  out:
+	journal_names_release(&jn);
 	return cli_hub_finish(&ch, "purge", r, &eb);
 }
 
 const struct cmd cmd_purge = {
-	"purge", "[OPTIONS] [NAME...]",
+	"purge", "[OPTIONS] [--run DIR | NAME...]",
 	"remove every fake user with the prefix (or the users named)",
 	"Stops the servers of every user named PREFIX-N (paged listing, any "
 	"number of users) in parallel, waits until no server remains, then "
 	"deletes the users. With NAME arguments exactly those users are "
-	"removed instead (e.g. from a run's journal). Interrupts are noted "
+	"removed instead; with --run DIR, exactly the users journaled by "
+	"the run in DIR (users are journaled before they are created, so "
+	"this also cleans up after a killed run). Interrupts are noted "
 	"but the purge goes on until done or --timeout-bound retries give "
 	"up; exit 8 says how many users remain.",
 	purge_groups, 0, 100000, purge_exec, 0,

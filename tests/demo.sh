@@ -34,7 +34,7 @@ echo "== hubspy run profiles/quickstart.json"
 mkdir -p demo-out
 touch "$work/start"
 "$HUBSPY" run profiles/quickstart.json --set target.transport=local \
-    --set "target.pid=$pid" --set output=demo-out
+    --set "target.pid=$pid" --set output=demo-out --hub-log "$HUB_LOG"
 rc=$?
 tarball=$(find demo-out -maxdepth 1 -name 'hubspy-*-quickstart*.tar.gz' \
     -newer "$work/start" | sort | tail -n 1)

@@ -19,57 +19,12 @@ hub_start HUBSPY_T_EXTRA="$ROOT/tests/pyspy/sampler_hook.py"
 export JUPYTERHUB_API_URL=$HUB_API
 
 # --- the cluster: one hub pod whose container is this machine ---
-STATE=$T/state.json REQS=$T/requests.log
+# (tests/k8s/lib.sh: state NAME=VALUE... rewrites it, re-read per request;
+# STATE, REQS, PODPATH)
 REMOTE=$T/remote		# the "container's" /tmp (--tmpdir)
 mkdir -p "$REMOTE"
-PODPATH=$ROOT/tests/pyspy:/usr/local/bin:/usr/bin:/bin
-# state NAME=VALUE...: rewrites the cluster (keys below, re-read per request)
-state() {
-	"$PY" - "$STATE" "$HUB_LOG" "$PODPATH" "$@" <<'EOF'
-import json, sys
-path, log, podpath = sys.argv[1:4]
-kv = dict(a.split("=", 1) for a in sys.argv[4:])
-env = {"PATH": kv.get("path", podpath)}
-for k in ("PYSPY_STANDIN_FAIL", "PYSPY_STANDIN_VERSION",
-          "PYSPY_STANDIN_PYTHON", "PYSPY_STANDIN_HANG"):
-    if k in kv:
-        env[k] = kv[k]
-pod = lambda name: {"name": name, "labels": {"component": "hub",
-                    "app": "jupyterhub", "release": "jhub"},
-                    "containers": [{"name": "hub", "image": "hub:test",
-                                    "env": env}],
-                    "nodeName": "core-1", "restarts": 1, "log": log}
-pods = [pod("hub-abc")] + ([pod("hub-def")] if kv.get("two") else [])
-json.dump({"namespace": "jhub", "pods": pods,
-           "forbid": [f for f in kv.get("forbid", "").split(",") if f],
-           "nodes": [{"name": "user-%d" % i, "pods": 110,
-                      "labels": {"hub.jupyter.org/node-purpose": "user"}}
-                     for i in (1, 2)],
-           "system_pods": [{"name": "kube-proxy", "nodeName": "user-1"},
-                           {"name": "cni", "nodeName": "user-1"}],
-           "statefulsets": {"user-placeholder": 4}}, open(path, "w"))
-EOF
-}
-state
-"$PY" "$ROOT/tests/k8s/apiserver.py" "$STATE" "$T/port" "$REQS" >"$T/apiserver.log" 2>&1 &
-APIPID=$!
-t_cleanup "kill $APIPID"
-for _ in $(seq 1 100); do [ -s "$T/port" ] && break; sleep 0.1; done
-cat >"$T/kubeconfig" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: test
-  cluster: {server: "http://127.0.0.1:$(cat "$T/port")"}
-users:
-- name: test
-  user: {}
-contexts:
-- name: test
-  context: {cluster: test, user: test, namespace: jhub}
-current-context: test
-EOF
-export KUBECONFIG=$T/kubeconfig KUBECACHEDIR=$T/kcache
+. "$ROOT/tests/k8s/lib.sh"
+k8s_start
 
 if [ -n "${HUBSPY_T_NS:-}" ]; then
 	PIDOPT=()

@@ -1,0 +1,62 @@
+# k8s/lib.sh -- the in-test cluster the REAL kubectl talks to (sourced by
+# tests/it/*.sh after tests/lib.sh and hub_start): tests/k8s/apiserver.py
+# with one hub pod "hub-abc" (namespace jhub) whose container is this
+# machine, with the py-spy stand-in (tests/pyspy) on the container's PATH.
+#   state [KEY=VALUE...]  rewrites the cluster (re-read on every request):
+#                         path=, two=1, forbid=a,b, PYSPY_STANDIN_*=
+#   k8s_start             starts the API server, writes a kubeconfig and
+#                         exports KUBECONFIG (stopped by t_cleanup)
+# Sets STATE, REQS (the API server's request log), PODPATH.
+K8S_ROOT=$(cd "$HERE/.." && pwd)
+STATE=$T/state.json REQS=$T/requests.log
+PODPATH=$K8S_ROOT/tests/pyspy:/usr/local/bin:/usr/bin:/bin
+state() {
+	/usr/bin/python3 - "$STATE" "$HUB_LOG" "$PODPATH" "$@" <<'EOF'
+import json, sys
+path, log, podpath = sys.argv[1:4]
+kv = dict(a.split("=", 1) for a in sys.argv[4:])
+env = {"PATH": kv.get("path", podpath)}
+for k in ("PYSPY_STANDIN_FAIL", "PYSPY_STANDIN_VERSION",
+          "PYSPY_STANDIN_PYTHON", "PYSPY_STANDIN_HANG"):
+    if k in kv:
+        env[k] = kv[k]
+pod = lambda name: {"name": name, "labels": {"component": "hub",
+                    "app": "jupyterhub", "release": "jhub"},
+                    "containers": [{"name": "hub", "image": "hub:test",
+                                    "env": env}],
+                    "nodeName": "core-1", "restarts": 1, "log": log}
+pods = [pod("hub-abc")] + ([pod("hub-def")] if kv.get("two") else [])
+json.dump({"namespace": "jhub", "pods": pods,
+           "forbid": [f for f in kv.get("forbid", "").split(",") if f],
+           "nodes": [{"name": "user-%d" % i, "pods": 110,
+                      "labels": {"hub.jupyter.org/node-purpose": "user"}}
+                     for i in (1, 2)],
+           "system_pods": [{"name": "kube-proxy", "nodeName": "user-1"},
+                           {"name": "cni", "nodeName": "user-1"}],
+           "statefulsets": {"user-placeholder": 4}}, open(path, "w"))
+EOF
+}
+k8s_start() {
+	local _
+	state
+	/usr/bin/python3 "$K8S_ROOT/tests/k8s/apiserver.py" "$STATE" "$T/port" \
+	    "$REQS" >"$T/apiserver.log" 2>&1 &
+	K8S_APIPID=$!
+	t_cleanup "kill $K8S_APIPID"
+	for _ in $(seq 1 100); do [ -s "$T/port" ] && break; sleep 0.1; done
+	cat >"$T/kubeconfig" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: test
+  cluster: {server: "http://127.0.0.1:$(cat "$T/port")"}
+users:
+- name: test
+  user: {}
+contexts:
+- name: test
+  context: {cluster: test, user: test, namespace: jhub}
+current-context: test
+EOF
+	export KUBECONFIG=$T/kubeconfig KUBECACHEDIR=$T/kcache
+}
