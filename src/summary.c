@@ -264,25 +264,68 @@ top_tables(struct buf *b, const cJSON *plateaus, const char *rundir)
 }
 
 static int
+same_failure(const cJSON *a, const cJSON *b)
+{
+	const char *ma = str(a, "message"), *mb = str(b, "message");
+
+	return strcmp(str(a, "failure"), str(b, "failure")) == 0 &&
+	    ((ma == NULL && mb == NULL) ||
+	    (ma != NULL && mb != NULL && strcmp(ma, mb) == 0));
+}
+
+/* has an equal failure been listed already (before capture c of plateau p)? */
+static int
+listed_before(const cJSON *plateaus, const cJSON *p, const cJSON *c)
+{
+	const cJSON *q, *d;
+
+	cJSON_ArrayForEach(q, plateaus) {
+		cJSON_ArrayForEach(d, get(q, "captures")) {
+			if (d == c)
+				return 0;
+			if (str(d, "failure") != NULL && same_failure(c, d))
+				return 1;
+		}
+		if (q == p)
+			break;
+	}
+	return 0;
+}
+
+/* one line per distinct failure (class and message), with every capture
+ * it struck: a hub without py-spy fails every capture the same way */
+static int
 failures(struct buf *b, const cJSON *plateaus)
 {
-	const cJSON *p, *c;
+	const cJSON *p, *c, *q, *d;
 	int r = 0, any = 0;
 
 	cJSON_ArrayForEach(p, plateaus) {
 		cJSON_ArrayForEach(c, get(p, "captures")) {
-			if (str(c, "failure") == NULL)
+			int n = 0;
+
+			if (str(c, "failure") == NULL ||
+			    listed_before(plateaus, p, c))
 				continue;
 			if (!any)
 				r |= buf_addstr(b, "## Capture failures\n\n");
 			any = 1;
-			r |= buf_addstr(b, "- ");
-			r |= fmt_num(b, num(p, "users"), "%.0f");
-			r |= buf_addstr(b, " users, ");
-			r |= md(b, str(c, "kind"));
-			r |= buf_addstr(b, ": `");
+			r |= buf_addstr(b, "- `");
 			r |= md(b, str(c, "failure"));
-			r |= buf_addstr(b, "`: ");
+			r |= buf_addstr(b, "` (");
+			cJSON_ArrayForEach(q, plateaus) {
+				cJSON_ArrayForEach(d, get(q, "captures")) {
+					if (str(d, "failure") == NULL ||
+					    !same_failure(c, d))
+						continue;
+					if (n++ > 0)
+						r |= buf_addstr(b, ", ");
+					r |= fmt_num(b, num(q, "users"), "%.0f");
+					r |= buf_addstr(b, " users ");
+					r |= md(b, str(d, "kind"));
+				}
+			}
+			r |= buf_addstr(b, "): ");
 			r |= md(b, str(c, "message") ? str(c, "message") :
 			    "no message");
 			r |= buf_addch(b, '\n');
