@@ -74,6 +74,13 @@ void	 cli_hub_catch_signals(struct cli_hub *ch);
 /* prints the plan of a dry run: what would be sent, and how many requests */
 void	 cli_hub_plan(FILE *fp, const char *what, long long requests);
 
+/* after the ramp or hold ended with r (eb its message): reports a
+ * non-fatal ending as an event, then, unless keep, tears down this
+ * command's users (timed into ch->teardown_s). Returns the code to finish
+ * with: r, or the teardown's failure (then copied into eb). */
+int	 cli_hub_teardown(struct cli_hub *ch, int keep, int r,
+	    struct hs_errbuf *eb);
+
 /* the end of every load command: prints the table (when the hub was
  * loaded), writes --json (a failure turns success into exit 6), frees the
  * load, releases ch (token wiped) and returns the exit code for r */

@@ -499,6 +499,30 @@ cli_hub_write_json(struct cli_hub *ch, cJSON *root, struct hs_errbuf *eb)
 }
 
 int
+cli_hub_teardown(struct cli_hub *ch, int keep, int r, struct hs_errbuf *eb)
+{
+	struct hs_errbuf teb = HS_ERRBUF_INIT;
+	int64_t t;
+	int tr;
+
+	if (r != 0 && r != HS_EPARTIAL && r != HS_EHUB && r != HS_EAUTH)
+		return r;
+	if (r != 0)
+		cli_hub_event(ch, eb->msg);
+	if (keep)
+		return r;
+	t = loop_now_us();
+	tr = load_teardown(ch->ld, LOAD_TD_OURS, NULL, 0, &teb);
+	ch->teardown_s = (double)(loop_now_us() - t) / 1e6;
+	cli_hub_progress(ch, ch->ld, 1);
+	if (tr != 0) {
+		*eb = teb;
+		return tr;
+	}
+	return r;
+}
+
+int
 cli_hub_finish(struct cli_hub *ch, const char *command, int r,
     struct hs_errbuf *eb)
 {

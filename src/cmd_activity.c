@@ -46,7 +46,7 @@ static int
 activity_exec(struct args *a)
 {
 	struct cli_hub ch = CLI_HUB_INIT;
-	struct hs_errbuf eb = HS_ERRBUF_INIT, teb = HS_ERRBUF_INIT;
+	struct hs_errbuf eb = HS_ERRBUF_INIT;
 	struct load_config lc = LOAD_CONFIG_INIT;
 	long long count = args_num(a, "count", 100);
 	long long dur = args_num(a, "duration", 60);
@@ -54,7 +54,7 @@ activity_exec(struct args *a)
 	size_t existing = 0;
 	long highest = 0;
 	int64_t t;
-	int r, tr;
+	int r;
 
 	if ((r = cli_hub_setup(&ch, a, 1, 1, &eb)) != 0)
 		goto out;
@@ -110,20 +110,7 @@ activity_exec(struct args *a)
 		ch.hold_s = (double)(loop_now_us() - t) / 1e6;
 	}
 	cli_hub_progress(&ch, ch.ld, 1);
-	if (r != 0 && r != HS_EPARTIAL && r != HS_EHUB && r != HS_EAUTH)
-		goto out;
-	if (r != 0)
-		cli_hub_event(&ch, eb.msg);
-	if (!keep) {
-		t = loop_now_us();
-		tr = load_teardown(ch.ld, LOAD_TD_OURS, NULL, 0, &teb);
-		ch.teardown_s = (double)(loop_now_us() - t) / 1e6;
-		cli_hub_progress(&ch, ch.ld, 1);
-		if (tr != 0) {
-			r = tr;
-			eb = teb;
-		}
-	}
+	r = cli_hub_teardown(&ch, keep, r, &eb);
  out:
 	return cli_hub_finish(&ch, "activity", r, &eb);
 }
