@@ -166,7 +166,10 @@ phase_begin(struct run *rn, const char *phase, int plateau)
 		    plateau, phase);
 	else
 		snprintf(rn->stage, sizeof(rn->stage), "%s", phase);
-	progress(rn, 1);
+	/* not forced: the counts of a phase that has just begun are the last
+	 * phase's (a ramp would show "of 0"); the event line announces it and
+	 * the next tick draws the new stage */
+	progress(rn, 0);
 }
 
 static int
