@@ -165,6 +165,32 @@ fmt(char *dst, size_t n, const char *f, double v)
 		snprintf(dst, n, f, v);
 }
 
+/* the figures both summaries (HTML and terminal) show for a plateau,
+ * defined once; NAN where the manifest has none */
+struct prow {
+	const char	*cls;	/* the quoted request class */
+	double		 ready, failed, ramp, p50, p99, rps, n429, errors, cpu,
+			 rss;
+};
+
+static void
+prow_read(const cJSON *pj, struct prow *w)
+{
+	w->cls = main_class(pj);
+	w->ready = rundata_num(pj, "state.ready");
+	w->failed = rundata_num(pj, "state.failed");
+	w->ramp = rundata_num(pj, "ramp_seconds");
+	w->p50 = class_num(pj, w->cls, "latency_ms.p50");
+	w->p99 = class_num(pj, w->cls, "latency_ms.p99");
+	w->rps = rundata_num(pj, "hold.requests_per_second");
+	w->n429 = count_429(pj);
+	w->errors = errors(pj);
+	w->cpu = rundata_num(pj, "hub_usage.cpu_percent");
+	w->rss = rss_mib(cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(pj, "hub_usage"), "end"));
+}
+
+
 /* ---- loading ---- */
 
 int
@@ -812,20 +838,21 @@ h_summary(struct buf *o, const struct rundata *rd, const struct plat *pl)
 	    "<th>samples</th></tr></thead><tbody>\n")) != 0)
 		return r;
 	for (i = 0; i < rd->nplateaus; i++) {
-		const cJSON *pj = rd->plateaus[i].json;
-		const char *cls = main_class(pj);
+		struct prow w;
+		const char *cls;
 
-		fmt(v[0], 48, "%.0f", rundata_num(pj, "state.ready"));
-		fmt(v[1], 48, "%.0f", rundata_num(pj, "state.failed"));
-		fmt(v[2], 48, "%.1f", rundata_num(pj, "ramp_seconds"));
-		fmt(v[3], 48, "%.1f", class_num(pj, cls, "latency_ms.p50"));
-		fmt(v[4], 48, "%.1f", class_num(pj, cls, "latency_ms.p99"));
-		fmt(v[5], 48, "%.1f", rundata_num(pj, "hold.requests_per_second"));
-		fmt(v[6], 48, "%.0f", count_429(pj));
-		fmt(v[7], 48, "%.0f", errors(pj));
-		fmt(v[8], 48, "%.1f", rundata_num(pj, "hub_usage.cpu_percent"));
-		fmt(v[9], 48, "%.0f", rss_mib(cJSON_GetObjectItemCaseSensitive(
-		    cJSON_GetObjectItemCaseSensitive(pj, "hub_usage"), "end")));
+		prow_read(rd->plateaus[i].json, &w);
+		cls = w.cls;
+		fmt(v[0], 48, "%.0f", w.ready);
+		fmt(v[1], 48, "%.0f", w.failed);
+		fmt(v[2], 48, "%.1f", w.ramp);
+		fmt(v[3], 48, "%.1f", w.p50);
+		fmt(v[4], 48, "%.1f", w.p99);
+		fmt(v[5], 48, "%.1f", w.rps);
+		fmt(v[6], 48, "%.0f", w.n429);
+		fmt(v[7], 48, "%.0f", w.errors);
+		fmt(v[8], 48, "%.1f", w.cpu);
+		fmt(v[9], 48, "%.0f", w.rss);
 		if (pl[i].have)
 			snprintf(v[10], 48, "%llu", (unsigned long long)pl[i].s.total);
 		else
@@ -1135,19 +1162,20 @@ report_summary(const struct rundata *rd, size_t top_n, int sort,
 		    "%8s\n", "users", "ready", "failed", "class", "p50 ms",
 		    "p99 ms", "req/s", "429s", "errors", "hub CPU", "RSS MiB");
 	for (i = 0; r == 0 && i < rd->nplateaus; i++) {
-		const cJSON *pj = rd->plateaus[i].json;
-		const char *cls = main_class(pj);
+		struct prow w;
+		const char *cls;
 
-		fmt(v[0], 48, "%.0f", rundata_num(pj, "state.ready"));
-		fmt(v[1], 48, "%.0f", rundata_num(pj, "state.failed"));
-		fmt(v[2], 48, "%.1f", class_num(pj, cls, "latency_ms.p50"));
-		fmt(v[3], 48, "%.1f", class_num(pj, cls, "latency_ms.p99"));
-		fmt(v[4], 48, "%.1f", rundata_num(pj, "hold.requests_per_second"));
-		fmt(v[5], 48, "%.0f", count_429(pj));
-		fmt(v[6], 48, "%.0f", errors(pj));
-		fmt(v[7], 48, "%.1f%%", rundata_num(pj, "hub_usage.cpu_percent"));
-		fmt(v[8], 48, "%.0f", rss_mib(cJSON_GetObjectItemCaseSensitive(
-		    cJSON_GetObjectItemCaseSensitive(pj, "hub_usage"), "end")));
+		prow_read(rd->plateaus[i].json, &w);
+		cls = w.cls;
+		fmt(v[0], 48, "%.0f", w.ready);
+		fmt(v[1], 48, "%.0f", w.failed);
+		fmt(v[2], 48, "%.1f", w.p50);
+		fmt(v[3], 48, "%.1f", w.p99);
+		fmt(v[4], 48, "%.1f", w.rps);
+		fmt(v[5], 48, "%.0f", w.n429);
+		fmt(v[6], 48, "%.0f", w.errors);
+		fmt(v[7], 48, "%.1f%%", w.cpu);
+		fmt(v[8], 48, "%.0f", w.rss);
 		r = buf_printf(o, "%7ld %6s %6s %-8.8s %8s %8s %7s %6s %6s %8s "
 		    "%8s\n", rd->plateaus[i].users, v[0], v[1], cls ? cls : "-",
 		    v[2], v[3], v[4], v[5], v[6], v[7], v[8]);
