@@ -40,17 +40,19 @@ ifndef V
 Q := @
 endif
 
-SRCS       := $(sort $(wildcard src/*.c))
-LIB_SRCS   := $(filter-out src/main.c,$(SRCS))
+# src/LAYER/MODULE.c, headers in include/LAYER/MODULE.h (docs/architecture.md)
+LAYERS     := core load measure capture report run cli
+SRCS       := $(sort $(wildcard $(LAYERS:%=src/%/*.c)))
+LIB_SRCS   := $(filter-out src/cli/main.c,$(SRCS))
 LIB_OBJS   := $(LIB_SRCS:src/%.c=$(BUILD)/%.o)
 UNIT_SRCS  := $(sort $(wildcard tests/unit/*.c))
 UNIT_OBJS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%.o)
 FUZZ_SRCS  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
-CMD_NAMES  := $(sort $(patsubst src/cmd_%.c,%,$(wildcard src/cmd_*.c)))
+CMD_NAMES  := $(sort $(patsubst src/cli/cmd_%.c,%,$(wildcard src/cli/cmd_*.c)))
 
 all: hubspy
 
-build/cmds.inc: $(wildcard src/cmd_*.c) Makefile
+build/cmds.inc: $(wildcard src/cli/cmd_*.c) Makefile
 	@mkdir -p build
 	$(Q)printf '%s\n' $(foreach c,$(CMD_NAMES),"CMD($(c))") > $@.tmp
 	$(Q)if ! cmp -s $@.tmp $@; then mv $@.tmp $@; else rm -f $@.tmp; fi
@@ -68,9 +70,9 @@ $(BUILD)/unit/%.o: tests/unit/%.c
 $(BUILD)/libhubspy.a: $(LIB_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/hubspy: $(BUILD)/main.o $(BUILD)/libhubspy.a
+$(BUILD)/hubspy: $(BUILD)/cli/main.o $(BUILD)/libhubspy.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(HS_LDFLAGS) $(LDFLAGS) -o $@ $(BUILD)/main.o -Wl,--whole-archive $(BUILD)/libhubspy.a -Wl,--no-whole-archive $(HS_LIBS)
+	$(Q)$(CC) $(HS_LDFLAGS) $(LDFLAGS) -o $@ $(BUILD)/cli/main.o -Wl,--whole-archive $(BUILD)/libhubspy.a -Wl,--no-whole-archive $(HS_LIBS)
 
 # always compared, so switching between plain and SANITIZE builds copies
 hubspy: $(BUILD)/hubspy
@@ -114,4 +116,4 @@ clean:
 
 .PHONY: hubspy all check bench fuzz install deps demo clean man
 
--include $(LIB_OBJS:.o=.d) $(BUILD)/main.d $(UNIT_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(BUILD)/cli/main.d $(UNIT_OBJS:.o=.d)

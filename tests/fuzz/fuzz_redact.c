@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "redact.h"
+#include "core/buf.h"
+#include "run/redact.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

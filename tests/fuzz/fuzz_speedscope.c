@@ -2,9 +2,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "buf.h"
-#include "speedscope.h"
-#include "stacks.h"
+#include "core/buf.h"
+#include "report/speedscope.h"
+#include "report/stacks.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -4,12 +4,12 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "buf.h"
-#include "diff.h"
-#include "flame.h"
-#include "speedscope.h"
-#include "stacks.h"
-#include "toptable.h"
+#include "core/buf.h"
+#include "report/diff.h"
+#include "report/flame.h"
+#include "report/speedscope.h"
+#include "report/stacks.h"
+#include "report/toptable.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

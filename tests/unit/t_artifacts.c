@@ -11,9 +11,9 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#include "artifacts.h"
-#include "buf.h"
-#include "file.h"
+#include "run/artifacts.h"
+#include "core/buf.h"
+#include "core/file.h"
 #include "unit.h"
 
 #define TOKEN	"0123456789abcdef0123456789abcdef0123456789abcdef"

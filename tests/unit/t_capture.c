@@ -5,11 +5,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "capture.h"
-#include "hs.h"
-#include "loop.h"
-#include "proc.h"
-#include "target.h"
+#include "capture/capture.h"
+#include "core/hs.h"
+#include "core/loop.h"
+#include "core/proc.h"
+#include "capture/target.h"
 #include "unit.h"
 
 UNIT_TEST(target_classify_table)

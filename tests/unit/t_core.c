@@ -6,10 +6,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "hs.h"
-#include "loop.h"
-#include "opt.h"
+#include "core/buf.h"
+#include "core/hs.h"
+#include "core/loop.h"
+#include "cli/opt.h"
 #include "unit.h"
 
 UNIT_TEST(buf_invariants)

@@ -2,9 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hub.h"
-#include "load.h"
-#include "measure.h"
+#include "load/hub.h"
+#include "load/load.h"
+#include "measure/measure.h"
 #include "unit.h"
 
 UNIT_TEST(hist_buckets_continuous)

@@ -3,9 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "buf.h"
-#include "file.h"
-#include "metrics.h"
+#include "core/buf.h"
+#include "core/file.h"
+#include "measure/metrics.h"
 #include "unit.h"
 
 static int

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "file.h"
-#include "profile.h"
+#include "core/buf.h"
+#include "core/file.h"
+#include "run/profile.h"
 #include "unit.h"
 
 static int

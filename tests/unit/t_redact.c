@@ -1,9 +1,9 @@
 /* t_redact.c -- unit tests for redaction: secrets go, stack frames stay */
 #include <string.h>
 
-#include "buf.h"
-#include "hs.h"
-#include "redact.h"
+#include "core/buf.h"
+#include "core/hs.h"
+#include "run/redact.h"
 #include "unit.h"
 
 #define TOKEN	"s3cr3t-Token-Value-42"

@@ -5,14 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "chart.h"
-#include "diff.h"
-#include "flame.h"
-#include "rundata.h"
-#include "speedscope.h"
-#include "stacks.h"
-#include "toptable.h"
+#include "core/buf.h"
+#include "report/chart.h"
+#include "report/diff.h"
+#include "report/flame.h"
+#include "report/rundata.h"
+#include "report/speedscope.h"
+#include "report/stacks.h"
+#include "report/toptable.h"
 #include "unit.h"
 
 UNIT_TEST(stacks_lines)

@@ -2,7 +2,7 @@
 #include <signal.h>
 #include <stdio.h>
 
-#include "run.h"
+#include "run/run.h"
 #include "unit.h"
 
 UNIT_TEST(run_reason_lines)

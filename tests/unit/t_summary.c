@@ -4,9 +4,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "buf.h"
-#include "file.h"
-#include "summary.h"
+#include "core/buf.h"
+#include "core/file.h"
+#include "report/summary.h"
 #include "unit.h"
 
 #define GOLDEN "tests/unit/data/summary-1.md"

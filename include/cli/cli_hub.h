@@ -1,0 +1,90 @@
+/* cli_hub.h -- the shared hub and common option groups, and their setup */
+#ifndef CLI_HUB_H
+#define CLI_HUB_H
+
+#include <stdio.h>
+
+#include "load/hub.h"
+#include "load/load.h"
+#include "core/loop.h"
+#include "measure/measure.h"
+#include "cli/opt.h"
+
+/* --url --token-file --token(refused) --concurrency --timeout --prefix */
+extern const struct opt cli_hub_opts[];
+/* --dry-run --log-file -v --json */
+extern const struct opt cli_common_opts[];
+
+/*
+ * Everything a hub command holds, torn down by cli_hub_release(): the
+ * loop, the hub client, the measure window, the log and JSON files, the
+ * token (wiped), and the terminal progress line.
+ */
+struct cli_hub {
+	struct loop	*loop;
+	struct hub	*hub;
+	struct load	*ld;		/* the command's (progress, signals) */
+	struct measure	*m;		/* heap: histograms are big */
+	char		 url[1024];
+	char		 token[1024];
+	const char	*prefix;
+	int		 verbose, dry_run, tty, color, timeout_s;
+	FILE		*log;
+	const char	*json_path;
+	FILE		*json_tmp;	/* opened early: unwritable fails first */
+	char		 json_tmp_path[1100];
+	int64_t		 t0_ms, last_draw_ms;
+	int		 progress_drawn;
+	int		 signals;
+	struct loop_timer *tick;	/* a command's own progress timer */
+	double		 ramp_s, hold_s, teardown_s;	/* phase wall times */
+	char		 stage[64];	/* shown instead of the load phase */
+};
+#define CLI_HUB_INIT { 0 }
+
+/*
+ * Reads the options, the URL and the token (env, --token-file, or a no-echo
+ * prompt on a TTY), opens --log-file and the --json temporary file (so an
+ * unwritable path fails before the hub is touched), builds loop and hub.
+ * With preflight, checks version and scopes (need_write: admin:users and
+ * servers). Returns 0 or a code with one line in eb.
+ */
+int	 cli_hub_setup(struct cli_hub *ch, const struct args *a, int preflight,
+	    int need_write, struct hs_errbuf *eb);
+void	 cli_hub_release(struct cli_hub *ch);
+/* a load_config with --prefix and hooks (events and progress) set */
+void	 cli_hub_load_config(struct cli_hub *ch, struct load_config *lc);
+/* the live progress line (TTY) or a plain line every few seconds */
+void	 cli_hub_progress(struct cli_hub *ch, struct load *ld, int force);
+/* prints one event line (and logs it) */
+void	 cli_hub_event(struct cli_hub *ch, const char *line);
+/* prints the table of measurements to fp */
+void	 cli_hub_table(FILE *fp, const struct measure *m);
+/* {"command", "hub": {"url","version"}, "prefix", "users": {progress
+ * counts}, "seconds": {"ramp","hold","teardown"}, "requests", "throttle",
+ * "spawn_seconds" (measure_json), "requests_per_lifecycle"}: a new object
+ * (cJSON_Delete) or NULL */
+cJSON	*cli_hub_result_json(struct cli_hub *ch, const char *command);
+/* writes root (consumed) to --json atomically; 0 (also without --json),
+ * HS_EIO or HS_ENOMEM */
+int	 cli_hub_write_json(struct cli_hub *ch, cJSON *root,
+	    struct hs_errbuf *eb);
+/* SIGINT/SIGTERM/SIGHUP: load_interrupt(ch->ld) and say what happens */
+void	 cli_hub_catch_signals(struct cli_hub *ch);
+/* prints the plan of a dry run: what would be sent, and how many requests */
+void	 cli_hub_plan(FILE *fp, const char *what, long long requests);
+
+/* after the ramp or hold ended with r (eb its message): reports a
+ * non-fatal ending as an event, then, unless keep, tears down this
+ * command's users (timed into ch->teardown_s). Returns the code to finish
+ * with: r, or the teardown's failure (then copied into eb). */
+int	 cli_hub_teardown(struct cli_hub *ch, int keep, int r,
+	    struct hs_errbuf *eb);
+
+/* the end of every load command: prints the table (when the hub was
+ * loaded), writes --json (a failure turns success into exit 6), frees the
+ * load, releases ch (token wiped) and returns the exit code for r */
+int	 cli_hub_finish(struct cli_hub *ch, const char *command, int r,
+	    struct hs_errbuf *eb);
+
+#endif

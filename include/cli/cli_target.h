@@ -1,0 +1,50 @@
+/* cli_target.h -- the target option group every capture command shares */
+#ifndef CLI_TARGET_H
+#define CLI_TARGET_H
+
+#include "cli/opt.h"
+#include "capture/target.h"
+
+/* --transport, --context, --kubeconfig, -n/--namespace, --pod,
+ * -l/--selector, -c/--container, --image, --pid, --kubectl, --py-spy,
+ * --tmpdir, --log-file, --exec-timeout */
+extern const struct opt cli_target_opts[];
+
+/* fills cfg from the parsed options (strings borrowed from a); returns 0
+ * or HS_EUSAGE with one line in eb */
+int	cli_target_config(const struct args *a, struct target_config *cfg,
+	    struct hs_errbuf *eb);
+
+/* prints the failure of a target step: "hubspy: MSG" plus, for failures
+ * with a remedy longer than one line (permission_denied), the remedy on
+ * the following lines; returns the exit code (5 for target failures) */
+int	cli_target_fail(const struct target *t, const struct hs_errbuf *eb);
+
+/* the output directory: dir, or "PREFIX-YYYYmmddTHHMMSSZ" when dir is
+ * NULL; created (0700) unless it exists. *pathp is malloc'd. */
+int	cli_output_dir(const char *dir, const char *prefix, char **pathp,
+	    struct hs_errbuf *eb);
+
+/* "hub: pod P container C pid N python X py-spy Y" on fp */
+void	cli_target_print(FILE *fp, const struct target *t);
+
+struct capture_result;
+/* one line per file of res from index `from` on: name, ok or the failure
+ * class and message; returns the number of files that failed (idle
+ * counts as a warning, not a failure) */
+size_t	cli_capture_print(FILE *fp, const struct capture_result *res,
+	    size_t from);
+
+/* a loop_signal_cb (arg: struct target *): the first SIGINT/TERM asks the
+ * running py-spy to stop with SIGINT (its file is still written), the
+ * second abandons the capture (loop_stop) */
+void	cli_target_on_signal(void *arg, int signo);
+
+struct cJSON;
+/* runs `kubectl [ctx] ARGS` (through target_kubectl) and parses its JSON
+ * output into *jp (free with cJSON_Delete); a kubectl failure is
+ * classified into t->failure and explained in eb (HS_ETARGET) */
+int	cli_kubectl_json(struct target *t, const char *const *args,
+	    struct cJSON **jp, struct hs_errbuf *eb);
+
+#endif

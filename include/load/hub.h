@@ -1,0 +1,143 @@
+/* hub.h -- the JupyterHub REST client: libcurl multi on the one loop */
+#ifndef HUB_H
+#define HUB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "core/hs.h"
+#include "core/loop.h"
+#include "measure/measure.h"
+
+/*
+ * One thread, no thread per request: every request is a curl easy handle
+ * on the loop's multi handle (keep-alive connections, at most `concurrency`
+ * requests in flight; the rest wait in a FIFO queue). Connection failures
+ * and 502/503/504 are retried with exponential backoff and full jitter
+ * (bounded tries); every attempt is counted in the measure struct under its
+ * class. A 429 is NOT retried here: the caller sees it (retry_after tells
+ * the two kinds apart) and decides; hub counts it in measure->count_429.
+ * Bodies go into bounded bufs; empty 2xx bodies are never parsed.
+ *
+ * Ownership: the token is copied into the hub's Authorization header and
+ * wiped (explicit_bzero) by hub_free(); the caller keeps and wipes its own.
+ */
+struct hub;
+
+struct hub_reqlog {			/* one attempt, for -v */
+	const char	*method;
+	const char	*what;		/* path class, e.g. "/users/{name}/server" */
+	enum mclass	 cls;
+	long		 status;	/* 0: network error */
+	const char	*neterr;	/* curl's message when status is 0 */
+	double		 ms;
+	int		 attempt;	/* 0 first, 1.. retries */
+};
+
+struct hub_config {
+	const char	*url;		/* API root, e.g. http://h:8081/hub/api */
+	const char	*token;
+	int		 concurrency;	/* requests in flight (default 16) */
+	int		 timeout_s;	/* per attempt (default 30) */
+	int		 max_tries;	/* attempts for retryable failures (5) */
+	int		 backoff_ms;	/* first backoff (250), doubles, cap 8 s */
+	size_t		 max_body;	/* response cap (default 16 MiB) */
+	void		(*on_request)(void *arg, const struct hub_reqlog *rl);
+	void		*log_arg;
+};
+#define HUB_CONFIG_INIT { NULL, NULL, 16, 30, 5, 250, 16u << 20, NULL, NULL }
+
+/* the answer handed to a callback; valid only during the callback */
+struct hub_resp {
+	long		 status;	/* HTTP status, 0: network error,
+					 * -1: dropped by hub_drop_queued */
+	const char	*neterr;	/* curl error text when status is 0 */
+	const char	*body;		/* never NULL, NUL-terminated */
+	size_t		 len;
+	const char	*message;	/* {"message"} of an error body, or "" */
+	double		 retry_after;	/* seconds, -1 when absent */
+	int64_t		 latency_us;	/* libcurl's total time, last attempt */
+	int		 tries;
+};
+typedef void hub_cb(void *arg, const struct hub_resp *r);
+
+/* what preflight learnt */
+struct hub_info {
+	char		 version[32];	/* "3.0.0" */
+	int		 major, minor, patch;
+	char		 kind[16];	/* "service" or "user" */
+	char		 owner[128];
+	int		 has_admin_users, has_servers, has_read_metrics,
+			 has_read_hub;
+};
+
+/* returns 0, HS_EUSAGE (bad URL), HS_ENOMEM; m is the caller's and must
+ * outlive the hub. Free with hub_free(). */
+int	 hub_new(struct hub **hp, struct loop *l, const struct hub_config *cfg,
+	    struct measure *m, struct hs_errbuf *eb);
+/* cancels everything in flight or queued (no callbacks), wipes the token */
+void	 hub_free(struct hub *h);
+struct loop *hub_loop(struct hub *h);
+struct measure *hub_measure(struct hub *h);
+const struct hub_info *hub_info(const struct hub *h);
+
+/*
+ * Queues a request. path is relative to the API root ("/users/a/server",
+ * names already URL-safe); body may be NULL (no body) and is copied. cb runs
+ * exactly once (unless hub_free or hub_cancel_all come first). Returns 0 or
+ * HS_ENOMEM.
+ */
+int	 hub_request(struct hub *h, enum mclass cls, const char *method,
+	    const char *path, const char *body, hub_cb *cb, void *arg);
+/* requests queued or in flight */
+size_t	 hub_pending(const struct hub *h);
+/* ends every request of class cls that is not on the wire (queued, or
+ * waiting to retry) with its callback and status -1 ("cancelled"; not
+ * measured): an interrupted ramp sends nothing new */
+void	 hub_drop_queued(struct hub *h, enum mclass cls);
+/* drops every queued and in-flight request without callbacks (all
+ * owners: load_free() calls it) */
+void	 hub_cancel_all(struct hub *h);
+
+/*
+ * A paged listing: GET /users?QUERY&limit=200&offset=N with the pagination
+ * Accept header, following _pagination.next.offset until next is null
+ * (never stopping on a short page, never using next.url). item() runs for
+ * each user model (borrowed), done() once at the end with 0 or HS_EHUB/
+ * HS_EAUTH and a message. Class MC_LIST unless cls says otherwise.
+ */
+typedef void hub_item_cb(void *arg, const cJSON *user);
+typedef void hub_done_cb(void *arg, int r, const char *msg);
+int	 hub_list_users(struct hub *h, enum mclass cls, const char *query,
+	    hub_item_cb *item, hub_done_cb *done, void *arg);
+
+/*
+ * Synchronous helpers: run the loop until the answer arrives.
+ * hub_preflight: GET / (version) and GET /user (scopes); fails with
+ * HS_EHUB (unreachable, not a hub) or HS_EAUTH (token rejected, or a scope
+ * missing, naming it: admin:users, and servers or admin:servers). With
+ * need_write 0 only a readable token is required.
+ */
+int	 hub_preflight(struct hub *h, int need_write, struct hs_errbuf *eb);
+/* a GET whose JSON answer is returned in *jp (cJSON_Delete) */
+int	 hub_get_json(struct hub *h, enum mclass cls, const char *path,
+	    cJSON **jp, long *statusp, struct hs_errbuf *eb);
+
+/* --- pure helpers (unit-tested) --- */
+/* Retry-After: delta-seconds or an HTTP date; -1 when absent or bad */
+double	 hub_parse_retry_after(const char *value, time_t now);
+/* backoff before attempt n (1..): min(cap, base*2^(n-1)) * (0.5..1.0) */
+int64_t	 hub_backoff_ms(int attempt, int base_ms, int64_t cap_ms,
+	    uint32_t rnd);
+/* a page's next offset: 0 and *offp set when next is present, 1 when next
+ * is null (last page), HS_EHUB when the shape is wrong */
+int	 hub_page_next(const cJSON *page, long *offp);
+/* "/users/alice/server?x" -> "/users/{name}/server" */
+void	 hub_path_class(const char *path, char *dst, size_t n);
+/* parses "X.Y.Z[...]" */
+int	 hub_parse_version(const char *s, int *maj, int *min, int *pat);
+
+#endif

@@ -1,0 +1,47 @@
+/* chart.h -- small hand-made SVG charts: lines against users, bars, timeline */
+#ifndef CHART_H
+#define CHART_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+
+/* NAN in y means "no data" (the point is skipped, never drawn as zero) */
+struct chart_series {
+	const char	*name;
+	const double	*y;
+	int		 dashed;
+};
+
+struct chart {
+	const char	*title;
+	const char	*xlabel;	/* "users" */
+	const char	*ylabel;	/* "ms", "MiB", ... */
+	const double	*x;		/* n x values */
+	const char	**xnames;	/* optional category labels (bars) */
+	size_t		 n;
+	const struct chart_series *series;
+	size_t		 nseries;
+	int		 bars;		/* 1: grouped bars instead of lines */
+	int		 logx;		/* log-scale x (users 10..10000) */
+};
+
+/* appends an <svg> (width 560, height 300) to out */
+int	chart_render(const struct chart *c, struct buf *out);
+
+struct chart_span {
+	const char	*label;		/* "ramp 100" */
+	const char	*kind;		/* phase: picks the colour */
+	double		 start, end;	/* seconds since the run started */
+};
+/* a horizontal timeline of spans, one row per distinct kind */
+int	chart_timeline(const char *title, const struct chart_span *spans,
+	    size_t n, struct buf *out);
+
+/* the length of the valid UTF-8 sequence at p (1 for ASCII), 0 if invalid */
+size_t	chart_utf8_seq(const unsigned char *p, const unsigned char *end);
+/* XML-escapes s (NUL-terminated, or len bytes) into out */
+int	chart_xml_escape(struct buf *out, const char *s, size_t len);
+
+#endif

@@ -1,0 +1,90 @@
+/* artifacts.h -- the run directory, manifest.json and the final tar.gz */
+#ifndef ARTIFACTS_H
+#define ARTIFACTS_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "core/hs.h"
+#include "run/redact.h"
+
+/*
+ * A run writes into its run directory OUTDIR/hubspy-<UTC>-<profile>/
+ * (0700, files 0600); artifacts_finish() turns it into
+ * OUTDIR/hubspy-<UTC>-<profile>.tar.gz (docs/artifacts.md): every regular
+ * file, redacted as it is added (unless no_redact), then manifest.json with
+ * the sha256 and size of every archived file. The tarball is written to a
+ * temporary file in OUTDIR, fsync'd and renamed: on any failure nothing
+ * exists under the final name. Files in the run directory itself are not
+ * redacted (it is private, 0700); only the archive is.
+ */
+#define ARTIFACTS_SCHEMA	1
+#define ARTIFACTS_MANIFEST	"manifest.json"
+#define ARTIFACTS_MAX_FILE	(256u << 20)	/* bytes per archived file */
+
+struct artifacts {
+	char	*outdir;
+	char	*name;		/* hubspy-20261127T231500Z-smoke */
+	char	*dir;		/* outdir/name */
+	char	*tarball;	/* outdir/name.tar.gz, set by finish */
+	char	 created[32];	/* 2026-11-27T23:15:00Z */
+	int	 no_redact;	/* --no-redact: archive files as they are */
+	struct redact redact;	/* secrets to remove (add the token) */
+};
+#define ARTIFACTS_INIT { NULL, NULL, NULL, NULL, "", 0, REDACT_INIT }
+
+/*
+ * Creates OUTDIR (0700 if missing) and the run directory (0700) named from
+ * when (UTC) and profile ([A-Za-z0-9._-], else '_'); a name taken in the
+ * same second gets "-2", "-3"... Returns 0, HS_EIO ("cannot create run
+ * directory 'P': Permission denied"), HS_ENOMEM. Release with
+ * artifacts_release() in every case; the run directory stays on disk.
+ * Register the token with redact_add_secret(&a->redact, token) after
+ * init (init starts from an empty struct).
+ */
+int	 artifacts_init(struct artifacts *a, const char *outdir,
+	    const char *profile, time_t when, struct hs_errbuf *eb);
+void	 artifacts_release(struct artifacts *a);
+
+/* "plateaus/0100": the directory of a plateau, relative to the run dir */
+void	 artifacts_plateau_dir(int users, char *out, size_t outsz);
+/* dir/rel into out; HS_ELIMIT when it does not fit */
+int	 artifacts_path(const struct artifacts *a, const char *rel,
+	    char *out, size_t outsz);
+/* creates rel and its parents under the run directory, 0700 */
+int	 artifacts_mkdir(const struct artifacts *a, const char *rel,
+	    struct hs_errbuf *eb);
+/* creates or replaces rel (0600, parents made) with data[0..len) */
+int	 artifacts_write(const struct artifacts *a, const char *rel,
+	    const void *data, size_t len, struct hs_errbuf *eb);
+/* appends to rel (created 0600) */
+int	 artifacts_append(const struct artifacts *a, const char *rel,
+	    const void *data, size_t len, struct hs_errbuf *eb);
+
+/* a new manifest skeleton: schema, hubspy_version, created, partial
+ * false, partial_reason null, profile_name; NULL on ENOMEM */
+cJSON	*artifacts_manifest_new(const struct artifacts *a,
+	    const char *profile_name);
+/* partial = true, partial_reason = reason (replaced if set) */
+int	 artifacts_set_partial(cJSON *manifest, const char *reason);
+
+/*
+ * Archives the run directory: sets manifest "files" (replacing it), writes
+ * manifest.json (redacted with REDACT_KEEP_HEX) into the run directory and
+ * the tarball; a->tarball names it. manifest stays the caller's. Returns 0,
+ * HS_EIO (one line naming the path: "cannot write 'P': No space left on
+ * device"), HS_ELIMIT (a file over ARTIFACTS_MAX_FILE), HS_ENOMEM.
+ */
+int	 artifacts_finish(struct artifacts *a, cJSON *manifest,
+	    struct hs_errbuf *eb);
+
+/* removes the run directory and everything in it (after a successful
+ * finish and teardown, if the caller wants) */
+int	 artifacts_remove_dir(const struct artifacts *a, struct hs_errbuf *eb);
+
+/* the sha256 of data as 64 lower-case hex digits plus NUL */
+void	 artifacts_sha256_hex(const void *data, size_t len, char out[65]);
+
+#endif

@@ -1,0 +1,226 @@
+/* cli_target.c -- the target option group shared by capture, postmortem and preflight */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "capture/capture.h"
+#include "cli/cli_target.h"
+#include "cli/cmd.h"
+#include "core/loop.h"
+#include "core/proc.h"
+
+static const char *const transports[] = { "kubectl", "debug", "local", NULL };
+
+const struct opt cli_target_opts[] = {
+	{ "transport", 0, OPT_STR, "HOW", 0, 0, "kubectl",
+	  "how to reach the hub: kubectl (kubectl exec into the hub "
+	  "container), debug (an ephemeral container with kubectl debug "
+	  "--profile=general, for images without py-spy or SYS_PTRACE) or "
+	  "local (the hub runs on this machine)", transports },
+	{ "context", 0, OPT_STR, "NAME", 0, 0, NULL,
+	  "kubectl context (default: the current one)", NULL },
+	{ "kubeconfig", 0, OPT_STR, "FILE", 0, 0, NULL,
+	  "kubeconfig file (default: kubectl's)", NULL },
+	{ "namespace", 'n', OPT_STR, "NS", 0, 0, NULL,
+	  "namespace of the hub (default: the context's)", NULL },
+	{ "pod", 0, OPT_STR, "NAME", 0, 0, NULL,
+	  "the hub pod (default: the one Running pod matching --selector)",
+	  NULL },
+	{ "selector", 'l', OPT_STR, "SEL", 0, 0, "component=hub",
+	  "label selector of the hub pod; more than one match is an error",
+	  NULL },
+	{ "container", 'c', OPT_STR, "NAME", 0, 0, "hub",
+	  "the hub container", NULL },
+	{ "image", 0, OPT_STR, "IMAGE", 0, 0, NULL,
+	  "debug: image of the ephemeral container, with py-spy in its PATH "
+	  "(default: the hub container's image)", NULL },
+	{ "pid", 0, OPT_NUM, "PID", 1, 4194304, NULL,
+	  "the hub process in the container (default: the jupyterhub process "
+	  "found in /proc, skipping tini and configurable-http-proxy)", NULL },
+	{ "kubectl", 0, OPT_STR, "PATH", 0, 0, "kubectl",
+	  "the kubectl program", NULL },
+	{ "py-spy", 0, OPT_STR, "PATH", 0, 0, "py-spy",
+	  "py-spy inside the container (or here, for local)", NULL },
+	{ "tmpdir", 0, OPT_STR, "DIR", 0, 0, "/tmp",
+	  "writable directory in the container for py-spy's output file",
+	  NULL },
+	{ "log-file", 0, OPT_STR, "FILE", 0, 0, NULL,
+	  "local: the hub's log file (kubectl reads the pod's log)", NULL },
+	{ "exec-timeout", 0, OPT_NUM, "SECONDS", 1, 600, "30",
+	  "bound on each short kubectl or py-spy call", NULL },
+	OPT_END
+};
+
+int
+cli_target_config(const struct args *a, struct target_config *cfg,
+    struct hs_errbuf *eb)
+{
+	const char *tr = args_str(a, "transport", "kubectl");
+
+	*cfg = (struct target_config)TARGET_CONFIG_INIT;
+	if (strcmp(tr, "debug") == 0)
+		cfg->transport = TARGET_DEBUG;
+	else if (strcmp(tr, "local") == 0)
+		cfg->transport = TARGET_LOCAL;
+	else
+		cfg->transport = TARGET_KUBECTL;
+	cfg->context = args_str(a, "context", NULL);
+	cfg->kubeconfig = args_str(a, "kubeconfig", NULL);
+	cfg->namespace = args_str(a, "namespace", NULL);
+	cfg->pod = args_str(a, "pod", NULL);
+	cfg->selector = args_str(a, "selector", NULL);
+	cfg->container = args_str(a, "container", NULL);
+	cfg->image = args_str(a, "image", NULL);
+	cfg->pid = (long)args_num(a, "pid", 0);
+	cfg->kubectl = args_str(a, "kubectl", NULL);
+	cfg->pyspy = args_str(a, "py-spy", NULL);
+	cfg->tmpdir = args_str(a, "tmpdir", NULL);
+	cfg->log_file = args_str(a, "log-file", NULL);
+	cfg->exec_timeout = (int)args_num(a, "exec-timeout", 30);
+	return 0;
+}
+
+int
+cli_target_fail(const struct target *t, const struct hs_errbuf *eb)
+{
+	int code;
+
+	fflush(stdout);
+	code = cmd_fail(eb);
+	if (t != NULL && t->failure == TF_PERMISSION_DENIED)
+		fputs("  py-spy needs the SYS_PTRACE capability to attach to the "
+		    "hub (IBM's recipe):\n"
+		    "  1. in the hub image:\n"
+		    "       RUN setcap cap_sys_ptrace+ep $(which py-spy)\n"
+		    "  2. in the z2jh values (this restarts the hub):\n"
+		    "       hub:\n"
+		    "         containerSecurityContext:\n"
+		    "           allowPrivilegeEscalation: true\n"
+		    "           capabilities:\n"
+		    "             drop: [ALL]\n"
+		    "             add: [SYS_PTRACE]\n"
+		    "  or, without a rebuild or restart: --transport debug "
+		    "--image IMAGE (an image with py-spy)\n", stderr);
+	return code;
+}
+
+int
+cli_output_dir(const char *dir, const char *prefix, char **pathp,
+    struct hs_errbuf *eb)
+{
+	char name[128];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	*pathp = NULL;
+	if (dir == NULL) {
+		gmtime_r(&now, &tm);
+		snprintf(name, sizeof(name), "%s-", prefix);
+		strftime(name + strlen(name), sizeof(name) - strlen(name),
+		    "%Y%m%dT%H%M%SZ", &tm);
+		dir = name;
+	}
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
+		return hs_error(eb, HS_EIO, "cannot create directory '%s': %s",
+		    dir, strerror(errno));
+	if ((*pathp = strdup(dir)) == NULL)
+		return hs_error(eb, HS_ENOMEM, "out of memory");
+	return 0;
+}
+
+void
+cli_target_print(FILE *fp, const struct target *t)
+{
+	fputs("hub: ", fp);
+	if (t->transport != TARGET_LOCAL) {
+		fputs("pod ", fp);
+		cmd_safe_fputs(fp, t->pod ? t->pod : "?");
+		fputs(" namespace ", fp);
+		cmd_safe_fputs(fp, t->namespace ? t->namespace : "?");
+		fputs(" container ", fp);
+		cmd_safe_fputs(fp, t->exec_container ? t->exec_container : "?");
+		fputc(' ', fp);
+	}
+	fprintf(fp, "pid %ld python ", t->pid);
+	cmd_safe_fputs(fp, t->python ? t->python : "unknown");
+	fputs(" py-spy ", fp);
+	cmd_safe_fputs(fp, t->pyspy_version ? t->pyspy_version : "unknown");
+	fputc('\n', fp);
+}
+
+size_t
+cli_capture_print(FILE *fp, const struct capture_result *res, size_t from)
+{
+	size_t i, failed = 0;
+
+	for (i = from; i < res->nfiles; i++) {
+		const struct capture_file *f = &res->files[i];
+
+		fprintf(fp, "  %-24s ", f->name);
+		if (f->written && f->failure == TF_NONE)
+			fputs("ok", fp);
+		else if (f->written || f->failure == TF_IDLE)
+			fprintf(fp, "warning (%s)", target_fail_name(f->failure));
+		else {
+			fprintf(fp, "failed (%s)", target_fail_name(f->failure) ?
+			    target_fail_name(f->failure) : "other");
+			failed++;
+		}
+		if (f->written && f->kind == CAPTURE_RECORD && f->samples >= 0)
+			fprintf(fp, ", %lld samples", f->samples);
+		if (f->seconds > 0)
+			fprintf(fp, ", %.1f s", f->seconds);
+		fputc('\n', fp);
+		if (f->message) {
+			fputs("    ", fp);
+			cmd_safe_fputs(fp, f->message);
+			fputc('\n', fp);
+		}
+	}
+	return failed;
+}
+
+void
+cli_target_on_signal(void *arg, int signo)
+{
+	struct target *t = arg;
+
+	(void)signo;
+	if (t->loop == NULL)
+		return;
+	if (t->interrupted)
+		loop_stop(t->loop);
+	else
+		target_interrupt(t);
+}
+
+int
+cli_kubectl_json(struct target *t, const char *const *args, cJSON **jp,
+    struct hs_errbuf *eb)
+{
+	struct proc p = PROC_INIT;
+	int r;
+
+	*jp = NULL;
+	if ((r = target_kubectl(t, &p, args, NULL, 0, eb)) != 0)
+		goto out;
+	if (proc_exit_code(&p) != 0) {
+		char what[200];
+
+		snprintf(what, sizeof(what), "kubectl %s %s", args[0],
+		    args[1] ? args[1] : "");
+		r = target_failed(t, what, &p, eb);
+		goto out;
+	}
+	if ((*jp = cJSON_Parse(p.out.data)) == NULL)
+		r = hs_error(eb, HS_ETARGET, "kubectl %s %s: the answer is not "
+		    "JSON", args[0], args[1] ? args[1] : "");
+out:
+	proc_release(&p);
+	return r;
+}

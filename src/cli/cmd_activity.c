@@ -1,0 +1,129 @@
+/* cmd_activity.c -- hubspy activity: users without servers post activity */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli/cli_hub.h"
+#include "cli/cmd.h"
+
+static const struct opt activity_opts[] = {
+	{ "count", 'c', OPT_NUM, "N", 1, 100000, "100",
+	  "exact number of fake users (no servers) to add", NULL },
+	{ "duration", 'd', OPT_NUM, "SECONDS", 1, 604800, "60",
+	  "how long to hold the users posting activity", NULL },
+	{ "interval", 0, OPT_NUM, "SECONDS", 1, 86400, "300",
+	  "seconds between two activity posts of one user (+-10 % jitter, "
+	  "like jupyterhub-singleuser's JUPYTERHUB_ACTIVITY_INTERVAL)", NULL },
+	{ "probe-interval", 0, OPT_NUM, "MS", 0, 60000, "1000",
+	  "milliseconds between two probes (GET /users/NAME, one at a time); "
+	  "0: no probe", NULL },
+	{ "batch-size", 'b', OPT_NUM, "N", 1, 1000, "10",
+	  "user names per POST /users request", NULL },
+	{ "keep", 'k', OPT_FLAG, NULL, 0, 0, NULL,
+	  "leave the users on the hub", NULL },
+	OPT_END
+};
+
+static const struct opt *const activity_groups[] = {
+	activity_opts, cli_hub_opts, cli_common_opts, NULL
+};
+
+static void
+hold_tick(void *arg)
+{
+	struct cli_hub *ch = arg;
+
+	cli_hub_progress(ch, ch->ld, 0);
+	ch->tick = loop_timer_add(ch->loop, 250, hold_tick, ch);
+}
+
+static int
+hub_idle(void *arg)
+{
+	return hub_pending(arg) == 0;
+}
+
+static int
+activity_exec(struct args *a)
+{
+	struct cli_hub ch = CLI_HUB_INIT;
+	struct hs_errbuf eb = HS_ERRBUF_INIT;
+	struct load_config lc = LOAD_CONFIG_INIT;
+	long long count = args_num(a, "count", 100);
+	long long dur = args_num(a, "duration", 60);
+	int keep = args_flag(a, "keep");
+	size_t existing = 0;
+	long highest = 0;
+	int64_t t;
+	int r;
+
+	if ((r = cli_hub_setup(&ch, a, 1, 1, &eb)) != 0)
+		goto out;
+	cli_hub_load_config(&ch, &lc);
+	lc.batch_size = (int)args_num(a, "batch-size", 10);
+	lc.start_servers = 0;
+	lc.activity_interval_s = (int)args_num(a, "interval", 300);
+	lc.probe_interval_ms = (int)args_num(a, "probe-interval", 1000);
+	if ((r = load_new(&ch.ld, ch.hub, &lc, &eb)) != 0)
+		goto out;
+	if ((r = load_discover(ch.ld, &existing, &highest, &eb)) != 0)
+		goto out;
+	printf("hub %s at %s: %zu users named %s-N (highest %ld); adding "
+	    "%lld users without servers for %lld s\n",
+	    hub_info(ch.hub)->version, ch.url, existing, ch.prefix, highest,
+	    count, dur);
+	if (ch.dry_run) {
+		char what[300];
+		long long batches = (count + lc.batch_size - 1) / lc.batch_size;
+		long long posts = count * dur / lc.activity_interval_s + count;
+		long long probes = lc.probe_interval_ms ?
+		    dur * 1000 / lc.probe_interval_ms : 0;
+
+		snprintf(what, sizeof(what), "create %lld users in %lld "
+		    "batches, post activity once per %d s each and probe "
+		    "for %lld s, %s", count, batches, lc.activity_interval_s,
+		    dur, keep ? "keep them" : "then delete them");
+		cli_hub_plan(stdout, what, batches + posts + probes +
+		    (keep ? 0 : count));
+		r = 0;
+		goto out;
+	}
+	cli_hub_catch_signals(&ch);
+	t = loop_now_us();
+	r = load_ramp(ch.ld, (size_t)count, &eb);
+	ch.ramp_s = (double)(loop_now_us() - t) / 1e6;
+	if (r == 0) {
+		int64_t end = loop_now(ch.loop) + dur * 1000;
+
+		t = loop_now_us();
+		load_hold_begin(ch.ld);
+		ch.tick = loop_timer_add(ch.loop, 250, hold_tick, &ch);
+		/* a signal stops the hold (loop_stop via load_interrupt) */
+		if (loop_run(ch.loop, NULL, NULL, end) == 1)
+			r = hs_error(&eb, HS_EPARTIAL, "interrupted during the "
+			    "hold");
+		loop_timer_cancel(ch.loop, ch.tick);
+		ch.tick = NULL;
+		load_hold_end(ch.ld);
+		/* posts already sent are answered and counted (bounded) */
+		loop_run(ch.loop, hub_idle, ch.hub, loop_now(ch.loop) +
+		    (int64_t)ch.timeout_s * 1000);
+		ch.hold_s = (double)(loop_now_us() - t) / 1e6;
+	}
+	cli_hub_progress(&ch, ch.ld, 1);
+	r = cli_hub_teardown(&ch, keep, r, &eb);
+ out:
+	return cli_hub_finish(&ch, "activity", r, &eb);
+}
+
+const struct cmd cmd_activity = {
+	"activity", "[OPTIONS]",
+	"hold users without servers posting activity while a probe measures "
+	"the hub",
+	"Parity with IBM's activity-stress-test: --count users are created "
+	"(no servers) and each posts the exact jupyterhub-singleuser activity "
+	"body once per --interval seconds (+-10 %, first posts spread over "
+	"one interval) for --duration seconds, while a probe (GET "
+	"/users/NAME, one at a time) measures hub latency. The table gives "
+	"p50/p90/p99/max of the activity posts and of the probe.",
+	activity_groups, 0, 0, activity_exec, 0,
+};

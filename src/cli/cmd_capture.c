@@ -1,0 +1,196 @@
+/* cmd_capture.c -- `hubspy capture`: py-spy top, record and dump of the hub now, without load */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "capture/capture.h"
+#include "cli/cli_target.h"
+#include "cli/cmd.h"
+#include "core/loop.h"
+
+static const struct opt capture_opts[] = {
+	{ "top", 0, OPT_NUM, "SECONDS", 1, 3600, NULL,
+	  "capture the py-spy top screen for SECONDS into top.txt", NULL },
+	{ "record", 0, OPT_NUM, "SECONDS", 1, 3600, NULL,
+	  "py-spy record for SECONDS into record.raw (collapsed stacks)",
+	  NULL },
+	{ "dump", 0, OPT_NUM, "N", 1, 100, NULL,
+	  "N py-spy dumps (text and JSON) and, from two on, stuck.txt", NULL },
+	{ "output", 'o', OPT_STR, "DIR", 0, 0, "hubspy-capture-TIME",
+	  "output directory (created if missing)", NULL },
+	{ "rate", 'r', OPT_NUM, "HZ", 1, 1000, "100",
+	  "samples per second for record and top", NULL },
+	{ "interval", 0, OPT_NUM, "SECONDS", 1, 3600, "2",
+	  "seconds between two dumps", NULL },
+	{ "svg", 0, OPT_FLAG, NULL, 0, 0, NULL,
+	  "also record.svg (py-spy's flamegraph, recorded alongside)", NULL },
+	{ "speedscope", 0, OPT_FLAG, NULL, 0, 0, NULL,
+	  "also record.speedscope.json (recorded alongside)", NULL },
+	{ "idle", 0, OPT_FLAG, NULL, 0, 0, NULL,
+	  "keep idle (waiting) threads in record and top", NULL },
+	{ "gil", 0, OPT_FLAG, NULL, 0, 0, NULL,
+	  "only the thread holding the GIL", NULL },
+	{ "native", 0, OPT_FLAG, NULL, 0, 0, NULL,
+	  "native frames too (pauses the hub: implies --blocking)", NULL },
+	{ "subprocesses", 0, OPT_FLAG, NULL, 0, 0, NULL,
+	  "child processes too", NULL },
+	{ "blocking", 0, OPT_FLAG, NULL, 0, 0, NULL,
+	  "let py-spy pause the hub while sampling (default: --nonblocking)",
+	  NULL },
+	{ "locals", 0, OPT_FLAG, NULL, 0, 0, NULL,
+	  "dumps show local variables", NULL },
+	{ "margin", 0, OPT_NUM, "SECONDS", 1, 600, "15",
+	  "watchdog: a record still running this long after its duration is "
+	  "stopped with SIGINT inside the container (its file is kept)", NULL },
+	OPT_END
+};
+
+static const struct opt *const capture_groups[] = {
+	capture_opts, cli_target_opts, NULL
+};
+
+static int
+capture_exec(struct args *a)
+{
+	struct hs_errbuf eb = HS_ERRBUF_INIT;
+	struct target_config cfg;
+	struct target t = TARGET_INIT;
+	struct capture_result res = CAPTURE_RESULT_INIT;
+	struct loop *l = NULL;
+	char *dir = NULL;
+	int all = !args_isset(a, "top") && !args_isset(a, "record") &&
+	    !args_isset(a, "dump");
+	int r, failed = 0, rc;
+
+	if ((r = cli_target_config(a, &cfg, &eb)) != 0)
+		return cmd_fail(&eb);
+	if ((r = loop_new(&l)) != 0) {
+		hs_error(&eb, r, "cannot set up the event loop");
+		return cmd_fail(&eb);
+	}
+	if ((r = target_open(&t, l, &cfg, &eb)) != 0) {
+		rc = cli_target_fail(&t, &eb);
+		goto out;
+	}
+	cli_target_print(stdout, &t);
+	if ((r = cli_output_dir(args_str(a, "output", NULL), "hubspy-capture",
+	    &dir, &eb)) != 0) {
+		rc = cmd_fail(&eb);
+		goto out;
+	}
+	loop_on_signal(l, cli_target_on_signal, &t);
+	printf("output: ");
+	cmd_safe_fputs(stdout, dir);
+	putchar('\n');
+	fflush(stdout);
+
+	if (all || args_isset(a, "top")) {
+		struct top_opts o = TOP_OPTS_INIT;
+		size_t from = res.nfiles;
+
+		o.seconds = (int)args_num(a, "top", 10);
+		o.rate = (int)args_num(a, "rate", 100);
+		o.idle = args_flag(a, "idle");
+		o.gil = args_flag(a, "gil");
+		o.subprocesses = args_flag(a, "subprocesses");
+		o.nonblocking = !args_flag(a, "blocking");
+		printf("top for %d s\n", o.seconds);
+		fflush(stdout);
+		r = capture_top(&t, dir, &o, &res, &eb);
+		failed += (int)cli_capture_print(stdout, &res, from);
+		if (r == HS_EIO || r == HS_ENOMEM || r == HS_EPARTIAL)
+			goto done;
+	}
+	if ((all || args_isset(a, "record")) && !res.interrupted) {
+		struct record_opts o = RECORD_OPTS_INIT;
+		size_t from = res.nfiles;
+
+		o.duration = (int)args_num(a, "record", 10);
+		o.rate = (int)args_num(a, "rate", 100);
+		o.idle = args_flag(a, "idle");
+		o.gil = args_flag(a, "gil");
+		o.native = args_flag(a, "native");
+		o.subprocesses = args_flag(a, "subprocesses");
+		o.nonblocking = !args_flag(a, "blocking") && !o.native;
+		o.svg = args_flag(a, "svg");
+		o.speedscope = args_flag(a, "speedscope");
+		o.margin = (int)args_num(a, "margin", 15);
+		printf("record for %d s at %d Hz\n", o.duration, o.rate);
+		fflush(stdout);
+		r = capture_record(&t, dir, &o, &res, &eb);
+		failed += (int)cli_capture_print(stdout, &res, from);
+		if (r == HS_EIO || r == HS_ENOMEM || r == HS_EPARTIAL)
+			goto done;
+	}
+	if ((all || args_isset(a, "dump")) && !res.interrupted) {
+		struct dump_opts o = DUMP_OPTS_INIT;
+		size_t from = res.nfiles;
+
+		o.count = (int)args_num(a, "dump", all ? 3 : 1);
+		o.interval_ms = (int)args_num(a, "interval", 2) * 1000;
+		o.locals = args_flag(a, "locals");
+		o.subprocesses = args_flag(a, "subprocesses");
+		o.nonblocking = !args_flag(a, "blocking");
+		printf("%d dump%s\n", o.count, o.count == 1 ? "" : "s");
+		fflush(stdout);
+		r = capture_dump(&t, dir, &o, &res, &eb);
+		failed += (int)cli_capture_print(stdout, &res, from);
+	}
+done:
+	if (r == HS_EIO || r == HS_ENOMEM) {
+		rc = cmd_fail(&eb);
+		goto out;
+	}
+	if (res.interrupted) {
+		hs_error(&eb, HS_EPARTIAL, "interrupted; what was captured is "
+		    "in '%s'", dir);
+		rc = cmd_fail(&eb);
+		goto out;
+	}
+	if (failed) {
+		/* the first failure, with its fix, once more as the last line */
+		size_t i;
+
+		for (i = 0; i < res.nfiles; i++)
+			if (!res.files[i].written && res.files[i].message) {
+				t.failure = res.files[i].failure;
+				hs_error(&eb, HS_ETARGET, "%s", res.files[i].message);
+				break;
+			}
+		if (eb.code == 0)
+			hs_error(&eb, HS_ETARGET, "%d captures failed", failed);
+		rc = cli_target_fail(&t, &eb);
+		goto out;
+	}
+	rc = 0;
+out:
+	capture_result_release(&res);
+	target_release(&t);
+	loop_free(l);
+	free(dir);
+	return rc;
+}
+
+const struct cmd cmd_capture = {
+	"capture",
+	"[--top SECONDS] [--record SECONDS] [--dump N] [-o DIR] [TARGET OPTIONS]",
+	"py-spy top, record and dump of the hub now, without load",
+	"Runs py-spy inside the hub (through kubectl exec, an ephemeral "
+	"kubectl debug container, or locally) and writes what it saw into an "
+	"output directory: top.txt (the last complete py-spy top screen), "
+	"record.raw (collapsed stacks; plus record.svg and "
+	"record.speedscope.json on request), dump-N.txt and dump-N.json, and "
+	"stuck.txt (threads whose stack did not change across the dumps). "
+	"With none of --top, --record and --dump, all three run: top 10 s, "
+	"record 10 s, 3 dumps 2 s apart.\n\n"
+	"py-spy runs with --nonblocking unless --blocking or --native is "
+	"given, and record always has a --duration: a watchdog stops a "
+	"stuck py-spy with SIGINT inside the container (duration plus 15 s) "
+	"so its file is still written. Ctrl-C does the same at once; a second "
+	"Ctrl-C abandons the capture.\n\n"
+	"Failures are classified (kubectl_missing, not_authorised, "
+	"pod_not_found, container_not_found, pyspy_missing, "
+	"permission_denied, no_such_pid, not_python, unsupported_python, "
+	"idle, timeout, other) and explained with their fix; see "
+	"docs/capture.md.",
+	capture_groups, 0, 0, capture_exec, 0
+};

@@ -1,0 +1,203 @@
+/* cmd_report.c -- `hubspy report`: a run's summary, report.html and diffs */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "core/buf.h"
+#include "cli/cmd.h"
+#include "report/report.h"
+#include "report/toptable.h"
+
+static const char *const sort_choices[] = { "own-time", "total-time",
+	"own-pct", "total-pct", NULL };
+
+static const struct opt report_opts[] = {
+	{ "html", 0, OPT_STR, "FILE", 0, 0, NULL,
+	  "write the self-contained report (charts, flamegraphs, top tables, "
+	  "diffs, dumps) to FILE instead of printing the summary", NULL },
+	{ "diff", 0, OPT_STR, "A", 0, 0, NULL,
+	  "compare two captures: `--diff A ARCHIVE B` compares the plateaus of "
+	  "A and B users of one run; `--diff OLD NEW` (two runs) compares the "
+	  "plateaus of --users users, or the largest plateau both runs have",
+	  NULL },
+	{ "users", 0, OPT_NUM, "N", 1, 1000000, NULL,
+	  "with --diff of two runs: the plateau to compare", NULL },
+	{ "json", 0, OPT_FLAG, NULL, 0, 0, NULL,
+	  "print the summary as JSON", NULL },
+	{ "top", 0, OPT_NUM, "N", 0, 1000, "10",
+	  "rows of the top table per plateau (0: none)", NULL },
+	{ "sort", 0, OPT_STR, "COLUMN", 0, 0, "own-time",
+	  "sort the top tables by own-time, total-time, own-pct or total-pct "
+	  "(py-spy top's keys 3, 4, 1, 2)", sort_choices },
+	{ "write", 0, OPT_FLAG, NULL, 0, 0, NULL,
+	  "ARCHIVE is a run directory: (re)write report.html, record.svg, "
+	  "top-table.txt, record.speedscope.json and diffs/ into it", NULL },
+	OPT_END
+};
+
+static const struct opt *const report_groups[] = { report_opts, NULL };
+
+static int
+is_number(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return 1;
+}
+
+static int
+print_buf(struct buf *b)
+{
+	cmd_safe_fputs(stdout, b->data);
+	return 0;
+}
+
+/* the largest plateau both runs have */
+static long
+common_users(const struct rundata *a, const struct rundata *b)
+{
+	long best = -1;
+	size_t i;
+
+	for (i = 0; i < a->nplateaus; i++)
+		if (rundata_plateau(b, a->plateaus[i].users) != NULL &&
+		    a->plateaus[i].users > best)
+			best = a->plateaus[i].users;
+	return best;
+}
+
+static int
+do_diff(struct args *a, struct hs_errbuf *eb)
+{
+	struct rundata ra = RUNDATA_INIT, rb = RUNDATA_INIT;
+	struct buf out = BUF_INIT(64u << 20);
+	const char *da = args_str(a, "diff", NULL);
+	const char *errstr = NULL;
+	long ua, ub;
+	int r;
+
+	if (is_number(da)) {
+		if (a->npos != 2 || !is_number(a->pos[1])) {
+			r = hs_error(eb, HS_EUSAGE, "--diff %s: give the other "
+			    "plateau after the archive: 'hubspy report --diff "
+			    "%s ARCHIVE B'", da, da);
+			goto out;
+		}
+		ua = (long)strtonum(da, 0, 1000000, &errstr);
+		ub = (long)strtonum(a->pos[1], 0, 1000000, &errstr);
+		if (errstr != NULL) {
+			r = hs_error(eb, HS_EUSAGE, "--diff: plateau is %s "
+			    "(0 to 1000000 users)", errstr);
+			goto out;
+		}
+		if ((r = rundata_open(&ra, a->pos[0], eb)) != 0)
+			goto out;
+		r = report_diff(&ra, ua, &ra, ub, 25, &out, eb);
+	} else {
+		if (a->npos != 1) {
+			r = hs_error(eb, HS_EUSAGE, "--diff %s: compare two runs "
+			    "with 'hubspy report --diff OLD NEW', or two plateaus "
+			    "with 'hubspy report --diff A ARCHIVE B'", da);
+			goto out;
+		}
+		if ((r = rundata_open(&ra, da, eb)) != 0 ||
+		    (r = rundata_open(&rb, a->pos[0], eb)) != 0)
+			goto out;
+		ua = ub = (long)args_num(a, "users", -1);
+		if (ua < 0 && (ua = ub = common_users(&ra, &rb)) < 0) {
+			r = hs_error(eb, HS_EUSAGE, "'%s' and '%s' have no "
+			    "plateau with the same users; pick one with --users",
+			    da, a->pos[0]);
+			goto out;
+		}
+		r = report_diff(&ra, ua, &rb, ub, 25, &out, eb);
+	}
+	if (r == 0)
+		print_buf(&out);
+out:
+	buf_release(&out);
+	rundata_release(&ra);
+	rundata_release(&rb);
+	return r;
+}
+
+static int
+report_exec(struct args *a)
+{
+	struct hs_errbuf eb = HS_ERRBUF_INIT;
+	struct rundata rd = RUNDATA_INIT;
+	struct buf out = BUF_INIT(64u << 20);
+	const char *html = args_str(a, "html", NULL);
+	size_t top = (size_t)args_num(a, "top", 10);
+	const char *sk = args_str(a, "sort", "own-time");
+	int sort = strcmp(sk, "total-time") == 0 ? TOPTABLE_TOTAL :
+	    strcmp(sk, "own-pct") == 0 ? TOPTABLE_OWN_PCT :
+	    strcmp(sk, "total-pct") == 0 ? TOPTABLE_TOTAL_PCT : TOPTABLE_OWN;
+	char *json = NULL;
+	struct stat st;
+	int r;
+
+	if (args_isset(a, "diff")) {
+		r = do_diff(a, &eb);
+		goto out;
+	}
+	if (a->npos != 1) {
+		r = hs_error(&eb, HS_EUSAGE, "one run only; to compare two, use "
+		    "--diff");
+		goto out;
+	}
+	if (args_flag(a, "write")) {
+		if (stat(a->pos[0], &st) != 0 || !S_ISDIR(st.st_mode)) {
+			r = hs_error(&eb, HS_EUSAGE, "--write: '%s' is not a run "
+			    "directory", a->pos[0]);
+			goto out;
+		}
+		r = report_write_dir(a->pos[0], &eb);
+		if (r == 0)
+			printf("wrote %s/report.html\n", a->pos[0]);
+		goto out;
+	}
+	if ((r = rundata_open(&rd, a->pos[0], &eb)) != 0)
+		goto out;
+	if (html != NULL) {
+		if ((r = report_build(&rd, NULL, html, &eb)) == 0)
+			printf("wrote %s\n", html);
+		goto out;
+	}
+	if (args_flag(a, "json")) {
+		if ((r = report_summary_json(&rd, top, sort, &json, &eb)) == 0) {
+			fputs(json, stdout);
+			fputc('\n', stdout);
+		}
+		goto out;
+	}
+	if ((r = report_summary(&rd, top, sort, &out, &eb)) == 0)
+		print_buf(&out);
+out:
+	free(json);
+	buf_release(&out);
+	rundata_release(&rd);
+	return r == 0 ? 0 : cmd_fail(&eb);
+}
+
+const struct cmd cmd_report = {
+	"report", "[OPTIONS] ARCHIVE [B]",
+	"summarise a run archive; write report.html; compare plateaus or runs",
+	"Reads a run archive (hubspy-*.tar.gz) or run directory and prints, per "
+	"plateau, the users, client latency, 429s and errors, hub CPU and "
+	"memory, and the functions taking the most time in the hub (py-spy's "
+	"top columns, computed from the raw capture).\n\n"
+	"--html writes one self-contained page (no network fetch of any kind) "
+	"with charts, every plateau's flamegraph and top table, the "
+	"differential flamegraphs between plateaus and the py-spy dumps with "
+	"stuck threads highlighted. Archives of a newer schema are refused.",
+	report_groups, 1, 2, report_exec, 0
+};

@@ -1,0 +1,181 @@
+/* cmd_stacks.c -- `hubspy stacks` (hidden): a capture as parsed, for tests */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "cli/cmd.h"
+#include "report/flame.h"
+#include "report/speedscope.h"
+#include "report/stacks.h"
+#include "report/toptable.h"
+
+/*
+ * Prints what the parser made of a raw or speedscope capture: the counts,
+ * every distinct frame with its kind, function key and line, and the merged
+ * tree folded back into sorted "FRAME;FRAME COUNT" lines (self counts).
+ * The golden tests (tests/golden) compare this output; --top prints the
+ * top table instead, --svg the flamegraph, --speedscope-out the JSON.
+ */
+
+static const struct opt stacks_opts[] = {
+	{ "speedscope", 0, OPT_FLAG, NULL, 0, 0, NULL,
+	  "FILE is speedscope JSON, not raw", NULL },
+	{ "top", 0, OPT_FLAG, NULL, 0, 0, NULL, "print the top table", NULL },
+	{ "by-line", 0, OPT_FLAG, NULL, 0, 0, NULL,
+	  "with --top: one row per line, not per function", NULL },
+	{ "sort", 0, OPT_NUM, "K", 1, 4, "3",
+	  "with --top: py-spy's sort key (1 %Own, 2 %Total, 3 OwnTime, "
+	  "4 TotalTime)", NULL },
+	{ "svg", 0, OPT_FLAG, NULL, 0, 0, NULL, "print the flamegraph SVG", NULL },
+	{ "speedscope-out", 0, OPT_FLAG, NULL, 0, 0, NULL,
+	  "print the capture as speedscope JSON", NULL },
+	OPT_END
+};
+static const struct opt *const stacks_groups[] = { stacks_opts, NULL };
+
+static const char *const kinds[] = { "py", "native", "thread", "process",
+	"other" };
+
+static int
+fold(const struct stacks *s, uint32_t node, struct buf *path, struct buf *o)
+{
+	uint32_t *kids = NULL;
+	ssize_t n, i;
+	size_t keep = path->len;
+	int r = 0;
+
+	if (node != STACKS_ROOT) {
+		const struct stacks_name *nm = &s->names[s->nodes[node].name];
+
+		if ((keep > 0 && (r = buf_addch(path, ';')) != 0) ||
+		    (r = buf_add(path, nm->text, nm->len)) != 0)
+			return r;
+		if (s->nodes[node].self > 0 && (r = buf_printf(o, "%s %llu\n",
+		    path->data, (unsigned long long)s->nodes[node].self)) != 0)
+			return r;
+	}
+	if ((n = stacks_children_sorted(s, node, &kids)) < 0)
+		return HS_ENOMEM;
+	for (i = 0; i < n && r == 0; i++)
+		r = fold(s, kids[i], path, o);
+	free(kids);
+	path->len = keep;
+	path->data[keep] = '\0';
+	return r;
+}
+
+static int
+cmp_name(const void *a, const void *b, void *arg)
+{
+	const struct stacks *s = arg;
+
+	return strcmp(s->names[*(const uint32_t *)a].text,
+	    s->names[*(const uint32_t *)b].text);
+}
+
+static int
+describe(const struct stacks *s, struct buf *o)
+{
+	struct buf path = BUF_INIT(1u << 24);
+	uint32_t *ids;
+	size_t i;
+	int r;
+
+	if ((r = buf_printf(o, "lines %zu\nmalformed %zu\nfirst_bad %zu\n"
+	    "samples %llu\nnodes %zu\nnames %zu\n\n", s->lines, s->malformed,
+	    s->first_bad, (unsigned long long)s->total, s->nnodes - 1,
+	    s->nnames)) != 0)
+		return r;
+	if ((ids = calloc(s->nnames + 1, sizeof(*ids))) == NULL)
+		return HS_ENOMEM;
+	for (i = 0; i < s->nnames; i++)
+		ids[i] = (uint32_t)i;
+	qsort_r(ids, s->nnames, sizeof(*ids), cmp_name, (void *)s);
+	for (i = 0; i < s->nnames && r == 0; i++) {
+		const struct stacks_name *nm = &s->names[ids[i]];
+
+		r = buf_printf(o, "%-7s line %-5d func %s | %s\n", kinds[nm->kind],
+		    nm->line, s->names[nm->func].text, nm->text);
+	}
+	free(ids);
+	if (r == 0 && (r = buf_addch(o, '\n')) == 0)
+		r = fold(s, STACKS_ROOT, &path, o);
+	buf_release(&path);
+	return r;
+}
+
+static int
+stacks_exec(struct args *a)
+{
+	struct hs_errbuf eb = HS_ERRBUF_INIT;
+	struct stacks s = STACKS_INIT;
+	struct buf o = BUF_INIT(1u << 30);
+	struct toptable t = TOPTABLE_INIT;
+	struct flame_opts fo = FLAME_OPTS_INIT;
+	FILE *fp = NULL;
+	char *data = NULL;
+	size_t len = 0, cap = 0, n;
+	int r;
+
+	if ((r = stacks_init(&s)) != 0) {
+		hs_error(&eb, r, "out of memory");
+		goto out;
+	}
+	if (args_flag(a, "speedscope")) {
+		if ((fp = fopen(a->pos[0], "r")) == NULL) {
+			r = hs_error(&eb, HS_EIO, "cannot open '%s'", a->pos[0]);
+			goto out;
+		}
+		do {
+			char *nd;
+
+			if (len + 65536 > cap) {
+				cap = cap ? cap * 2 : 131072;
+				if (cap > (256u << 20) ||
+				    (nd = realloc(data, cap)) == NULL) {
+					r = hs_error(&eb, HS_ELIMIT, "'%s' is too "
+					    "large", a->pos[0]);
+					goto out;
+				}
+				data = nd;
+			}
+			n = fread(data + len, 1, cap - len, fp);
+			len += n;
+		} while (n > 0);
+		if ((r = speedscope_read(&s, data, len, 100, &eb)) != 0)
+			goto out;
+	} else if ((r = stacks_load_raw_file(&s, a->pos[0], &eb)) != 0)
+		goto out;
+	if (args_flag(a, "top")) {
+		if ((r = toptable_build(&t, &s, args_flag(a, "by-line"), 100, 0,
+		    (enum toptable_sort)args_num(a, "sort", 3))) == 0)
+			r = toptable_write_text(&t, &o, 0, 0);
+	} else if (args_flag(a, "svg")) {
+		fo.title = a->pos[0];
+		r = flame_render(&s, &fo, &o);
+	} else if (args_flag(a, "speedscope-out"))
+		r = speedscope_write(&s, 100, a->pos[0], &o);
+	else
+		r = describe(&s, &o);
+	if (r != 0) {
+		hs_error(&eb, r, "out of memory");
+		goto out;
+	}
+	fwrite(o.data, 1, o.len, stdout);
+out:
+	if (fp != NULL)
+		fclose(fp);
+	free(data);
+	toptable_release(&t);
+	buf_release(&o);
+	stacks_release(&s);
+	return r == 0 ? 0 : cmd_fail(&eb);
+}
+
+const struct cmd cmd_stacks = {
+	"stacks", "[OPTIONS] FILE",
+	"show how a py-spy capture parses (for tests)",
+	"Prints the parsed capture: counts, frames and the merged tree.",
+	stacks_groups, 1, 1, stacks_exec, 1
+};

@@ -1,0 +1,126 @@
+/* cmd_status.c -- hubspy status: hub version and the fake users' servers */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli_hub.h"
+#include "cli/cmd.h"
+
+static const struct opt *const status_groups[] = {
+	cli_hub_opts, cli_common_opts, NULL
+};
+
+struct tally {
+	const char	*prefix;
+	size_t		 users, ready, pending, stopped, other;
+	int		 no_servers, done, r;
+	char		 msg[600];
+};
+
+static void
+st_item(void *arg, const cJSON *u)
+{
+	struct tally *t = arg;
+	const cJSON *nm = cJSON_GetObjectItemCaseSensitive(u, "name");
+	const cJSON *sv = cJSON_GetObjectItemCaseSensitive(u, "servers");
+	const cJSON *s0, *pend;
+
+	if (!cJSON_IsString(nm) || load_name_index(t->prefix,
+	    nm->valuestring) < 0)
+		return;
+	t->users++;
+	if (sv == NULL) {
+		t->no_servers = 1;
+		return;
+	}
+	s0 = cJSON_GetObjectItemCaseSensitive(sv, "");
+	pend = cJSON_GetObjectItemCaseSensitive(s0, "pending");
+	if (s0 == NULL)
+		t->stopped++;
+	else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s0, "ready")))
+		t->ready++;
+	else if (cJSON_IsString(pend))
+		t->pending++;
+	else
+		t->other++;
+}
+
+static void
+st_done(void *arg, int r, const char *msg)
+{
+	struct tally *t = arg;
+
+	t->done = 1;
+	t->r = r;
+	if (msg)
+		strlcpy(t->msg, msg, sizeof(t->msg));
+}
+
+static int
+st_isdone(void *arg)
+{
+	return ((struct tally *)arg)->done;
+}
+
+static int
+status_exec(struct args *a)
+{
+	struct cli_hub ch = CLI_HUB_INIT;
+	struct hs_errbuf eb = HS_ERRBUF_INIT;
+	struct tally t;
+	const struct hub_info *in;
+	char q[128];
+	int r;
+
+	memset(&t, 0, sizeof(t));
+	if ((r = cli_hub_setup(&ch, a, 1, 0, &eb)) != 0)
+		goto out;
+	t.prefix = ch.prefix;
+	in = hub_info(ch.hub);
+	snprintf(q, sizeof(q), "name_filter=%s-", ch.prefix);
+	if ((r = hub_list_users(ch.hub, MC_LIST, q, st_item, st_done,
+	    &t)) != 0) {
+		hs_error(&eb, r, "out of memory");
+		goto out;
+	}
+	while (!t.done)
+		if (loop_run(ch.loop, st_isdone, &t, 0) < 0)
+			break;
+	if (t.r != 0) {
+		r = hs_error(&eb, t.r, "%s", t.msg);
+		goto out;
+	}
+	printf("hub: %s at %s (token: %s '", in->version, ch.url,
+	    in->kind[0] ? in->kind : "?");
+	cmd_safe_fputs(stdout, in->owner);
+	printf("')\n");
+	printf("users named %s-N: %zu\n", ch.prefix, t.users);
+	if (t.no_servers)
+		printf("servers: unknown (the token lacks read:servers)\n");
+	else
+		printf("servers: %zu ready, %zu pending, %zu stopped%s\n",
+		    t.ready, t.pending, t.stopped + t.other, "");
+	if (ch.json_tmp) {
+		cJSON *root = cli_hub_result_json(&ch, "status"), *o;
+
+		if (root && (o = cJSON_AddObjectToObject(root, "status"))) {
+			cJSON_AddNumberToObject(o, "users", (double)t.users);
+			cJSON_AddNumberToObject(o, "ready", (double)t.ready);
+			cJSON_AddNumberToObject(o, "pending", (double)t.pending);
+			cJSON_AddNumberToObject(o, "stopped",
+			    (double)(t.stopped + t.other));
+		}
+		r = cli_hub_write_json(&ch, root, &eb);
+	}
+ out:
+	return cli_hub_finish(&ch, "status", r, &eb);
+}
+
+const struct cmd cmd_status = {
+	"status", "[OPTIONS]",
+	"show the hub version and the fake users with the prefix",
+	"Reads GET /hub/api/ and pages GET /users?name_filter=PREFIX- "
+	"(read-only): how many users named PREFIX-N exist and how many of "
+	"their servers are ready, pending (spawn or stop) or stopped.",
+	status_groups, 0, 0, status_exec, 0,
+};

@@ -1,0 +1,602 @@
+/* loop.c -- one thread: curl_multi_poll + child fds + timers + signals */
+/*
+ * Timers live in a binary min-heap of heap-allocated nodes that remember
+ * their index, so cancel is O(log n). Registered fds are a flat array that
+ * is copied into curl_waitfd entries each turn; callbacks run from a
+ * snapshot so that they may add or remove fds. Signals arrive on a
+ * signalfd registered like any other fd; SIGCHLD reaps children with
+ * waitpid(WNOHANG) and runs their callbacks.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/hs.h"
+#include "core/loop.h"
+
+struct loop_timer {
+	int64_t		 when;
+	uint64_t	 seq;
+	size_t		 idx;
+	loop_timer_cb	*cb;
+	void		*arg;
+};
+
+struct fdreg {
+	int		 fd;
+	short		 events;
+	loop_fd_cb	*cb;
+	void		*arg;
+	unsigned	 gen;
+};
+
+struct xfer {
+	loop_xfer_cb	*cb;
+	void		*arg;
+};
+
+struct child {
+	pid_t		 pid;
+	loop_child_cb	*cb;
+	void		*arg;
+};
+
+struct loop {
+	CURLM		 *multi;
+	int64_t		  now;
+	uint64_t	  seq;
+	int		  nxfers;
+	int		  stop;
+
+	struct loop_timer **heap;
+	size_t		  nheap, capheap;
+
+	struct fdreg	 *fds;
+	size_t		  nfds, capfds;
+	unsigned	  gen;
+
+	struct child	 *kids;
+	size_t		  nkids, capkids;
+
+	int		  sigfd;
+	sigset_t	  oldmask;
+	struct sigaction  oldpipe;
+	loop_signal_cb	 *sigcb;
+	void		 *sigarg;
+	int		  nsignals;
+};
+
+int64_t
+loop_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t
+loop_now(const struct loop *l)
+{
+	return l->now;
+}
+
+static void loop_sigfd_cb(void *arg, int fd, short revents);
+
+void
+loop_child_sigmask(sigset_t *mask, sigset_t *defaults)
+{
+	sigemptyset(mask);
+	sigemptyset(defaults);
+	sigaddset(defaults, SIGINT);
+	sigaddset(defaults, SIGTERM);
+	sigaddset(defaults, SIGHUP);
+	sigaddset(defaults, SIGCHLD);
+	sigaddset(defaults, SIGPIPE);
+}
+
+int
+loop_new(struct loop **lp)
+{
+	struct loop *l;
+	sigset_t set;
+	struct sigaction sa;
+
+	*lp = NULL;
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return HS_ENOMEM;
+	l->sigfd = -1;
+	if ((l->multi = curl_multi_init()) == NULL) {
+		free(l);
+		return HS_ENOMEM;
+	}
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &set, &l->oldmask) == -1 ||
+	    (l->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1) {
+		curl_multi_cleanup(l->multi);
+		free(l);
+		return HS_EFAIL;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, &l->oldpipe);
+	l->now = loop_now_us() / 1000;
+	if (loop_fd_add(l, l->sigfd, POLLIN, loop_sigfd_cb, l) != 0) {
+		loop_free(l);
+		return HS_ENOMEM;
+	}
+	*lp = l;
+	return 0;
+}
+
+void
+loop_free(struct loop *l)
+{
+	size_t i;
+
+	if (l == NULL)
+		return;
+	/* transfers are cancelled by their owners before this (the owner of
+	 * all run state tears everything down in order) */
+	if (l->multi)
+		curl_multi_cleanup(l->multi);
+	for (i = 0; i < l->nheap; i++)
+		free(l->heap[i]);
+	free(l->heap);
+	free(l->fds);
+	free(l->kids);
+	if (l->sigfd != -1) {
+		close(l->sigfd);
+		sigprocmask(SIG_SETMASK, &l->oldmask, NULL);
+		sigaction(SIGPIPE, &l->oldpipe, NULL);
+	}
+	free(l);
+}
+
+CURLM *
+loop_multi(struct loop *l)
+{
+	return l->multi;
+}
+
+/* --- transfers --- */
+
+int
+loop_xfer_add(struct loop *l, CURL *easy, loop_xfer_cb *cb, void *arg)
+{
+	struct xfer *x;
+
+	if ((x = malloc(sizeof(*x))) == NULL)
+		return HS_ENOMEM;
+	x->cb = cb;
+	x->arg = arg;
+	curl_easy_setopt(easy, CURLOPT_PRIVATE, x);
+	if (curl_multi_add_handle(l->multi, easy) != CURLM_OK) {
+		free(x);
+		return HS_EFAIL;
+	}
+	l->nxfers++;
+	return 0;
+}
+
+void
+loop_xfer_cancel(struct loop *l, CURL *easy)
+{
+	struct xfer *x = NULL;
+
+	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x);
+	if (x == NULL)
+		return;
+	curl_multi_remove_handle(l->multi, easy);
+	curl_easy_setopt(easy, CURLOPT_PRIVATE, NULL);
+	free(x);
+	l->nxfers--;
+}
+
+int
+loop_xfer_count(const struct loop *l)
+{
+	return l->nxfers;
+}
+
+static void
+loop_xfers_done(struct loop *l)
+{
+	CURLMsg *m;
+	int left;
+
+	while ((m = curl_multi_info_read(l->multi, &left)) != NULL) {
+		struct xfer *x = NULL;
+		CURL *easy = m->easy_handle;
+		CURLcode res = m->data.result;
+
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x);
+		curl_multi_remove_handle(l->multi, easy);
+		curl_easy_setopt(easy, CURLOPT_PRIVATE, NULL);
+		l->nxfers--;
+		if (x == NULL)
+			continue;
+		loop_xfer_cb *cb = x->cb;
+		void *arg = x->arg;
+		free(x);
+		cb(arg, easy, res);
+	}
+}
+
+/* --- fds --- */
+
+static struct fdreg *
+loop_fd_find(struct loop *l, int fd)
+{
+	size_t i;
+
+	for (i = 0; i < l->nfds; i++)
+		if (l->fds[i].fd == fd)
+			return &l->fds[i];
+	return NULL;
+}
+
+int
+loop_fd_add(struct loop *l, int fd, short events, loop_fd_cb *cb, void *arg)
+{
+	struct fdreg *r;
+
+	if (loop_fd_find(l, fd) != NULL)
+		return HS_EFAIL;
+	if (l->nfds == l->capfds) {
+		size_t ncap = l->capfds ? l->capfds * 2 : 8;
+		struct fdreg *p = reallocarray(l->fds, ncap, sizeof(*p));
+
+		if (p == NULL)
+			return HS_ENOMEM;
+		l->fds = p;
+		l->capfds = ncap;
+	}
+	r = &l->fds[l->nfds++];
+	r->fd = fd;
+	r->events = events;
+	r->cb = cb;
+	r->arg = arg;
+	r->gen = ++l->gen;
+	return 0;
+}
+
+int
+loop_fd_events(struct loop *l, int fd, short events)
+{
+	struct fdreg *r = loop_fd_find(l, fd);
+
+	if (r == NULL)
+		return HS_EFAIL;
+	r->events = events;
+	return 0;
+}
+
+void
+loop_fd_del(struct loop *l, int fd)
+{
+	struct fdreg *r = loop_fd_find(l, fd);
+
+	if (r == NULL)
+		return;
+	*r = l->fds[--l->nfds];
+}
+
+/* --- timers (min-heap on (when, seq)) --- */
+
+static int
+timer_less(const struct loop_timer *a, const struct loop_timer *b)
+{
+	return a->when < b->when || (a->when == b->when && a->seq < b->seq);
+}
+
+static void
+heap_swap(struct loop *l, size_t i, size_t j)
+{
+	struct loop_timer *t = l->heap[i];
+
+	l->heap[i] = l->heap[j];
+	l->heap[j] = t;
+	l->heap[i]->idx = i;
+	l->heap[j]->idx = j;
+}
+
+static void
+heap_up(struct loop *l, size_t i)
+{
+	while (i > 0 && timer_less(l->heap[i], l->heap[(i - 1) / 2])) {
+		heap_swap(l, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+}
+
+static void
+heap_down(struct loop *l, size_t i)
+{
+	for (;;) {
+		size_t c = 2 * i + 1, m = i;
+
+		if (c < l->nheap && timer_less(l->heap[c], l->heap[m]))
+			m = c;
+		if (c + 1 < l->nheap && timer_less(l->heap[c + 1], l->heap[m]))
+			m = c + 1;
+		if (m == i)
+			return;
+		heap_swap(l, i, m);
+		i = m;
+	}
+}
+
+struct loop_timer *
+loop_timer_add(struct loop *l, int64_t delay_ms, loop_timer_cb *cb, void *arg)
+{
+	struct loop_timer *t;
+
+	if (l->nheap == l->capheap) {
+		size_t ncap = l->capheap ? l->capheap * 2 : 16;
+		struct loop_timer **p = reallocarray(l->heap, ncap, sizeof(*p));
+
+		if (p == NULL)
+			return NULL;
+		l->heap = p;
+		l->capheap = ncap;
+	}
+	if ((t = malloc(sizeof(*t))) == NULL)
+		return NULL;
+	if (delay_ms < 0)
+		delay_ms = 0;
+	t->when = loop_now_us() / 1000 + delay_ms;
+	t->seq = ++l->seq;
+	t->cb = cb;
+	t->arg = arg;
+	t->idx = l->nheap;
+	l->heap[l->nheap++] = t;
+	heap_up(l, t->idx);
+	return t;
+}
+
+static void
+heap_remove(struct loop *l, size_t i)
+{
+	l->nheap--;
+	if (i != l->nheap) {
+		l->heap[i] = l->heap[l->nheap];
+		l->heap[i]->idx = i;
+		heap_down(l, i);
+		heap_up(l, i);
+	}
+}
+
+void
+loop_timer_cancel(struct loop *l, struct loop_timer *t)
+{
+	if (t == NULL)
+		return;
+	heap_remove(l, t->idx);
+	free(t);
+}
+
+static void
+loop_timers_due(struct loop *l)
+{
+	/* only timers due at the start of this pass run, so a callback that
+	 * re-arms itself with delay 0 runs again on the next turn */
+	int64_t now = l->now;
+
+	while (l->nheap > 0 && l->heap[0]->when <= now) {
+		struct loop_timer *t = l->heap[0];
+		loop_timer_cb *cb = t->cb;
+		void *arg = t->arg;
+
+		heap_remove(l, 0);
+		free(t);
+		cb(arg);
+	}
+}
+
+/* --- children and signals --- */
+
+int
+loop_child_add(struct loop *l, pid_t pid, loop_child_cb *cb, void *arg)
+{
+	if (l->nkids == l->capkids) {
+		size_t ncap = l->capkids ? l->capkids * 2 : 8;
+		struct child *p = reallocarray(l->kids, ncap, sizeof(*p));
+
+		if (p == NULL)
+			return HS_ENOMEM;
+		l->kids = p;
+		l->capkids = ncap;
+	}
+	l->kids[l->nkids].pid = pid;
+	l->kids[l->nkids].cb = cb;
+	l->kids[l->nkids].arg = arg;
+	l->nkids++;
+	return 0;
+}
+
+void
+loop_child_forget(struct loop *l, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < l->nkids; i++)
+		if (l->kids[i].pid == pid) {
+			l->kids[i].cb = NULL;
+			return;
+		}
+}
+
+static void
+loop_reap(struct loop *l)
+{
+	size_t i = 0;
+
+	while (i < l->nkids) {
+		int st;
+		pid_t pid = l->kids[i].pid;
+		pid_t r = waitpid(pid, &st, WNOHANG);
+
+		if (r == pid || (r == -1 && errno == ECHILD)) {
+			struct child c = l->kids[i];
+
+			l->kids[i] = l->kids[--l->nkids];
+			if (r == -1)
+				st = 0xff00;	/* unknown: report exit 255 */
+			if (c.cb)
+				c.cb(c.arg, pid, st);
+			i = 0;		/* the callback may have changed kids */
+			continue;
+		}
+		i++;
+	}
+}
+
+void
+loop_on_signal(struct loop *l, loop_signal_cb *cb, void *arg)
+{
+	l->sigcb = cb;
+	l->sigarg = arg;
+}
+
+int
+loop_signal_count(const struct loop *l)
+{
+	return l->nsignals;
+}
+
+static void
+loop_sigfd_cb(void *arg, int fd, short revents)
+{
+	struct loop *l = arg;
+	struct signalfd_siginfo si;
+	int chld = 0;
+
+	(void)revents;
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD) {
+			chld = 1;
+			continue;
+		}
+		l->nsignals++;
+		if (l->sigcb)
+			l->sigcb(l->sigarg, (int)si.ssi_signo);
+	}
+	if (chld)
+		loop_reap(l);
+}
+
+/* --- the turn --- */
+
+int
+loop_once(struct loop *l, int64_t max_wait_ms)
+{
+	struct curl_waitfd *wfds = NULL;
+	struct fdreg *snap = NULL;
+	size_t n, i;
+	int64_t wait, now;
+	int running, numfds;
+	long curl_to = -1;
+	CURLMcode mc;
+
+	l->now = loop_now_us() / 1000;
+	wait = max_wait_ms < 0 ? 60000 : max_wait_ms;
+	if (l->nheap > 0) {
+		int64_t d = l->heap[0]->when - l->now;
+
+		if (d < wait)
+			wait = d < 0 ? 0 : d;
+	}
+	if (l->nxfers > 0 && curl_multi_timeout(l->multi, &curl_to) ==
+	    CURLM_OK && curl_to >= 0 && curl_to < wait)
+		wait = curl_to;
+
+	n = l->nfds;
+	if (n > 0) {
+		wfds = calloc(n, sizeof(*wfds));
+		snap = calloc(n, sizeof(*snap));
+		if (wfds == NULL || snap == NULL) {
+			free(wfds);
+			free(snap);
+			return HS_ENOMEM;
+		}
+		for (i = 0; i < n; i++) {
+			snap[i] = l->fds[i];
+			wfds[i].fd = l->fds[i].fd;
+			wfds[i].events = l->fds[i].events;
+		}
+	}
+	mc = curl_multi_poll(l->multi, wfds, (unsigned)n, (int)wait, &numfds);
+	if (mc != CURLM_OK) {
+		free(wfds);
+		free(snap);
+		return HS_EFAIL;
+	}
+	curl_multi_perform(l->multi, &running);
+	l->now = loop_now_us() / 1000;
+	loop_xfers_done(l);
+
+	for (i = 0; i < n; i++) {
+		struct fdreg *cur;
+
+		if (wfds[i].revents == 0)
+			continue;
+		/* still registered, and the same registration? */
+		cur = loop_fd_find(l, snap[i].fd);
+		if (cur == NULL || cur->gen != snap[i].gen)
+			continue;
+		cur->cb(cur->arg, cur->fd, wfds[i].revents);
+	}
+	free(wfds);
+	free(snap);
+
+	now = loop_now_us() / 1000;
+	l->now = now;
+	loop_timers_due(l);
+	return 0;
+}
+
+int
+loop_run(struct loop *l, int (*done)(void *), void *arg, int64_t deadline_ms)
+{
+	int r;
+
+	l->stop = 0;
+	for (;;) {
+		int64_t wait = -1;
+
+		if (done && done(arg))
+			return 0;
+		if (l->stop) {
+			l->stop = 0;
+			return 1;
+		}
+		if (deadline_ms > 0) {
+			int64_t now = loop_now_us() / 1000;
+
+			if (now >= deadline_ms)
+				return 2;
+			wait = deadline_ms - now;
+		}
+		if ((r = loop_once(l, wait)) != 0)
+			return r;
+	}
+}
+
+void
+loop_stop(struct loop *l)
+{
+	l->stop = 1;
+}

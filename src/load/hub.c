@@ -1,0 +1,862 @@
+/* hub.c -- JupyterHub REST client on the loop: queue, retries, paging, preflight */
+/*
+ * Every request is a struct hreq: queued (FIFO), in flight (a curl easy
+ * handle on the loop's multi), or waiting for a backoff timer before its
+ * next attempt. At most cfg.concurrency are in flight; easy handles are
+ * pooled so that libcurl keeps its connections alive. A request ends with
+ * exactly one callback. Measurements are taken here, per attempt, from
+ * libcurl's own timer (CURLINFO_TOTAL_TIME_T), so queueing in the client is
+ * not part of a latency.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/buf.h"
+#include "load/hub.h"
+
+struct hreq {
+	struct hub		*h;
+	struct hreq		*prev, *next;	/* all requests */
+	struct hreq		*qnext;		/* queue */
+	enum mclass		 cls;
+	char			 method[8];
+	char			*path;
+	char			*body;
+	hub_cb			*cb;
+	void			*arg;
+	int			 attempt;
+	int			 state;		/* 0 queued, 1 flying, 2 backoff */
+	CURL			*easy;
+	struct loop_timer	*timer;
+	struct buf		 resp;
+	double			 retry_after;
+	char			 errbuf[CURL_ERROR_SIZE];
+};
+
+struct hub {
+	struct loop		*loop;
+	struct measure		*m;
+	struct hub_config	 cfg;
+	char			*url;
+	struct curl_slist	*hdrs;
+	struct hreq		*all;
+	struct hreq		*qhead, *qtail;
+	int			 flying;
+	size_t			 nreq;
+	CURL			**pool;
+	size_t			 npool;
+	uint32_t		 rnd;
+	struct hub_info		 info;
+};
+
+static void hub_pump(struct hub *h);
+static void hreq_finish(struct hreq *q, long status, const char *neterr,
+	    int64_t us);
+
+struct loop *
+hub_loop(struct hub *h)
+{
+	return h->loop;
+}
+
+struct measure *
+hub_measure(struct hub *h)
+{
+	return h->m;
+}
+
+const struct hub_info *
+hub_info(const struct hub *h)
+{
+	return &h->info;
+}
+
+size_t
+hub_pending(const struct hub *h)
+{
+	return h->nreq;
+}
+
+static uint32_t
+hub_rand(struct hub *h)
+{
+	/* xorshift32: jitter only */
+	uint32_t x = h->rnd;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return h->rnd = x;
+}
+
+/* --- pure helpers --- */
+
+double
+hub_parse_retry_after(const char *v, time_t now)
+{
+	const char *errstr = NULL;
+	long long n;
+	time_t t;
+
+	if (v == NULL)
+		return -1;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	if (*v == '\0')
+		return -1;
+	if (isdigit((unsigned char)*v)) {
+		char tmp[32];
+		size_t len = strcspn(v, " \t\r\n");
+
+		if (len >= sizeof(tmp))
+			return -1;
+		memcpy(tmp, v, len);
+		tmp[len] = '\0';
+		n = strtonum(tmp, 0, 86400, &errstr);
+		return errstr ? -1 : (double)n;
+	}
+	if ((t = curl_getdate(v, NULL)) == -1)
+		return -1;
+	return t > now ? (double)(t - now) : 0;
+}
+
+int64_t
+hub_backoff_ms(int attempt, int base_ms, int64_t cap_ms, uint32_t rnd)
+{
+	int64_t d = base_ms;
+	int i;
+
+	for (i = 1; i < attempt && d < cap_ms; i++)
+		d *= 2;
+	if (d > cap_ms)
+		d = cap_ms;
+	/* "equal jitter": half fixed, half random */
+	return d / 2 + (int64_t)(rnd % (uint32_t)(d / 2 + 1));
+}
+
+int
+hub_page_next(const cJSON *page, long *offp)
+{
+	const cJSON *p, *next, *off;
+
+	if (!cJSON_IsObject(page) ||
+	    !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(page, "items")) ||
+	    (p = cJSON_GetObjectItemCaseSensitive(page, "_pagination")) == NULL ||
+	    !cJSON_IsObject(p))
+		return HS_EHUB;
+	next = cJSON_GetObjectItemCaseSensitive(p, "next");
+	if (next == NULL || cJSON_IsNull(next))
+		return 1;
+	off = cJSON_GetObjectItemCaseSensitive(next, "offset");
+	if (!cJSON_IsNumber(off) || off->valuedouble < 0)
+		return HS_EHUB;
+	*offp = (long)off->valuedouble;
+	return 0;
+}
+
+void
+hub_path_class(const char *path, char *dst, size_t n)
+{
+	size_t len = strcspn(path, "?");
+	char tmp[256];
+
+	if (len >= sizeof(tmp))
+		len = sizeof(tmp) - 1;
+	memcpy(tmp, path, len);
+	tmp[len] = '\0';
+	if (strncmp(tmp, "/users/", 7) == 0 && tmp[7] != '\0') {
+		const char *rest = strchr(tmp + 7, '/');
+
+		snprintf(dst, n, "/users/{name}%s", rest ? rest : "");
+		return;
+	}
+	strlcpy(dst, tmp, n);
+}
+
+int
+hub_parse_version(const char *s, int *maj, int *min, int *pat)
+{
+	int a = 0, b = 0, c = 0;
+
+	if (s == NULL || sscanf(s, "%d.%d.%d", &a, &b, &c) < 2)
+		return HS_EHUB;
+	*maj = a;
+	*min = b;
+	*pat = c;
+	return 0;
+}
+
+/* --- lifecycle --- */
+
+int
+hub_new(struct hub **hp, struct loop *l, const struct hub_config *cfg,
+    struct measure *m, struct hs_errbuf *eb)
+{
+	struct hub *h = NULL;
+	struct buf auth = BUF_INIT(4096);
+	struct curl_slist *s;
+	size_t ulen;
+	int r = HS_ENOMEM;
+
+	*hp = NULL;
+	if (cfg->url == NULL || (strncmp(cfg->url, "http://", 7) != 0 &&
+	    strncmp(cfg->url, "https://", 8) != 0) ||
+	    strlen(cfg->url) < 9 || strpbrk(cfg->url, " \t\r\n") != NULL)
+		return hs_error(eb, HS_EUSAGE, "bad hub URL '%.200s'; give the "
+		    "API root, e.g. http://127.0.0.1:8081/hub/api",
+		    cfg->url ? cfg->url : "");
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		goto out;
+	h->loop = l;
+	h->m = m;
+	h->cfg = *cfg;
+	if (h->cfg.concurrency < 1)
+		h->cfg.concurrency = 1;
+	if (h->cfg.max_tries < 1)
+		h->cfg.max_tries = 1;
+	if (h->cfg.max_body == 0)
+		h->cfg.max_body = 16u << 20;
+	h->rnd = (uint32_t)loop_now_us() | 1;
+	if ((h->url = strdup(cfg->url)) == NULL)
+		goto out;
+	ulen = strlen(h->url);
+	while (ulen > 0 && h->url[ulen - 1] == '/')
+		h->url[--ulen] = '\0';
+	if (buf_printf(&auth, "Authorization: token %s",
+	    cfg->token ? cfg->token : "") != 0)
+		goto out;
+	if ((s = curl_slist_append(NULL, auth.data)) == NULL)
+		goto out;
+	h->hdrs = s;
+	if (curl_slist_append(s, "Accept: application/jupyterhub-pagination+json, application/json") == NULL ||
+	    curl_slist_append(s, "Content-Type: application/json") == NULL ||
+	    curl_slist_append(s, "Expect:") == NULL)
+		goto out;
+	h->cfg.token = NULL;
+	curl_multi_setopt(loop_multi(l), CURLMOPT_MAXCONNECTS,
+	    (long)h->cfg.concurrency + 4);
+	*hp = h;
+	h = NULL;
+	r = 0;
+ out:
+	explicit_bzero(auth.data, auth.len);
+	buf_release(&auth);
+	if (h != NULL)
+		hub_free(h);
+	if (r != 0)
+		hs_error(eb, r, "out of memory");
+	return r;
+}
+
+static void
+hreq_free(struct hreq *q)
+{
+	struct hub *h = q->h;
+
+	if (q->prev)
+		q->prev->next = q->next;
+	else
+		h->all = q->next;
+	if (q->next)
+		q->next->prev = q->prev;
+	h->nreq--;
+	free(q->path);
+	free(q->body);
+	buf_release(&q->resp);
+	free(q);
+}
+
+void
+hub_cancel_all(struct hub *h)
+{
+	while (h->all) {
+		struct hreq *q = h->all;
+
+		if (q->state == 1 && q->easy) {
+			loop_xfer_cancel(h->loop, q->easy);
+			curl_easy_cleanup(q->easy);
+			h->flying--;
+		}
+		if (q->state == 2 && q->timer)
+			loop_timer_cancel(h->loop, q->timer);
+		hreq_free(q);
+	}
+	h->qhead = h->qtail = NULL;
+}
+
+void
+hub_drop_queued(struct hub *h, enum mclass cls)
+{
+	struct hreq *q, *next, **pp;
+
+	/* unlink the class from the queue first: callbacks may queue more */
+	for (pp = &h->qhead; *pp;) {
+		q = *pp;
+		if (q->cls == cls) {
+			*pp = q->qnext;
+			q->state = 3;		/* dropped, callback pending */
+		} else
+			pp = &q->qnext;
+	}
+	h->qtail = NULL;
+	for (q = h->qhead; q; q = q->qnext)
+		h->qtail = q;
+	for (q = h->all; q; q = q->next)
+		if (q->cls == cls && q->state == 2) {
+			loop_timer_cancel(h->loop, q->timer);
+			q->timer = NULL;
+			q->state = 3;
+		}
+	for (q = h->all; q; q = next) {
+		next = q->next;
+		if (q->state != 3)
+			continue;
+		hreq_finish(q, -1, "cancelled", 0);
+		next = h->all;		/* the callback may have changed all */
+	}
+}
+
+void
+hub_free(struct hub *h)
+{
+	struct curl_slist *s;
+	size_t i;
+
+	if (h == NULL)
+		return;
+	hub_cancel_all(h);
+	for (i = 0; i < h->npool; i++)
+		curl_easy_cleanup(h->pool[i]);
+	free(h->pool);
+	for (s = h->hdrs; s; s = s->next)
+		explicit_bzero(s->data, strlen(s->data));
+	curl_slist_free_all(h->hdrs);
+	free(h->url);
+	free(h);
+}
+
+/* --- transfers --- */
+
+static size_t
+on_body(char *p, size_t sz, size_t nm, void *arg)
+{
+	struct hreq *q = arg;
+
+	if (buf_add(&q->resp, p, sz * nm) != 0)
+		return 0;	/* over the cap: the transfer fails */
+	return sz * nm;
+}
+
+static size_t
+on_header(char *p, size_t sz, size_t nm, void *arg)
+{
+	struct hreq *q = arg;
+	size_t n = sz * nm;
+	char tmp[128];
+
+	if (n > 12 && n < sizeof(tmp) && strncasecmp(p, "Retry-After:", 12) == 0) {
+		memcpy(tmp, p + 12, n - 12);
+		tmp[n - 12] = '\0';
+		q->retry_after = hub_parse_retry_after(tmp, time(NULL));
+	}
+	return n;
+}
+
+static void on_done(void *arg, CURL *easy, CURLcode res);
+
+static int
+hreq_start(struct hreq *q)
+{
+	struct hub *h = q->h;
+	struct buf url = BUF_INIT(8192);
+	CURL *e;
+	int r;
+
+	if (h->npool > 0)
+		e = h->pool[--h->npool];
+	else if ((e = curl_easy_init()) == NULL)
+		return HS_ENOMEM;
+	if ((r = buf_printf(&url, "%s%s", h->url, q->path)) != 0) {
+		curl_easy_cleanup(e);
+		return r;
+	}
+	buf_reset(&q->resp);
+	q->retry_after = -1;
+	q->errbuf[0] = '\0';
+	curl_easy_setopt(e, CURLOPT_URL, url.data);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, h->hdrs);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)h->cfg.timeout_s);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, q);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, q);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, q->errbuf);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "hubspy/" HUBSPY_VERSION);
+	if (strcmp(q->method, "GET") == 0) {
+		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, NULL);
+	} else {
+		const char *b = q->body ? q->body : "";
+
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, b);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(b));
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST,
+		    strcmp(q->method, "POST") == 0 ? NULL : q->method);
+	}
+	buf_release(&url);
+	if ((r = loop_xfer_add(h->loop, e, on_done, q)) != 0) {
+		curl_easy_cleanup(e);
+		return r;
+	}
+	q->easy = e;
+	q->state = 1;
+	h->flying++;
+	return 0;
+}
+
+static void
+hreq_finish(struct hreq *q, long status, const char *neterr, int64_t us)
+{
+	struct hub *h = q->h;
+	struct hub_resp rs;
+	char msg[512] = "";
+
+	if (status >= 400 && q->resp.len > 0) {
+		cJSON *j = cJSON_ParseWithLength(q->resp.data, q->resp.len);
+		const cJSON *mm = cJSON_GetObjectItemCaseSensitive(j, "message");
+
+		if (cJSON_IsString(mm))
+			strlcpy(msg, mm->valuestring, sizeof(msg));
+		cJSON_Delete(j);
+	}
+	rs.status = status;
+	rs.neterr = neterr ? neterr : "";
+	rs.body = q->resp.data;
+	rs.len = q->resp.len;
+	rs.message = msg;
+	rs.retry_after = q->retry_after;
+	rs.latency_us = us;
+	rs.tries = q->attempt + 1;
+	q->cb(q->arg, &rs);
+	hreq_free(q);
+	(void)h;
+}
+
+static void
+on_backoff(void *arg)
+{
+	struct hreq *q = arg;
+	struct hub *h = q->h;
+
+	q->timer = NULL;
+	q->state = 0;
+	/* retries go first: they were sent before anything queued now */
+	q->qnext = h->qhead;
+	h->qhead = q;
+	if (h->qtail == NULL)
+		h->qtail = q;
+	hub_pump(h);
+}
+
+static void
+on_done(void *arg, CURL *easy, CURLcode res)
+{
+	struct hreq *q = arg;
+	struct hub *h = q->h;
+	long status = 0;
+	curl_off_t total = 0;
+	struct hub_reqlog rl;
+	char what[128];
+	int retry;
+
+	q->easy = NULL;
+	h->flying--;
+	if (res == CURLE_OK)
+		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME_T, &total);
+	/* pool the handle: its connection stays in the multi's cache */
+	if (h->npool < (size_t)h->cfg.concurrency + 4) {
+		CURL **p = reallocarray(h->pool, h->npool + 1, sizeof(*p));
+
+		if (p != NULL) {
+			h->pool = p;
+			h->pool[h->npool++] = easy;
+			easy = NULL;
+		}
+	}
+	if (easy)
+		curl_easy_cleanup(easy);
+	if (res != CURLE_OK && q->errbuf[0] == '\0')
+		strlcpy(q->errbuf, curl_easy_strerror(res), sizeof(q->errbuf));
+	measure_request(h->m, q->cls, status, (int64_t)total, q->attempt > 0);
+	if (status == 429)
+		measure_429(h->m, q->retry_after);
+	if (h->cfg.on_request) {
+		hub_path_class(q->path, what, sizeof(what));
+		rl.method = q->method;
+		rl.what = what;
+		rl.cls = q->cls;
+		rl.status = status;
+		rl.neterr = status ? NULL : q->errbuf;
+		rl.ms = (double)total / 1000.0;
+		rl.attempt = q->attempt;
+		h->cfg.on_request(h->cfg.log_arg, &rl);
+	}
+	retry = (status == 0 || status == 502 || status == 503 ||
+	    status == 504) && q->attempt + 1 < h->cfg.max_tries &&
+	    res != CURLE_WRITE_ERROR;
+	if (retry) {
+		q->attempt++;
+		q->state = 2;
+		q->timer = loop_timer_add(h->loop, hub_backoff_ms(q->attempt,
+		    h->cfg.backoff_ms, 8000, hub_rand(h)), on_backoff, q);
+		if (q->timer != NULL) {
+			hub_pump(h);
+			return;
+		}
+	}
+	hreq_finish(q, status, status ? NULL : q->errbuf, (int64_t)total);
+	hub_pump(h);
+}
+
+static void
+hub_pump(struct hub *h)
+{
+	while (h->flying < h->cfg.concurrency && h->qhead) {
+		struct hreq *q = h->qhead;
+
+		h->qhead = q->qnext;
+		if (h->qhead == NULL)
+			h->qtail = NULL;
+		q->qnext = NULL;
+		if (hreq_start(q) != 0) {
+			strlcpy(q->errbuf, "cannot start a transfer",
+			    sizeof(q->errbuf));
+			measure_request(h->m, q->cls, 0, 0, q->attempt > 0);
+			hreq_finish(q, 0, q->errbuf, 0);
+		}
+	}
+}
+
+int
+hub_request(struct hub *h, enum mclass cls, const char *method,
+    const char *path, const char *body, hub_cb *cb, void *arg)
+{
+	struct hreq *q;
+
+	if ((q = calloc(1, sizeof(*q))) == NULL)
+		return HS_ENOMEM;
+	q->h = h;
+	q->cls = cls;
+	strlcpy(q->method, method, sizeof(q->method));
+	q->cb = cb;
+	q->arg = arg;
+	buf_init(&q->resp, h->cfg.max_body);
+	if ((q->path = strdup(path)) == NULL ||
+	    (body && (q->body = strdup(body)) == NULL)) {
+		free(q->path);
+		free(q->body);
+		free(q);
+		return HS_ENOMEM;
+	}
+	q->next = h->all;
+	if (h->all)
+		h->all->prev = q;
+	h->all = q;
+	h->nreq++;
+	if (h->qtail)
+		h->qtail->qnext = q;
+	else
+		h->qhead = q;
+	h->qtail = q;
+	hub_pump(h);
+	return 0;
+}
+
+/* --- paged listing --- */
+
+struct hlist {
+	struct hub	*h;
+	enum mclass	 cls;
+	char		*query;
+	hub_item_cb	*item;
+	hub_done_cb	*done;
+	void		*arg;
+	long		 offset;
+	int		 pages;
+};
+
+static int hlist_next(struct hlist *L);
+
+static void
+hlist_end(struct hlist *L, int r, const char *msg)
+{
+	L->done(L->arg, r, msg);
+	free(L->query);
+	free(L);
+}
+
+static void
+on_page(void *arg, const struct hub_resp *rs)
+{
+	struct hlist *L = arg;
+	cJSON *j = NULL;
+	const cJSON *it, *items;
+	char msg[600];
+	long off = 0;
+	int r;
+
+	if (rs->status != 200) {
+		if (rs->status == 0)
+			snprintf(msg, sizeof(msg), "cannot list users: %s",
+			    rs->neterr);
+		else
+			snprintf(msg, sizeof(msg), "listing users answered "
+			    "%ld%s%.200s", rs->status, rs->message[0] ? ": " :
+			    "", rs->message);
+		hlist_end(L, rs->status == 403 ? HS_EAUTH : HS_EHUB, msg);
+		return;
+	}
+	if ((j = cJSON_ParseWithLength(rs->body, rs->len)) == NULL) {
+		hlist_end(L, HS_EHUB, "listing users: the answer is not JSON");
+		return;
+	}
+	if (cJSON_IsArray(j)) {
+		/* a hub without pagination (< 2.0): one capped page */
+		cJSON_ArrayForEach(it, j)
+			L->item(L->arg, it);
+		cJSON_Delete(j);
+		hlist_end(L, 0, NULL);
+		return;
+	}
+	if ((r = hub_page_next(j, &off)) < 0) {
+		cJSON_Delete(j);
+		hlist_end(L, HS_EHUB, "listing users: unexpected page shape");
+		return;
+	}
+	items = cJSON_GetObjectItemCaseSensitive(j, "items");
+	cJSON_ArrayForEach(it, items)
+		L->item(L->arg, it);
+	cJSON_Delete(j);
+	if (r == 1) {
+		hlist_end(L, 0, NULL);
+		return;
+	}
+	if (off <= L->offset || ++L->pages > 100000) {
+		hlist_end(L, HS_EHUB, "listing users: pagination does not "
+		    "advance");
+		return;
+	}
+	L->offset = off;
+	if (hlist_next(L) != 0)
+		hlist_end(L, HS_ENOMEM, "out of memory");
+}
+
+static int
+hlist_next(struct hlist *L)
+{
+	char path[1200];
+
+	snprintf(path, sizeof(path), "/users?%s%slimit=200&offset=%ld",
+	    L->query, L->query[0] ? "&" : "", L->offset);
+	return hub_request(L->h, L->cls, "GET", path, NULL, on_page, L);
+}
+
+int
+hub_list_users(struct hub *h, enum mclass cls, const char *query,
+    hub_item_cb *item, hub_done_cb *done, void *arg)
+{
+	struct hlist *L;
+	int r;
+
+	if ((L = calloc(1, sizeof(*L))) == NULL)
+		return HS_ENOMEM;
+	L->h = h;
+	L->cls = cls;
+	L->item = item;
+	L->done = done;
+	L->arg = arg;
+	if ((L->query = strdup(query ? query : "")) == NULL) {
+		free(L);
+		return HS_ENOMEM;
+	}
+	if ((r = hlist_next(L)) != 0) {
+		free(L->query);
+		free(L);
+	}
+	return r;
+}
+
+/* --- synchronous helpers --- */
+
+struct hsync {
+	int		 done;
+	long		 status;
+	char		 neterr[CURL_ERROR_SIZE];
+	char		 message[512];
+	char		*body;
+	size_t		 len;
+};
+
+static void
+on_sync(void *arg, const struct hub_resp *rs)
+{
+	struct hsync *s = arg;
+
+	s->done = 1;
+	s->status = rs->status;
+	strlcpy(s->neterr, rs->neterr, sizeof(s->neterr));
+	strlcpy(s->message, rs->message, sizeof(s->message));
+	if ((s->body = malloc(rs->len + 1)) != NULL) {
+		memcpy(s->body, rs->body, rs->len + 1);
+		s->len = rs->len;
+	}
+}
+
+static int
+sync_done(void *arg)
+{
+	return ((struct hsync *)arg)->done;
+}
+
+static int
+hub_sync(struct hub *h, enum mclass cls, const char *path, struct hsync *s)
+{
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	if ((r = hub_request(h, cls, "GET", path, NULL, on_sync, s)) != 0)
+		return r;
+	/* bounded by the request's own timeouts and tries; a loop_stop()
+	 * (a signal) must not leave s dangling, so turn until answered */
+	while (!s->done)
+		if (loop_run(h->loop, sync_done, s, 0) < 0)
+			break;
+	if (!s->done) {
+		hub_cancel_all(h);	/* the loop failed: nothing can go on */
+		return HS_EFAIL;
+	}
+	return s->body ? 0 : HS_ENOMEM;
+}
+
+int
+hub_get_json(struct hub *h, enum mclass cls, const char *path, cJSON **jp,
+    long *statusp, struct hs_errbuf *eb)
+{
+	struct hsync s;
+	int r;
+
+	*jp = NULL;
+	if ((r = hub_sync(h, cls, path, &s)) != 0) {
+		free(s.body);
+		return hs_error(eb, r, "request interrupted");
+	}
+	if (statusp)
+		*statusp = s.status;
+	if (s.status == 0) {
+		r = hs_error(eb, HS_EHUB, "cannot reach the hub at '%.200s': "
+		    "%.200s; check --url or JUPYTERHUB_API_URL", h->url,
+		    s.neterr);
+	} else if (s.status == 403) {
+		r = hs_error(eb, HS_EAUTH, "the hub refused 'GET %.100s' (403 "
+		    "%.200s); check the token (JUPYTERHUB_API_TOKEN or "
+		    "--token-file) and its scopes", path, s.message);
+	} else if (s.status != 200) {
+		r = hs_error(eb, HS_EHUB, "'GET %.100s' answered %ld%s%.200s",
+		    path, s.status, s.message[0] ? ": " : "", s.message);
+	} else if ((*jp = cJSON_ParseWithLength(s.body, s.len)) == NULL) {
+		r = hs_error(eb, HS_EHUB, "'GET %.100s' did not answer JSON; "
+		    "is '%.200s' a JupyterHub API root?", path, h->url);
+	} else
+		r = 0;
+	free(s.body);
+	return r;
+}
+
+static int
+has_scope(const cJSON *scopes, const char *name)
+{
+	const cJSON *s;
+
+	cJSON_ArrayForEach(s, scopes)
+		if (cJSON_IsString(s) && strcmp(s->valuestring, name) == 0)
+			return 1;
+	return 0;
+}
+
+int
+hub_preflight(struct hub *h, int need_write, struct hs_errbuf *eb)
+{
+	cJSON *v = NULL, *u = NULL;
+	const cJSON *ver, *sc, *k, *nm;
+	struct hub_info *in = &h->info;
+	long st = 0;
+	int r;
+
+	if ((r = hub_get_json(h, MC_OTHER, "/", &v, &st, eb)) != 0) {
+		if (r == HS_EAUTH || (r == HS_EHUB && st != 0))
+			r = hs_error(eb, HS_EHUB, "'%.200s' does not look like "
+			    "a JupyterHub API root (GET / answered %ld); give "
+			    "e.g. http://127.0.0.1:8081/hub/api", h->url, st);
+		goto out;
+	}
+	ver = cJSON_GetObjectItemCaseSensitive(v, "version");
+	if (!cJSON_IsString(ver) || hub_parse_version(ver->valuestring,
+	    &in->major, &in->minor, &in->patch) != 0) {
+		r = hs_error(eb, HS_EHUB, "'%.200s' does not look like a "
+		    "JupyterHub API root (no version); give e.g. "
+		    "http://127.0.0.1:8081/hub/api", h->url);
+		goto out;
+	}
+	strlcpy(in->version, ver->valuestring, sizeof(in->version));
+	if ((r = hub_get_json(h, MC_OTHER, "/user", &u, &st, eb)) != 0) {
+		if (r == HS_EAUTH)
+			r = hs_error(eb, HS_EAUTH, "the hub rejected the token "
+			    "(403 on GET /user); check JUPYTERHUB_API_TOKEN or "
+			    "--token-file");
+		goto out;
+	}
+	k = cJSON_GetObjectItemCaseSensitive(u, "kind");
+	nm = cJSON_GetObjectItemCaseSensitive(u, "name");
+	if (cJSON_IsString(k))
+		strlcpy(in->kind, k->valuestring, sizeof(in->kind));
+	if (cJSON_IsString(nm))
+		strlcpy(in->owner, nm->valuestring, sizeof(in->owner));
+	sc = cJSON_GetObjectItemCaseSensitive(u, "scopes");
+	if (cJSON_IsArray(sc)) {
+		in->has_admin_users = has_scope(sc, "admin:users");
+		in->has_servers = has_scope(sc, "servers") ||
+		    has_scope(sc, "admin:servers");
+		in->has_read_metrics = has_scope(sc, "read:metrics");
+		in->has_read_hub = has_scope(sc, "read:hub");
+	} else {
+		/* a hub before RBAC (< 2.0): admin users can do everything */
+		const cJSON *adm = cJSON_GetObjectItemCaseSensitive(u, "admin");
+
+		in->has_admin_users = in->has_servers = cJSON_IsTrue(adm);
+	}
+	if (need_write && !in->has_admin_users) {
+		r = hs_error(eb, HS_EAUTH, "the token lacks the 'admin:users' "
+		    "scope; give its role admin:users and servers (see "
+		    "docs/load.md)");
+		goto out;
+	}
+	if (need_write && !in->has_servers) {
+		r = hs_error(eb, HS_EAUTH, "the token lacks the 'servers' "
+		    "scope (or admin:servers); give its role admin:users and "
+		    "servers (see docs/load.md)");
+		goto out;
+	}
+	r = 0;
+ out:
+	cJSON_Delete(v);
+	cJSON_Delete(u);
+	return r;
+}

@@ -1,0 +1,346 @@
+/* chart.c -- small hand-made SVG charts (lines, grouped bars, a timeline) */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "report/chart.h"
+#include "core/hs.h"
+
+#define CW	560
+#define CH	300
+#define ML	64
+#define MR	130	/* legend */
+#define MT	34
+#define MB	46
+
+static const char *const palette[] = {
+	"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b",
+	"#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+};
+#define NPAL (sizeof(palette) / sizeof(palette[0]))
+
+size_t
+chart_utf8_seq(const unsigned char *p, const unsigned char *end)
+{
+	size_t n = *p < 0x80 ? 1 : *p >= 0xf0 && *p <= 0xf4 ? 4 :
+	    *p >= 0xe0 && *p < 0xf0 ? 3 : *p >= 0xc2 && *p < 0xe0 ? 2 : 0;
+	size_t i;
+
+	if (n == 0 || p + n > end)
+		return 0;
+	for (i = 1; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	if (n == 3 && ((*p == 0xe0 && p[1] < 0xa0) || (*p == 0xed && p[1] >= 0xa0)))
+		return 0;
+	if (n == 4 && ((*p == 0xf0 && p[1] < 0x90) || (*p == 0xf4 && p[1] >= 0x90)))
+		return 0;
+	return n;
+}
+
+int
+chart_xml_escape(struct buf *out, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *end = p + len;
+	size_t run;
+	int r = 0;
+
+	while (p < end && r == 0) {
+		/* fast path: a run of plain ASCII */
+		for (run = 0; p + run < end && p[run] >= 0x20 && p[run] < 0x7f &&
+		    p[run] != '<' && p[run] != '>' && p[run] != '&' &&
+		    p[run] != '"'; run++)
+			;
+		if (run > 0) {
+			r = buf_add(out, p, run);
+			p += run;
+			continue;
+		}
+		if (*p == '<')
+			r = buf_addstr(out, "&lt;");
+		else if (*p == '>')
+			r = buf_addstr(out, "&gt;");
+		else if (*p == '&')
+			r = buf_addstr(out, "&amp;");
+		else if (*p == '"')
+			r = buf_addstr(out, "&quot;");
+		else if (*p == '\n' || *p == '\t')
+			r = buf_addch(out, *p);
+		else if (*p < 0x80) {
+			r = buf_addch(out, '?');	/* control characters */
+		} else {
+			/* copy a valid UTF-8 sequence, '?' for a bad byte */
+			size_t n = chart_utf8_seq(p, end);
+			int ok = n > 0;
+
+			if (ok) {
+				r = buf_add(out, p, n);
+				p += n;
+				continue;
+			}
+			r = buf_addch(out, '?');
+		}
+		p++;
+	}
+	return r;
+}
+
+static double
+nice_ceil(double v)
+{
+	double e, f;
+
+	if (!(v > 0))
+		return 1;
+	e = pow(10, floor(log10(v)));
+	f = v / e;
+	f = f <= 1 ? 1 : f <= 2 ? 2 : f <= 2.5 ? 2.5 : f <= 5 ? 5 : 10;
+	return f * e;
+}
+
+static void
+fmt_num(char *dst, size_t n, double v)
+{
+	if (fabs(v) >= 1e6)
+		snprintf(dst, n, "%.3gM", v / 1e6);
+	else if (fabs(v) >= 1e4)
+		snprintf(dst, n, "%.0fk", v / 1e3);
+	else
+		snprintf(dst, n, "%g", v);
+}
+
+static int
+text(struct buf *o, double x, double y, const char *anchor, const char *extra,
+    const char *s)
+{
+	int r;
+
+	if ((r = buf_printf(o, "<text x=\"%.1f\" y=\"%.1f\" "
+	    "text-anchor=\"%s\"%s>", x, y, anchor, extra ? extra : "")) != 0 ||
+	    (r = chart_xml_escape(o, s, strlen(s))) != 0)
+		return r;
+	return buf_addstr(o, "</text>\n");
+}
+
+int
+chart_render(const struct chart *c, struct buf *o)
+{
+	double xmin = INFINITY, xmax = -INFINITY, ymax = 0, v, px, py;
+	double pw = CW - ML - MR, ph = CH - MT - MB;
+	size_t i, j, nodata = 1;
+	char lab[64];
+	int r, pen, cat;
+
+	for (i = 0; i < c->n; i++) {
+		v = c->logx ? log10(c->x[i] > 0 ? c->x[i] : 1) : c->x[i];
+		if (v < xmin)
+			xmin = v;
+		if (v > xmax)
+			xmax = v;
+		for (j = 0; j < c->nseries; j++) {
+			v = c->series[j].y[i];
+			if (!isnan(v)) {
+				nodata = 0;
+				if (v > ymax)
+					ymax = v;
+			}
+		}
+	}
+	ymax = nice_ceil(ymax * 1.05);
+	cat = c->bars || c->n < 2 || xmax <= xmin;
+	if (cat) {
+		xmin = -0.5;
+		xmax = (double)c->n - 0.5;
+	} else {
+		double pad = (xmax - xmin) * 0.05;
+
+		xmin -= pad;
+		xmax += pad;
+	}
+#define XP(k) (ML + ((cat ? (double)(k) : c->logx ? \
+	log10(c->x[k] > 0 ? c->x[k] : 1) : c->x[k]) - xmin) / (xmax - xmin) * pw)
+#define YP(val) (MT + ph - (val) / ymax * ph)
+	if ((r = buf_printf(o, "<svg class=\"hschart\" width=\"%d\" height=\"%d\" "
+	    "viewBox=\"0 0 %d %d\" xmlns=\"http://www.w3.org/2000/svg\" "
+	    "font-family=\"sans-serif\" font-size=\"11\">\n"
+	    "<rect width=\"%d\" height=\"%d\" fill=\"#fff\"/>\n",
+	    CW, CH, CW, CH, CW, CH)) != 0 ||
+	    (r = text(o, CW / 2.0, 18, "middle", " font-size=\"14\" "
+	    "font-weight=\"bold\"", c->title)) != 0)
+		return r;
+	/* axes and grid */
+	for (i = 0; i <= 5; i++) {
+		v = ymax * (double)i / 5;
+		fmt_num(lab, sizeof(lab), v);
+		if ((r = buf_printf(o, "<line x1=\"%d\" x2=\"%.1f\" y1=\"%.1f\" "
+		    "y2=\"%.1f\" stroke=\"#ddd\"/>\n", ML, ML + pw, YP(v),
+		    YP(v))) != 0 ||
+		    (r = text(o, ML - 6, YP(v) + 4, "end", NULL, lab)) != 0)
+			return r;
+	}
+	for (i = 0; i < c->n; i++) {
+		if (c->xnames && c->xnames[i])
+			strlcpy(lab, c->xnames[i], sizeof(lab));
+		else
+			fmt_num(lab, sizeof(lab), c->x[i]);
+		if ((r = text(o, XP(i), MT + ph + 16, "middle", NULL, lab)) != 0)
+			return r;
+	}
+	if ((r = buf_printf(o, "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%.1f\" "
+	    "stroke=\"#333\"/><line x1=\"%d\" x2=\"%.1f\" y1=\"%.1f\" "
+	    "y2=\"%.1f\" stroke=\"#333\"/>\n", ML, ML, MT, MT + ph, ML, ML + pw,
+	    MT + ph, MT + ph)) != 0 ||
+	    (r = text(o, ML + pw / 2, CH - 8, "middle", NULL,
+	    c->xlabel ? c->xlabel : "")) != 0 ||
+	    (r = buf_printf(o, "<text x=\"14\" y=\"%.1f\" text-anchor=\"middle\" "
+	    "transform=\"rotate(-90 14 %.1f)\">", MT + ph / 2, MT + ph / 2)) != 0 ||
+	    (r = chart_xml_escape(o, c->ylabel ? c->ylabel : "",
+	    c->ylabel ? strlen(c->ylabel) : 0)) != 0 ||
+	    (r = buf_addstr(o, "</text>\n")) != 0)
+		return r;
+	if (nodata && (r = text(o, ML + pw / 2, MT + ph / 2, "middle",
+	    " fill=\"#999\"", "no data")) != 0)
+		return r;
+	for (j = 0; j < c->nseries; j++) {
+		const struct chart_series *s = &c->series[j];
+		const char *col = palette[j % NPAL];
+
+		if (c->bars) {
+			double bw = pw / (double)(c->n ? c->n : 1) * 0.8 /
+			    (double)c->nseries;
+
+			for (i = 0; i < c->n; i++) {
+				v = s->y[i];
+				if (isnan(v))
+					continue;
+				px = XP(i) - pw / (double)c->n * 0.4 +
+				    bw * (double)j;
+				fmt_num(lab, sizeof(lab), v);
+				if ((r = buf_printf(o, "<rect x=\"%.1f\" y=\"%.1f\" "
+				    "width=\"%.1f\" height=\"%.1f\" fill=\"%s\">"
+				    "<title>", px, YP(v), bw, ph - (YP(v) - MT),
+				    col)) != 0 ||
+				    (r = chart_xml_escape(o, s->name,
+				    strlen(s->name))) != 0 ||
+				    (r = buf_printf(o, ": %s</title></rect>\n",
+				    lab)) != 0)
+					return r;
+			}
+		} else {
+			if ((r = buf_printf(o, "<path fill=\"none\" stroke=\"%s\" "
+			    "stroke-width=\"2\"%s d=\"", col, s->dashed ?
+			    " stroke-dasharray=\"5,3\"" : "")) != 0)
+				return r;
+			pen = 0;
+			for (i = 0; i < c->n; i++) {
+				if (isnan(s->y[i])) {
+					pen = 0;
+					continue;
+				}
+				if ((r = buf_printf(o, "%s%.1f,%.1f ", pen ? "L" :
+				    "M", XP(i), YP(s->y[i]))) != 0)
+					return r;
+				pen = 1;
+			}
+			if ((r = buf_addstr(o, "\"/>\n")) != 0)
+				return r;
+			for (i = 0; i < c->n; i++) {
+				if (isnan(s->y[i]))
+					continue;
+				fmt_num(lab, sizeof(lab), s->y[i]);
+				if ((r = buf_printf(o, "<circle cx=\"%.1f\" "
+				    "cy=\"%.1f\" r=\"3\" fill=\"%s\"><title>",
+				    XP(i), YP(s->y[i]), col)) != 0 ||
+				    (r = chart_xml_escape(o, s->name,
+				    strlen(s->name))) != 0 ||
+				    (r = buf_printf(o, ": %s</title></circle>\n",
+				    lab)) != 0)
+					return r;
+			}
+		}
+		/* legend */
+		py = MT + 8 + 16 * (double)j;
+		px = CW - MR + 10;
+		if ((r = buf_printf(o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"14\" "
+		    "height=\"4\" fill=\"%s\"/>\n", px, py - 4, col)) != 0 ||
+		    (r = text(o, px + 18, py, "start", NULL, s->name)) != 0)
+			return r;
+	}
+#undef XP
+#undef YP
+	return buf_addstr(o, "</svg>\n");
+}
+
+int
+chart_timeline(const char *title, const struct chart_span *sp, size_t n,
+    struct buf *o)
+{
+	const char *kinds[16];
+	size_t nk = 0, i, k;
+	double tmax = 0, W = 900, L = 90, R = 20, rowh = 22, top = 34, x, w;
+	char lab[64];
+	int r;
+
+	for (i = 0; i < n; i++) {
+		if (sp[i].end > tmax)
+			tmax = sp[i].end;
+		for (k = 0; k < nk; k++)
+			if (strcmp(kinds[k], sp[i].kind) == 0)
+				break;
+		if (k == nk && nk < 16)
+			kinds[nk++] = sp[i].kind;
+	}
+	tmax = nice_ceil(tmax);
+	if ((r = buf_printf(o, "<svg class=\"hschart\" width=\"%.0f\" "
+	    "height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
+	    "xmlns=\"http://www.w3.org/2000/svg\" font-family=\"sans-serif\" "
+	    "font-size=\"11\">\n<rect width=\"100%%\" height=\"100%%\" "
+	    "fill=\"#fff\"/>\n", W, top + rowh * (double)nk + 40, W,
+	    top + rowh * (double)nk + 40)) != 0 ||
+	    (r = text(o, W / 2, 18, "middle", " font-size=\"14\" "
+	    "font-weight=\"bold\"", title)) != 0)
+		return r;
+	if (n == 0)
+		return (r = text(o, W / 2, top + 10, "middle", " fill=\"#999\"",
+		    "no data")) != 0 ? r : buf_addstr(o, "</svg>\n");
+	for (k = 0; k < nk; k++)
+		if ((r = text(o, L - 6, top + rowh * (double)k + 15, "end", NULL,
+		    kinds[k])) != 0)
+			return r;
+	for (i = 0; i <= 5; i++) {
+		x = L + (W - L - R) * (double)i / 5;
+		snprintf(lab, sizeof(lab), "%gs", tmax * (double)i / 5);
+		if ((r = buf_printf(o, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
+		    "y2=\"%.1f\" stroke=\"#ddd\"/>\n", x, x, top,
+		    top + rowh * (double)nk)) != 0 ||
+		    (r = text(o, x, top + rowh * (double)nk + 16, "middle", NULL,
+		    lab)) != 0)
+			return r;
+	}
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < nk; k++)
+			if (strcmp(kinds[k], sp[i].kind) == 0)
+				break;
+		if (k == nk)
+			continue;
+		x = L + (W - L - R) * sp[i].start / tmax;
+		w = (W - L - R) * (sp[i].end - sp[i].start) / tmax;
+		if (w < 1)
+			w = 1;
+		if ((r = buf_printf(o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+		    "height=\"%.1f\" fill=\"%s\" stroke=\"#fff\"><title>", x,
+		    top + rowh * (double)k + 2, w, rowh - 4,
+		    palette[k % NPAL])) != 0 ||
+		    (r = chart_xml_escape(o, sp[i].label,
+		    strlen(sp[i].label))) != 0 ||
+		    (r = buf_printf(o, " (%.1f s)</title></rect>\n",
+		    sp[i].end - sp[i].start)) != 0)
+			return r;
+		if (w > 7.0 * (double)strlen(sp[i].label) + 6 &&
+		    (r = text(o, x + 3, top + rowh * (double)k + 15, "start",
+		    " fill=\"#fff\"", sp[i].label)) != 0)
+			return r;
+	}
+	return buf_addstr(o, "</svg>\n");
+}

@@ -1,0 +1,375 @@
+/* rundata.c -- a run's manifest.json and files, from a directory or a tar.gz */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "report/rundata.h"
+
+#define ARCHIVE_TOTAL_MAX	(1024ull << 20)	/* all members kept */
+
+static int
+parse_manifest(struct rundata *rd, const char *text, size_t len,
+    struct hs_errbuf *eb)
+{
+	const cJSON *schema, *pl, *p, *u, *dir;
+	size_t n, i = 0;
+
+	if ((rd->manifest = cJSON_ParseWithLength(text, len)) == NULL)
+		return hs_error(eb, HS_EUSAGE, "manifest.json in '%s' is not "
+		    "valid JSON near byte %zu; the run is damaged", rd->where,
+		    (size_t)(cJSON_GetErrorPtr() ? cJSON_GetErrorPtr() - text : 0));
+	schema = cJSON_GetObjectItemCaseSensitive(rd->manifest, "schema");
+	if (!cJSON_IsNumber(schema) || schema->valuedouble < 1 ||
+	    schema->valuedouble != floor(schema->valuedouble))
+		return hs_error(eb, HS_EUSAGE, "manifest.json in '%s' has no "
+		    "schema number; not a hubspy run", rd->where);
+	if (schema->valuedouble > RUNDATA_SCHEMA)
+		return hs_error(eb, HS_EUSAGE, "'%s' uses archive schema %.0f, "
+		    "newer than this hubspy reads (%d); upgrade hubspy",
+		    rd->where, schema->valuedouble, RUNDATA_SCHEMA);
+	rd->schema = (int)schema->valuedouble;
+	pl = cJSON_GetObjectItemCaseSensitive(rd->manifest, "plateaus");
+	if (!cJSON_IsArray(pl))
+		return hs_error(eb, HS_EUSAGE, "manifest.json in '%s' has no "
+		    "'plateaus' array; the run is damaged", rd->where);
+	n = (size_t)cJSON_GetArraySize(pl);
+	if ((rd->plateaus = calloc(n ? n : 1, sizeof(*rd->plateaus))) == NULL)
+		return hs_error(eb, HS_ENOMEM, "out of memory");
+	cJSON_ArrayForEach(p, pl) {
+		u = cJSON_GetObjectItemCaseSensitive(p, "users");
+		dir = cJSON_GetObjectItemCaseSensitive(p, "dir");
+		if (!cJSON_IsNumber(u) || u->valuedouble < 0 ||
+		    u->valuedouble > 1e9)
+			return hs_error(eb, HS_EUSAGE, "manifest.json in '%s': "
+			    "plateau %zu has no 'users' count", rd->where, i + 1);
+		if (!cJSON_IsString(dir) || strstr(dir->valuestring, "..") ||
+		    dir->valuestring[0] == '/')
+			return hs_error(eb, HS_EUSAGE, "manifest.json in '%s': "
+			    "plateau %zu has no usable 'dir'", rd->where, i + 1);
+		rd->plateaus[i].users = (long)u->valuedouble;
+		rd->plateaus[i].dir = dir->valuestring;
+		rd->plateaus[i].json = p;
+		i++;
+	}
+	rd->nplateaus = i;
+	return 0;
+}
+
+static int
+read_file(const char *path, char **data, size_t *len, size_t max,
+    struct hs_errbuf *eb)
+{
+	FILE *fp;
+	char *b = NULL;
+	size_t cap = 0, n = 0, got;
+	int r;
+
+	*data = NULL;
+	*len = 0;
+	if ((fp = fopen(path, "r")) == NULL)
+		return hs_error(eb, HS_EIO, "cannot open '%s': %s", path,
+		    strerror(errno));
+	for (;;) {
+		if (n + 1 >= cap) {
+			char *nb;
+
+			cap = cap ? cap * 2 : 65536;
+			if ((nb = realloc(b, cap)) == NULL) {
+				r = hs_error(eb, HS_ENOMEM, "out of memory");
+				goto out;
+			}
+			b = nb;
+		}
+		got = fread(b + n, 1, cap - n - 1, fp);
+		n += got;
+		if (n > max) {
+			r = hs_error(eb, HS_ELIMIT, "'%s' is larger than %zu "
+			    "bytes; refusing to read it", path, max);
+			goto out;
+		}
+		if (got == 0)
+			break;
+	}
+	if (ferror(fp)) {
+		r = hs_error(eb, HS_EIO, "cannot read '%s': %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	b[n] = '\0';
+	*data = b;
+	*len = n;
+	b = NULL;
+	r = 0;
+out:
+	free(b);
+	fclose(fp);
+	return r;
+}
+
+int
+rundata_open_dir(struct rundata *rd, const char *dir, struct hs_errbuf *eb)
+{
+	char path[4096], *text = NULL;
+	size_t len;
+	int r;
+
+	memset(rd, 0, sizeof(*rd));
+	if ((rd->where = strdup(dir)) == NULL)
+		return hs_error(eb, HS_ENOMEM, "out of memory");
+	snprintf(path, sizeof(path), "%s/manifest.json", dir);
+	if ((r = read_file(path, &text, &len, RUNDATA_MANIFEST_MAX, eb)) != 0) {
+		if (r == HS_EIO)
+			hs_error(eb, HS_EUSAGE, "no manifest.json in '%s'; give "
+			    "a hubspy run directory or archive", dir);
+		return eb->code;
+	}
+	r = parse_manifest(rd, text, len, eb);
+	free(text);
+	return r;
+}
+
+static int
+add_member(struct rundata *rd, const char *name, char *data, size_t len)
+{
+	struct rundata_member *m;
+
+	if ((m = reallocarray(rd->members, rd->nmembers + 1, sizeof(*m))) == NULL)
+		return HS_ENOMEM;
+	rd->members = m;
+	m = &rd->members[rd->nmembers];
+	if ((m->name = strdup(name)) == NULL)
+		return HS_ENOMEM;
+	m->data = data;
+	m->len = len;
+	rd->nmembers++;
+	return 0;
+}
+
+int
+rundata_open_archive(struct rundata *rd, const char *path, struct hs_errbuf *eb)
+{
+	struct archive *a = NULL;
+	struct archive_entry *e;
+	const char *name, *rel;
+	char *data = NULL;
+	unsigned long long total = 0;
+	la_int64_t size;
+	ssize_t got;
+	int r, ar;
+	const struct rundata_member *man = NULL;
+	size_t i;
+
+	memset(rd, 0, sizeof(*rd));
+	rd->is_archive = 1;
+	if ((rd->where = strdup(path)) == NULL || (a = archive_read_new()) == NULL) {
+		r = hs_error(eb, HS_ENOMEM, "out of memory");
+		goto out;
+	}
+	archive_read_support_filter_gzip(a);
+	archive_read_support_format_tar(a);
+	if (archive_read_open_filename(a, path, 65536) != ARCHIVE_OK) {
+		r = hs_error(eb, errno == ENOENT ? HS_EUSAGE : HS_EIO,
+		    "cannot open archive '%s': %s", path, archive_error_string(a));
+		goto out;
+	}
+	while ((ar = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+		if (archive_entry_filetype(e) != AE_IFREG)
+			continue;
+		name = archive_entry_pathname(e);
+		while (name != NULL && strncmp(name, "./", 2) == 0)
+			name += 2;
+		if (name == NULL || (rel = strchr(name, '/')) == NULL)
+			continue;
+		rel++;
+		if (strcmp(rel, "manifest.json") != 0 &&
+		    strncmp(rel, "plateaus/", 9) != 0)
+			continue;
+		size = archive_entry_size(e);
+		if (size < 0 || (unsigned long long)size > RUNDATA_MEMBER_MAX ||
+		    total + (unsigned long long)size > ARCHIVE_TOTAL_MAX) {
+			r = hs_error(eb, HS_ELIMIT, "archive member '%s' in '%s' "
+			    "is too large (%lld bytes, max %u)", name, path,
+			    (long long)size, RUNDATA_MEMBER_MAX);
+			goto out;
+		}
+		if ((data = malloc((size_t)size + 1)) == NULL) {
+			r = hs_error(eb, HS_ENOMEM, "out of memory");
+			goto out;
+		}
+		got = archive_read_data(a, data, (size_t)size);
+		if (got < 0 || got != (ssize_t)size) {
+			r = hs_error(eb, HS_EUSAGE, "cannot read '%s' in archive "
+			    "'%s': %s", name, path, got < 0 ?
+			    archive_error_string(a) : "truncated");
+			goto out;
+		}
+		data[size] = '\0';
+		total += (unsigned long long)size;
+		if (add_member(rd, rel, data, (size_t)size) != 0) {
+			r = hs_error(eb, HS_ENOMEM, "out of memory");
+			goto out;
+		}
+		data = NULL;
+	}
+	if (ar != ARCHIVE_EOF) {
+		r = hs_error(eb, HS_EUSAGE, "cannot read archive '%s': %s; is it "
+		    "a hubspy .tar.gz?", path, archive_error_string(a));
+		goto out;
+	}
+	for (i = 0; i < rd->nmembers; i++)
+		if (strcmp(rd->members[i].name, "manifest.json") == 0)
+			man = &rd->members[i];
+	if (man == NULL) {
+		r = hs_error(eb, HS_EUSAGE, "no manifest.json in archive '%s'; "
+		    "not a hubspy run archive", path);
+		goto out;
+	}
+	if (man->len > RUNDATA_MANIFEST_MAX) {
+		r = hs_error(eb, HS_ELIMIT, "manifest.json in '%s' is too large",
+		    path);
+		goto out;
+	}
+	r = parse_manifest(rd, man->data, man->len, eb);
+out:
+	free(data);
+	if (a != NULL)
+		archive_read_free(a);
+	return r;
+}
+
+int
+rundata_open(struct rundata *rd, const char *path, struct hs_errbuf *eb)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0) {
+		memset(rd, 0, sizeof(*rd));
+		return hs_error(eb, HS_EUSAGE, "cannot open '%s': %s", path,
+		    strerror(errno));
+	}
+	if (S_ISDIR(st.st_mode))
+		return rundata_open_dir(rd, path, eb);
+	return rundata_open_archive(rd, path, eb);
+}
+
+void
+rundata_release(struct rundata *rd)
+{
+	size_t i;
+
+	for (i = 0; i < rd->nmembers; i++) {
+		free(rd->members[i].name);
+		free(rd->members[i].data);
+	}
+	free(rd->members);
+	free(rd->plateaus);
+	cJSON_Delete(rd->manifest);
+	free(rd->where);
+	memset(rd, 0, sizeof(*rd));
+}
+
+static const struct rundata_member *
+member(const struct rundata *rd, const char *rel)
+{
+	size_t i;
+
+	for (i = 0; i < rd->nmembers; i++)
+		if (strcmp(rd->members[i].name, rel) == 0)
+			return &rd->members[i];
+	return NULL;
+}
+
+int
+rundata_read(const struct rundata *rd, const char *rel, char **data,
+    size_t *len, size_t max, struct hs_errbuf *eb)
+{
+	const struct rundata_member *m;
+	char path[4096];
+
+	*data = NULL;
+	*len = 0;
+	if (strstr(rel, "..") != NULL || rel[0] == '/')
+		return hs_error(eb, HS_EUSAGE, "bad file name '%s'", rel);
+	if (!rd->is_archive) {
+		snprintf(path, sizeof(path), "%s/%s", rd->where, rel);
+		return read_file(path, data, len, max, eb);
+	}
+	if ((m = member(rd, rel)) == NULL)
+		return hs_error(eb, HS_EIO, "no '%s' in archive '%s'", rel,
+		    rd->where);
+	if (m->len > max)
+		return hs_error(eb, HS_ELIMIT, "'%s' in '%s' is larger than %zu "
+		    "bytes", rel, rd->where, max);
+	if ((*data = malloc(m->len + 1)) == NULL)
+		return hs_error(eb, HS_ENOMEM, "out of memory");
+	memcpy(*data, m->data, m->len);
+	(*data)[m->len] = '\0';
+	*len = m->len;
+	return 0;
+}
+
+int
+rundata_has(const struct rundata *rd, const char *rel)
+{
+	char path[4096];
+	struct stat st;
+
+	if (rd->is_archive)
+		return member(rd, rel) != NULL;
+	snprintf(path, sizeof(path), "%s/%s", rd->where, rel);
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+const struct rundata_plateau *
+rundata_plateau(const struct rundata *rd, long users)
+{
+	size_t i;
+
+	for (i = 0; i < rd->nplateaus; i++)
+		if (rd->plateaus[i].users == users)
+			return &rd->plateaus[i];
+	return NULL;
+}
+
+static const cJSON *
+at(const cJSON *obj, const char *path)
+{
+	char key[128];
+	const char *dot;
+	size_t n;
+
+	while (obj != NULL && *path) {
+		dot = strchr(path, '.');
+		n = dot ? (size_t)(dot - path) : strlen(path);
+		if (n >= sizeof(key))
+			return NULL;
+		memcpy(key, path, n);
+		key[n] = '\0';
+		obj = cJSON_GetObjectItemCaseSensitive(obj, key);
+		path += n + (dot ? 1 : 0);
+	}
+	return obj;
+}
+
+double
+rundata_num(const cJSON *obj, const char *path)
+{
+	const cJSON *v = at(obj, path);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+const char *
+rundata_str(const cJSON *obj, const char *path)
+{
+	const cJSON *v = at(obj, path);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}

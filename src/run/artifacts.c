@@ -1,0 +1,629 @@
+/* artifacts.c -- the run directory, manifest.json and the final tar.gz */
+/*
+ * finish() reads every file twice: once to compute the sha256 and size of
+ * what goes into the archive (the redacted bytes), so that manifest.json
+ * can be the first entry, and once to write it; the second pass checks
+ * that the bytes did not change. The tarball is a temporary file in the
+ * output directory until it has been closed, fsync'd and renamed.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <sha2.h>
+
+#include "run/artifacts.h"
+#include "core/buf.h"
+#include "core/file.h"
+
+#define MAX_FILES	100000
+#define MAX_DEPTH	8
+
+void
+artifacts_sha256_hex(const void *data, size_t len, char out[65])
+{
+	SHA256Data(data, len, out);
+}
+
+/* mkdir -p, 0700 for what it creates */
+static int
+mkdirs(const char *path, struct hs_errbuf *eb)
+{
+	char tmp[4096], *p;
+
+	if (strlcpy(tmp, path, sizeof(tmp)) >= sizeof(tmp))
+		return hs_error(eb, HS_EIO, "path too long: '%.80s...'", path);
+	for (p = tmp + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0700) == -1 && errno != EEXIST)
+			return hs_error(eb, HS_EIO, "cannot create directory "
+			    "'%s': %s", tmp, strerror(errno));
+		*p = '/';
+	}
+	if (mkdir(tmp, 0700) == -1 && errno != EEXIST)
+		return hs_error(eb, HS_EIO, "cannot create directory '%s': %s",
+		    tmp, strerror(errno));
+	return 0;
+}
+
+int
+artifacts_init(struct artifacts *a, const char *outdir, const char *profile,
+    time_t when, struct hs_errbuf *eb)
+{
+	char stamp[32], name[160], safe[65], *dir = NULL;
+	struct tm tm;
+	size_t i;
+	int r, k;
+
+	memset(a, 0, sizeof(*a));
+	gmtime_r(&when, &tm);
+	strftime(a->created, sizeof(a->created), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	strlcpy(safe, profile != NULL && profile[0] ? profile : "run",
+	    sizeof(safe));
+	for (i = 0; safe[i] != '\0'; i++)
+		if (!((safe[i] >= 'a' && safe[i] <= 'z') ||
+		    (safe[i] >= 'A' && safe[i] <= 'Z') ||
+		    (safe[i] >= '0' && safe[i] <= '9') ||
+		    strchr("._-", safe[i]) != NULL))
+			safe[i] = '_';
+	if ((a->outdir = strdup(outdir)) == NULL)
+		return hs_error(eb, HS_ENOMEM, "out of memory");
+	if ((r = mkdirs(outdir, eb)) != 0)
+		return r;
+	for (k = 1; k <= 99; k++) {
+		if (k == 1)
+			snprintf(name, sizeof(name), "hubspy-%s-%s", stamp,
+			    safe);
+		else
+			snprintf(name, sizeof(name), "hubspy-%s-%s-%d", stamp,
+			    safe, k);
+		free(dir);
+		if (asprintf(&dir, "%s/%s", outdir, name) == -1) {
+			dir = NULL;
+			return hs_error(eb, HS_ENOMEM, "out of memory");
+		}
+		if (mkdir(dir, 0700) == 0)
+			break;
+		if (errno != EEXIST) {
+			r = hs_error(eb, HS_EIO, "cannot create run directory "
+			    "'%s': %s", dir, strerror(errno));
+			free(dir);
+			return r;
+		}
+	}
+	if (k > 99) {
+		free(dir);
+		return hs_error(eb, HS_EIO, "cannot create run directory in "
+		    "'%s': 99 runs in the same second", outdir);
+	}
+	a->dir = dir;
+	if ((a->name = strdup(name)) == NULL)
+		return hs_error(eb, HS_ENOMEM, "out of memory");
+	return 0;
+}
+
+void
+artifacts_release(struct artifacts *a)
+{
+	free(a->outdir);
+	free(a->name);
+	free(a->dir);
+	free(a->tarball);
+	redact_release(&a->redact);
+	memset(a, 0, sizeof(*a));
+}
+
+void
+artifacts_plateau_dir(int users, char *out, size_t outsz)
+{
+	snprintf(out, outsz, "plateaus/%04d", users);
+}
+
+int
+artifacts_path(const struct artifacts *a, const char *rel, char *out,
+    size_t outsz)
+{
+	int n = snprintf(out, outsz, "%s/%s", a->dir, rel);
+
+	return n < 0 || (size_t)n >= outsz ? HS_ELIMIT : 0;
+}
+
+int
+artifacts_mkdir(const struct artifacts *a, const char *rel,
+    struct hs_errbuf *eb)
+{
+	char path[4096];
+
+	if (artifacts_path(a, rel, path, sizeof(path)) != 0)
+		return hs_error(eb, HS_ELIMIT, "path too long: '%.80s'", rel);
+	return mkdirs(path, eb);
+}
+
+static int
+write_file(const struct artifacts *a, const char *rel, const void *data,
+    size_t len, int flags, struct hs_errbuf *eb)
+{
+	char path[4096], *slash;
+	int fd, r;
+
+	if (artifacts_path(a, rel, path, sizeof(path)) != 0)
+		return hs_error(eb, HS_ELIMIT, "path too long: '%.80s'", rel);
+	if ((slash = strrchr(rel, '/')) != NULL) {
+		char parent[4096];
+
+		snprintf(parent, sizeof(parent), "%.*s", (int)(slash - rel),
+		    rel);
+		if ((r = artifacts_mkdir(a, parent, eb)) != 0)
+			return r;
+	}
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0600)) ==
+	    -1)
+		return hs_error(eb, HS_EIO, "cannot write '%s': %s", path,
+		    strerror(errno));
+	if (file_write_all(fd, data, len) != 0) {
+		r = errno;
+		close(fd);
+		return hs_error(eb, HS_EIO, "cannot write '%s': %s", path,
+		    strerror(r));
+	}
+	if (close(fd) != 0)
+		return hs_error(eb, HS_EIO, "cannot write '%s': %s", path,
+		    strerror(errno));
+	return 0;
+}
+
+int
+artifacts_write(const struct artifacts *a, const char *rel, const void *data,
+    size_t len, struct hs_errbuf *eb)
+{
+	return write_file(a, rel, data, len, O_TRUNC, eb);
+}
+
+int
+artifacts_append(const struct artifacts *a, const char *rel,
+    const void *data, size_t len, struct hs_errbuf *eb)
+{
+	return write_file(a, rel, data, len, O_APPEND, eb);
+}
+
+cJSON *
+artifacts_manifest_new(const struct artifacts *a, const char *profile_name)
+{
+	cJSON *m;
+
+	if ((m = cJSON_CreateObject()) == NULL)
+		return NULL;
+	if (cJSON_AddNumberToObject(m, "schema", ARTIFACTS_SCHEMA) == NULL ||
+	    cJSON_AddStringToObject(m, "hubspy_version", HUBSPY_VERSION) ==
+	    NULL ||
+	    cJSON_AddStringToObject(m, "created", a->created) == NULL ||
+	    cJSON_AddFalseToObject(m, "partial") == NULL ||
+	    cJSON_AddNullToObject(m, "partial_reason") == NULL ||
+	    cJSON_AddStringToObject(m, "profile_name", profile_name) == NULL) {
+		cJSON_Delete(m);
+		return NULL;
+	}
+	return m;
+}
+
+static int
+set_item(cJSON *obj, const char *key, cJSON *v)
+{
+	if (v == NULL)
+		return HS_ENOMEM;
+	if (cJSON_GetObjectItemCaseSensitive(obj, key) != NULL)
+		return cJSON_ReplaceItemInObjectCaseSensitive(obj, key, v) ?
+		    0 : HS_ENOMEM;
+	return cJSON_AddItemToObject(obj, key, v) ? 0 : HS_ENOMEM;
+}
+
+int
+artifacts_set_partial(cJSON *manifest, const char *reason)
+{
+	int r;
+
+	if ((r = set_item(manifest, "partial", cJSON_CreateTrue())) != 0)
+		return r;
+	return set_item(manifest, "partial_reason", reason ?
+	    cJSON_CreateString(reason) : cJSON_CreateNull());
+}
+
+/* the run directory's entries, relative, sorted; dirs end with '/' */
+struct entries {
+	char	**v;
+	size_t	  n;
+};
+
+static int
+entries_add(struct entries *e, const char *rel, int isdir)
+{
+	char **v, *s;
+
+	if (e->n >= MAX_FILES)
+		return HS_ELIMIT;
+	if (asprintf(&s, "%s%s", rel, isdir ? "/" : "") == -1)
+		return HS_ENOMEM;
+	if ((v = reallocarray(e->v, e->n + 1, sizeof(*v))) == NULL) {
+		free(s);
+		return HS_ENOMEM;
+	}
+	v[e->n++] = s;
+	e->v = v;
+	return 0;
+}
+
+static void
+entries_release(struct entries *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->n; i++)
+		free(e->v[i]);
+	free(e->v);
+	e->v = NULL;
+	e->n = 0;
+}
+
+static int
+cmpstr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int
+scan_dir(const char *root, const char *rel, int depth, struct entries *e,
+    struct hs_errbuf *eb)
+{
+	char path[4200], sub[4000];
+	struct dirent *d;
+	struct stat st;
+	DIR *dp;
+	int r = 0;
+
+	snprintf(path, sizeof(path), "%s%s%s", root, rel[0] ? "/" : "", rel);
+	if ((dp = opendir(path)) == NULL)
+		return hs_error(eb, HS_EIO, "cannot read directory '%s': %s",
+		    path, strerror(errno));
+	while ((d = readdir(dp)) != NULL) {
+		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
+			continue;
+		if (rel[0] == '\0' && strcmp(d->d_name, ARTIFACTS_MANIFEST) == 0)
+			continue;
+		if ((size_t)snprintf(sub, sizeof(sub), "%s%s%s", rel,
+		    rel[0] ? "/" : "", d->d_name) >= sizeof(sub) ||
+		    (size_t)snprintf(path, sizeof(path), "%s/%s", root, sub) >=
+		    sizeof(path)) {
+			r = hs_error(eb, HS_EIO, "path too long in '%s'", root);
+			break;
+		}
+		if (lstat(path, &st) == -1) {
+			r = hs_error(eb, HS_EIO, "cannot read '%s': %s", path,
+			    strerror(errno));
+			break;
+		}
+		if (S_ISDIR(st.st_mode) && depth < MAX_DEPTH) {
+			if ((r = entries_add(e, sub, 1)) != 0 ||
+			    (r = scan_dir(root, sub, depth + 1, e, eb)) != 0)
+				break;
+		} else if (S_ISREG(st.st_mode)) {
+			if ((r = entries_add(e, sub, 0)) != 0)
+				break;
+		}
+		/* symlinks, fifos, sockets: never archived */
+	}
+	closedir(dp);
+	if (r == HS_ELIMIT || r == HS_ENOMEM)
+		hs_error(eb, r, "too many files in '%s'", root);
+	return r;
+}
+
+/* the bytes of rel as they go into the archive, into out */
+static int
+load_archived(const struct artifacts *a, const char *rel, int flags,
+    struct buf *out, size_t *nred, struct hs_errbuf *eb)
+{
+	struct buf raw = BUF_INIT(ARTIFACTS_MAX_FILE);
+	char path[4096];
+	int r;
+
+	*nred = 0;
+	buf_reset(out);
+	if (artifacts_path(a, rel, path, sizeof(path)) != 0)
+		return hs_error(eb, HS_ELIMIT, "path too long: '%.80s'", rel);
+	if ((r = file_read(path, &raw, eb)) != 0)
+		goto out;
+	/* binary files lose only the registered secrets */
+	if (!redact_is_text(raw.data, raw.len))
+		flags |= REDACT_SECRETS_ONLY;
+	if (a->no_redact)
+		r = buf_add(out, raw.data, raw.len);
+	else
+		r = redact_text(&a->redact, raw.data, raw.len, flags, out,
+		    nred);
+	if (r != 0)
+		hs_error(eb, r, "'%s' is too large to archive (max %u bytes)",
+		    path, ARTIFACTS_MAX_FILE);
+out:
+	explicit_bzero(raw.data, raw.len);
+	buf_release(&raw);
+	return r;
+}
+
+static int
+add_entry(struct archive *ar, const char *top, const char *rel,
+    const void *data, size_t len, int isdir, time_t mtime)
+{
+	struct archive_entry *ent;
+	char name[4200];
+	int r = 0;
+
+	snprintf(name, sizeof(name), "%s/%s", top, rel);
+	if ((ent = archive_entry_new()) == NULL)
+		return HS_ENOMEM;
+	archive_entry_set_pathname(ent, name);
+	archive_entry_set_filetype(ent, isdir ? AE_IFDIR : AE_IFREG);
+	archive_entry_set_perm(ent, isdir ? 0700 : 0600);
+	archive_entry_set_size(ent, isdir ? 0 : (la_int64_t)len);
+	archive_entry_set_mtime(ent, mtime, 0);
+	archive_entry_set_uid(ent, 0);
+	archive_entry_set_gid(ent, 0);
+	if (archive_write_header(ar, ent) != ARCHIVE_OK)
+		r = HS_EIO;
+	else if (!isdir && len > 0 &&
+	    archive_write_data(ar, data, len) != (la_ssize_t)len)
+		r = HS_EIO;
+	archive_entry_free(ent);
+	return r;
+}
+
+static int
+archive_fail(struct archive *ar, const char *path, struct hs_errbuf *eb)
+{
+	int e = archive_errno(ar);
+
+	if (e > 0)
+		return hs_error(eb, HS_EIO, "cannot write '%s': %s", path,
+		    strerror(e));
+	return hs_error(eb, HS_EIO, "cannot write '%s': %s", path,
+	    archive_error_string(ar) ? archive_error_string(ar) :
+	    "archive error");
+}
+
+static int
+write_tarball(struct artifacts *a, const struct entries *e,
+    const char *manifest, cJSON *files, struct hs_errbuf *eb)
+{
+	struct buf data = BUF_INIT(ARTIFACTS_MAX_FILE);
+	struct archive *ar = NULL;
+	char *tmp = NULL, *final = NULL, hex[65];
+	const cJSON *fe;
+	time_t now = time(NULL);
+	size_t i, nred;
+	int fd = -1, r, dfd;
+
+	if (asprintf(&final, "%s/%s.tar.gz", a->outdir, a->name) == -1 ||
+	    asprintf(&tmp, "%s/.%s.tar.gz.XXXXXX", a->outdir, a->name) == -1) {
+		free(final);
+		return hs_error(eb, HS_ENOMEM, "out of memory");
+	}
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
+		r = hs_error(eb, HS_EIO, "cannot write '%s': %s", final,
+		    strerror(errno));
+		free(tmp);
+		tmp = NULL;
+		goto out;
+	}
+	if ((ar = archive_write_new()) == NULL) {
+		r = hs_error(eb, HS_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (archive_write_add_filter_gzip(ar) != ARCHIVE_OK ||
+	    archive_write_set_format_pax_restricted(ar) != ARCHIVE_OK ||
+	    archive_write_open_fd(ar, fd) != ARCHIVE_OK) {
+		r = archive_fail(ar, final, eb);
+		goto out;
+	}
+	if (add_entry(ar, a->name, "", NULL, 0, 1, now) != 0 ||
+	    add_entry(ar, a->name, ARTIFACTS_MANIFEST, manifest,
+	    strlen(manifest), 0, now) != 0) {
+		r = archive_fail(ar, final, eb);
+		goto out;
+	}
+	fe = files->child;
+	for (i = 0; i < e->n; i++) {
+		size_t n = strlen(e->v[i]);
+
+		if (e->v[i][n - 1] == '/') {
+			e->v[i][n - 1] = '\0';
+			r = add_entry(ar, a->name, e->v[i], NULL, 0, 1, now);
+			e->v[i][n - 1] = '/';
+			if (r != 0) {
+				r = archive_fail(ar, final, eb);
+				goto out;
+			}
+			continue;
+		}
+		if ((r = load_archived(a, e->v[i], 0, &data, &nred, eb)) != 0)
+			goto out;
+		artifacts_sha256_hex(data.data, data.len, hex);
+		if (fe == NULL || strcmp(hex, cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(fe, "sha256"))) != 0) {
+			r = hs_error(eb, HS_EIO, "'%s/%s' changed while it was "
+			    "archived; is another process writing there?",
+			    a->dir, e->v[i]);
+			goto out;
+		}
+		fe = fe->next;
+		if (add_entry(ar, a->name, e->v[i], data.data, data.len, 0,
+		    now) != 0) {
+			r = archive_fail(ar, final, eb);
+			goto out;
+		}
+	}
+	if (archive_write_close(ar) != ARCHIVE_OK) {
+		r = archive_fail(ar, final, eb);
+		goto out;
+	}
+	if (fsync(fd) != 0 || close(fd) != 0) {
+		fd = -1;
+		r = hs_error(eb, HS_EIO, "cannot write '%s': %s", final,
+		    strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, final) != 0) {
+		r = hs_error(eb, HS_EIO, "cannot write '%s': %s", final,
+		    strerror(errno));
+		goto out;
+	}
+	free(tmp);
+	tmp = NULL;
+	/* the rename itself reaches the disk */
+	if ((dfd = open(a->outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		fsync(dfd);
+		close(dfd);
+	}
+	free(a->tarball);
+	a->tarball = final;
+	final = NULL;
+	r = 0;
+out:
+	if (ar != NULL)
+		archive_write_free(ar);
+	if (fd != -1)
+		close(fd);
+	if (tmp != NULL) {
+		unlink(tmp);
+		free(tmp);
+	}
+	free(final);
+	buf_release(&data);
+	return r;
+}
+
+/* a capture's bytes and sha256 are those of its file as archived */
+static int
+sync_captures(cJSON *manifest, const cJSON *files)
+{
+	const cJSON *pl, *fe;
+	cJSON *c;
+
+	cJSON_ArrayForEach(pl, cJSON_GetObjectItemCaseSensitive(manifest,
+	    "plateaus"))
+		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(pl,
+		    "captures")) {
+			const cJSON *f = cJSON_GetObjectItemCaseSensitive(c,
+			    "file");
+
+			if (!cJSON_IsString(f))
+				continue;
+			cJSON_ArrayForEach(fe, files) {
+				const cJSON *p = cJSON_GetObjectItemCaseSensitive(fe,
+				    "path");
+
+				if (!cJSON_IsString(p) ||
+				    strcmp(p->valuestring, f->valuestring) != 0)
+					continue;
+				if (set_item(c, "bytes", cJSON_Duplicate(
+				    cJSON_GetObjectItemCaseSensitive(fe,
+				    "bytes"), 0)) != 0 ||
+				    set_item(c, "sha256", cJSON_Duplicate(
+				    cJSON_GetObjectItemCaseSensitive(fe,
+				    "sha256"), 0)) != 0)
+					return HS_ENOMEM;
+				break;
+			}
+		}
+	return 0;
+}
+
+int
+artifacts_finish(struct artifacts *a, cJSON *manifest, struct hs_errbuf *eb)
+{
+	struct entries e = { NULL, 0 };
+	struct buf data = BUF_INIT(ARTIFACTS_MAX_FILE);
+	struct buf mtext = BUF_INIT(ARTIFACTS_MAX_FILE);
+	cJSON *files = NULL, *fe;
+	char *text = NULL, hex[65];
+	size_t i, nred;
+	int r;
+
+	if ((r = scan_dir(a->dir, "", 0, &e, eb)) != 0)
+		goto out;
+	qsort(e.v, e.n, sizeof(*e.v), cmpstr);
+	if ((files = cJSON_CreateArray()) == NULL)
+		goto nomem;
+	for (i = 0; i < e.n; i++) {
+		if (e.v[i][strlen(e.v[i]) - 1] == '/')
+			continue;
+		if ((r = load_archived(a, e.v[i], 0, &data, &nred, eb)) != 0)
+			goto out;
+		artifacts_sha256_hex(data.data, data.len, hex);
+		if ((fe = cJSON_CreateObject()) == NULL ||
+		    !cJSON_AddItemToArray(files, fe) ||
+		    cJSON_AddStringToObject(fe, "path", e.v[i]) == NULL ||
+		    cJSON_AddNumberToObject(fe, "bytes", (double)data.len) ==
+		    NULL ||
+		    cJSON_AddStringToObject(fe, "sha256", hex) == NULL ||
+		    cJSON_AddNumberToObject(fe, "redactions", (double)nred) ==
+		    NULL)
+			goto nomem;
+	}
+	if ((r = set_item(manifest, "files", cJSON_Duplicate(files, 1))) != 0)
+		goto nomem;
+	if ((r = sync_captures(manifest, files)) != 0)
+		goto nomem;
+	if ((text = cJSON_Print(manifest)) == NULL)
+		goto nomem;
+	/* hubspy writes the manifest itself, after the redaction of the
+	 * files: its checksums are hex by design and stay; the token, an
+	 * Authorization value or a password (in the profile's
+	 * server_options, say) still go */
+	if (a->no_redact)
+		r = buf_addstr(&mtext, text);
+	else
+		r = redact_text(&a->redact, text, strlen(text),
+		    REDACT_KEEP_HEX, &mtext, NULL);
+	if (r != 0 || (r = buf_addch(&mtext, '\n')) != 0)
+		goto nomem;
+	if ((r = artifacts_write(a, ARTIFACTS_MANIFEST, mtext.data, mtext.len,
+	    eb)) != 0)
+		goto out;
+	r = write_tarball(a, &e, mtext.data, files, eb);
+	goto out;
+nomem:
+	r = hs_error(eb, HS_ENOMEM, "out of memory writing the manifest");
+out:
+	cJSON_free(text);
+	cJSON_Delete(files);
+	entries_release(&e);
+	buf_release(&data);
+	buf_release(&mtext);
+	return r;
+}
+
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+int
+artifacts_remove_dir(const struct artifacts *a, struct hs_errbuf *eb)
+{
+	if (nftw(a->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
+		return hs_error(eb, HS_EIO, "cannot remove run directory "
+		    "'%s': %s", a->dir, strerror(errno));
+	return 0;
+}

@@ -1,0 +1,1214 @@
+/* run.c -- the run coordinator: plateaus, phases, signals, journal, archive */
+/*
+ * One struct run owns everything the run holds (the load, the target, the
+ * journal, the manifest being built) and run_exec() tears it all down on
+ * its single exit. The phases follow docs/run.md; each one is timed into
+ * the manifest's timeline. Nothing here prints: events and progress go to
+ * the caller's hooks.
+ *
+ * Signals arrive on the loop (signalfd), so they are seen whenever a phase
+ * turns the loop: a ramp, a wait, a capture, a teardown, a hub request.
+ * The CPU-only archiving steps poll the loop once between steps, and the
+ * archive is written again, marked partial, if a signal came while it was
+ * being written.
+ */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "run/artifacts.h"
+#include "core/buf.h"
+#include "capture/capture.h"
+#include "core/file.h"
+#include "load/hub.h"
+#include "run/journal.h"
+#include "load/load.h"
+#include "core/loop.h"
+#include "measure/measure.h"
+#include "measure/metrics.h"
+#include "run/profile.h"
+#include "report/report.h"
+#include "run/run.h"
+#include "report/summary.h"
+
+#define METRICS_MAX_BODY	(16u << 20)
+
+struct run {
+	const struct run_config	*cfg;
+	const struct profile	*p;
+	struct loop		*loop;
+	struct hub		*hub;
+	struct artifacts	*art;
+	struct run_result	*res;
+	struct load		*ld;
+	struct target		 t;
+	int			 target_init;	/* t holds something */
+	int			 can_capture;	/* py-spy and the hub pid known */
+	int			 has_pid;	/* capture_usage can run */
+	enum target_fail	 tfail;		/* why captures cannot run */
+	char			 tmsg[512];
+	struct journal		 j;
+	int			 jfail;
+	struct hs_errbuf	 jeb;
+	cJSON			*manifest, *timeline, *plateaus;
+	/* the phase now */
+	const char		*phase;
+	int			 plateau;	/* -1: run-wide */
+	char			 ph_start[32];
+	int64_t			 ph_t0;		/* monotonic us */
+	/* signals */
+	int			 signals, signo, capturing;
+	char			 reason[256];
+	struct loop_timer	*tick;
+	char			 stage[64];
+};
+
+/* --- small helpers --- */
+
+static void
+iso_now(char out[32])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static double
+secs_since(int64_t t0_us)
+{
+	return round((double)(loop_now_us() - t0_us) / 1e4) / 100.0;
+}
+
+static void
+event(struct run *rn, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+event(struct run *rn, const char *fmt, ...)
+{
+	char line[700];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (rn->cfg->on_event)
+		rn->cfg->on_event(rn->cfg->arg, line);
+}
+
+static void
+progress(struct run *rn, int force)
+{
+	if (rn->cfg->on_progress)
+		rn->cfg->on_progress(rn->cfg->arg, rn->ld, rn->stage, force);
+}
+
+static void
+on_tick(void *arg)
+{
+	struct run *rn = arg;
+
+	rn->tick = loop_timer_add(rn->loop, 250, on_tick, rn);
+	progress(rn, 0);
+}
+
+static int
+add_num_or_null(cJSON *o, const char *k, double v, int present)
+{
+	return (present ? cJSON_AddNumberToObject(o, k, v) :
+	    cJSON_AddNullToObject(o, k)) == NULL ? HS_ENOMEM : 0;
+}
+
+static int
+add_str_or_null(cJSON *o, const char *k, const char *v)
+{
+	return (v ? cJSON_AddStringToObject(o, k, v) :
+	    cJSON_AddNullToObject(o, k)) == NULL ? HS_ENOMEM : 0;
+}
+
+void
+run_reason(char *dst, size_t n, int signo, const char *phase, int plateau)
+{
+	const char *sig = signo == SIGTERM ? "SIGTERM" : signo == SIGHUP ?
+	    "SIGHUP" : "SIGINT";
+
+	if (strcmp(phase, "archive") == 0)
+		snprintf(dst, n, "interrupted by %s while archiving", sig);
+	else if (plateau >= 0)
+		snprintf(dst, n, "interrupted by %s during the %s of %d users",
+		    sig, phase, plateau);
+	else
+		snprintf(dst, n, "interrupted by %s during the %s", sig, phase);
+}
+
+/* --- phases and the timeline --- */
+
+static void
+phase_begin(struct run *rn, const char *phase, int plateau)
+{
+	rn->phase = phase;
+	rn->plateau = plateau;
+	iso_now(rn->ph_start);
+	rn->ph_t0 = loop_now_us();
+	if (plateau >= 0)
+		snprintf(rn->stage, sizeof(rn->stage), "plateau %d %s",
+		    plateau, phase);
+	else
+		snprintf(rn->stage, sizeof(rn->stage), "%s", phase);
+	/* not forced: the counts of a phase that has just begun are the last
+	 * phase's (a ramp would show "of 0"); the event line announces it and
+	 * the next tick draws the new stage */
+	progress(rn, 0);
+}
+
+static int
+phase_end(struct run *rn)
+{
+	cJSON *e;
+	char end[32];
+
+	iso_now(end);
+	if ((e = cJSON_CreateObject()) == NULL ||
+	    !cJSON_AddItemToArray(rn->timeline, e) ||
+	    cJSON_AddStringToObject(e, "phase", rn->phase) == NULL ||
+	    add_num_or_null(e, "plateau", rn->plateau, rn->plateau >= 0) ||
+	    cJSON_AddStringToObject(e, "start", rn->ph_start) == NULL ||
+	    cJSON_AddStringToObject(e, "end", end) == NULL ||
+	    cJSON_AddNumberToObject(e, "seconds", secs_since(rn->ph_t0)) ==
+	    NULL)
+		return HS_ENOMEM;
+	return 0;
+}
+
+/* --- signals --- */
+
+static void
+on_signal(void *arg, int signo)
+{
+	struct run *rn = arg;
+
+	if (rn->signals++ == 0) {
+		rn->signo = signo;
+		run_reason(rn->reason, sizeof(rn->reason), signo, rn->phase,
+		    rn->plateau);
+		event(rn, "%s: %s, then tearing down and archiving (signal "
+		    "again to tear down now)", rn->reason, rn->capturing ?
+		    "ending the capture (py-spy writes its file)" :
+		    "no new users or servers");
+		if (rn->capturing) {
+			target_interrupt(&rn->t);
+			return;		/* loop_stop would abandon the file */
+		}
+	} else
+		event(rn, "interrupted again: tearing down now");
+	if (rn->ld)
+		load_interrupt(rn->ld);
+	loop_stop(rn->loop);
+}
+
+static int
+interrupted(void *arg)
+{
+	return ((struct run *)arg)->signals > 0;
+}
+
+/* turns the loop for seconds, or until a signal */
+static void
+wait_for(struct run *rn, double seconds)
+{
+	int64_t dl = loop_now(rn->loop) + (int64_t)(seconds * 1000.0);
+
+	while (!rn->signals && loop_now(rn->loop) < dl)
+		if (loop_run(rn->loop, interrupted, rn, dl) < 0)
+			break;
+}
+
+/* handles signals that arrived while the loop was not turning */
+static void
+poll_signals(struct run *rn)
+{
+	loop_once(rn->loop, 0);
+}
+
+/* --- journal --- */
+
+static void
+on_batch(void *arg, const char *const *names, size_t n)
+{
+	struct run *rn = arg;
+
+	if (rn->jfail)
+		return;
+	if (journal_append(&rn->j, rn->p->hub.prefix, names, n,
+	    &rn->jeb) != 0) {
+		rn->jfail = rn->jeb.code ? rn->jeb.code : HS_EIO;
+		event(rn, "%s; stopping the ramp", rn->jeb.msg);
+		load_interrupt(rn->ld);
+	}
+}
+
+static void
+on_load_event(void *arg, const char *line)
+{
+	struct run *rn = arg;
+
+	event(rn, "%s", line);
+}
+
+/* --- the hub: /hub/api/metrics as text --- */
+
+struct mget {
+	struct buf	 body;
+	long		 status;
+	int		 done;
+};
+
+static void
+mget_cb(void *arg, const struct hub_resp *r)
+{
+	struct mget *mg = arg;
+
+	mg->status = r->status;
+	if (buf_add(&mg->body, r->body, r->len) != 0)
+		mg->status = -1;
+	mg->done = 1;
+}
+
+static int
+mget_done(void *arg)
+{
+	return ((struct mget *)arg)->done;
+}
+
+/*
+ * Reads the hub's metrics into *sp (and rel, the .prom file). Returns 1
+ * when read, 0 when not (no read:metrics, an error: an event says why).
+ */
+static int
+read_metrics(struct run *rn, const char *rel, struct metrics_snapshot *sp)
+{
+	struct mget mg;
+	struct hs_errbuf eb = HS_ERRBUF_INIT;
+	int ok = 0;
+
+	if (!hub_info(rn->hub)->has_read_metrics)
+		return 0;
+	memset(&mg, 0, sizeof(mg));
+	buf_init(&mg.body, METRICS_MAX_BODY);
+	if (hub_request(rn->hub, MC_OTHER, "GET", "/metrics", NULL, mget_cb,
+	    &mg) != 0)
+		goto out;
+	/* bounded by the request's timeouts and tries; like hub_get_json a
+	 * signal must not leave mg dangling, so turn until answered */
+	while (!mg.done)
+		if (loop_run(rn->loop, mget_done, &mg, 0) < 0)
+			break;
+	if (!mg.done) {
+		hub_cancel_all(rn->hub);
+		goto out;
+	}
+	if (mg.status != 200) {
+		event(rn, "hub metrics: GET /metrics answered %ld; hub_metrics "
+		    "is null", mg.status);
+		goto out;
+	}
+	if (metrics_parse(mg.body.data, mg.body.len,
+	    rn->p->hub.metrics_prefix, sp, &eb) != 0) {
+		event(rn, "%s", eb.msg);
+		metrics_release(sp);
+		*sp = (struct metrics_snapshot)METRICS_SNAPSHOT_INIT;
+		goto out;
+	}
+	if (artifacts_write(rn->art, rel, mg.body.data, mg.body.len,
+	    &eb) != 0)
+		event(rn, "%s", eb.msg);
+	ok = 1;
+out:
+	buf_release(&mg.body);
+	return ok;
+}
+
+static cJSON *
+usage_json(const struct capture_usage *u)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (o == NULL ||
+	    add_num_or_null(o, "cpu_seconds", u->cpu_seconds,
+	    u->cpu_seconds >= 0) ||
+	    add_num_or_null(o, "rss_bytes", (double)u->rss_bytes,
+	    u->rss_bytes >= 0) ||
+	    add_num_or_null(o, "cgroup_memory_bytes",
+	    (double)u->cgroup_memory_bytes, u->cgroup_memory_bytes >= 0)) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+static int
+read_usage(struct run *rn, struct capture_usage *u)
+{
+	struct hs_errbuf eb = HS_ERRBUF_INIT;
+
+	u->cpu_seconds = -1;
+	u->rss_bytes = u->cgroup_memory_bytes = -1;
+	if (!rn->has_pid)
+		return 0;
+	if (capture_usage(&rn->t, u, &eb) != 0) {
+		event(rn, "hub usage: %s", eb.msg);
+		return 0;
+	}
+	return 1;
+}
+
+/* --- preflight --- */
+
+static int
+hub_section(struct run *rn, struct hs_errbuf *eb)
+{
+	const struct hub_info *in = hub_info(rn->hub);
+	cJSON *h, *u = NULL, *info = NULL, *sc;
+	long st = 0;
+	int r;
+
+	if ((h = cJSON_AddObjectToObject(rn->manifest, "hub")) == NULL ||
+	    cJSON_AddStringToObject(h, "url", rn->cfg->url) == NULL ||
+	    add_str_or_null(h, "version", in->version[0] ? in->version :
+	    NULL))
+		return hs_error(eb, HS_ENOMEM, "out of memory");
+	if (in->has_read_hub &&
+	    hub_get_json(rn->hub, MC_OTHER, "/info", &info, &st, eb) != 0)
+		event(rn, "hub info: %s", eb->msg);
+	if (info ? !cJSON_AddItemToObject(h, "info", info) :
+	    cJSON_AddNullToObject(h, "info") == NULL) {
+		cJSON_Delete(info);
+		return hs_error(eb, HS_ENOMEM, "out of memory");
+	}
+	if ((r = add_str_or_null(h, "token_kind", in->kind[0] ? in->kind :
+	    NULL)) != 0)
+		return hs_error(eb, r, "out of memory");
+	/* the expanded scopes (never the token) */
+	if (hub_get_json(rn->hub, MC_OTHER, "/user", &u, &st, eb) != 0)
+		event(rn, "hub scopes: %s", eb->msg);
+	sc = u ? cJSON_DetachItemFromObjectCaseSensitive(u, "scopes") : NULL;
+	cJSON_Delete(u);
+	if (!cJSON_IsArray(sc)) {
+		cJSON_Delete(sc);
+		sc = cJSON_CreateArray();
+	}
+	if (sc == NULL || !cJSON_AddItemToObject(h, "scopes", sc)) {
+		cJSON_Delete(sc);
+		return hs_error(eb, HS_ENOMEM, "out of memory");
+	}
+	if (!in->has_read_metrics)
+		event(rn, "the token has no read:metrics scope: hub_metrics "
+		    "will be null (add read:metrics to the service's role)");
+	return 0;
+}
+
+static int
+target_section(struct run *rn)
+{
+	struct target *t = &rn->t;
+	cJSON *o;
+
+	if ((o = cJSON_AddObjectToObject(rn->manifest, "target")) == NULL ||
+	    cJSON_AddStringToObject(o, "transport",
+	    profile_transport_name(rn->p->target.transport)) == NULL ||
+	    add_str_or_null(o, "context", t->context) ||
+	    add_str_or_null(o, "namespace", t->namespace) ||
+	    add_str_or_null(o, "pod", t->pod) ||
+	    add_str_or_null(o, "container", t->transport == TARGET_LOCAL ?
+	    NULL : t->container) ||
+	    add_num_or_null(o, "pid", (double)t->pid, t->pid > 0 &&
+	    rn->has_pid) ||
+	    add_str_or_null(o, "python", t->python) ||
+	    add_str_or_null(o, "pyspy", t->pyspy_version))
+		return HS_ENOMEM;
+	return 0;
+}
+
+static int
+open_target(struct run *rn, struct hs_errbuf *eb)
+{
+	const struct profile *p = rn->p;
+	struct target_config tc = rn->cfg->tc;
+	struct hs_errbuf teb = HS_ERRBUF_INIT;
+	int r;
+
+	tc.transport = p->target.transport == PROFILE_TRANSPORT_LOCAL ?
+	    TARGET_LOCAL : p->target.transport == PROFILE_TRANSPORT_DEBUG ?
+	    TARGET_DEBUG : TARGET_KUBECTL;
+	tc.context = p->target.context;
+	tc.kubeconfig = p->target.kubeconfig;
+	tc.namespace = p->target.namespace;
+	tc.pod = p->target.pod;
+	tc.selector = p->target.selector;
+	tc.container = p->target.container;
+	tc.image = p->target.image;
+	tc.pid = p->target.pid;
+	if (tc.transport != TARGET_LOCAL)	/* kubectl reads the pod's log */
+		tc.log_file = NULL;
+	if ((r = target_init(&rn->t, rn->loop, &tc, eb)) != 0)
+		return r;
+	rn->target_init = 1;
+	if ((r = target_find_pod(&rn->t, eb)) != 0)
+		return r;
+	if ((r = target_probe(&rn->t, &teb)) != 0) {
+		if (r != HS_ETARGET)
+			return *eb = teb, r;
+		rn->tfail = rn->t.failure;
+		if (rn->tfail == TF_PYSPY_MISSING) {
+			rn->res->pyspy_missing = 1;
+			if (rn->t.transport == TARGET_LOCAL)
+				snprintf(rn->tmsg, sizeof(rn->tmsg), "py-spy is "
+				    "not installed on this machine: install it "
+				    "with 'pip install py-spy' or the release "
+				    "binary from https://github.com/benfred/"
+				    "py-spy/releases (the run goes on without "
+				    "captures)");
+			else
+				snprintf(rn->tmsg, sizeof(rn->tmsg), "%s (the run "
+				    "goes on without captures)", teb.msg);
+		} else
+			snprintf(rn->tmsg, sizeof(rn->tmsg), "%s (the run goes "
+			    "on without captures)", teb.msg);
+		event(rn, "%s", rn->tmsg);
+		rn->t.failure = TF_NONE;
+	}
+	if ((r = target_find_hub(&rn->t, &teb)) != 0) {
+		if (r != HS_ETARGET || rn->tfail == TF_NONE)
+			return *eb = teb, r;
+		/* py-spy is missing anyway: no hub usage either */
+		event(rn, "hub process: %s (no hub usage readings)", teb.msg);
+		return 0;
+	}
+	rn->has_pid = 1;
+	rn->can_capture = rn->tfail == TF_NONE;
+	return 0;
+}
+
+static int
+preflight(struct run *rn, struct hs_errbuf *eb)
+{
+	const struct profile *p = rn->p;
+	int need_write = 0, r;
+	size_t i;
+
+	for (i = 0; i < p->plateaus.n; i++)
+		if (p->plateaus.users[i] > 0)
+			need_write = 1;
+	phase_begin(rn, "preflight", -1);
+	if ((r = hub_preflight(rn->hub, need_write, eb)) != 0)
+		return r;
+	event(rn, "hub %s at %s, %s token", hub_info(rn->hub)->version,
+	    rn->cfg->url,
+	    hub_info(rn->hub)->kind[0] ? hub_info(rn->hub)->kind : "a");
+	if ((r = hub_section(rn, eb)) != 0)
+		return r;
+	if ((r = open_target(rn, eb)) != 0)
+		return r;
+	if (rn->has_pid)
+		event(rn, "target: %s%s%s pid %ld python %s py-spy %s",
+		    profile_transport_name(p->target.transport),
+		    rn->t.pod ? " pod " : "", rn->t.pod ? rn->t.pod : "",
+		    rn->t.pid, rn->t.python ? rn->t.python : "unknown",
+		    rn->t.pyspy_version ? rn->t.pyspy_version : "missing");
+	if (target_section(rn) != 0)
+		return hs_error(eb, HS_ENOMEM, "out of memory");
+	return phase_end(rn);
+}
+
+/* --- captures --- */
+
+static int
+is_main_file(const char *name)
+{
+	size_t n = strlen(name);
+
+	return strcmp(name, "record.raw") == 0 || strcmp(name, "top.txt") == 0 ||
+	    (strncmp(name, "dump-", 5) == 0 && n > 9 &&
+	    strcmp(name + n - 4, ".txt") == 0);
+}
+
+static int
+capture_entry(cJSON *caps, const char *kind, const char *file,
+    const char *path, int exit_code, enum target_fail f, const char *msg,
+    double seconds, long long samples)
+{
+	struct buf data = BUF_INIT(ARTIFACTS_MAX_FILE);
+	struct hs_errbuf eb = HS_ERRBUF_INIT;
+	char hex[65];
+	cJSON *c;
+	int have = file != NULL && file_read(path, &data, &eb) == 0;
+	int r = HS_ENOMEM;
+
+	if (have)
+		artifacts_sha256_hex(data.data, data.len, hex);
+	if ((c = cJSON_CreateObject()) == NULL ||
+	    !cJSON_AddItemToArray(caps, c) ||
+	    cJSON_AddStringToObject(c, "kind", kind) == NULL ||
+	    add_str_or_null(c, "file", have ? file : NULL) ||
+	    add_num_or_null(c, "bytes", (double)data.len, have) ||
+	    add_str_or_null(c, "sha256", have ? hex : NULL) ||
+	    add_num_or_null(c, "exit_code", exit_code, exit_code >= 0) ||
+	    add_str_or_null(c, "failure", target_fail_name(f)) ||
+	    add_str_or_null(c, "message", msg) ||
+	    add_num_or_null(c, "seconds", round(seconds * 100) / 100,
+	    seconds > 0) ||
+	    add_num_or_null(c, "samples", (double)samples, samples >= 0))
+		goto out;
+	r = 0;
+out:
+	buf_release(&data);
+	return r;
+}
+
+static int
+run_one_capture(struct run *rn, enum profile_capture which,
+    const char *absdir, const char *rel, cJSON *caps, struct hs_errbuf *feb)
+{
+	const struct profile *p = rn->p;
+	struct capture_result res = CAPTURE_RESULT_INIT;
+	struct hs_errbuf eb = HS_ERRBUF_INIT;
+	const char *kind = profile_capture_name(which);
+	char path[2200], file[300];
+	size_t i, before;
+	int r, rc = 0;
+
+	if (!rn->can_capture) {
+		rn->res->capture_failures++;
+		return capture_entry(caps, kind, NULL, NULL, -1,
+		    rn->tfail ? rn->tfail : TF_OTHER, rn->tmsg, 0, -1);
+	}
+	phase_begin(rn, "capture", rn->plateau);
+	rn->capturing = 1;
+	switch (which) {
+	case PROFILE_CAPTURE_TOP: {
+		struct top_opts o = TOP_OPTS_INIT;
+
+		o.seconds = (int)ceil(p->captures.top.seconds);
+		o.rate = p->captures.record.rate;
+		o.nonblocking = p->captures.record.nonblocking;
+		o.idle = p->captures.record.idle;
+		o.gil = p->captures.record.gil;
+		o.subprocesses = p->captures.record.subprocesses;
+		event(rn, "plateau %d users: py-spy top for %d s", rn->plateau,
+		    o.seconds);
+		r = capture_top(&rn->t, absdir, &o, &res, &eb);
+		break;
+	}
+	case PROFILE_CAPTURE_RECORD: {
+		struct record_opts o = RECORD_OPTS_INIT;
+
+		o.duration = (int)ceil(p->captures.record.duration);
+		o.rate = p->captures.record.rate;
+		o.native = p->captures.record.native;
+		o.nonblocking = p->captures.record.nonblocking && !o.native;
+		o.idle = p->captures.record.idle;
+		o.gil = p->captures.record.gil;
+		o.subprocesses = p->captures.record.subprocesses;
+		/* hubspy renders record.svg and the speedscope file from
+		 * record.raw; py-spy's own SVG is kept as record.pyspy.svg */
+		o.svg = (p->captures.record.formats &
+		    PROFILE_FORMAT_FLAMEGRAPH) != 0;
+		event(rn, "plateau %d users: py-spy record for %d s at %d Hz",
+		    rn->plateau, o.duration, o.rate);
+		r = capture_record(&rn->t, absdir, &o, &res, &eb);
+		if (o.svg) {
+			char to[2200];
+
+			snprintf(path, sizeof(path), "%s/record.svg", absdir);
+			snprintf(to, sizeof(to), "%s/record.pyspy.svg", absdir);
+			rename(path, to);
+		}
+		break;
+	}
+	default: {
+		struct dump_opts o = DUMP_OPTS_INIT;
+
+		o.count = p->captures.dump.count;
+		o.interval_ms = (int)(p->captures.dump.interval * 1000.0);
+		o.locals = p->captures.dump.locals;
+		o.subprocesses = p->captures.record.subprocesses;
+		event(rn, "plateau %d users: %d py-spy dump%s", rn->plateau,
+		    o.count, o.count == 1 ? "" : "s");
+		r = capture_dump(&rn->t, absdir, &o, &res, &eb);
+		break;
+	}
+	}
+	rn->capturing = 0;
+	if ((rc = phase_end(rn)) != 0)
+		goto out;
+	before = rn->res->capture_failures;
+	for (i = 0; i < res.nfiles; i++) {
+		const struct capture_file *f = &res.files[i];
+
+		if (which == PROFILE_CAPTURE_DUMP && !p->captures.dump.json &&
+		    strstr(f->name, ".json") != NULL)
+			unlink(f->path);
+		if (!is_main_file(f->name))
+			continue;
+		if (!f->written)
+			rn->res->capture_failures++;
+		snprintf(file, sizeof(file), "%s/%s", rel, f->name);
+		if ((rc = capture_entry(caps, kind, f->written ? file : NULL,
+		    f->path, f->exit_code, f->failure, f->message, f->seconds,
+		    which == PROFILE_CAPTURE_RECORD ? f->samples : -1)) != 0)
+			goto out;
+	}
+	if (r == HS_EIO || r == HS_ENOMEM) {
+		*feb = eb;
+		rc = r;
+		goto out;
+	}
+	if (r != 0 && rn->res->capture_failures == before) {
+		/* nothing came back at all */
+		rn->res->capture_failures++;
+		rc = capture_entry(caps, kind, NULL, NULL, -1, rn->t.failure ?
+		    rn->t.failure : TF_OTHER, eb.msg, 0, -1);
+	}
+	if (r != 0)
+		event(rn, "plateau %d users: %s failed: %s", rn->plateau, kind,
+		    eb.msg);
+out:
+	capture_result_release(&res);
+	return rc;
+}
+
+/* --- one plateau --- */
+
+static uint64_t
+total_requests(const struct measure *m)
+{
+	uint64_t n = 0;
+	int c;
+
+	for (c = 0; c < MC_NCLASS; c++)
+		n += m->cls[c].count;
+	return n;
+}
+
+static int
+merge_measure(cJSON *pl, const struct measure *m)
+{
+	cJSON *mj = measure_json(m), *it;
+
+	if (mj == NULL)
+		return HS_ENOMEM;
+	while ((it = mj->child) != NULL) {
+		cJSON_DetachItemViaPointer(mj, it);
+		cJSON_AddItemToObject(pl, it->string, it);
+	}
+	cJSON_Delete(mj);
+	/* measure_json leaves out an empty requests object */
+	if (cJSON_GetObjectItemCaseSensitive(pl, "requests") == NULL &&
+	    cJSON_AddObjectToObject(pl, "requests") == NULL)
+		return HS_ENOMEM;
+	return 0;
+}
+
+/*
+ * Ramp, settle, hold and captures of plateau k. Returns 0 (also when a
+ * signal ended it: rn->signals), HS_EHUB/HS_EAUTH (the hub failed: eb),
+ * HS_EIO (the run directory or the journal), HS_ENOMEM.
+ */
+static int
+plateau(struct run *rn, size_t k, const struct profile_plan_plateau *pp,
+    struct hs_errbuf *eb)
+{
+	const struct profile *p = rn->p;
+	struct measure *m = load_measure(rn->ld);
+	struct metrics_snapshot ms0 = METRICS_SNAPSHOT_INIT;
+	struct metrics_snapshot ms1 = METRICS_SNAPSHOT_INIT;
+	struct capture_usage u0, u1;
+	struct load_progress lp;
+	int users = p->plateaus.users[k], have0, have1, hu0, hu1;
+	char rel[64], mrel[96], absdir[2048];
+	cJSON *pl = NULL, *o, *caps;
+	int64_t t_ramp, t_hold;
+	uint64_t req0;
+	double ramp_s, hold_s;
+	size_t i;
+	int r = 0;
+
+	measure_reset(m);
+	phase_begin(rn, "ramp", users);
+	event(rn, "plateau %d users: ramp from %d%s", users, pp->from,
+	    p->hub.servers ? ", servers started" : " (users only)");
+	t_ramp = loop_now_us();
+	for (i = 0; i < pp->nsteps && r == 0; i++)
+		r = load_ramp(rn->ld, (size_t)pp->steps[i], eb);
+	ramp_s = secs_since(t_ramp);
+	if (phase_end(rn) != 0)
+		return hs_error(eb, HS_ENOMEM, "out of memory");
+	if (rn->jfail) {
+		*eb = rn->jeb;
+		return rn->jfail;
+	}
+	if (r == HS_EPARTIAL || rn->signals)
+		return 0;
+	if (r != 0)
+		return r;
+	load_progress(rn->ld, &lp);
+	event(rn, "plateau %d users: %zu created, %zu ready, %zu failed, %zu "
+	    "timed out in %.1f s", users, lp.created, lp.ready, lp.failed,
+	    lp.timed_out, ramp_s);
+
+	/* the load flows from here to the end of the captures */
+	load_hold_begin(rn->ld);
+	phase_begin(rn, "settle", users);
+	event(rn, "plateau %d users: settle %g s", users, p->plateaus.settle);
+	wait_for(rn, p->plateaus.settle);
+	if (phase_end(rn) != 0) {
+		r = hs_error(eb, HS_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (rn->signals)
+		goto out;
+
+	artifacts_plateau_dir(users, rel, sizeof(rel));
+	if ((r = artifacts_mkdir(rn->art, rel, eb)) != 0 ||
+	    (r = artifacts_path(rn->art, rel, absdir, sizeof(absdir))) != 0) {
+		if (r == HS_ELIMIT)
+			r = hs_error(eb, HS_EIO, "run directory path too long");
+		goto out;
+	}
+	if ((pl = cJSON_CreateObject()) == NULL ||
+	    cJSON_AddNumberToObject(pl, "users", users) == NULL ||
+	    cJSON_AddStringToObject(pl, "dir", rel) == NULL ||
+	    (o = cJSON_AddObjectToObject(pl, "state")) == NULL ||
+	    cJSON_AddNumberToObject(o, "asked", users) == NULL ||
+	    cJSON_AddNumberToObject(o, "created", (double)lp.created) == NULL ||
+	    cJSON_AddNumberToObject(o, "ready", (double)lp.ready) == NULL ||
+	    cJSON_AddNumberToObject(o, "failed", (double)lp.failed) == NULL ||
+	    cJSON_AddNumberToObject(o, "timed_out", (double)lp.timed_out) ==
+	    NULL ||
+	    cJSON_AddNumberToObject(pl, "ramp_seconds", ramp_s) == NULL)
+		goto nomem;
+
+	phase_begin(rn, "hold", users);
+	event(rn, "plateau %d users: hold %g s", users, p->plateaus.hold);
+	t_hold = loop_now_us();
+	req0 = total_requests(m);
+	snprintf(mrel, sizeof(mrel), "%s/metrics-start.prom", rel);
+	have0 = read_metrics(rn, mrel, &ms0);
+	hu0 = read_usage(rn, &u0);
+	wait_for(rn, p->plateaus.hold);
+	if (phase_end(rn) != 0)
+		goto nomem;
+	if ((caps = cJSON_AddArrayToObject(pl, "captures")) == NULL)
+		goto nomem;
+	for (i = 0; i < p->captures.nrun && !rn->signals; i++)
+		if ((r = run_one_capture(rn, p->captures.run[i], absdir, rel,
+		    caps, eb)) != 0) {
+			if (eb->msg[0] == '\0')
+				hs_error(eb, r, "out of memory");
+			goto out;
+		}
+	/* the end of the hold: after the captures, the load still held */
+	have1 = 0;
+	hu1 = 0;
+	if (rn->signals < 2) {
+		snprintf(mrel, sizeof(mrel), "%s/metrics-end.prom", rel);
+		have1 = read_metrics(rn, mrel, &ms1);
+		hu1 = read_usage(rn, &u1);
+	}
+	hold_s = secs_since(t_hold);
+	load_hold_end(rn->ld);
+	if ((o = cJSON_AddObjectToObject(pl, "hold")) == NULL ||
+	    cJSON_AddNumberToObject(o, "seconds", hold_s) == NULL ||
+	    cJSON_AddNumberToObject(o, "requests_per_second", hold_s > 0 ?
+	    round((double)(total_requests(m) - req0) / hold_s * 100) / 100 :
+	    0) == NULL)
+		goto nomem;
+	if (have0 || have1) {
+		if ((o = metrics_hub_json(have0 ? &ms0 : NULL, have1 ? &ms1 :
+		    NULL, hold_s)) == NULL)
+			goto nomem;
+		cJSON_AddItemToObject(pl, "hub_metrics", o);
+	} else if (cJSON_AddNullToObject(pl, "hub_metrics") == NULL)
+		goto nomem;
+	if (hu0 || hu1) {
+		cJSON *s = hu0 ? usage_json(&u0) : cJSON_CreateNull();
+		cJSON *e = hu1 ? usage_json(&u1) : cJSON_CreateNull();
+		double cpu = hu0 && hu1 && u0.cpu_seconds >= 0 &&
+		    u1.cpu_seconds >= 0 && hold_s > 0 ?
+		    round((u1.cpu_seconds - u0.cpu_seconds) / hold_s * 1e4) /
+		    100 : -1;
+
+		if ((o = cJSON_AddObjectToObject(pl, "hub_usage")) == NULL ||
+		    s == NULL || e == NULL) {
+			cJSON_Delete(s);
+			cJSON_Delete(e);
+			goto nomem;
+		}
+		cJSON_AddItemToObject(o, "start", s);
+		cJSON_AddItemToObject(o, "end", e);
+		if (add_num_or_null(o, "cpu_percent", cpu, cpu >= 0))
+			goto nomem;
+	} else if (cJSON_AddNullToObject(pl, "hub_usage") == NULL)
+		goto nomem;
+	r = 0;
+	goto out;
+nomem:
+	r = hs_error(eb, HS_ENOMEM, "out of memory");
+out:
+	if (pl != NULL) {
+		/* the plateau reached its hold: it is in the manifest */
+		if (cJSON_GetObjectItemCaseSensitive(pl, "requests") == NULL &&
+		    merge_measure(pl, m) != 0 && r == 0)
+			r = hs_error(eb, HS_ENOMEM, "out of memory");
+		cJSON_AddItemToArray(rn->plateaus, pl);
+		rn->res->plateaus++;
+	}
+	if (rn->ld)
+		load_hold_end(rn->ld);
+	metrics_release(&ms0);
+	metrics_release(&ms1);
+	return r;
+}
+
+/* --- the end: teardown, logs, report, summary, archive --- */
+
+static int
+teardown(struct run *rn, struct hs_errbuf *eb)
+{
+	struct hs_errbuf teb = HS_ERRBUF_INIT;
+	struct capture_usage u;
+	struct load_progress lp;
+	cJSON *ap = NULL, *uj;
+	int r = 0;
+
+	if (rn->p->teardown == PROFILE_TEARDOWN_KEEP) {
+		load_progress(rn->ld, &lp);
+		event(rn, "teardown keep: %zu users left on the hub; remove them "
+		    "with 'hubspy purge --run %s'", lp.created, rn->art->dir);
+		return cJSON_AddNullToObject(rn->manifest, "after_purge") ==
+		    NULL ? HS_ENOMEM : 0;
+	}
+	phase_begin(rn, "teardown", -1);
+	event(rn, "teardown: stopping and deleting the users of this run");
+	if ((r = load_teardown(rn->ld, LOAD_TD_OURS, NULL, 0, &teb)) != 0) {
+		char *semi = strstr(teb.msg, "; run");
+
+		if (semi)
+			*semi = '\0';
+		snprintf(rn->res->teardown_msg, sizeof(rn->res->teardown_msg),
+		    "%s; run 'hubspy purge --run %s' when the hub answers "
+		    "again", teb.msg, rn->art->dir);
+		hs_error(eb, HS_ELEFT, "%s", rn->res->teardown_msg);
+		event(rn, "%s", rn->res->teardown_msg);
+	} else {
+		load_progress(rn->ld, &lp);
+		event(rn, "teardown: %zu users removed", lp.deleted);
+	}
+	if (phase_end(rn) != 0)
+		return hs_error(eb, HS_ENOMEM, "out of memory");
+	/* IBM saw the hub keep its memory after a purge: one more reading */
+	if ((ap = cJSON_AddObjectToObject(rn->manifest, "after_purge")) == NULL)
+		return hs_error(eb, HS_ENOMEM, "out of memory");
+	if (read_usage(rn, &u)) {
+		if ((uj = usage_json(&u)) == NULL)
+			return hs_error(eb, HS_ENOMEM, "out of memory");
+		cJSON_AddItemToObject(ap, "hub_usage", uj);
+	} else if (cJSON_AddNullToObject(ap, "hub_usage") == NULL)
+		return hs_error(eb, HS_ENOMEM, "out of memory");
+	return r;
+}
+
+static int
+write_manifest_file(struct run *rn, struct hs_errbuf *eb)
+{
+	char *text = cJSON_Print(rn->manifest);
+	int r;
+
+	if (text == NULL)
+		return hs_error(eb, HS_ENOMEM, "out of memory");
+	r = artifacts_write(rn->art, ARTIFACTS_MANIFEST, text, strlen(text),
+	    eb);
+	cJSON_free(text);
+	return r;
+}
+
+static int
+write_summary(struct run *rn, struct hs_errbuf *eb)
+{
+	struct buf b = BUF_INIT(4u << 20);
+	int r;
+
+	if ((r = summary_render(rn->manifest, rn->art->dir, &b, eb)) == 0 &&
+	    (r = artifacts_write(rn->art, "summary.md", b.data, b.len,
+	    eb)) == 0)
+		snprintf(rn->res->summary, sizeof(rn->res->summary),
+		    "%s/summary.md", rn->art->dir);
+	buf_release(&b);
+	return r;
+}
+
+static int
+set_partial(struct run *rn)
+{
+	rn->res->partial = 1;
+	return artifacts_set_partial(rn->manifest, rn->reason[0] ?
+	    rn->reason : "the run did not finish its plan");
+}
+
+/* the caller's --log-file, copied into run.log */
+static int
+copy_log(struct run *rn, struct hs_errbuf *eb)
+{
+	struct buf b = BUF_INIT(ARTIFACTS_MAX_FILE);
+	int r;
+
+	if ((r = file_read(rn->cfg->log_path, &b, eb)) == 0)
+		r = artifacts_write(rn->art, "run.log", b.data, b.len, eb);
+	buf_release(&b);
+	return r;
+}
+
+static int
+archive(struct run *rn, struct hs_errbuf *eb)
+{
+	struct hs_errbuf web = HS_ERRBUF_INIT;
+	char path[2200];
+	int r, seen;
+
+	phase_begin(rn, "archive", -1);
+	event(rn, "archiving");
+	if (rn->target_init && (rn->t.transport == TARGET_LOCAL ?
+	    rn->t.log_file != NULL : rn->t.pod != NULL)) {
+		if (artifacts_path(rn->art, "hub.log", path, sizeof(path)) ==
+		    0 && capture_logs(&rn->t, path, rn->cfg->log_tail > 0 ?
+		    rn->cfg->log_tail : 1000, &web) != 0)
+			event(rn, "hub logs: %s", web.msg);
+		else
+			chmod(path, 0600);
+	}
+	if (rn->cfg->log_path && copy_log(rn, &web) != 0)
+		event(rn, "run log: %s", web.msg);
+	poll_signals(rn);
+	if (rn->signals && !rn->res->partial && set_partial(rn) != 0)
+		return hs_error(eb, HS_ENOMEM, "out of memory");
+	if (phase_end(rn) != 0)
+		return hs_error(eb, HS_ENOMEM, "out of memory");
+	if ((r = write_manifest_file(rn, eb)) != 0)
+		return r;
+	/* report.html and the per-plateau files before summary.md, which
+	 * shows the top functions of each top-table.txt */
+	if ((r = report_write_dir(rn->art->dir, &web)) != 0) {
+		if (r == HS_EIO || r == HS_ENOMEM)
+			return *eb = web, r;
+		event(rn, "report: %s", web.msg);
+	}
+	if ((r = write_summary(rn, eb)) != 0)
+		return r;
+	for (;;) {
+		poll_signals(rn);
+		seen = rn->signals;
+		if (seen && !rn->res->partial) {
+			if (set_partial(rn) != 0)
+				return hs_error(eb, HS_ENOMEM, "out of memory");
+			if ((r = write_summary(rn, eb)) != 0)
+				return r;
+		}
+		if ((r = artifacts_finish(rn->art, rn->manifest, eb)) != 0)
+			return r;
+		poll_signals(rn);
+		/* a signal while the archive was written: again, partial */
+		if (rn->signals == seen || rn->res->partial)
+			break;
+	}
+	return 0;
+}
+
+/* --- the run --- */
+
+static void
+run_release(struct run *rn)
+{
+	struct hs_errbuf eb = HS_ERRBUF_INIT;
+
+	if (rn->tick)
+		loop_timer_cancel(rn->loop, rn->tick);
+	rn->tick = NULL;
+	loop_on_signal(rn->loop, NULL, NULL);
+	load_free(rn->ld);
+	rn->ld = NULL;
+	if (rn->target_init)
+		target_release(&rn->t);
+	journal_close(&rn->j, &eb);
+	cJSON_Delete(rn->manifest);
+}
+
+static int
+start_load(struct run *rn, struct hs_errbuf *eb)
+{
+	const struct profile *p = rn->p;
+	struct load_config lc = LOAD_CONFIG_INIT;
+	char *opts = NULL;
+	size_t existing = 0;
+	long highest = 0;
+	int r;
+
+	lc.prefix = p->hub.prefix;
+	lc.batch_size = p->load.batch_size;
+	lc.spawn_concurrency = p->load.spawn_concurrency;
+	if (p->hub.server_options && p->hub.server_options->child &&
+	    (opts = cJSON_PrintUnformatted(p->hub.server_options)) == NULL)
+		return hs_error(eb, HS_ENOMEM, "out of memory");
+	lc.server_options = opts;
+	lc.ready_timeout_s = (int)ceil(p->load.ready_timeout);
+	lc.start_servers = p->hub.servers;
+	lc.activity_interval_s = p->activity.mode ==
+	    PROFILE_ACTIVITY_SIMULATE ? (int)ceil(p->activity.interval) : 0;
+	lc.probe_interval_ms = (int)(p->probe.interval * 1000.0);
+	if (rn->cfg->hub_gone_s > 0)
+		lc.hub_gone_s = rn->cfg->hub_gone_s;
+	lc.on_batch = on_batch;
+	lc.batch_arg = rn;
+	lc.on_event = on_load_event;
+	lc.hook_arg = rn;
+	r = load_new(&rn->ld, rn->hub, &lc, eb);
+	cJSON_free(opts);
+	if (r != 0)
+		return r;
+	/* names continue after the highest PREFIX-N already on the hub */
+	if ((r = load_discover(rn->ld, &existing, &highest, eb)) != 0)
+		return r;
+	if (existing > 0)
+		event(rn, "%zu users named %s-N already on the hub (highest "
+		    "%ld): they are left alone", existing, p->hub.prefix,
+		    highest);
+	return 0;
+}
+
+int
+run_exec(const struct run_config *cfg, struct run_result *res,
+    struct hs_errbuf *eb)
+{
+	struct run rn;
+	struct profile_plan *plan = NULL;
+	struct hs_errbuf feb = HS_ERRBUF_INIT, aeb = HS_ERRBUF_INIT;
+	char jpath[2200];
+	cJSON *o;
+	size_t k;
+	int r, fatal = 0, ar, tr = 0;
+
+	memset(res, 0, sizeof(*res));
+	memset(&rn, 0, sizeof(rn));
+	rn.cfg = cfg;
+	rn.p = cfg->prof;
+	rn.loop = cfg->loop;
+	rn.hub = cfg->hub;
+	rn.art = cfg->art;
+	rn.res = res;
+	rn.t = (struct target)TARGET_INIT;
+	rn.j = (struct journal)JOURNAL_INIT;
+	rn.plateau = -1;
+	rn.phase = "preflight";
+
+	loop_on_signal(rn.loop, on_signal, &rn);
+	rn.tick = loop_timer_add(rn.loop, 250, on_tick, &rn);
+	if ((plan = calloc(1, sizeof(*plan))) == NULL ||
+	    (rn.manifest = artifacts_manifest_new(rn.art, rn.p->name)) == NULL ||
+	    (o = profile_to_json(rn.p)) == NULL) {
+		r = hs_error(eb, HS_ENOMEM, "out of memory");
+		goto out;
+	}
+	cJSON_AddItemToObject(rn.manifest, "profile", o);
+	profile_plan(rn.p, plan);
+	if ((o = profile_plan_to_json(plan)) == NULL) {
+		r = hs_error(eb, HS_ENOMEM, "out of memory");
+		goto out;
+	}
+	cJSON_AddItemToObject(rn.manifest, "plan", o);
+	if ((rn.timeline = cJSON_AddArrayToObject(rn.manifest, "timeline")) ==
+	    NULL) {
+		r = hs_error(eb, HS_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = artifacts_path(rn.art, JOURNAL_FILE, jpath,
+	    sizeof(jpath))) != 0 || (r = journal_open(&rn.j, jpath, eb)) != 0) {
+		if (r == HS_ELIMIT)
+			r = hs_error(eb, HS_EIO, "run directory path too long");
+		goto out;
+	}
+
+	if ((r = preflight(&rn, eb)) != 0 || (r = start_load(&rn, eb)) != 0 ||
+	    rn.signals) {
+		struct hs_errbuf reb = HS_ERRBUF_INIT;
+
+		/* nothing was done on the hub: no archive, no run directory */
+		if (r == 0)
+			r = hs_error(eb, HS_EPARTIAL, "%s before the load "
+			    "started; nothing was done on the hub", rn.reason);
+		artifacts_remove_dir(rn.art, &reb);
+		goto out;
+	}
+	if ((rn.plateaus = cJSON_AddArrayToObject(rn.manifest, "plateaus")) ==
+	    NULL) {
+		r = hs_error(eb, HS_ENOMEM, "out of memory");
+		goto out;
+	}
+
+	for (k = 0; k < rn.p->plateaus.n && !rn.signals; k++) {
+		if ((r = plateau(&rn, k, &plan->p[k], &feb)) != 0) {
+			fatal = r;
+			if (r == HS_ENOMEM) {
+				*eb = feb;
+				goto out;
+			}
+			snprintf(rn.reason, sizeof(rn.reason), "%s", feb.msg);
+			event(&rn, "%s; tearing down", feb.msg);
+			break;
+		}
+	}
+	if (rn.signals || fatal) {
+		if (set_partial(&rn) != 0) {
+			r = hs_error(eb, HS_ENOMEM, "out of memory");
+			goto out;
+		}
+	}
+	tr = teardown(&rn, &aeb);
+	if (tr == HS_ENOMEM) {
+		r = tr;
+		*eb = aeb;
+		goto out;
+	}
+	if ((ar = archive(&rn, eb)) != 0) {
+		/* the tarball could not be written; the users are gone (or
+		 * said to be left, which matters more) */
+		r = tr == HS_ELEFT ? (*eb = aeb, tr) : ar;
+		goto out;
+	}
+	if (tr == HS_ELEFT) {
+		*eb = aeb;
+		r = tr;
+	} else if (fatal) {
+		hs_error(eb, fatal, "%s; the archive is marked partial", feb.msg);
+		r = fatal;
+	} else if (rn.signals) {
+		hs_error(eb, HS_EPARTIAL, "%s; the archive is marked partial",
+		    rn.reason);
+		r = HS_EPARTIAL;
+	} else
+		r = 0;
+out:
+	res->signals = rn.signals;
+	run_release(&rn);
+	free(plan);
+	return r;
+}
