@@ -45,7 +45,8 @@ LAYERS     := core load measure capture report run cli
 SRCS       := $(sort $(wildcard $(LAYERS:%=src/%/*.c)))
 LIB_SRCS   := $(filter-out src/cli/main.c,$(SRCS))
 LIB_OBJS   := $(LIB_SRCS:src/%.c=$(BUILD)/%.o)
-UNIT_SRCS  := $(sort $(wildcard tests/unit/*.c))
+# tests/unit/unit.c (the runner) and tests/unit/LAYER/t_MODULE.c, one per module
+UNIT_SRCS  := $(sort $(wildcard tests/unit/*.c $(LAYERS:%=tests/unit/%/*.c)))
 UNIT_OBJS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%.o)
 FUZZ_SRCS  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 CMD_NAMES  := $(sort $(patsubst src/cli/cmd_%.c,%,$(wildcard src/cli/cmd_*.c)))
