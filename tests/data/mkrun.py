@@ -168,7 +168,7 @@ timeline.append({"phase": "teardown", "plateau": None, "start": iso(t), "end": i
 manifest = {
     "schema": 1, "hubspy_version": "0.1.0", "created": iso(t0), "partial": False, "partial_reason": None,
     "profile_name": "fixture",
-    "profile": {"name": "fixture", "plateaus": [p[0] for p in plateaus], "captures": {"record": {"rate": 100, "duration": 10}}},
+    "profile": {"name": "fixture", "plateaus": {"users": [p[0] for p in plateaus]}, "captures": {"record": {"rate": 100, "duration": 10}}},
     "hub": {"url": "http://127.0.0.1:8081/hub/api", "version": "3.0.0", "info": None, "token_kind": "service",
             "scopes": ["admin:users", "admin:servers", "read:metrics"]},
     "target": {"transport": "kubectl", "context": None, "namespace": "jhub", "pod": "hub-5d8f", "container": "hub",
