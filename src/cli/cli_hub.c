@@ -19,6 +19,7 @@
 
 #include "cli/cli_hub.h"
 #include "cli/cmd.h"
+#include "record/record.h"
 
 const struct opt cli_hub_opts[] = {
 	{ "url", 0, OPT_STR, "URL", 0, 0, NULL,
@@ -328,7 +329,7 @@ cli_hub_result_json(struct cli_hub *ch, const char *command)
 	if (ch->ld)
 		load_progress(ch->ld, &p);
 	if ((root = cJSON_CreateObject()) == NULL ||
-	    (m = measure_json(ch->m)) == NULL ||
+	    (m = record_measure_json(ch->m)) == NULL ||
 	    cJSON_AddStringToObject(root, "command", command) == NULL ||
 	    (o = cJSON_AddObjectToObject(root, "hub")) == NULL ||
 	    cJSON_AddStringToObject(o, "url", ch->url) == NULL ||
