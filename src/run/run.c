@@ -880,18 +880,11 @@ write_summary(struct run *rn, struct hs_errbuf *eb)
 	struct buf b = BUF_INIT(4u << 20);
 	int r;
 
-	cJSON *m = record_to_json(&rn->rec);
-
-	if (m == NULL) {
-		buf_release(&b);
-		return hs_error(eb, HS_ENOMEM, "out of memory");
-	}
-	if ((r = summary_render(m, rn->art->dir, &b, eb)) == 0 &&
+	if ((r = summary_render(&rn->rec, rn->art->dir, &b, eb)) == 0 &&
 	    (r = artifacts_write(rn->art, "summary.md", b.data, b.len,
 	    eb)) == 0)
 		snprintf(rn->res->summary, sizeof(rn->res->summary),
 		    "%s/summary.md", rn->art->dir);
-	cJSON_Delete(m);
 	buf_release(&b);
 	return r;
 }

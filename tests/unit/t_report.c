@@ -10,7 +10,7 @@
 #include "report/chart.h"
 #include "report/diff.h"
 #include "report/flame.h"
-#include "report/rundata.h"
+#include "record/rundata.h"
 #include "report/speedscope.h"
 #include "report/stacks.h"
 #include "report/toptable.h"
@@ -292,10 +292,10 @@ UNIT_TEST(rundata_schema)
 		  0, "" },
 		{ "{\"schema\":2,\"plateaus\":[]}", HS_EUSAGE,
 		  "uses archive schema 2, newer than this hubspy reads (1); upgrade hubspy" },
-		{ "{\"plateaus\":[]}", HS_EUSAGE, "has no schema number" },
+		{ "{\"plateaus\":[]}", HS_EUSAGE, "schema: missing" },
 		{ "{\"schema\":1,\"plateaus\":[{\"users\":10,\"dir\":\"../x\"}]}",
-		  HS_EUSAGE, "no usable 'dir'" },
-		{ "{\"schema\":1,", HS_EUSAGE, "is not valid JSON" },
+		  HS_EUSAGE, "not of the form plateaus/NNNN" },
+		{ "{\"schema\":1,", HS_EUSAGE, "not valid JSON" },
 	};
 	size_t i;
 
@@ -309,7 +309,7 @@ UNIT_TEST(rundata_schema)
 		if (cases[i].rc == 0) {
 			CHECK_INT(rd.nplateaus, 1);
 			CHECK_INT(rd.plateaus[0].users, 10);
-			CHECK(isnan(rundata_num(rd.plateaus[0].json, "hold.seconds")));
+			CHECK(isnan(rd.plateaus[0].hold_seconds));
 		}
 		rundata_release(&rd);
 	}
