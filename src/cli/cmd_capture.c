@@ -1,11 +1,13 @@
 /* cmd_capture.c -- `hubspy capture`: py-spy top, record and dump of the hub now, without load */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "capture/capture.h"
 #include "cli/cli_target.h"
 #include "cli/cmd.h"
 #include "core/loop.h"
+#include "run/profile.h"
 
 struct capture_options {
 	int		 top, record, dump;	/* seconds, seconds, count */
@@ -16,6 +18,12 @@ struct capture_options {
 	int		 margin;
 	struct cli_target_options target;
 };
+
+/* with none of --top, --record and --dump: all three, as the description
+ * says */
+#define ALL_TOP_SECONDS		10
+#define ALL_RECORD_SECONDS	10
+#define ALL_DUMPS		3
 
 #define O(kind, m) OPT_BIND(struct capture_options, kind, m)
 static const struct opt capture_opts[] = {
@@ -66,6 +74,39 @@ static const struct opt_group capture_groups[] = {
 	OPT_GROUP_END
 };
 
+/*
+ * The command line as a profile's captures, so `hubspy capture` and
+ * `hubspy run` turn them into py-spy options the same way
+ * (profile_capture_opts()); what only this command has is set after:
+ * py-spy's own speedscope file, the watchdog margin, and --blocking for
+ * the dumps too.
+ */
+static void
+capture_opts_from(const struct capture_options *o, int all,
+    struct top_opts *top, struct record_opts *rec, struct dump_opts *dump)
+{
+	struct profile_captures c;
+
+	memset(&c, 0, sizeof(c));
+	c.top.seconds = o->top ? o->top : ALL_TOP_SECONDS;
+	c.record.duration = o->record ? o->record : ALL_RECORD_SECONDS;
+	c.record.rate = o->rate;
+	c.record.idle = o->idle;
+	c.record.gil = o->gil;
+	c.record.native = o->native;
+	c.record.subprocesses = o->subprocesses;
+	c.record.nonblocking = !o->blocking;
+	c.record.formats = PROFILE_FORMAT_RAW |
+	    (o->svg ? PROFILE_FORMAT_FLAMEGRAPH : 0);
+	c.dump.count = o->dump ? o->dump : all ? ALL_DUMPS : 1;
+	c.dump.interval = o->interval;
+	c.dump.locals = o->locals;
+	profile_capture_opts(&c, top, rec, dump);
+	rec->speedscope = o->speedscope;
+	rec->margin = o->margin;
+	dump->nonblocking = !o->blocking;
+}
+
 static int
 capture_exec(struct args *a)
 {
@@ -74,6 +115,9 @@ capture_exec(struct args *a)
 	struct target_config cfg;
 	struct target t = TARGET_INIT;
 	struct capture_result res = CAPTURE_RESULT_INIT;
+	struct top_opts top;
+	struct record_opts rec;
+	struct dump_opts dump;
 	struct loop *l = NULL;
 	char *dir = NULL;
 	int want_top = opt_isset(a, &co->top);
@@ -84,6 +128,7 @@ capture_exec(struct args *a)
 
 	if ((r = cli_target_config(&co->target, &cfg, &eb)) != 0)
 		return cmd_fail(&eb);
+	capture_opts_from(co, all, &top, &rec, &dump);
 	if ((r = loop_new(&l)) != 0) {
 		hs_error(&eb, r, "cannot set up the event loop");
 		return cmd_fail(&eb);
@@ -104,55 +149,31 @@ capture_exec(struct args *a)
 	fflush(stdout);
 
 	if (all || want_top) {
-		struct top_opts o = TOP_OPTS_INIT;
 		size_t from = res.nfiles;
 
-		o.seconds = want_top ? co->top : 10;
-		o.rate = co->rate;
-		o.idle = co->idle;
-		o.gil = co->gil;
-		o.subprocesses = co->subprocesses;
-		o.nonblocking = !co->blocking;
-		printf("top for %d s\n", o.seconds);
+		printf("top for %d s\n", top.seconds);
 		fflush(stdout);
-		r = capture_top(&t, dir, &o, &res, &eb);
+		r = capture_top(&t, dir, &top, &res, &eb);
 		failed += (int)cli_capture_print(stdout, &res, from);
 		if (r == HS_EIO || r == HS_ENOMEM || r == HS_EPARTIAL)
 			goto done;
 	}
 	if ((all || want_record) && !res.interrupted) {
-		struct record_opts o = RECORD_OPTS_INIT;
 		size_t from = res.nfiles;
 
-		o.duration = want_record ? co->record : 10;
-		o.rate = co->rate;
-		o.idle = co->idle;
-		o.gil = co->gil;
-		o.native = co->native;
-		o.subprocesses = co->subprocesses;
-		o.nonblocking = !co->blocking && !o.native;
-		o.svg = co->svg;
-		o.speedscope = co->speedscope;
-		o.margin = co->margin;
-		printf("record for %d s at %d Hz\n", o.duration, o.rate);
+		printf("record for %d s at %d Hz\n", rec.duration, rec.rate);
 		fflush(stdout);
-		r = capture_record(&t, dir, &o, &res, &eb);
+		r = capture_record(&t, dir, &rec, &res, &eb);
 		failed += (int)cli_capture_print(stdout, &res, from);
 		if (r == HS_EIO || r == HS_ENOMEM || r == HS_EPARTIAL)
 			goto done;
 	}
 	if ((all || want_dump) && !res.interrupted) {
-		struct dump_opts o = DUMP_OPTS_INIT;
 		size_t from = res.nfiles;
 
-		o.count = want_dump ? co->dump : all ? 3 : 1;
-		o.interval_ms = co->interval * 1000;
-		o.locals = co->locals;
-		o.subprocesses = co->subprocesses;
-		o.nonblocking = !co->blocking;
-		printf("%d dump%s\n", o.count, o.count == 1 ? "" : "s");
+		printf("%d dump%s\n", dump.count, dump.count == 1 ? "" : "s");
 		fflush(stdout);
-		r = capture_dump(&t, dir, &o, &res, &eb);
+		r = capture_dump(&t, dir, &dump, &res, &eb);
 		failed += (int)cli_capture_print(stdout, &res, from);
 	}
 done:
