@@ -538,69 +538,73 @@ UNIT_TEST(record_minimal)
 	}
 }
 
+/* a manifest of n plateaus */
+static void
+many_plateaus(struct buf *b, size_t n)
+{
+	size_t i;
+
+	buf_reset(b);
+	buf_addstr(b, "{\"schema\": 1, \"plateaus\": [");
+	for (i = 0; i < n; i++)
+		buf_printf(b, "%s{\"users\": %zu, \"dir\": \"plateaus/%04zu\"}",
+		    i ? "," : "", i % 100000, i);
+	buf_addstr(b, "]}");
+}
+
+/* pre, n times ch, post */
+static void
+padded(struct buf *b, const char *pre, int ch, size_t n, const char *post)
+{
+	buf_reset(b);
+	buf_addstr(b, pre);
+	while (n-- > 0)
+		buf_addch(b, ch);
+	buf_addstr(b, post);
+}
+
 /* sizes past every cap: one line each */
 UNIT_TEST(record_limits)
 {
+	static const struct { size_t n; int rc; const char *msg; } counts[] = {
+		{ 100000, HS_EUSAGE, "manifest.json: plateaus: 100000 plateaus, "
+		  "more than a profile has (max 64)" },
+		{ 65, HS_EUSAGE, "manifest.json: plateaus: 65 plateaus, more "
+		  "than a profile has (max 64)" },
+		{ 64, 0, "" },
+	};
 	struct hs_errbuf eb = HS_ERRBUF_INIT;
 	struct buf b = BUF_INIT(64u << 20);
 	struct run_record rec;
 	size_t i;
 
-	/* 100 000 plateaus, more than a profile may have */
-	buf_addstr(&b, "{\"schema\": 1, \"plateaus\": [");
-	for (i = 0; i < 100000; i++)
-		buf_printf(&b, "%s{\"users\": %zu, \"dir\": \"plateaus/%04zu\"}",
-		    i ? "," : "", i, i);
-	buf_addstr(&b, "]}");
-	CHECK_INT(buf_error(&b), 0);
-	CHECK_INT(record_from_json(&rec, b.data, b.len, &eb), HS_EUSAGE);
-	CHECK_STR(eb.msg, "manifest.json: plateaus: 100000 plateaus, more "
-	    "than a profile has (max 64)");
-	record_release(&rec);
-	/* 64 is fine, 65 is not */
-	buf_reset(&b);
-	buf_addstr(&b, "{\"schema\": 1, \"plateaus\": [");
-	for (i = 0; i < 64; i++)
-		buf_printf(&b, "%s{\"users\": %zu, \"dir\": \"plateaus/%04zu\"}",
-		    i ? "," : "", i, i);
-	buf_addstr(&b, "]}");
-	CHECK_INT(record_from_json(&rec, b.data, b.len, &eb), 0);
-	CHECK_INT(rec.nplateaus, 64);
-	record_release(&rec);
-	b.len -= 2;
-	buf_addstr(&b, ",{\"users\": 64, \"dir\": \"plateaus/0064\"}]}");
-	CHECK_INT(record_from_json(&rec, b.data, b.len, &eb), HS_EUSAGE);
-	CHECK_STR(eb.msg, "manifest.json: plateaus: 65 plateaus, more than a "
-	    "profile has (max 64)");
-	record_release(&rec);
+	for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+		eb.msg[0] = '\0';
+		many_plateaus(&b, counts[i].n);
+		CHECK_INT(buf_error(&b), 0);
+		CHECK_INT(record_from_json(&rec, b.data, b.len, &eb),
+		    counts[i].rc);
+		CHECK_STR(eb.msg, counts[i].msg);
+		record_release(&rec);
+	}
 	/* a huge string */
-	buf_reset(&b);
-	buf_addstr(&b, "{\"schema\": 1, \"plateaus\": [], \"profile_name\": \"");
-	for (i = 0; i < 70000; i++)
-		buf_addch(&b, 'x');
-	buf_addstr(&b, "\"}");
+	padded(&b, "{\"schema\": 1, \"plateaus\": [], \"profile_name\": \"", 'x',
+	    70000, "\"}");
 	CHECK_INT(record_from_json(&rec, b.data, b.len, &eb), HS_EUSAGE);
 	CHECK_STR(eb.msg, "manifest.json: profile_name: string too long (70000 "
 	    "bytes, max 65535)");
 	record_release(&rec);
-	/* a long plateau dir, and a long key in a path (cut in the message) */
-	buf_reset(&b);
-	buf_addstr(&b, "{\"schema\": 1, \"plateaus\": [{\"users\": 1, \"dir\": "
-	    "\"plateaus/");
-	for (i = 0; i < 100; i++)
-		buf_addch(&b, '0');
-	buf_addstr(&b, "\"}]}");
+	/* a long plateau dir */
+	padded(&b, "{\"schema\": 1, \"plateaus\": [{\"users\": 1, \"dir\": "
+	    "\"plateaus/", '0', 100, "\"}]}");
 	CHECK_INT(record_from_json(&rec, b.data, b.len, &eb), HS_EUSAGE);
 	CHECK_STR(eb.msg, "manifest.json: plateaus[0].dir: string too long "
 	    "(109 bytes, max 31)");
 	record_release(&rec);
-	buf_reset(&b);
-	buf_addstr(&b, PL("\"requests\": {\"create\": {\"status\": {\""));
-	b.len -= 3;	/* back inside the status object */
-	b.data[b.len] = '\0';
-	for (i = 0; i < 100000; i++)
-		buf_addch(&b, 'k');
-	buf_addstr(&b, "\": 1}}}}]}");
+	/* a long key: cut in the message */
+	padded(&b, "{\"schema\": 1, \"plateaus\": [{\"users\": 1, \"dir\": "
+	    "\"plateaus/0001\", \"requests\": {\"create\": {\"status\": {\"", 'k',
+	    100000, "\": 1}}}}]}");
 	CHECK_INT(record_from_json(&rec, b.data, b.len, &eb), HS_EUSAGE);
 	CHECK(strncmp(eb.msg, "manifest.json: plateaus[0].requests.create."
 	    "status: status 'kkkk", 60) == 0);
