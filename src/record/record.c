@@ -146,7 +146,9 @@ record_set_str(char **dst, const char *s)
 {
 	char *c = NULL;
 
-	if (s != NULL && (c = strdup(s)) == NULL)
+	/* what the writer writes, the reader reads: at most the reader's cap
+	 * (a message from py-spy or the hub may be longer) */
+	if (s != NULL && (c = strndup(s, RECORD_MAX_STRING - 1)) == NULL)
 		return HS_ENOMEM;
 	free(*dst);
 	*dst = c;
@@ -1211,7 +1213,7 @@ r_count_sum(struct rd *c, const cJSON *v, const char *path, double *count,
 
 	if (!cJSON_IsObject(v))
 		return mismatch(c, path, NULL, "an object", v);
-	if ((r = r_num(c, v, path, "count", 0, HUGE_VAL, count)) != 0 ||
+	if ((r = r_num(c, v, path, "count", -HUGE_VAL, HUGE_VAL, count)) != 0 ||
 	    (r = r_num(c, v, path, "sum", -HUGE_VAL, HUGE_VAL, sum)) != 0)
 		return r;
 	return 0;
@@ -1227,13 +1229,14 @@ r_snapshot(struct rd *c, const cJSON *v, const char *path,
 	int r;
 
 	memset(m, 0, sizeof(*m));
-	if ((r = r_num(c, v, path, "process_cpu_seconds_total", 0, HUGE_VAL,
-	    &m->cpu_seconds)) != 0 ||
-	    (r = r_num(c, v, path, "process_resident_memory_bytes", 0,
+	/* the hub's own figures, as its page had them: any finite number */
+	if ((r = r_num(c, v, path, "process_cpu_seconds_total", -HUGE_VAL,
+	    HUGE_VAL, &m->cpu_seconds)) != 0 ||
+	    (r = r_num(c, v, path, "process_resident_memory_bytes", -HUGE_VAL,
 	    HUGE_VAL, &m->rss_bytes)) != 0 ||
-	    (r = r_num(c, v, path, "process_start_time_seconds", 0, HUGE_VAL,
-	    &m->start_time)) != 0 ||
-	    (r = r_num(c, v, path, "total_users", 0, HUGE_VAL,
+	    (r = r_num(c, v, path, "process_start_time_seconds", -HUGE_VAL,
+	    HUGE_VAL, &m->start_time)) != 0 ||
+	    (r = r_num(c, v, path, "total_users", -HUGE_VAL, HUGE_VAL,
 	    &m->total_users)) != 0 ||
 	    (r = r_num(c, v, path, "running_servers", -HUGE_VAL, HUGE_VAL,
 	    &m->running_servers)) != 0 ||
@@ -1299,8 +1302,7 @@ r_snapshot(struct rd *c, const cJSON *v, const char *path,
 			return mismatch(c, ep, NULL, "a number or \"+Inf\" "
 			    "first", le);
 		if (!cJSON_IsNumber(pair->child->next) ||
-		    !isfinite(pair->child->next->valuedouble) ||
-		    pair->child->next->valuedouble < 0)
+		    !isfinite(pair->child->next->valuedouble))
 			return mismatch(c, ep, NULL, "a count second",
 			    pair->child->next);
 		m->loop_cum[i] = pair->child->next->valuedouble;

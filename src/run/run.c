@@ -373,6 +373,11 @@ hub_section(struct run *rn, struct hs_errbuf *eb)
 	if (in->has_read_hub &&
 	    hub_get_json(rn->hub, MC_OTHER, "/info", &info, &st, eb) != 0)
 		event(rn, "hub info: %s", eb->msg);
+	/* GET /info answers an object; anything else is not recorded */
+	if (!cJSON_IsObject(info)) {
+		cJSON_Delete(info);
+		info = NULL;
+	}
 	cJSON_Delete(rec->hub.info);
 	rec->hub.info = info;
 	/* the expanded scopes (never the token) */
@@ -773,8 +778,9 @@ plateau(struct run *rn, size_t k, const struct profile_plan_plateau *pp,
 		pl->has_usage = 1;
 		pl->usage_start = usage_of(&u0, hu0);
 		pl->usage_end = usage_of(&u1, hu1);
+		/* a hub restarted in between used no negative CPU: null */
 		if (hu0 && hu1 && u0.cpu_seconds >= 0 && u1.cpu_seconds >= 0 &&
-		    hold_s > 0)
+		    hold_s > 0 && u1.cpu_seconds >= u0.cpu_seconds)
 			pl->usage_cpu_percent = round((u1.cpu_seconds -
 			    u0.cpu_seconds) / hold_s * 1e4) / 100;
 	}
