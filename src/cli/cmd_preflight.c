@@ -177,11 +177,11 @@ check_capacity(struct target *t, struct table *tb, const struct args *a)
 	cJSON *nodes = NULL, *pods = NULL, *sts = NULL, *n, *p;
 	long long capacity = 0, ready = 0, total = 0, placeholders = -1;
 
-	if (cli_kubectl_json(t, nargs, &nodes, &eb) != 0) {
+	if (target_kubectl_json(t, nargs, &nodes, &eb) != 0) {
 		row(tb, "user nodes", V_WARN, "cannot list nodes: %s", eb.msg);
 		goto out;
 	}
-	if (cli_kubectl_json(t, pargs, &pods, &eb) != 0) {
+	if (target_kubectl_json(t, pargs, &pods, &eb) != 0) {
 		row(tb, "user nodes", V_WARN, "cannot list pods: %s", eb.msg);
 		goto out;
 	}
@@ -220,7 +220,7 @@ check_capacity(struct target *t, struct table *tb, const struct args *a)
 		row(tb, "user nodes", V_PASS, "%lld ready of %lld matching '%s': "
 		    "room for %lld user pods (allocatable pods minus system "
 		    "pods)", ready, total, sel, capacity);
-	if (cli_kubectl_json(t, sargs, &sts, &eb) == 0) {
+	if (target_kubectl_json(t, sargs, &sts, &eb) == 0) {
 		const cJSON *rep = cJSON_GetObjectItemCaseSensitive(
 		    cJSON_GetObjectItemCaseSensitive(sts, "spec"), "replicas");
 
