@@ -35,6 +35,7 @@
 #include "core/loop.h"
 #include "measure/measure.h"
 #include "measure/metrics.h"
+#include "run/preflight.h"
 #include "run/profile.h"
 #include "report/report.h"
 #include "run/run.h"
@@ -341,7 +342,7 @@ read_usage(struct run *rn, struct capture_usage *u)
 /* --- preflight --- */
 
 static int
-hub_section(struct run *rn, struct hs_errbuf *eb)
+hub_section(struct run *rn, int metrics_warn, struct hs_errbuf *eb)
 {
 	const struct hub_info *in = hub_info(rn->hub);
 	cJSON *h, *u = NULL, *info = NULL, *sc;
@@ -377,7 +378,7 @@ hub_section(struct run *rn, struct hs_errbuf *eb)
 		cJSON_Delete(sc);
 		return hs_error(eb, HS_ENOMEM, "out of memory");
 	}
-	if (!in->has_read_metrics)
+	if (metrics_warn)
 		event(rn, "the token has no read:metrics scope: hub_metrics "
 		    "will be null (add read:metrics to the service's role)");
 	return 0;
@@ -469,19 +470,28 @@ static int
 preflight(struct run *rn, struct hs_errbuf *eb)
 {
 	const struct profile *p = rn->p;
-	int need_write = 0, r;
+	const struct preflight_check *c;
+	struct preflight pf;
+	int need_write = 0, metrics_warn, r;
 	size_t i;
 
 	for (i = 0; i < p->plateaus.n; i++)
 		if (p->plateaus.users[i] > 0)
 			need_write = 1;
 	phase_begin(rn, "preflight", -1);
-	if ((r = hub_preflight(rn->hub, need_write, eb)) != 0)
+	/* the same hub checks as `hubspy preflight`; the first failure ends
+	 * the run */
+	preflight_init(&pf, NULL, NULL);
+	r = preflight_hub(&pf, rn->hub, rn->cfg->url, need_write, eb);
+	c = preflight_get(&pf, PREFLIGHT_HUB_METRICS);
+	metrics_warn = c != NULL && c->status == PREFLIGHT_WARN;
+	preflight_release(&pf);
+	if (r != 0)
 		return r;
 	event(rn, "hub %s at %s, %s token", hub_info(rn->hub)->version,
 	    rn->cfg->url,
 	    hub_info(rn->hub)->kind[0] ? hub_info(rn->hub)->kind : "a");
-	if ((r = hub_section(rn, eb)) != 0)
+	if ((r = hub_section(rn, metrics_warn, eb)) != 0)
 		return r;
 	if ((r = open_target(rn, eb)) != 0)
 		return r;
