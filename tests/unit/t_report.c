@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/xml.h"
 #include "core/buf.h"
 #include "report/chart.h"
 #include "report/diff.h"
@@ -202,7 +203,7 @@ UNIT_TEST(xml_escape_cases)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct buf b = BUF_INIT(1024);
 
-		CHECK_INT(chart_xml_escape(&b, cases[i].in, strlen(cases[i].in)), 0);
+		CHECK_INT(xml_escape(&b, cases[i].in, strlen(cases[i].in)), 0);
 		CHECK_STR(b.data, cases[i].out);
 		buf_release(&b);
 	}
