@@ -15,23 +15,36 @@
 #include "core/loop.h"
 #include "run/preflight.h"
 
-static const struct opt preflight_opts[] = {
-	{ "node-selector", 0, OPT_STR, "SEL", 0, 0,
-	  "hub.jupyter.org/node-purpose=user",
-	  "label selector of the nodes user pods run on", NULL },
-	{ "count", 0, OPT_NUM, "N", 1, 1000000, NULL,
-	  "planned number of users: warn when it exceeds the capacity", NULL },
-	{ "step", 0, OPT_NUM, "N", 1, 1000000, NULL,
-	  "planned ramp step: warn above 500 with a consecutive failure "
-	  "limit", NULL },
-	{ "failure-limit", 0, OPT_NUM, "N", 0, 1000000, "5",
-	  "the hub's Spawner.consecutive_failure_limit "
-	  "(z2jh hub.consecutiveFailureLimit)", NULL },
-	OPT_END
+struct preflight_options {
+	const char	*node_selector;
+	int		 count, step, failure_limit;
+	struct cli_target_options target;
+	struct cli_hub_options	  hub;
 };
 
-static const struct opt *const preflight_groups[] = {
-	preflight_opts, cli_target_opts, cli_hub_opts, NULL
+#define O(kind, m) OPT_BIND(struct preflight_options, kind, m)
+static const struct opt preflight_opts[] = {
+	{ "node-selector", 0, O(OPT_STR, node_selector), "SEL", 0, 0,
+	  "hub.jupyter.org/node-purpose=user",
+	  "label selector of the nodes user pods run on", NULL, 0 },
+	{ "count", 0, O(OPT_NUM, count), "N", 1, 1000000, NULL,
+	  "planned number of users: warn when it exceeds the capacity", NULL,
+	  0 },
+	{ "step", 0, O(OPT_NUM, step), "N", 1, 1000000, NULL,
+	  "planned ramp step: warn above 500 with a consecutive failure "
+	  "limit", NULL, 0 },
+	{ "failure-limit", 0, O(OPT_NUM, failure_limit), "N", 0, 1000000, "5",
+	  "the hub's Spawner.consecutive_failure_limit "
+	  "(z2jh hub.consecutiveFailureLimit)", NULL, 0 },
+	OPT_END
+};
+#undef O
+
+static const struct opt_group preflight_groups[] = {
+	{ preflight_opts, 0 },
+	CLI_TARGET_GROUP(struct preflight_options, target),
+	CLI_HUB_GROUP(struct preflight_options, hub),
+	OPT_GROUP_END
 };
 
 /* one row per check, printed as soon as it is known */
@@ -55,11 +68,10 @@ check_hub(const struct args *a, struct preflight *pf)
 {
 	struct cli_hub ch = CLI_HUB_INIT;
 	struct hs_errbuf eb = HS_ERRBUF_INIT;
-	struct args ha = *a;
-	size_t i;
+	const struct preflight_options *o = a->opts;
 	int r;
 
-	if (args_str(a, "url", NULL) == NULL &&
+	if (o->hub.url == NULL &&
 	    getenv("JUPYTERHUB_API_URL") == NULL &&
 	    getenv("JUPYTERHUB_ENDPOINT") == NULL) {
 		preflight_add(pf, PREFLIGHT_HUB, PREFLIGHT_SKIP, NULL, "no hub "
@@ -67,7 +79,7 @@ check_hub(const struct args *a, struct preflight *pf)
 		    "and the token");
 		return;
 	}
-	if (args_str(a, "token-file", NULL) == NULL &&
+	if (o->hub.token_file == NULL &&
 	    (getenv("JUPYTERHUB_API_TOKEN") == NULL ||
 	    getenv("JUPYTERHUB_API_TOKEN")[0] == '\0') &&
 	    !isatty(STDIN_FILENO)) {
@@ -76,18 +88,9 @@ check_hub(const struct args *a, struct preflight *pf)
 		    "to check the hub and the token");
 		return;
 	}
-	/* --log-file here names the hub's log (local transport): never
-	 * let cli_hub_setup() open it as its own log */
-	if ((ha.vals = calloc(a->nvals + 1, sizeof(*ha.vals))) == NULL) {
-		preflight_add(pf, PREFLIGHT_HUB, PREFLIGHT_FAIL, NULL,
-		    "out of memory");
-		return;
-	}
-	memcpy(ha.vals, a->vals, a->nvals * sizeof(*ha.vals));
-	for (i = 0; i < ha.nvals; i++)
-		if (strcmp(ha.vals[i].opt->name, "log-file") == 0)
-			ha.vals[i].set = 0;
-	if ((r = cli_hub_setup(&ch, &ha, 0, 0, &eb)) != 0) {
+	/* no common options: --log-file here names the hub's log (local
+	 * transport), never cli_hub_setup()'s own */
+	if ((r = cli_hub_setup(&ch, &o->hub, NULL, 0, 0, &eb)) != 0) {
 		preflight_add(pf, r == HS_EAUTH ? PREFLIGHT_HUB_TOKEN :
 		    PREFLIGHT_HUB, PREFLIGHT_FAIL, NULL, "%s", eb.msg);
 		goto out;
@@ -95,12 +98,12 @@ check_hub(const struct args *a, struct preflight *pf)
 	(void)preflight_hub(pf, ch.hub, ch.url, 1, &eb);
 out:
 	cli_hub_release(&ch);
-	free(ha.vals);
 }
 
 static int
 preflight_exec(struct args *a)
 {
+	const struct preflight_options *o = a->opts;
 	struct hs_errbuf eb = HS_ERRBUF_INIT;
 	struct target_config cfg;
 	struct target t = TARGET_INIT;
@@ -110,14 +113,13 @@ preflight_exec(struct args *a)
 	int r, rc;
 
 	preflight_init(&pf, print_row, NULL);
-	plan.node_selector = args_str(a, "node-selector",
-	    "hub.jupyter.org/node-purpose=user");
-	if (args_isset(a, "count"))
-		plan.count = args_num(a, "count", 0);
-	if (args_isset(a, "step"))
-		plan.step = args_num(a, "step", 0);
-	plan.failure_limit = args_num(a, "failure-limit", 5);
-	cli_target_config(a, &cfg, &eb);
+	plan.node_selector = o->node_selector;
+	if (opt_isset(a, &o->count))
+		plan.count = o->count;
+	if (opt_isset(a, &o->step))
+		plan.step = o->step;
+	plan.failure_limit = o->failure_limit;
+	cli_target_config(&o->target, &cfg, &eb);
 	if ((r = loop_new(&l)) != 0) {
 		hs_error(&eb, r, "cannot set up the event loop");
 		return cmd_fail(&eb);
@@ -156,5 +158,6 @@ const struct cmd cmd_preflight = {
 	"checked first: reachable, its version, the token and the scopes a "
 	"run needs (admin:users, servers; read:metrics warned). Exits 5 when "
 	"a check failed.",
-	preflight_groups, 0, 0, preflight_exec, 0
+	preflight_groups, sizeof(struct preflight_options), 0, 0,
+	preflight_exec, 0
 };
