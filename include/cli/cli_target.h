@@ -52,11 +52,4 @@ size_t	cli_capture_print(FILE *fp, const struct capture_result *res,
  * second abandons the capture (loop_stop) */
 void	cli_target_on_signal(void *arg, int signo);
 
-struct cJSON;
-/* runs `kubectl [ctx] ARGS` (through target_kubectl) and parses its JSON
- * output into *jp (free with cJSON_Delete); a kubectl failure is
- * classified into t->failure and explained in eb (HS_ETARGET) */
-int	cli_kubectl_json(struct target *t, const char *const *args,
-	    struct cJSON **jp, struct hs_errbuf *eb);
-
 #endif

@@ -6,13 +6,10 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include <cjson/cJSON.h>
-
 #include "capture/capture.h"
 #include "cli/cli_target.h"
 #include "cli/cmd.h"
 #include "core/loop.h"
-#include "core/proc.h"
 
 static const char *const transports[] = { "kubectl", "debug", "local", NULL };
 
@@ -198,30 +195,4 @@ cli_target_on_signal(void *arg, int signo)
 		loop_stop(t->loop);
 	else
 		target_interrupt(t);
-}
-
-int
-cli_kubectl_json(struct target *t, const char *const *args, cJSON **jp,
-    struct hs_errbuf *eb)
-{
-	struct proc p = PROC_INIT;
-	int r;
-
-	*jp = NULL;
-	if ((r = target_kubectl(t, &p, args, NULL, 0, eb)) != 0)
-		goto out;
-	if (proc_exit_code(&p) != 0) {
-		char what[200];
-
-		snprintf(what, sizeof(what), "kubectl %s %s", args[0],
-		    args[1] ? args[1] : "");
-		r = target_failed(t, what, &p, eb);
-		goto out;
-	}
-	if ((*jp = cJSON_Parse(p.out.data)) == NULL)
-		r = hs_error(eb, HS_ETARGET, "kubectl %s %s: the answer is not "
-		    "JSON", args[0], args[1] ? args[1] : "");
-out:
-	proc_release(&p);
-	return r;
 }

@@ -306,7 +306,6 @@ run_hubspy postmortem --dumps 0 --top 0 --probe-timeout 1 \
 expect_rc "postmortem: a mute hub still ends (exit 0)" 0
 expect_grep "postmortem: the mute hub's probe timed out" "$out" \
     'health: GET http://127\.0\.0\.1:[0-9]+/hub/health: Timeout was reached'
-
 # --- preflight ---
 run_hubspy preflight --count 1000 --step 1000 "${K[@]}"
 expect_rc "preflight passes with warnings (exit 0)" 0
@@ -323,7 +322,6 @@ expect_grep "preflight: --count above capacity warns" "$out" \
     '^plan: count +warn +--count 1000 exceeds the room on ready user nodes \(218\)'
 expect_grep "preflight: --step above 500 with a failure limit warns" "$out" \
     '^plan: step +warn +steps of 1000 \(above 500\) with a consecutive failure limit of 5'
-
 # --- local: py-spy runs here against the real hub ---
 export PATH=$ROOT/tests/pyspy:$PATH
 L=(--transport local "${PIDOPT[@]}")
@@ -344,5 +342,36 @@ expect_grep "local: not_python class" "$err" 'not_python'
 PATH=/usr/bin:/bin run_hubspy capture --dump 1 --transport local "${PIDOPT[@]}" -o "$T/f"
 expect_rc "local: pyspy_missing exit 5" 5
 expect_grep "local: pyspy_missing class" "$err" "py-spy \('py-spy'\) not found on this machine \(pyspy_missing\)"
+
+# --- preflight's hub rows and postmortem's failing probes (kubectl
+# transport again; last, so the checks above run as they always did) ---
+free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# with a token the hub is checked first: version, token, scopes
+run_hubspy preflight --token-file "$HUB_TOKEN_FILE" "${K[@]}"
+expect_rc "preflight with a token passes (exit 0)" 0
+expect_grep "preflight: the hub's version" "$out" \
+    '^hub +pass +JupyterHub 3\.0\.0 at http://127\.0\.0\.1:[0-9]+/hub/api$'
+expect_grep "preflight: the token's kind and scopes" "$out" \
+    '^hub token +pass +service token with admin:users and servers$'
+expect_grep "preflight: read:metrics" "$out" '^hub metrics +pass +read:metrics$'
+run_hubspy preflight --token-file "$HUB_LIMITED_TOKEN_FILE" "${K[@]}"
+expect_rc "preflight: a token without servers fails (exit 5)" 5
+expect_grep "preflight: the missing scope is named" "$out" \
+    "^hub token +fail +the token lacks the 'servers' scope"
+run_hubspy preflight --token-file "$HUB_TOKEN_FILE" --url "http://127.0.0.1:$(free_port)/hub/api" "${K[@]}"
+expect_rc "preflight: an unreachable hub fails (exit 5)" 5
+expect_grep "preflight: the unreachable hub's row" "$out" \
+    '^hub +fail +cannot reach the hub at'
+
+# a port nobody listens on: the probe fails at once, with curl's reason
+run_hubspy postmortem --dumps 0 --top 0 --probe-timeout 5 \
+    --url "http://127.0.0.1:$(free_port)/hub/api/" -o "$T/pm3" "${K[@]}"
+expect_rc "postmortem: a hub that is down still ends (exit 0)" 0
+expect_grep "postmortem: a refused probe says so" "$out" \
+    '^  health: GET http://127\.0\.0\.1:[0-9]+/hub/api/: Couldn.t connect to server after [0-9.]+ s$'
+JUPYTERHUB_API_URL= run_hubspy postmortem --dumps 0 --top 0 -o "$T/pm4" "${K[@]}"
+expect_rc "postmortem: without a hub URL (exit 0)" 0
+expect_grep "postmortem: no URL, no probes" "$out" \
+    '^  health: skipped \(no --url and JUPYTERHUB_API_URL is not set\)$'
 
 t_done
