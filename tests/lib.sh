@@ -67,18 +67,18 @@ one_line() {
 # hub_start [VAR=VALUE...]: a real JupyterHub; sets HUB_API, HUB_TOKEN_FILE...
 hub_start() {
 	local d=$T/hub.$RANDOM
-	if ! bash "$HERE/hub/hub.sh" start "$d" "$@"; then
+	if ! bash "$HERE/harness/hub/hub.sh" start "$d" "$@"; then
 		fail "hub starts" "see above"
 		t_done
 		exit 1
 	fi
-	t_cleanup "bash '$HERE/hub/hub.sh' stop '$d'"
+	t_cleanup "bash '$HERE/harness/hub/hub.sh' stop '$d'"
 	# shellcheck disable=SC1091
 	. "$d/env"
 	HUB_DIR=$d
 	export JUPYTERHUB_API_URL=$HUB_API
 }
-hub_stop() { bash "$HERE/hub/hub.sh" stop "$HUB_DIR"; }
+hub_stop() { bash "$HERE/harness/hub/hub.sh" stop "$HUB_DIR"; }
 # hub_get PATH: GET with the admin token (token sent in a header read from
 # a file, never on a command line)
 hub_get() {

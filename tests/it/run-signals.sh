@@ -11,9 +11,9 @@ ROOT=$(cd "$HERE/.." && pwd)
 PY=/usr/bin/python3
 echo "0 0" >"$T/delays"
 hub_start HUBSPY_T_EXTRA="$ROOT/tests/it/run-hook.py" \
-    HUBSPY_T_SAMPLER="$ROOT/tests/pyspy/sampler_hook.py" \
+    HUBSPY_T_SAMPLER="$ROOT/tests/harness/pyspy/sampler_hook.py" \
     HUBSPY_T_DELAYS="$T/delays"
-. "$ROOT/tests/k8s/lib.sh"
+. "$ROOT/tests/harness/k8s/lib.sh"
 k8s_start
 JUPYTERHUB_API_TOKEN=$(cat "$HUB_TOKEN_FILE")
 export JUPYTERHUB_API_TOKEN

@@ -35,7 +35,7 @@ req(const struct metrics_snapshot *m, const char *handler, const char *code)
 
 #define LIST "jupyterhub.apihandlers.users.UserListAPIHandler"
 
-/* a page fetched from Debian's JupyterHub 3.0.0 (tests/hub) */
+/* a page fetched from Debian's JupyterHub 3.0.0 (tests/harness/hub) */
 UNIT_TEST(metrics_real_30_page)
 {
 	struct hs_errbuf eb = HS_ERRBUF_INIT;
