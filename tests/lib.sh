@@ -1,15 +1,16 @@
 # lib.sh -- helpers for integration tests (sourced by tests/it/*.sh)
 #
 # Each script is a list of checks; every check prints "ok NAME" or
-# "not ok NAME" plus the reason, and the script ends with t_done, which
-# prints "N passed, N failed". Scripts run with LC_ALL=C in their own
-# mktemp -d ($T), removed on exit together with anything they started.
+# "not ok NAME" plus the reason, or "skip NAME (REASON)" when it cannot run
+# here, and the script ends with t_done, which prints "N passed, N failed,
+# N skipped". Scripts run with LC_ALL=C in their own mktemp -d ($T),
+# removed on exit together with anything they started.
 set -u
 export LC_ALL=C
 : "${HUBSPY:?HUBSPY must name the binary under test}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/hubspy-it.XXXXXX")
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-_passed=0 _failed=0
+_passed=0 _failed=0 _skipped=0
 _cleanups=()
 
 t_cleanup() { _cleanups+=("$*"); }
@@ -29,6 +30,27 @@ fail() {
 	shift
 	[ $# -gt 0 ] && printf '  %s\n' "$@"
 	return 0
+}
+# skip NAME REASON: the check cannot run here (a tool, a device or a
+# privilege is missing). Under CI (CI=true) a skip is a failure unless
+# REASON matches a pattern (grep -E) in tests/skips-allowed.txt.
+skip() {
+	if [ "${CI:-}" = true ] && ! skip_allowed "$2"; then
+		fail "$1" "skipped under CI: $2 (not allowed by tests/skips-allowed.txt)"
+		return 0
+	fi
+	_skipped=$((_skipped + 1))
+	echo "skip $1 ($2)"
+}
+# skip_allowed REASON: a pattern line of tests/skips-allowed.txt matches
+skip_allowed() {
+	local pat
+	[ -f "$HERE/skips-allowed.txt" ] || return 1
+	while IFS= read -r pat; do
+		case $pat in '' | '#'*) continue ;; esac
+		printf '%s\n' "$1" | grep -Eq -- "$pat" && return 0
+	done <"$HERE/skips-allowed.txt"
+	return 1
 }
 # check NAME COMMAND...: passes when the command succeeds
 check() {
@@ -99,6 +121,6 @@ hub_count_prefix() {
 }
 
 t_done() {
-	echo "$_passed passed, $_failed failed"
+	echo "$_passed passed, $_failed failed, $_skipped skipped"
 	[ "$_failed" -eq 0 ]
 }
