@@ -75,5 +75,13 @@ for f in "$got"/*; do
 		failed=$((failed + 1))
 	fi
 done
+# an expected file that nothing generates any more is a failure too
+for f in "$exp"/*; do
+	name=$(basename "$f")
+	[ -e "$got/$name" ] && continue
+	echo "not ok golden $name"
+	echo "  $exp/$name: no command above generates it"
+	failed=$((failed + 1))
+done
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]
