@@ -38,16 +38,19 @@ if [ "$n" -gt 0 ]; then pass "skips-allowed.txt: $n patterns"; else fail "skips-
 
 # tests/run.sh sums the suites and counts a suite without a summary as failed
 mkdir -p "$T/suites"
-printf 'echo "ok x"; echo "2 passed, 0 failed, 1 skipped"\n' >"$T/suites/a.sh"
+# a ends last, yet prints first
+printf 'sleep 1; echo "ok x"; echo "2 passed, 0 failed, 1 skipped"\n' >"$T/suites/a.sh"
 printf 'echo "3 passed, 1 failed"; exit 1\n' >"$T/suites/b.sh"
 printf 'echo "ok x"\n' >"$T/suites/c.sh"
 UNIT=/bin/false JOBS=2 bash "$ROOT/tests/run.sh" "$T/suites/a.sh" "$T/suites/b.sh" \
-    "$T/suites/c.sh" >"$T/run.out" 2>&1
+    "$T/suites/c.sh" no-such-suite >"$T/run.out" 2>&1
 expect_eq "run.sh: fails when a suite fails" "$?" 1
 expect_eq "run.sh: the total is the last line" "$(tail -n 1 "$T/run.out")" \
-    "5 passed, 2 failed, 1 skipped"
+    "5 passed, 3 failed, 1 skipped"
 expect_grep "run.sh: a suite without a summary line is a failure" "$T/run.out" \
     '^not ok .*c\.sh \(ended without a summary line\)$'
+expect_grep "run.sh: an unknown suite name is a failure" "$T/run.out" \
+    '^not ok no-such-suite \(no such suite'
 expect_eq "run.sh: suites print in the order given" \
-    "$(grep '^== ' "$T/run.out" | cut -d' ' -f2 | tr '\n' ' ')" "a b c "
+    "$(grep '^== ' "$T/run.out" | cut -d' ' -f2 | tr '\n' ' ')" "a b c no-such-suite "
 t_done
