@@ -42,7 +42,7 @@ Q := @
 endif
 
 # src/LAYER/MODULE.c, headers in include/LAYER/MODULE.h (docs/architecture.md)
-LAYERS     := core load measure capture report run cli
+LAYERS     := core measure record load capture report run cli
 SRCS       := $(sort $(wildcard $(LAYERS:%=src/%/*.c)))
 LIB_SRCS   := $(filter-out src/cli/main.c,$(SRCS))
 LIB_OBJS   := $(LIB_SRCS:src/%.c=$(BUILD)/%.o)

@@ -39,9 +39,5 @@ struct chart_span {
 int	chart_timeline(const char *title, const struct chart_span *spans,
 	    size_t n, struct buf *out);
 
-/* the length of the valid UTF-8 sequence at p (1 for ASCII), 0 if invalid */
-size_t	chart_utf8_seq(const unsigned char *p, const unsigned char *end);
-/* XML-escapes s (NUL-terminated, or len bytes) into out */
-int	chart_xml_escape(struct buf *out, const char *s, size_t len);
 
 #endif

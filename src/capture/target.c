@@ -268,7 +268,23 @@ int
 target_init(struct target *t, struct loop *l, const struct target_config *cfg,
     struct hs_errbuf *eb)
 {
-	int r = 0;
+	const struct {
+		char		**dst;
+		const char	 *src, *def;
+	} strs[] = {
+		{ &t->context, cfg->context, NULL },
+		{ &t->kubeconfig, cfg->kubeconfig, NULL },
+		{ &t->kubectl, cfg->kubectl, "kubectl" },
+		{ &t->pyspy, cfg->pyspy, "py-spy" },
+		{ &t->tmpdir, cfg->tmpdir, "/tmp" },
+		{ &t->log_file, cfg->log_file, NULL },
+		{ &t->selector, cfg->selector, DEFAULT_SELECTOR },
+		{ &t->image, cfg->image, NULL },
+		{ &t->namespace, cfg->namespace, NULL },
+		{ &t->pod, cfg->pod, NULL },
+		{ &t->container, cfg->container, DEFAULT_CONTAINER },
+	};
+	size_t i;
 
 	*t = (struct target)TARGET_INIT;
 	t->loop = l;
@@ -276,19 +292,9 @@ target_init(struct target *t, struct loop *l, const struct target_config *cfg,
 	t->pid = cfg->pid;
 	t->exec_timeout = cfg->exec_timeout > 0 ? cfg->exec_timeout :
 	    DEFAULT_EXEC_TIMEOUT;
-	r |= dup_opt(&t->context, cfg->context, NULL);
-	r |= dup_opt(&t->kubeconfig, cfg->kubeconfig, NULL);
-	r |= dup_opt(&t->kubectl, cfg->kubectl, "kubectl");
-	r |= dup_opt(&t->pyspy, cfg->pyspy, "py-spy");
-	r |= dup_opt(&t->tmpdir, cfg->tmpdir, "/tmp");
-	r |= dup_opt(&t->log_file, cfg->log_file, NULL);
-	r |= dup_opt(&t->selector, cfg->selector, DEFAULT_SELECTOR);
-	r |= dup_opt(&t->image, cfg->image, NULL);
-	r |= dup_opt(&t->namespace, cfg->namespace, NULL);
-	r |= dup_opt(&t->pod, cfg->pod, NULL);
-	r |= dup_opt(&t->container, cfg->container, DEFAULT_CONTAINER);
-	if (r != 0)
-		return hs_error(eb, HS_ENOMEM, "out of memory");
+	for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		if (dup_opt(strs[i].dst, strs[i].src, strs[i].def) != 0)
+			return hs_error(eb, HS_ENOMEM, "out of memory");
 	if (t->transport == TARGET_LOCAL && (cfg->pod || cfg->context ||
 	    cfg->namespace || cfg->kubeconfig))
 		return hs_error(eb, HS_EUSAGE, "--transport local runs py-spy "

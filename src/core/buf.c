@@ -14,6 +14,7 @@ buf_init(struct buf *b, size_t max)
 	b->data = buf_empty;
 	b->len = b->cap = 0;
 	b->max = max;
+	b->err = 0;
 }
 
 void
@@ -28,8 +29,24 @@ void
 buf_reset(struct buf *b)
 {
 	b->len = 0;
+	b->err = 0;
 	if (b->cap)
 		b->data[0] = '\0';
+}
+
+int
+buf_error(const struct buf *b)
+{
+	return b->err;
+}
+
+/* records the first failure; returns r */
+static int
+buf_fail(struct buf *b, int r)
+{
+	if (b->err == 0)
+		b->err = r;
+	return r;
 }
 
 static int
@@ -38,8 +55,10 @@ buf_grow(struct buf *b, size_t extra)
 	size_t need, ncap;
 	char *p;
 
+	if (b->err)
+		return b->err;
 	if (extra > b->max || b->len > b->max - extra)
-		return HS_ELIMIT;
+		return buf_fail(b, HS_ELIMIT);
 	need = b->len + extra + 1;
 	if (need <= b->cap)
 		return 0;
@@ -49,7 +68,7 @@ buf_grow(struct buf *b, size_t extra)
 	if (ncap > b->max + 1)
 		ncap = b->max + 1;
 	if ((p = realloc(b->cap ? b->data : NULL, ncap)) == NULL)
-		return HS_ENOMEM;
+		return buf_fail(b, HS_ENOMEM);
 	if (!b->cap)
 		p[0] = '\0';
 	b->data = p;
@@ -63,7 +82,7 @@ buf_add(struct buf *b, const void *p, size_t n)
 	int r;
 
 	if (n == 0)
-		return 0;
+		return b->err;
 	if ((r = buf_grow(b, n)) != 0)
 		return r;
 	memcpy(b->data + b->len, p, n);
@@ -95,8 +114,10 @@ buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 	va_copy(cp, ap);
 	n = vsnprintf(NULL, 0, fmt, cp);
 	va_end(cp);
+	if (b->err)
+		return b->err;
 	if (n < 0)
-		return HS_EFAIL;
+		return buf_fail(b, HS_EFAIL);
 	if ((r = buf_grow(b, (size_t)n)) != 0)
 		return r;
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);

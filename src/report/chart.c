@@ -3,8 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "report/chart.h"
 #include "core/hs.h"
+#include "core/xml.h"
+#include "report/chart.h"
 
 #define CW	560
 #define CH	300
@@ -19,72 +20,7 @@ static const char *const palette[] = {
 };
 #define NPAL (sizeof(palette) / sizeof(palette[0]))
 
-size_t
-chart_utf8_seq(const unsigned char *p, const unsigned char *end)
-{
-	size_t n = *p < 0x80 ? 1 : *p >= 0xf0 && *p <= 0xf4 ? 4 :
-	    *p >= 0xe0 && *p < 0xf0 ? 3 : *p >= 0xc2 && *p < 0xe0 ? 2 : 0;
-	size_t i;
 
-	if (n == 0 || p + n > end)
-		return 0;
-	for (i = 1; i < n; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	if (n == 3 && ((*p == 0xe0 && p[1] < 0xa0) || (*p == 0xed && p[1] >= 0xa0)))
-		return 0;
-	if (n == 4 && ((*p == 0xf0 && p[1] < 0x90) || (*p == 0xf4 && p[1] >= 0x90)))
-		return 0;
-	return n;
-}
-
-int
-chart_xml_escape(struct buf *out, const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	const unsigned char *end = p + len;
-	size_t run;
-	int r = 0;
-
-	while (p < end && r == 0) {
-		/* fast path: a run of plain ASCII */
-		for (run = 0; p + run < end && p[run] >= 0x20 && p[run] < 0x7f &&
-		    p[run] != '<' && p[run] != '>' && p[run] != '&' &&
-		    p[run] != '"'; run++)
-			;
-		if (run > 0) {
-			r = buf_add(out, p, run);
-			p += run;
-			continue;
-		}
-		if (*p == '<')
-			r = buf_addstr(out, "&lt;");
-		else if (*p == '>')
-			r = buf_addstr(out, "&gt;");
-		else if (*p == '&')
-			r = buf_addstr(out, "&amp;");
-		else if (*p == '"')
-			r = buf_addstr(out, "&quot;");
-		else if (*p == '\n' || *p == '\t')
-			r = buf_addch(out, *p);
-		else if (*p < 0x80) {
-			r = buf_addch(out, '?');	/* control characters */
-		} else {
-			/* copy a valid UTF-8 sequence, '?' for a bad byte */
-			size_t n = chart_utf8_seq(p, end);
-			int ok = n > 0;
-
-			if (ok) {
-				r = buf_add(out, p, n);
-				p += n;
-				continue;
-			}
-			r = buf_addch(out, '?');
-		}
-		p++;
-	}
-	return r;
-}
 
 static double
 nice_ceil(double v)
@@ -118,7 +54,7 @@ text(struct buf *o, double x, double y, const char *anchor, const char *extra,
 
 	if ((r = buf_printf(o, "<text x=\"%.1f\" y=\"%.1f\" "
 	    "text-anchor=\"%s\"%s>", x, y, anchor, extra ? extra : "")) != 0 ||
-	    (r = chart_xml_escape(o, s, strlen(s))) != 0)
+	    (r = xml_escape(o, s, strlen(s))) != 0)
 		return r;
 	return buf_addstr(o, "</text>\n");
 }
@@ -195,7 +131,7 @@ chart_render(const struct chart *c, struct buf *o)
 	    c->xlabel ? c->xlabel : "")) != 0 ||
 	    (r = buf_printf(o, "<text x=\"14\" y=\"%.1f\" text-anchor=\"middle\" "
 	    "transform=\"rotate(-90 14 %.1f)\">", MT + ph / 2, MT + ph / 2)) != 0 ||
-	    (r = chart_xml_escape(o, c->ylabel ? c->ylabel : "",
+	    (r = xml_escape(o, c->ylabel ? c->ylabel : "",
 	    c->ylabel ? strlen(c->ylabel) : 0)) != 0 ||
 	    (r = buf_addstr(o, "</text>\n")) != 0)
 		return r;
@@ -221,7 +157,7 @@ chart_render(const struct chart *c, struct buf *o)
 				    "width=\"%.1f\" height=\"%.1f\" fill=\"%s\">"
 				    "<title>", px, YP(v), bw, ph - (YP(v) - MT),
 				    col)) != 0 ||
-				    (r = chart_xml_escape(o, s->name,
+				    (r = xml_escape(o, s->name,
 				    strlen(s->name))) != 0 ||
 				    (r = buf_printf(o, ": %s</title></rect>\n",
 				    lab)) != 0)
@@ -252,7 +188,7 @@ chart_render(const struct chart *c, struct buf *o)
 				if ((r = buf_printf(o, "<circle cx=\"%.1f\" "
 				    "cy=\"%.1f\" r=\"3\" fill=\"%s\"><title>",
 				    XP(i), YP(s->y[i]), col)) != 0 ||
-				    (r = chart_xml_escape(o, s->name,
+				    (r = xml_escape(o, s->name,
 				    strlen(s->name))) != 0 ||
 				    (r = buf_printf(o, ": %s</title></circle>\n",
 				    lab)) != 0)
@@ -332,7 +268,7 @@ chart_timeline(const char *title, const struct chart_span *sp, size_t n,
 		    "height=\"%.1f\" fill=\"%s\" stroke=\"#fff\"><title>", x,
 		    top + rowh * (double)k + 2, w, rowh - 4,
 		    palette[k % NPAL])) != 0 ||
-		    (r = chart_xml_escape(o, sp[i].label,
+		    (r = xml_escape(o, sp[i].label,
 		    strlen(sp[i].label))) != 0 ||
 		    (r = buf_printf(o, " (%.1f s)</title></rect>\n",
 		    sp[i].end - sp[i].start)) != 0)

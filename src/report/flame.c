@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report/chart.h"
+#include "core/xml.h"
 #include "report/flame.h"
 
 #define FLAME_WIDTH	1200
@@ -99,7 +99,7 @@ frame(struct render *rd, uint32_t node, uint64_t x, size_t depth)
 		rd->o->color(rd->o->color_arg, s, node, rgb, note, sizeof(note));
 	flame_fmt_count(cnt, sizeof(cnt), n->total);
 	if ((r = buf_addstr(rd->out, "<g><title>")) != 0 ||
-	    (r = chart_xml_escape(rd->out, label, llen)) != 0)
+	    (r = xml_escape(rd->out, label, llen)) != 0)
 		return r;
 	if (nm)
 		r = buf_printf(rd->out, " (%s sample%s, %.2f%%)", cnt,
@@ -110,7 +110,7 @@ frame(struct render *rd, uint32_t node, uint64_t x, size_t depth)
 	if (r != 0)
 		return r;
 	if (note[0] && ((r = buf_addch(rd->out, '\n')) != 0 ||
-	    (r = chart_xml_escape(rd->out, note, strlen(note))) != 0))
+	    (r = xml_escape(rd->out, note, strlen(note))) != 0))
 		return r;
 	if ((r = buf_printf(rd->out, "</title><rect x=\"%.4f%%\" y=\"%zu\" "
 	    "width=\"%.4f%%\" height=\"15\" fill=\"rgb(%u,%u,%u)\" "
@@ -122,8 +122,8 @@ frame(struct render *rd, uint32_t node, uint64_t x, size_t depth)
 	fit = (size_t)(pw / 100.0 * FRAMES_W / FONT_W);
 	if (fit >= 3) {
 		if (llen <= fit)
-			r = chart_xml_escape(rd->out, label, llen);
-		else if ((r = chart_xml_escape(rd->out, label, fit - 2)) == 0)
+			r = xml_escape(rd->out, label, llen);
+		else if ((r = xml_escape(rd->out, label, fit - 2)) == 0)
 			r = buf_addstr(rd->out, "..");
 		if (r != 0)
 			return r;
@@ -284,12 +284,12 @@ flame_render(const struct stacks *s, const struct flame_opts *o,
 	if ((r = buf_printf(out, "<rect x=\"0\" y=\"0\" width=\"100%%\" "
 	    "height=\"%zu\" fill=\"rgb(248,248,240)\"/>\n"
 	    "<text class=\"hstitle\" x=\"50.0000%%\" y=\"24.00\">", h)) != 0 ||
-	    (r = chart_xml_escape(out, title, strlen(title))) != 0 ||
+	    (r = xml_escape(out, title, strlen(title))) != 0 ||
 	    (r = buf_addstr(out, "</text>\n")) != 0)
 		goto out;
 	if (subtitle && ((r = buf_addstr(out, "<text x=\"50.0000%\" "
 	    "y=\"40.00\" style=\"text-anchor:middle\">")) != 0 ||
-	    (r = chart_xml_escape(out, subtitle, strlen(subtitle))) != 0 ||
+	    (r = xml_escape(out, subtitle, strlen(subtitle))) != 0 ||
 	    (r = buf_addstr(out, "</text>\n")) != 0))
 		goto out;
 	if ((r = buf_printf(out, "<text class=\"hsdetails\" x=\"10\" "

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/xml.h"
 #include "report/chart.h"
 #include "report/diff.h"
 #include "report/flame.h"
@@ -472,7 +473,7 @@ out:
 static int
 esc(struct buf *o, const char *s)
 {
-	return chart_xml_escape(o, s ? s : "", s ? strlen(s) : 0);
+	return xml_escape(o, s ? s : "", s ? strlen(s) : 0);
 }
 
 static const char css[] =
@@ -576,7 +577,7 @@ h_dumps(struct buf *o, const struct rundata *rd, const struct plat *p,
 	if (stuck != NULL && slen > 0) {
 		if ((r = buf_addstr(o, "<h4>Stuck threads (stack unchanged "
 		    "across dumps)</h4><pre class=\"stuckfile\">")) != 0 ||
-		    (r = chart_xml_escape(o, stuck, slen)) != 0 ||
+		    (r = xml_escape(o, stuck, slen)) != 0 ||
 		    (r = buf_addstr(o, "</pre>\n")) != 0)
 			goto out;
 	}
@@ -600,7 +601,7 @@ h_dumps(struct buf *o, const struct rundata *rd, const struct plat *p,
 				mark = is_stuck(stuck, line, (size_t)(nl - line));
 			if ((mark && (r = buf_addstr(o,
 			    "<span class=\"stuck\">")) != 0) ||
-			    (r = chart_xml_escape(o, line,
+			    (r = xml_escape(o, line,
 			    (size_t)(nl - line))) != 0 ||
 			    (mark && (r = buf_addstr(o, "</span>")) != 0) ||
 			    (r = buf_addch(o, '\n')) != 0)

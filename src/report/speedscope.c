@@ -6,7 +6,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "report/chart.h"
+#include "core/xml.h"
 #include "report/speedscope.h"
 
 #define MAX_FRAME_TEXT	4096
@@ -209,7 +209,7 @@ json_str(struct buf *o, const char *s, size_t len)
 		} else if (*p < 0x20) {
 			r = buf_printf(o, "\\u%04x", *p);
 			p++;
-		} else if ((n = chart_utf8_seq(p, end)) > 0) {
+		} else if ((n = xml_utf8_seq(p, end)) > 0) {
 			r = buf_add(o, p, n);
 			p += n;
 		} else {

@@ -1111,46 +1111,45 @@ profile_plan_format(const struct profile *p, const struct profile_plan *plan,
 {
 	const struct profile_plan_plateau *pp;
 	size_t i, k;
-	int r = 0;
 
-	r |= buf_printf(out, "profile %s: %zu plateau%s, servers %s, "
+	buf_printf(out, "profile %s: %zu plateau%s, servers %s, "
 	    "activity %s", p->name ? p->name : "-", plan->n,
 	    plan->n == 1 ? "" : "s", p->hub.servers ? "yes" : "no",
 	    activity_names[p->activity.mode]);
 	if (p->activity.mode != PROFILE_ACTIVITY_NONE)
-		r |= buf_printf(out, " every %gs per user", p->activity.interval);
-	r |= buf_addstr(out, ", captures ");
+		buf_printf(out, " every %gs per user", p->activity.interval);
+	buf_addstr(out, ", captures ");
 	for (k = 0; k < p->captures.nrun; k++)
-		r |= buf_printf(out, "%s%s", k ? "," : "",
+		buf_printf(out, "%s%s", k ? "," : "",
 		    capture_names[p->captures.run[k]]);
 	if (p->captures.nrun == 0)
-		r |= buf_addstr(out, "none");
-	r |= buf_addch(out, '\n');
+		buf_addstr(out, "none");
+	buf_addch(out, '\n');
 	for (i = 0; i < plan->n; i++) {
 		pp = &plan->p[i];
-		r |= buf_printf(out, "plateau %6d users: ramp from %d", pp->users,
+		buf_printf(out, "plateau %6d users: ramp from %d", pp->users,
 		    pp->from);
 		if (pp->nsteps > 1) {
-			r |= buf_addstr(out, " via");
+			buf_addstr(out, " via");
 			for (k = 0; k + 1 < pp->nsteps; k++)
-				r |= buf_printf(out, " %d", pp->steps[k]);
+				buf_printf(out, " %d", pp->steps[k]);
 		}
-		r |= buf_addstr(out, " ~");
-		r |= add_seconds(out, pp->ramp_seconds);
-		r |= buf_addstr(out, ", settle ");
-		r |= add_seconds(out, pp->settle_seconds);
-		r |= buf_addstr(out, ", hold ");
-		r |= add_seconds(out, pp->hold_seconds);
-		r |= buf_addstr(out, ", captures ~");
-		r |= add_seconds(out, pp->capture_seconds);
-		r |= buf_printf(out, "; ~%lld requests\n", pp->requests);
+		buf_addstr(out, " ~");
+		add_seconds(out, pp->ramp_seconds);
+		buf_addstr(out, ", settle ");
+		add_seconds(out, pp->settle_seconds);
+		buf_addstr(out, ", hold ");
+		add_seconds(out, pp->hold_seconds);
+		buf_addstr(out, ", captures ~");
+		add_seconds(out, pp->capture_seconds);
+		buf_printf(out, "; ~%lld requests\n", pp->requests);
 	}
-	r |= buf_printf(out, "teardown %s: ~", teardown_names[p->teardown]);
-	r |= add_seconds(out, plan->teardown_seconds);
-	r |= buf_printf(out, "; ~%lld requests\n", plan->teardown_requests);
-	r |= buf_addstr(out, "total: ~");
-	r |= add_seconds(out, plan->total_seconds);
-	r |= buf_printf(out, ", ~%lld hub requests (an estimate: see "
+	buf_printf(out, "teardown %s: ~", teardown_names[p->teardown]);
+	add_seconds(out, plan->teardown_seconds);
+	buf_printf(out, "; ~%lld requests\n", plan->teardown_requests);
+	buf_addstr(out, "total: ~");
+	add_seconds(out, plan->total_seconds);
+	buf_printf(out, ", ~%lld hub requests (an estimate: see "
 	    "docs/profiles.md, \"The plan\")\n", plan->total_requests);
-	return r ? HS_ELIMIT : 0;
+	return buf_error(out);
 }

@@ -8,11 +8,12 @@ ROOT=$(cd "$HERE/.." && pwd)
 cd "$ROOT" || exit 1
 
 # rank of each layer: a file may include its own layer and lower ranks only;
-# load, capture and report are siblings (rank 2) and never include each other
+# load, capture and report are siblings (rank 3) and never include each other
 rank() {
 	case $1 in
-	core) echo 0 ;; measure) echo 1 ;; load | capture | report) echo 2 ;;
-	run) echo 3 ;; cli) echo 4 ;; *) echo -1 ;;
+	core) echo 0 ;; measure) echo 1 ;; record) echo 2 ;;
+	load | capture | report) echo 3 ;; run) echo 4 ;; cli) echo 5 ;;
+	*) echo -1 ;;
 	esac
 }
 
