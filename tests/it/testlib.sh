@@ -53,4 +53,24 @@ expect_grep "run.sh: an unknown suite name is a failure" "$T/run.out" \
     '^not ok no-such-suite \(no such suite'
 expect_eq "run.sh: suites print in the order given" \
     "$(grep '^== ' "$T/run.out" | cut -d' ' -f2 | tr '\n' ' ')" "a b c no-such-suite "
+# the tests mirror the modules (tests/README.md): one unit file per module,
+# beside it in the same layer, and the README's tables name every module
+# and every suite
+cd "$ROOT" || exit 1
+stray=$(find tests/unit -maxdepth 1 -name '*.c' ! -name unit.c)
+for t in tests/unit/*/*.c; do
+	l=$(basename "$(dirname "$t")") m=$(basename "$t" .c)
+	case $m in t_*) [ -f "src/$l/${m#t_}.c" ] || stray="$stray $t" ;; *) stray="$stray $t" ;; esac
+done
+expect_eq "every unit test file is tests/unit/LAYER/t_MODULE.c of a src/LAYER/MODULE.c" "$stray" ""
+missing=
+for f in src/*/*.c; do
+	grep -qF "| \`$f\` |" tests/README.md || missing="$missing $f"
+done
+expect_eq "tests/README.md maps every module to its tests" "$missing" ""
+missing=
+for f in tests/it/*.sh; do
+	grep -qF "| \`$(basename "$f" .sh)\` |" tests/README.md || missing="$missing $f"
+done
+expect_eq "tests/README.md names every suite" "$missing" ""
 t_done
