@@ -14,7 +14,7 @@ mini() {
 }
 last() { tail -n 1 "$T/mini.out"; }
 
-CI= mini 'pass a; skip b "no such tool"'
+CI='' mini 'pass a; skip b "no such tool"'
 expect_eq "skip: counted apart in the summary" "$(last)" "1 passed, 0 failed, 1 skipped"
 expect_eq "skip: the script still succeeds" "$mrc" 0
 expect_grep "skip: prints its name and reason" "$T/mini.out" '^skip b \(no such tool\)$'
@@ -27,7 +27,7 @@ CI=true mini 'skip b "cannot mount a tmpfs here"'
 expect_eq "skip under CI: a listed reason stays a skip" "$(last)" "0 passed, 0 failed, 1 skipped"
 CI=false mini 'skip b "no such tool"'
 expect_eq "skip: only CI=true is CI" "$(last)" "0 passed, 0 failed, 1 skipped"
-CI= mini 'fail a "why"'
+CI='' mini 'fail a "why"'
 expect_eq "a failure fails the script" "$mrc" 1
 
 # every allowed reason says why, on a comment line right above it
