@@ -20,6 +20,7 @@ struct postmortem_options {
 	const char	*output, *url;
 	int		 dumps, interval, top, tail, probe_timeout;
 	struct cli_target_options target;
+	struct cli_tools_options  tools;
 };
 
 #define O(kind, m) OPT_BIND(struct postmortem_options, kind, m)
@@ -48,6 +49,7 @@ static const struct opt postmortem_opts[] = {
 static const struct opt_group postmortem_groups[] = {
 	{ postmortem_opts, 0 },
 	CLI_TARGET_GROUP(struct postmortem_options, target),
+	CLI_TOOLS_GROUP(struct postmortem_options, tools),
 	OPT_GROUP_END
 };
 
@@ -145,7 +147,7 @@ postmortem_exec(struct args *a)
 	long ptimeout = po->probe_timeout;
 	int r, rc, have_pod = 0, have_pid = 0, have_pyspy = 0;
 
-	cli_target_config(&po->target, &cfg, &eb);
+	cli_target_config(&po->target, &po->tools, &cfg, &eb);
 	if ((r = loop_new(&l)) != 0) {
 		hs_error(&eb, r, "cannot set up the event loop");
 		return cmd_fail(&eb);
