@@ -1,4 +1,4 @@
-/* capture.h -- py-spy record, dump and top inside the hub, hub usage and logs */
+/* capture.h -- py-spy record, dump and top inside the hub, hub usage, logs and pod status */
 #ifndef CAPTURE_H
 #define CAPTURE_H
 
@@ -105,8 +105,31 @@ int	capture_usage(struct target *t, struct capture_usage *u,
 int	capture_logs(struct target *t, const char *path, int tail,
 	    struct hs_errbuf *eb);
 
+/* the hub pod's status as `kubectl get pod -o json` tells it */
+struct capture_container {
+	char		*name;		/* NULL when absent */
+	int		 restarts;	/* restartCount (0 when absent) */
+	char		*last_reason;	/* lastState.terminated.reason or NULL */
+};
+struct capture_pod {
+	char		*phase;		/* status.phase ("Running") or NULL */
+	struct capture_container *containers;	/* status.containerStatuses */
+	size_t		 ncontainers;
+};
+#define CAPTURE_POD_INIT { NULL, NULL, 0 }
+/* frees the contents; the struct is CAPTURE_POD_INIT afterwards */
+void	capture_pod_release(struct capture_pod *pod);
+/* the hub pod (kubectl get pod, not for the local transport) into *pod
+ * (release with capture_pod_release()), and its whole JSON, pretty, into
+ * path (best effort: a write failure is not reported). Returns 0 or like
+ * target_kubectl_json(). */
+int	capture_pod(struct target *t, const char *path,
+	    struct capture_pod *pod, struct hs_errbuf *eb);
+
 /*
  * Pure helpers, exposed for unit tests and the report:
+ * capture_pod_parse: struct capture_pod from a pod object (fields that are
+ *   missing stay NULL or 0); 0 or HS_ENOMEM (*out released).
  * capture_top_frame: the last complete frame of a py-spy top screen
  *   (ESC[H-separated, ending with "Press Control-C to quit"), escapes
  *   and \r removed, trailing blank lines dropped; malloc'd, NULL if none.
@@ -119,5 +142,7 @@ char	*capture_top_frame(const char *screen, size_t len);
 long long capture_raw_samples(const char *raw, size_t len);
 char	*capture_stuck(const char *const *json, size_t n, double span_s,
 	    int *nstuck);
+struct cJSON;
+int	capture_pod_parse(const struct cJSON *pod, struct capture_pod *out);
 
 #endif

@@ -152,6 +152,15 @@ int	target_run(struct target *t, struct proc *p, const char *const *cmd,
 int	target_kubectl(struct target *t, struct proc *p, const char *const *args,
 	    const char *out_path, int64_t timeout_ms, struct hs_errbuf *eb);
 
+struct cJSON;
+/* target_kubectl() with ARGS, then its JSON output parsed into *jp (free
+ * with cJSON_Delete; NULL on failure). A kubectl that exits non-zero is
+ * classified into t->failure and explained in eb ("kubectl ARGS[0]
+ * ARGS[1]: LINE (class); fix"); an answer that is not JSON is HS_ETARGET
+ * too. Returns 0 or like target_kubectl(). */
+int	target_kubectl_json(struct target *t, const char *const *args,
+	    struct cJSON **jp, struct hs_errbuf *eb);
+
 /* explains a command that exited non-zero (or timed out): classifies
  * its stderr into t->failure and writes "WHAT: LINE (class); fix" into
  * eb; returns HS_ETARGET */

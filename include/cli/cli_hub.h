@@ -94,6 +94,13 @@ int	 cli_hub_write_json(struct cli_hub *ch, cJSON *root,
 	    struct hs_errbuf *eb);
 /* SIGINT/SIGTERM/SIGHUP: load_interrupt(ch->ld) and say what happens */
 void	 cli_hub_catch_signals(struct cli_hub *ch);
+/* load_new() with lc into ch->ld, then load_discover(): how many users
+ * named PREFIX-N the hub has and the highest N */
+int	 cli_hub_start_load(struct cli_hub *ch, const struct load_config *lc,
+	    size_t *existing, long *highest, struct hs_errbuf *eb);
+/* catches the signals and ramps ch->ld to count users, timed into
+ * ch->ramp_s; returns load_ramp()'s code */
+int	 cli_hub_ramp(struct cli_hub *ch, size_t count, struct hs_errbuf *eb);
 /* prints the plan of a dry run: what would be sent, and how many requests */
 void	 cli_hub_plan(FILE *fp, const char *what, long long requests);
 

@@ -28,6 +28,11 @@ typedef void loop_timer_cb(void *arg);
 typedef void loop_child_cb(void *arg, pid_t pid, int wstatus);
 typedef void loop_signal_cb(void *arg, int signo);
 
+/* libcurl's global state: once at start-up, before any loop (0 or
+ * HS_EFAIL), and loop_global_cleanup() once at the end */
+int	 loop_global_init(void);
+void	 loop_global_cleanup(void);
+
 /* returns 0 or HS_ENOMEM/HS_EFAIL; free with loop_free() */
 int	 loop_new(struct loop **lp);
 /* removes every transfer (without callbacks), closes nothing it does not

@@ -8,6 +8,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "core/buf.h"
 #include "core/hs.h"
 #include "core/loop.h"
 #include "measure/measure.h"
@@ -126,7 +127,57 @@ int	 hub_preflight(struct hub *h, int need_write, struct hs_errbuf *eb);
 int	 hub_get_json(struct hub *h, enum mclass cls, const char *path,
 	    cJSON **jp, long *statusp, struct hs_errbuf *eb);
 
+/*
+ * Text requests, for what is not the JSON API: the Prometheus metrics and
+ * the health probes. A struct hub_text holds one answer; its body has the
+ * cap given to HUB_TEXT_INIT (or buf_init).
+ */
+struct hub_text {
+	long		 status;	/* HTTP status; 0: no answer */
+	char		 error[256];	/* curl's reason when the transfer
+					 * failed, "" when it did not */
+	int64_t		 latency_us;	/* libcurl's total time */
+	struct buf	 body;		/* never NULL, NUL-terminated */
+};
+#define HUB_TEXT_INIT(maxbytes) { 0, "", 0, BUF_INIT(maxbytes) }
+/* frees the body; tx is reusable afterwards */
+void	 hub_text_release(struct hub_text *tx);
+
+/*
+ * A GET of path (relative to the API root, with the token, retried like
+ * every request and measured under cls) whose answer, whatever its status,
+ * goes into *tx (body emptied first; an answer past the hub's max_body
+ * ends as status 0). Runs the loop until answered. Returns 0, HS_ELIMIT
+ * (the body is larger than tx's cap), HS_ENOMEM or HS_EFAIL (the loop
+ * failed), with one line in eb.
+ */
+int	 hub_get_text(struct hub *h, enum mclass cls, const char *path,
+	    struct hub_text *tx, struct hs_errbuf *eb);
+
+/*
+ * A health probe: GET BASE PATH on the loop, without the token or any
+ * retry, bounded by timeout_ms (connection included), while the caller
+ * does other work. The body keeps the chunks that fit in max_body (a
+ * chunk that would pass it is left out; the probe does not fail). Returns
+ * 0, HS_ENOMEM or HS_EFAIL; free with hub_probe_free(), which aborts a
+ * probe still running.
+ */
+struct hub_probe;
+int	 hub_probe_start(struct hub_probe **pp, struct loop *l,
+	    const char *base, const char *path, int64_t timeout_ms,
+	    size_t max_body);
+/* 1 once answered or failed: hub_probe_text() is final then */
+int	 hub_probe_done(const struct hub_probe *pr);
+/* BASE PATH, as requested */
+const char *hub_probe_url(const struct hub_probe *pr);
+const struct hub_text *hub_probe_text(const struct hub_probe *pr);
+void	 hub_probe_free(struct hub_probe *pr);
+
 /* --- pure helpers (unit-tested) --- */
+/* the hub's base URL from its API root: trailing slashes and then one
+ * "/hub/api" removed ("http://h:8081/hub/api/" -> "http://h:8081"); a new
+ * string (free()), NULL when api_url is NULL or empty, or out of memory */
+char	*hub_base_url(const char *api_url);
 /* Retry-After: delta-seconds or an HTTP date; -1 when absent or bad */
 double	 hub_parse_retry_after(const char *value, time_t now);
 /* backoff before attempt n (1..): min(cap, base*2^(n-1)) * (0.5..1.0) */

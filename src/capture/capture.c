@@ -1,4 +1,4 @@
-/* capture.c -- py-spy record, dump and top through a target; hub usage and logs */
+/* capture.c -- py-spy record, dump and top through a target; hub usage, logs and pod status */
 /*
  * record: one py-spy per format (raw always; flamegraph and speedscope on
  * request) runs concurrently inside the container, each behind a fixed
@@ -1121,5 +1121,99 @@ capture_logs(struct target *t, const char *path, int tail,
 	}
 out:
 	proc_release(&p);
+	return r;
+}
+
+/* --- the pod's status --- */
+
+void
+capture_pod_release(struct capture_pod *pod)
+{
+	size_t i;
+
+	for (i = 0; i < pod->ncontainers; i++) {
+		free(pod->containers[i].name);
+		free(pod->containers[i].last_reason);
+	}
+	free(pod->containers);
+	free(pod->phase);
+	*pod = (struct capture_pod)CAPTURE_POD_INIT;
+}
+
+static int
+dup_str(char **dst, const cJSON *s)
+{
+	if (!cJSON_IsString(s))
+		return 0;
+	return (*dst = strdup(s->valuestring)) == NULL ? HS_ENOMEM : 0;
+}
+
+int
+capture_pod_parse(const struct cJSON *pod, struct capture_pod *out)
+{
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(pod, "status");
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(st,
+	    "containerStatuses"), *cs;
+	size_t n = 0;
+	int r;
+
+	*out = (struct capture_pod)CAPTURE_POD_INIT;
+	if ((r = dup_str(&out->phase, cJSON_GetObjectItemCaseSensitive(st,
+	    "phase"))) != 0)
+		goto out;
+	cJSON_ArrayForEach(cs, list)
+		n++;
+	if (n > 0 && (out->containers = calloc(n, sizeof(*out->containers))) ==
+	    NULL) {
+		r = HS_ENOMEM;
+		goto out;
+	}
+	cJSON_ArrayForEach(cs, list) {
+		struct capture_container *c =
+		    &out->containers[out->ncontainers++];
+		const cJSON *rc = cJSON_GetObjectItemCaseSensitive(cs,
+		    "restartCount");
+
+		c->restarts = cJSON_IsNumber(rc) ? rc->valueint : 0;
+		if ((r = dup_str(&c->name, cJSON_GetObjectItemCaseSensitive(cs,
+		    "name"))) != 0 ||
+		    (r = dup_str(&c->last_reason,
+		    cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(cs, "lastState"),
+		    "terminated"), "reason"))) != 0)
+			goto out;
+	}
+	r = 0;
+out:
+	if (r != 0)
+		capture_pod_release(out);
+	return r;
+}
+
+int
+capture_pod(struct target *t, const char *path, struct capture_pod *out,
+    struct hs_errbuf *eb)
+{
+	const char *args[] = { "get", "pod", t->pod, "-o", "json", NULL };
+	struct hs_errbuf web = HS_ERRBUF_INIT;
+	cJSON *pod = NULL;
+	char *text = NULL;
+	struct buf b = BUF_INIT(FILE_MAX);
+	int r;
+
+	*out = (struct capture_pod)CAPTURE_POD_INIT;
+	if ((r = target_kubectl_json(t, args, &pod, eb)) != 0)
+		goto out;
+	/* pod.json is a best effort: the status below is what matters */
+	if ((text = cJSON_Print(pod)) != NULL && buf_addstr(&b, text) == 0 &&
+	    buf_addch(&b, '\n') == 0)
+		(void)write_file(path, b.data, &web);
+	if ((r = capture_pod_parse(pod, out)) != 0)
+		hs_error(eb, r, "out of memory");
+out:
+	buf_release(&b);
+	cJSON_free(text);
+	cJSON_Delete(pod);
 	return r;
 }

@@ -463,6 +463,32 @@ target_kubectl(struct target *t, struct proc *p, const char *const *args,
 	return r;
 }
 
+int
+target_kubectl_json(struct target *t, const char *const *args, cJSON **jp,
+    struct hs_errbuf *eb)
+{
+	struct proc p = PROC_INIT;
+	int r;
+
+	*jp = NULL;
+	if ((r = target_kubectl(t, &p, args, NULL, 0, eb)) != 0)
+		goto out;
+	if (proc_exit_code(&p) != 0) {
+		char what[200];
+
+		snprintf(what, sizeof(what), "kubectl %s %s", args[0],
+		    args[1] ? args[1] : "");
+		r = target_failed(t, what, &p, eb);
+		goto out;
+	}
+	if ((*jp = cJSON_Parse(p.out.data)) == NULL)
+		r = hs_error(eb, HS_ETARGET, "kubectl %s %s: the answer is not "
+		    "JSON", args[0], args[1] ? args[1] : "");
+out:
+	proc_release(&p);
+	return r;
+}
+
 /* --- the pod --- */
 
 static int

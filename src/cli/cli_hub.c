@@ -317,6 +317,29 @@ cli_hub_catch_signals(struct cli_hub *ch)
 	loop_on_signal(ch->loop, on_signal, ch);
 }
 
+int
+cli_hub_start_load(struct cli_hub *ch, const struct load_config *lc,
+    size_t *existing, long *highest, struct hs_errbuf *eb)
+{
+	int r;
+
+	if ((r = load_new(&ch->ld, ch->hub, lc, eb)) != 0)
+		return r;
+	return load_discover(ch->ld, existing, highest, eb);
+}
+
+int
+cli_hub_ramp(struct cli_hub *ch, size_t count, struct hs_errbuf *eb)
+{
+	int64_t t = loop_now_us();
+	int r;
+
+	cli_hub_catch_signals(ch);
+	r = load_ramp(ch->ld, count, eb);
+	ch->ramp_s = (double)(loop_now_us() - t) / 1e6;
+	return r;
+}
+
 void
 cli_hub_plan(FILE *fp, const char *what, long long requests)
 {

@@ -1,7 +1,7 @@
 /* cmd_postmortem.c -- `hubspy postmortem`: everything worth keeping from a stuck or slow hub */
 /*
  * Every step is bounded in time so the command ends even when the hub
- * never answers: the two health probes are curl transfers on the loop
+ * never answers: the two health probes (hub_probe_start) run on the loop
  * with their own timeout, started first and running while the kubectl
  * and py-spy steps go (each bounded by --exec-timeout, top by --top plus
  * a few seconds). A step that fails is reported and the next one runs.
@@ -10,19 +10,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-#include <curl/curl.h>
-
-#include "core/buf.h"
 #include "capture/capture.h"
 #include "cli/cli_target.h"
 #include "cli/cmd.h"
 #include "core/loop.h"
+#include "load/hub.h"
 
 struct postmortem_options {
 	const char	*output, *url;
 	int		 dumps, interval, top, tail, probe_timeout;
 	struct cli_target_options target;
+	struct cli_tools_options  tools;
 };
 
 #define O(kind, m) OPT_BIND(struct postmortem_options, kind, m)
@@ -51,147 +49,56 @@ static const struct opt postmortem_opts[] = {
 static const struct opt_group postmortem_groups[] = {
 	{ postmortem_opts, 0 },
 	CLI_TARGET_GROUP(struct postmortem_options, target),
+	CLI_TOOLS_GROUP(struct postmortem_options, tools),
 	OPT_GROUP_END
 };
 
-struct probe {
-	const char	*path;
-	char		 url[600];
-	CURL		*easy;
-	struct buf	 body;
-	CURLcode	 res;
-	long		 status;
-	double		 seconds;
-	int		 done;
-};
-
-static size_t
-probe_write(char *p, size_t sz, size_t n, void *arg)
-{
-	struct buf *b = arg;
-
-	buf_add(b, p, sz * n);	/* past the cap the body is just cut */
-	return sz * n;
-}
-
-static void
-probe_done(void *arg, CURL *easy, CURLcode res)
-{
-	struct probe *pr = arg;
-	curl_off_t us = 0;
-
-	pr->res = res;
-	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &pr->status);
-	curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME_T, &us);
-	pr->seconds = (double)us / 1e6;
-	pr->done = 1;
-	curl_easy_cleanup(easy);
-	pr->easy = NULL;
-}
-
-static int
-probe_start(struct loop *l, struct probe *pr, const char *base, long timeout)
-{
-	buf_init(&pr->body, 4096);
-	snprintf(pr->url, sizeof(pr->url), "%s%s", base, pr->path);
-	if ((pr->easy = curl_easy_init()) == NULL)
-		return HS_ENOMEM;
-	curl_easy_setopt(pr->easy, CURLOPT_URL, pr->url);
-	curl_easy_setopt(pr->easy, CURLOPT_TIMEOUT_MS, timeout * 1000);
-	curl_easy_setopt(pr->easy, CURLOPT_CONNECTTIMEOUT_MS, timeout * 1000);
-	curl_easy_setopt(pr->easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(pr->easy, CURLOPT_WRITEFUNCTION, probe_write);
-	curl_easy_setopt(pr->easy, CURLOPT_WRITEDATA, &pr->body);
-	curl_easy_setopt(pr->easy, CURLOPT_USERAGENT, "hubspy/" HUBSPY_VERSION);
-	if (loop_xfer_add(l, pr->easy, probe_done, pr) != 0) {
-		curl_easy_cleanup(pr->easy);
-		pr->easy = NULL;
-		return HS_EFAIL;
-	}
-	return 0;
-}
+#define PROBE_MAX_BODY	4096
 
 static int
 probes_done(void *arg)
 {
-	struct probe *pr = arg;
+	struct hub_probe **pr = arg;
 
-	return (pr[0].easy == NULL) && (pr[1].easy == NULL);
-}
-
-/* the hub's base URL: --url, else JUPYTERHUB_API_URL minus /hub/api */
-static char *
-hub_base(const char *url)
-{
-	char *b;
-	size_t n;
-
-	if (url == NULL)
-		url = getenv("JUPYTERHUB_API_URL");
-	if (url == NULL || *url == '\0' || (b = strdup(url)) == NULL)
-		return NULL;
-	n = strlen(b);
-	while (n > 0 && b[n - 1] == '/')
-		b[--n] = '\0';
-	if (n >= 8 && strcmp(b + n - 8, "/hub/api") == 0)
-		b[n - 8] = '\0';
-	return b;
+	return (pr[0] == NULL || hub_probe_done(pr[0])) &&
+	    (pr[1] == NULL || hub_probe_done(pr[1]));
 }
 
 static void
 pod_status(struct target *t, const char *dir, FILE *out)
 {
-	const char *args[] = { "get", "pod", t->pod, "-o", "json", NULL };
 	struct hs_errbuf eb = HS_ERRBUF_INIT;
-	cJSON *pod = NULL, *cs;
-	char *text = NULL, path[4096];
-	FILE *fp;
+	struct capture_pod pod = CAPTURE_POD_INIT;
+	char path[4096];
+	size_t i;
 
-	if (cli_kubectl_json(t, args, &pod, &eb) != 0) {
+	snprintf(path, sizeof(path), "%s/pod.json", dir);
+	if (capture_pod(t, path, &pod, &eb) != 0) {
 		fputs("  pod: ", out);
 		cmd_safe_fputs(out, eb.msg);
 		fputc('\n', out);
 		return;
 	}
-	snprintf(path, sizeof(path), "%s/pod.json", dir);
-	if ((text = cJSON_Print(pod)) != NULL && (fp = fopen(path, "we"))) {
-		fputs(text, fp);
-		fputc('\n', fp);
-		fclose(fp);
-	}
-	cJSON_free(text);
 	fputs("  pod: phase ", out);
-	cs = cJSON_GetObjectItemCaseSensitive(pod, "status");
-	cmd_safe_fputs(out, cJSON_IsString(cJSON_GetObjectItemCaseSensitive(cs,
-	    "phase")) ? cJSON_GetObjectItemCaseSensitive(cs,
-	    "phase")->valuestring : "?");
-	cJSON_ArrayForEach(cs, cJSON_GetObjectItemCaseSensitive(cs,
-	    "containerStatuses")) {
-		const cJSON *n = cJSON_GetObjectItemCaseSensitive(cs, "name");
-		const cJSON *rc = cJSON_GetObjectItemCaseSensitive(cs,
-		    "restartCount");
-		const cJSON *last = cJSON_GetObjectItemCaseSensitive(
-		    cJSON_GetObjectItemCaseSensitive(cs, "lastState"),
-		    "terminated");
-		const cJSON *why = cJSON_GetObjectItemCaseSensitive(last,
-		    "reason");
+	cmd_safe_fputs(out, pod.phase ? pod.phase : "?");
+	for (i = 0; i < pod.ncontainers; i++) {
+		const struct capture_container *c = &pod.containers[i];
 
 		fputs(", container ", out);
-		cmd_safe_fputs(out, cJSON_IsString(n) ? n->valuestring : "?");
-		fprintf(out, " restarts %d", cJSON_IsNumber(rc) ? rc->valueint :
-		    0);
-		if (cJSON_IsString(why)) {
+		cmd_safe_fputs(out, c->name ? c->name : "?");
+		fprintf(out, " restarts %d", c->restarts);
+		if (c->last_reason) {
 			fputs(" (last: ", out);
-			cmd_safe_fputs(out, why->valuestring);
+			cmd_safe_fputs(out, c->last_reason);
 			fputc(')', out);
 		}
 	}
 	fputs(" [pod.json]\n", out);
-	cJSON_Delete(pod);
+	capture_pod_release(&pod);
 }
 
 static void
-print_probes(FILE *out, const struct probe *pr, const char *base)
+print_probes(FILE *out, struct hub_probe *const *pr, const char *base)
 {
 	int i;
 
@@ -201,20 +108,22 @@ print_probes(FILE *out, const struct probe *pr, const char *base)
 		return;
 	}
 	for (i = 0; i < 2; i++) {
+		const struct hub_text *tx = hub_probe_text(pr[i]);
+
 		fputs("  health: GET ", out);
-		cmd_safe_fputs(out, pr[i].url);
-		if (!pr[i].done)
+		cmd_safe_fputs(out, hub_probe_url(pr[i]));
+		if (!hub_probe_done(pr[i]))
 			fputs(": no answer (aborted)\n", out);
-		else if (pr[i].res != CURLE_OK)
-			fprintf(out, ": %s after %.3f s\n",
-			    curl_easy_strerror(pr[i].res), pr[i].seconds);
+		else if (tx->error[0])
+			fprintf(out, ": %s after %.3f s\n", tx->error,
+			    (double)tx->latency_us / 1e6);
 		else {
-			fprintf(out, ": %ld in %.3f s", pr[i].status,
-			    pr[i].seconds);
-			if (pr[i].body.len) {
+			fprintf(out, ": %ld in %.3f s", tx->status,
+			    (double)tx->latency_us / 1e6);
+			if (tx->body.len) {
 				char line[120];
 
-				snprintf(line, sizeof(line), "%s", pr[i].body.data);
+				snprintf(line, sizeof(line), "%s", tx->body.data);
 				line[strcspn(line, "\r\n")] = '\0';
 				fputc(' ', out);
 				cmd_safe_fputs(out, line);
@@ -231,17 +140,14 @@ postmortem_exec(struct args *a)
 	struct target_config cfg;
 	struct target t = TARGET_INIT;
 	struct capture_result res = CAPTURE_RESULT_INIT;
-	struct probe pr[2];
+	struct hub_probe *pr[2] = { NULL, NULL };
 	struct loop *l = NULL;
 	char *dir = NULL, *base = NULL, path[4096];
 	const struct postmortem_options *po = a->opts;
 	long ptimeout = po->probe_timeout;
 	int r, rc, have_pod = 0, have_pid = 0, have_pyspy = 0;
 
-	memset(pr, 0, sizeof(pr));
-	pr[0].path = "/hub/health";
-	pr[1].path = "/hub/api/";
-	cli_target_config(&po->target, &cfg, &eb);
+	cli_target_config(&po->target, &po->tools, &cfg, &eb);
 	if ((r = loop_new(&l)) != 0) {
 		hs_error(&eb, r, "cannot set up the event loop");
 		return cmd_fail(&eb);
@@ -252,9 +158,11 @@ postmortem_exec(struct args *a)
 		goto out;
 	}
 	/* the probes first: they run while everything else does */
-	if ((base = hub_base(po->url)) != NULL &&
-	    (probe_start(l, &pr[0], base, ptimeout) != 0 ||
-	    probe_start(l, &pr[1], base, ptimeout) != 0)) {
+	if ((base = hub_base_url(po->url ? po->url :
+	    getenv("JUPYTERHUB_API_URL"))) != NULL &&
+	    (hub_probe_start(&pr[0], l, base, "/hub/health", ptimeout * 1000,
+	    PROBE_MAX_BODY) != 0 || hub_probe_start(&pr[1], l, base,
+	    "/hub/api/", ptimeout * 1000, PROBE_MAX_BODY) != 0)) {
 		hs_error(&eb, HS_ENOMEM, "cannot start the health probes");
 		rc = cmd_fail(&eb);
 		goto out;
@@ -346,16 +254,8 @@ postmortem_exec(struct args *a)
 	}
 	rc = t.interrupted ? hs_exit_code(HS_EPARTIAL) : 0;
 out:
-	if (pr[0].easy) {
-		loop_xfer_cancel(l, pr[0].easy);
-		curl_easy_cleanup(pr[0].easy);
-	}
-	if (pr[1].easy) {
-		loop_xfer_cancel(l, pr[1].easy);
-		curl_easy_cleanup(pr[1].easy);
-	}
-	buf_release(&pr[0].body);
-	buf_release(&pr[1].body);
+	hub_probe_free(pr[0]);
+	hub_probe_free(pr[1]);
 	capture_result_release(&res);
 	target_release(&t);
 	loop_free(l);

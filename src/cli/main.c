@@ -4,10 +4,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-
 #include "cli/cmd.h"
 #include "cli/opt.h"
+#include "core/loop.h"
 
 #define CMD(n) extern const struct cmd cmd_##n;
 #include "cmds.inc"
@@ -84,11 +83,11 @@ main(int argc, char **argv)
 		opt_help(stdout, *cp);
 		return finish(0);
 	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+	if (loop_global_init() != 0) {
 		fprintf(stderr, "hubspy: cannot initialise libcurl\n");
 		return 1;
 	}
 	r = cmd_main(*cp, argc - 1, argv + 1);
-	curl_global_cleanup();
+	loop_global_cleanup();
 	return finish(r);
 }

@@ -169,6 +169,18 @@ loop_multi(struct loop *l)
 	return l->multi;
 }
 
+int
+loop_global_init(void)
+{
+	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : HS_EFAIL;
+}
+
+void
+loop_global_cleanup(void)
+{
+	curl_global_cleanup();
+}
+
 /* --- transfers --- */
 
 int
@@ -182,6 +194,8 @@ loop_xfer_add(struct loop *l, CURL *easy, loop_xfer_cb *cb, void *arg)
 	x->arg = arg;
 	curl_easy_setopt(easy, CURLOPT_PRIVATE, x);
 	if (curl_multi_add_handle(l->multi, easy) != CURLM_OK) {
+		/* not added: a later loop_xfer_cancel() must find nothing */
+		curl_easy_setopt(easy, CURLOPT_PRIVATE, NULL);
 		free(x);
 		return HS_EFAIL;
 	}

@@ -1,4 +1,4 @@
-/* hub.c -- JupyterHub REST client on the loop: queue, retries, paging, preflight */
+/* hub.c -- JupyterHub REST client on the loop: queue, retries, paging, preflight, probes */
 /*
  * Every request is a struct hreq: queued (FIFO), in flight (a curl easy
  * handle on the loop's multi), or waiting for a backoff timer before its
@@ -723,7 +723,28 @@ on_sync(void *arg, const struct hub_resp *rs)
 static int
 sync_done(void *arg)
 {
-	return ((struct hsync *)arg)->done;
+	return *(int *)arg;
+}
+
+/* GET path, then turns the loop until cb has set *donep */
+static int
+hub_wait(struct hub *h, enum mclass cls, const char *path, hub_cb *cb,
+    void *arg, int *donep)
+{
+	int r;
+
+	if ((r = hub_request(h, cls, "GET", path, NULL, cb, arg)) != 0)
+		return r;
+	/* bounded by the request's own timeouts and tries; a loop_stop()
+	 * (a signal) must not leave arg dangling, so turn until answered */
+	while (!*donep)
+		if (loop_run(h->loop, sync_done, donep, 0) < 0)
+			break;
+	if (!*donep) {
+		hub_cancel_all(h);	/* the loop failed: nothing can go on */
+		return HS_EFAIL;
+	}
+	return 0;
 }
 
 static int
@@ -732,17 +753,8 @@ hub_sync(struct hub *h, enum mclass cls, const char *path, struct hsync *s)
 	int r;
 
 	memset(s, 0, sizeof(*s));
-	if ((r = hub_request(h, cls, "GET", path, NULL, on_sync, s)) != 0)
+	if ((r = hub_wait(h, cls, path, on_sync, s, &s->done)) != 0)
 		return r;
-	/* bounded by the request's own timeouts and tries; a loop_stop()
-	 * (a signal) must not leave s dangling, so turn until answered */
-	while (!s->done)
-		if (loop_run(h->loop, sync_done, s, 0) < 0)
-			break;
-	if (!s->done) {
-		hub_cancel_all(h);	/* the loop failed: nothing can go on */
-		return HS_EFAIL;
-	}
 	return s->body ? 0 : HS_ENOMEM;
 }
 
@@ -779,6 +791,178 @@ hub_get_json(struct hub *h, enum mclass cls, const char *path, cJSON **jp,
 	free(s.body);
 	return r;
 }
+
+/* --- text requests: metrics, health probes --- */
+
+void
+hub_text_release(struct hub_text *tx)
+{
+	buf_release(&tx->body);
+	tx->status = 0;
+	tx->error[0] = '\0';
+	tx->latency_us = 0;
+}
+
+struct htext {
+	struct hub_text	*tx;
+	int		 done, nomem;
+};
+
+static void
+on_text(void *arg, const struct hub_resp *rs)
+{
+	struct htext *ht = arg;
+
+	ht->done = 1;
+	ht->tx->status = rs->status;
+	strlcpy(ht->tx->error, rs->status == 0 ? rs->neterr : "",
+	    sizeof(ht->tx->error));
+	ht->tx->latency_us = rs->latency_us;
+	if (buf_add(&ht->tx->body, rs->body, rs->len) != 0)
+		ht->nomem = 1;
+}
+
+int
+hub_get_text(struct hub *h, enum mclass cls, const char *path,
+    struct hub_text *tx, struct hs_errbuf *eb)
+{
+	struct htext ht = { tx, 0, 0 };
+	int r;
+
+	buf_reset(&tx->body);
+	tx->status = 0;
+	tx->error[0] = '\0';
+	tx->latency_us = 0;
+	if ((r = hub_wait(h, cls, path, on_text, &ht, &ht.done)) != 0)
+		return hs_error(eb, r, r == HS_ENOMEM ? "out of memory" :
+		    "request interrupted");
+	if (ht.nomem)
+		return hs_error(eb, HS_ELIMIT, "'GET %.100s': the answer is "
+		    "larger than %zu bytes", path, tx->body.max);
+	return 0;
+}
+
+struct hub_probe {
+	struct loop	*loop;
+	CURL		*easy;		/* NULL once done (or never started) */
+	char		*url;
+	int		 done;
+	struct hub_text	 text;
+};
+
+static size_t
+on_probe_body(char *p, size_t sz, size_t nm, void *arg)
+{
+	struct hub_probe *pr = arg;
+
+	/* a chunk past the cap is left out, the transfer goes on */
+	(void)buf_add(&pr->text.body, p, sz * nm);
+	return sz * nm;
+}
+
+static void
+on_probe_done(void *arg, CURL *easy, CURLcode res)
+{
+	struct hub_probe *pr = arg;
+	curl_off_t us = 0;
+
+	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &pr->text.status);
+	curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME_T, &us);
+	pr->text.latency_us = (int64_t)us;
+	if (res != CURLE_OK)
+		strlcpy(pr->text.error, curl_easy_strerror(res),
+		    sizeof(pr->text.error));
+	pr->done = 1;
+	curl_easy_cleanup(easy);
+	pr->easy = NULL;
+}
+
+int
+hub_probe_start(struct hub_probe **pp, struct loop *l, const char *base,
+    const char *path, int64_t timeout_ms, size_t max_body)
+{
+	struct hub_probe *pr;
+	struct buf url = BUF_INIT(8192);
+	int r = HS_ENOMEM;
+
+	*pp = NULL;
+	if ((pr = calloc(1, sizeof(*pr))) == NULL)
+		return HS_ENOMEM;
+	pr->loop = l;
+	buf_init(&pr->text.body, max_body);
+	if (buf_printf(&url, "%s%s", base, path) != 0 ||
+	    (pr->url = buf_detach(&url, NULL)) == NULL ||
+	    (pr->easy = curl_easy_init()) == NULL)
+		goto out;
+	curl_easy_setopt(pr->easy, CURLOPT_URL, pr->url);
+	curl_easy_setopt(pr->easy, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
+	curl_easy_setopt(pr->easy, CURLOPT_CONNECTTIMEOUT_MS, (long)timeout_ms);
+	curl_easy_setopt(pr->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(pr->easy, CURLOPT_WRITEFUNCTION, on_probe_body);
+	curl_easy_setopt(pr->easy, CURLOPT_WRITEDATA, pr);
+	curl_easy_setopt(pr->easy, CURLOPT_USERAGENT, "hubspy/" HUBSPY_VERSION);
+	if ((r = loop_xfer_add(l, pr->easy, on_probe_done, pr)) != 0)
+		goto out;
+	*pp = pr;
+	pr = NULL;
+	r = 0;
+out:
+	buf_release(&url);
+	hub_probe_free(pr);
+	return r;
+}
+
+int
+hub_probe_done(const struct hub_probe *pr)
+{
+	return pr->done;
+}
+
+const char *
+hub_probe_url(const struct hub_probe *pr)
+{
+	return pr->url;
+}
+
+const struct hub_text *
+hub_probe_text(const struct hub_probe *pr)
+{
+	return &pr->text;
+}
+
+void
+hub_probe_free(struct hub_probe *pr)
+{
+	if (pr == NULL)
+		return;
+	if (pr->easy != NULL) {
+		/* harmless when the transfer was never added */
+		loop_xfer_cancel(pr->loop, pr->easy);
+		curl_easy_cleanup(pr->easy);
+	}
+	hub_text_release(&pr->text);
+	free(pr->url);
+	free(pr);
+}
+
+char *
+hub_base_url(const char *api_url)
+{
+	char *b;
+	size_t n;
+
+	if (api_url == NULL || *api_url == '\0' || (b = strdup(api_url)) ==
+	    NULL)
+		return NULL;
+	n = strlen(b);
+	while (n > 0 && b[n - 1] == '/')
+		b[--n] = '\0';
+	if (n >= 8 && strcmp(b + n - 8, "/hub/api") == 0)
+		b[n - 8] = '\0';
+	return b;
+}
+
+/* --- preflight --- */
 
 static int
 has_scope(const cJSON *scopes, const char *name)

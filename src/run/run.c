@@ -35,6 +35,7 @@
 #include "core/loop.h"
 #include "measure/measure.h"
 #include "measure/metrics.h"
+#include "run/preflight.h"
 #include "run/profile.h"
 #include "record/record.h"
 #include "report/report.h"
@@ -246,29 +247,6 @@ on_load_event(void *arg, const char *line)
 
 /* --- the hub: /hub/api/metrics as text --- */
 
-struct mget {
-	struct buf	 body;
-	long		 status;
-	int		 done;
-};
-
-static void
-mget_cb(void *arg, const struct hub_resp *r)
-{
-	struct mget *mg = arg;
-
-	mg->status = r->status;
-	if (buf_add(&mg->body, r->body, r->len) != 0)
-		mg->status = -1;
-	mg->done = 1;
-}
-
-static int
-mget_done(void *arg)
-{
-	return ((struct mget *)arg)->done;
-}
-
 /*
  * Reads the hub's metrics into *sp (and rel, the .prom file). Returns 1
  * when read, 0 when not (no read:metrics, an error: an event says why).
@@ -276,44 +254,32 @@ mget_done(void *arg)
 static int
 read_metrics(struct run *rn, const char *rel, struct metrics_snapshot *sp)
 {
-	struct mget mg;
+	struct hub_text tx = HUB_TEXT_INIT(METRICS_MAX_BODY);
 	struct hs_errbuf eb = HS_ERRBUF_INIT;
 	int ok = 0;
 
 	if (!hub_info(rn->hub)->has_read_metrics)
 		return 0;
-	memset(&mg, 0, sizeof(mg));
-	buf_init(&mg.body, METRICS_MAX_BODY);
-	if (hub_request(rn->hub, MC_OTHER, "GET", "/metrics", NULL, mget_cb,
-	    &mg) != 0)
+	if (hub_get_text(rn->hub, MC_OTHER, "/metrics", &tx, &eb) != 0)
 		goto out;
-	/* bounded by the request's timeouts and tries; like hub_get_json a
-	 * signal must not leave mg dangling, so turn until answered */
-	while (!mg.done)
-		if (loop_run(rn->loop, mget_done, &mg, 0) < 0)
-			break;
-	if (!mg.done) {
-		hub_cancel_all(rn->hub);
-		goto out;
-	}
-	if (mg.status != 200) {
+	if (tx.status != 200) {
 		event(rn, "hub metrics: GET /metrics answered %ld; hub_metrics "
-		    "is null", mg.status);
+		    "is null", tx.status);
 		goto out;
 	}
-	if (metrics_parse(mg.body.data, mg.body.len,
+	if (metrics_parse(tx.body.data, tx.body.len,
 	    rn->p->hub.metrics_prefix, sp, &eb) != 0) {
 		event(rn, "%s", eb.msg);
 		metrics_release(sp);
 		*sp = (struct metrics_snapshot)METRICS_SNAPSHOT_INIT;
 		goto out;
 	}
-	if (artifacts_write(rn->art, rel, mg.body.data, mg.body.len,
+	if (artifacts_write(rn->art, rel, tx.body.data, tx.body.len,
 	    &eb) != 0)
 		event(rn, "%s", eb.msg);
 	ok = 1;
 out:
-	buf_release(&mg.body);
+	hub_text_release(&tx);
 	return ok;
 }
 
@@ -354,7 +320,7 @@ read_usage(struct run *rn, struct capture_usage *u)
 /* --- preflight --- */
 
 static int
-hub_section(struct run *rn, struct hs_errbuf *eb)
+hub_section(struct run *rn, int metrics_warn, struct hs_errbuf *eb)
 {
 	const struct hub_info *in = hub_info(rn->hub);
 	struct run_record *rec = &rn->rec;
@@ -399,7 +365,7 @@ hub_section(struct run *rn, struct hs_errbuf *eb)
 	cJSON_Delete(u);
 	if (r != 0)
 		return hs_error(eb, HS_ENOMEM, "out of memory");
-	if (!in->has_read_metrics)
+	if (metrics_warn)
 		event(rn, "the token has no read:metrics scope: hub_metrics "
 		    "will be null (add read:metrics to the service's role)");
 	return 0;
@@ -490,19 +456,28 @@ static int
 preflight(struct run *rn, struct hs_errbuf *eb)
 {
 	const struct profile *p = rn->p;
-	int need_write = 0, r;
+	const struct preflight_check *c;
+	struct preflight pf;
+	int need_write = 0, metrics_warn, r;
 	size_t i;
 
 	for (i = 0; i < p->plateaus.n; i++)
 		if (p->plateaus.users[i] > 0)
 			need_write = 1;
 	phase_begin(rn, "preflight", -1);
-	if ((r = hub_preflight(rn->hub, need_write, eb)) != 0)
+	/* the same hub checks as `hubspy preflight`; the first failure ends
+	 * the run */
+	preflight_init(&pf, NULL, NULL);
+	r = preflight_hub(&pf, rn->hub, rn->cfg->url, need_write, eb);
+	c = preflight_get(&pf, PREFLIGHT_HUB_METRICS);
+	metrics_warn = c != NULL && c->status == PREFLIGHT_WARN;
+	preflight_release(&pf);
+	if (r != 0)
 		return r;
 	event(rn, "hub %s at %s, %s token", hub_info(rn->hub)->version,
 	    rn->cfg->url,
 	    hub_info(rn->hub)->kind[0] ? hub_info(rn->hub)->kind : "a");
-	if ((r = hub_section(rn, eb)) != 0)
+	if ((r = hub_section(rn, metrics_warn, eb)) != 0)
 		return r;
 	if ((r = open_target(rn, eb)) != 0)
 		return r;

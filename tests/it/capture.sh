@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # capture.sh -- the capture engine for real: the REAL kubectl against an
-# in-test API server (tests/k8s/apiserver.py) whose "pod" is this machine,
-# a REAL JupyterHub (tests/hub) with the sampler hook, and the py-spy
-# stand-in (tests/pyspy/py-spy); then the local transport. Every failure
-# class is produced and asserted on its message and exit code.
+# in-test API server (tests/harness/k8s/apiserver.py) whose "pod" is this
+# machine, a REAL JupyterHub (tests/harness/hub) with the sampler hook, and
+# the py-spy stand-in (tests/harness/pyspy/py-spy); then the local
+# transport. Every failure class is produced and asserted on its message
+# and exit code.
 #
 # The script re-runs itself in a new PID namespace (unshare) when it can,
 # so the hub discovery sees this test's hub only, as in a pod; without
@@ -14,16 +15,17 @@ fi
 . "$(dirname "$0")/../lib.sh"
 ROOT=$(cd "$HERE/.." && pwd)
 PY=/usr/bin/python3
+PYSPYDIR=$ROOT/tests/harness/pyspy
 
-hub_start HUBSPY_T_EXTRA="$ROOT/tests/pyspy/sampler_hook.py"
+hub_start HUBSPY_T_EXTRA="$ROOT/tests/harness/pyspy/sampler_hook.py"
 export JUPYTERHUB_API_URL=$HUB_API
 
 # --- the cluster: one hub pod whose container is this machine ---
-# (tests/k8s/lib.sh: state NAME=VALUE... rewrites it, re-read per request;
-# STATE, REQS, PODPATH)
+# (tests/harness/k8s/lib.sh: state NAME=VALUE... rewrites it, re-read per
+# request; STATE, REQS, PODPATH)
 REMOTE=$T/remote		# the "container's" /tmp (--tmpdir)
 mkdir -p "$REMOTE"
-. "$ROOT/tests/k8s/lib.sh"
+. "$ROOT/tests/harness/k8s/lib.sh"
 k8s_start
 
 if [ -n "${HUBSPY_T_NS:-}" ]; then
@@ -36,7 +38,7 @@ fi
 K=(--tmpdir "$REMOTE" "${PIDOPT[@]}")
 
 # --- the py-spy stand-in keeps pyspy.md's contract (section 7) ---
-SPY=$ROOT/tests/pyspy/py-spy
+SPY=$ROOT/tests/harness/pyspy/py-spy
 expect_eq "stand-in: --version" "$("$SPY" --version)" "py-spy 0.4.2"
 expect_eq "stand-in: version from PYSPY_STANDIN_VERSION" \
     "$(PYSPY_STANDIN_VERSION=0.3.14 "$SPY" -V)" "py-spy 0.3.14"
@@ -81,6 +83,9 @@ expect_grep "capture names pod, container, pid, python, py-spy" "$out" \
     "^hub: pod hub-abc namespace jhub container hub pid $HUB_PID python 3\.[0-9]+\.[0-9]+ py-spy 0\.4\.2$"
 if [ -n "$discovery" ]; then
 	pass "discovery found the jupyterhub process (not tini, not the proxy)"
+else
+	skip "discovery found the jupyterhub process (not tini, not the proxy)" \
+	    "no PID namespace (unshare -pf failed): --pid used instead"
 fi
 expect_grep "record.raw holds the real hub's stacks" "$T/c1/record.raw" \
     'jupyterhub/app\.py:[0-9]+\).* [0-9]+$'
@@ -119,9 +124,9 @@ expect_grep "the file came back through cat without a tty" "$REQS" \
 expect_nogrep "record never ran with a tty" "$REQS" 'command=record.*tty=true'
 
 # deterministic targets: every thread idle / one thread stuck in a call
-"$PY" "$ROOT/tests/pyspy/app.py" "$ROOT/tests/pyspy/sampler_hook.py" idle &
+"$PY" "$PYSPYDIR/app.py" "$PYSPYDIR/sampler_hook.py" idle &
 IDLE=$!
-"$PY" "$ROOT/tests/pyspy/app.py" "$ROOT/tests/pyspy/sampler_hook.py" stuck &
+"$PY" "$PYSPYDIR/app.py" "$PYSPYDIR/sampler_hook.py" stuck &
 STUCK=$!
 t_cleanup "kill $IDLE $STUCK"
 
@@ -306,7 +311,6 @@ run_hubspy postmortem --dumps 0 --top 0 --probe-timeout 1 \
 expect_rc "postmortem: a mute hub still ends (exit 0)" 0
 expect_grep "postmortem: the mute hub's probe timed out" "$out" \
     'health: GET http://127\.0\.0\.1:[0-9]+/hub/health: Timeout was reached'
-
 # --- preflight ---
 run_hubspy preflight --count 1000 --step 1000 "${K[@]}"
 expect_rc "preflight passes with warnings (exit 0)" 0
@@ -323,9 +327,8 @@ expect_grep "preflight: --count above capacity warns" "$out" \
     '^plan: count +warn +--count 1000 exceeds the room on ready user nodes \(218\)'
 expect_grep "preflight: --step above 500 with a failure limit warns" "$out" \
     '^plan: step +warn +steps of 1000 \(above 500\) with a consecutive failure limit of 5'
-
 # --- local: py-spy runs here against the real hub ---
-export PATH=$ROOT/tests/pyspy:$PATH
+export PATH=$ROOT/tests/harness/pyspy:$PATH
 L=(--transport local "${PIDOPT[@]}")
 run_hubspy capture --record 2 --dump 2 --interval 1 --top 1 --idle -o "$T/l1" "${L[@]}"
 expect_rc "local: capture exits 0" 0
@@ -344,5 +347,36 @@ expect_grep "local: not_python class" "$err" 'not_python'
 PATH=/usr/bin:/bin run_hubspy capture --dump 1 --transport local "${PIDOPT[@]}" -o "$T/f"
 expect_rc "local: pyspy_missing exit 5" 5
 expect_grep "local: pyspy_missing class" "$err" "py-spy \('py-spy'\) not found on this machine \(pyspy_missing\)"
+
+# --- preflight's hub rows and postmortem's failing probes (kubectl
+# transport again; last, so the checks above run as they always did) ---
+free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# with a token the hub is checked first: version, token, scopes
+run_hubspy preflight --token-file "$HUB_TOKEN_FILE" "${K[@]}"
+expect_rc "preflight with a token passes (exit 0)" 0
+expect_grep "preflight: the hub's version" "$out" \
+    '^hub +pass +JupyterHub 3\.0\.0 at http://127\.0\.0\.1:[0-9]+/hub/api$'
+expect_grep "preflight: the token's kind and scopes" "$out" \
+    '^hub token +pass +service token with admin:users and servers$'
+expect_grep "preflight: read:metrics" "$out" '^hub metrics +pass +read:metrics$'
+run_hubspy preflight --token-file "$HUB_LIMITED_TOKEN_FILE" "${K[@]}"
+expect_rc "preflight: a token without servers fails (exit 5)" 5
+expect_grep "preflight: the missing scope is named" "$out" \
+    "^hub token +fail +the token lacks the 'servers' scope"
+run_hubspy preflight --token-file "$HUB_TOKEN_FILE" --url "http://127.0.0.1:$(free_port)/hub/api" "${K[@]}"
+expect_rc "preflight: an unreachable hub fails (exit 5)" 5
+expect_grep "preflight: the unreachable hub's row" "$out" \
+    '^hub +fail +cannot reach the hub at'
+
+# a port nobody listens on: the probe fails at once, with curl's reason
+run_hubspy postmortem --dumps 0 --top 0 --probe-timeout 5 \
+    --url "http://127.0.0.1:$(free_port)/hub/api/" -o "$T/pm3" "${K[@]}"
+expect_rc "postmortem: a hub that is down still ends (exit 0)" 0
+expect_grep "postmortem: a refused probe says so" "$out" \
+    '^  health: GET http://127\.0\.0\.1:[0-9]+/hub/api/: Couldn.t connect to server after [0-9.]+ s$'
+JUPYTERHUB_API_URL= run_hubspy postmortem --dumps 0 --top 0 -o "$T/pm4" "${K[@]}"
+expect_rc "postmortem: without a hub URL (exit 0)" 0
+expect_grep "postmortem: no URL, no probes" "$out" \
+    '^  health: skipped \(no --url and JUPYTERHUB_API_URL is not set\)$'
 
 t_done

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# report.sh -- hubspy report on the fixture run (tests/data/run): the files
+# report.sh -- hubspy report on the fixture run (tests/fixtures/run): the files
 # it writes into a run directory, XML/HTML validity, a real browser (two
 # Chromium launches: self-test + screenshot), archives, diffs, JSON, schema
-# refusal, and the golden files (tests/golden/run.sh)
+# refusal, and the golden files (tests/golden.sh)
 . "$(dirname "$0")/../lib.sh"
 ROOT=$(cd "$HERE/.." && pwd)
-cp -r "$ROOT/tests/data/run" "$T/run"
+cp -r "$ROOT/tests/fixtures/run" "$T/run"
 R=$T/run
 
 run_hubspy report --write "$R"
@@ -153,7 +153,7 @@ expect_grep "the missing capture is named" "$R/report.html" "no capture for 1000
 # hostile text from the run (profile name, hub and pod names, capture
 # messages, frames) stays text; a plateau folder is plateaus/NNNN or the
 # manifest is refused
-cp -r "$ROOT/tests/data/run" "$T/hostile"
+cp -r "$ROOT/tests/fixtures/run" "$T/hostile"
 printf '%s\n' '<script>alert(1)</script> (x.py:1);]]></y> (</svg>:2) 5' >>"$T/hostile/plateaus/3000/record.raw"
 /usr/bin/python3 - "$T/hostile/manifest.json" <<'PY'
 import json, sys
@@ -170,10 +170,30 @@ check "markup in names: report.html is well-formed" xmllint --noout "$T/hostile/
 check "markup in frames: the flamegraph is well-formed" xmllint --noout "$T/hostile/plateaus/3000/record.svg"
 expect_nogrep "markup in names is escaped" "$T/hostile/report.html" '<script>alert'
 
-# golden files: parser, top tables, diff tables, summary
-if HUBSPY=$HUBSPY bash "$ROOT/tests/golden/run.sh" >"$T/golden.out" 2>&1; then
-	pass "golden files ($(tail -n 1 "$T/golden.out"))"
+# golden files: parser, top tables, diff tables, summary; each file is
+# its own check, failures with the start of their diff
+HUBSPY=$HUBSPY bash "$ROOT/tests/golden.sh" >"$T/golden.out" 2>&1
+grc=$? ngold=0 nbad=0 gname=
+gflush() {
+	[ -n "$gname" ] && fail "$gname" "$(head -n 12 "$T/golden.diff")"
+	gname=
+}
+while IFS= read -r line; do
+	case $line in
+	"ok golden "*) gflush; pass "${line#ok }"; ngold=$((ngold + 1)) ;;
+	"not ok golden "*)
+		gflush; gname=${line#not ok }; : >"$T/golden.diff"
+		ngold=$((ngold + 1)) nbad=$((nbad + 1)) ;;
+	[0-9]*" passed, "*) ;;
+	*) [ -n "$gname" ] && printf '  %s\n' "$line" >>"$T/golden.diff" ;;
+	esac
+done <"$T/golden.out"
+gflush
+# golden.sh's own verdict agrees: it compared something, and failed
+# exactly when a file differed
+if [ "$ngold" -gt 0 ] && [ $((grc != 0)) -eq $((nbad > 0)) ]; then
+	pass "golden.sh compared $ngold files"
 else
-	fail "golden files" "$(grep -A 12 '^not ok' "$T/golden.out" | head -n 40)"
+	fail "golden.sh compared $ngold files" "exit $grc, $nbad differ:" "$(tail -n 5 "$T/golden.out")"
 fi
 t_done

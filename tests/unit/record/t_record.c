@@ -234,7 +234,7 @@ UNIT_TEST(record_fixture_stable)
 	char *ja, *jb;
 	size_t cut;
 
-	CHECK_INT(file_read("tests/data/run/manifest.json", &in, &eb), 0);
+	CHECK_INT(file_read("tests/fixtures/run/manifest.json", &in, &eb), 0);
 	CHECK_INT(record_from_json(&a, in.data, in.len, &eb), 0);
 	CHECK_INT(a.nplateaus, 3);
 	CHECK_INT(a.plateaus[2].users, 3000);

@@ -1,11 +1,14 @@
 # sampler_hook.py -- test-hub hook (HUBSPY_T_EXTRA): serves real stacks of
-# this JupyterHub to the py-spy stand-in (tests/pyspy/py-spy).
+# this JupyterHub to the py-spy stand-in (tests/harness/pyspy/py-spy).
 #
-# exec'd at the end of tests/hub/jupyterhub_config.py inside the hub
+# exec'd at the end of tests/harness/hub/jupyterhub_config.py inside the hub
 # process. A daemon thread listens on the abstract unix socket
-# "\0pyspy-standin-<pid>"; each request line is JSON ({"locals": bool}) and
-# each answer line is a JSON snapshot of every thread (sys._current_frames),
-# innermost frame first, plus the process facts py-spy would read itself.
+# "\0pyspy-standin-<pid namespace inode>-<pid>" (abstract names are shared
+# across PID namespaces; capture.sh's hub runs in its own, where its PID is
+# small and the same in every concurrent test run); each request line is
+# JSON ({"locals": bool}) and each answer line is a JSON snapshot of every
+# thread (sys._current_frames), innermost frame first, plus the process
+# facts py-spy would read itself.
 # The sampler's own threads are left out: real py-spy would not see them.
 import json as _json
 import os as _os
@@ -86,7 +89,11 @@ def _hubspy_sampler():
     def serve():
         mine.add(_threading.get_ident())
         s = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
-        s.bind("\0pyspy-standin-%d" % _os.getpid())
+        try:
+            ns = _os.stat("/proc/self/ns/pid").st_ino
+        except OSError:
+            ns = 0
+        s.bind("\0pyspy-standin-%d-%d" % (ns, _os.getpid()))
         s.listen(16)
         while True:
             c, _ = s.accept()
