@@ -14,6 +14,7 @@
 #include <curl/curl.h>
 
 #include "core/buf.h"
+#include "core/file.h"
 #include "capture/capture.h"
 #include "cli/cli_target.h"
 #include "cli/cmd.h"
@@ -133,7 +134,6 @@ pod_status(struct target *t, const char *dir, FILE *out)
 	struct hs_errbuf eb = HS_ERRBUF_INIT;
 	cJSON *pod = NULL, *cs;
 	char *text = NULL, path[4096];
-	FILE *fp;
 
 	if (cli_kubectl_json(t, args, &pod, &eb) != 0) {
 		fputs("  pod: ", out);
@@ -142,10 +142,20 @@ pod_status(struct target *t, const char *dir, FILE *out)
 		return;
 	}
 	snprintf(path, sizeof(path), "%s/pod.json", dir);
-	if ((text = cJSON_Print(pod)) != NULL && (fp = fopen(path, "we"))) {
-		fputs(text, fp);
-		fputc('\n', fp);
-		fclose(fp);
+	if ((text = cJSON_Print(pod)) != NULL) {
+		struct hs_errbuf web = HS_ERRBUF_INIT;
+		struct buf b = BUF_INIT(64u << 20);
+
+		if (buf_printf(&b, "%s\n", text) != 0)
+			hs_error(&web, HS_ENOMEM, "out of memory");
+		else
+			file_write_atomic(path, b.data, b.len, FILE_MODE, &web);
+		buf_release(&b);
+		if (web.code != 0) {
+			fputs("  pod.json: ", out);
+			cmd_safe_fputs(out, web.msg);
+			fputc('\n', out);
+		}
 	}
 	cJSON_free(text);
 	fputs("  pod: phase ", out);
@@ -304,15 +314,19 @@ postmortem_exec(struct args *a)
 		cli_capture_print(stdout, &res, from);
 		snprintf(path, sizeof(path), "%s/stuck.txt", dir);
 		if (o.count > 1) {
-			FILE *fp = fopen(path, "re");
-			char line[600];
+			struct buf st = BUF_INIT(8u << 20);
+			char *line, *next;
 
-			while (fp && fgets(line, sizeof(line), fp)) {
-				fputs("    ", stdout);
-				cmd_safe_fputs(stdout, line);
-			}
-			if (fp)
-				fclose(fp);
+			if (file_read(path, &st, NULL) == 0)
+				for (line = st.data; *line != '\0'; line = next) {
+					next = line + strcspn(line, "\n");
+					if (*next == '\n')
+						*next++ = '\0';
+					fputs("    ", stdout);
+					cmd_safe_fputs(stdout, line);
+					fputc('\n', stdout);
+				}
+			buf_release(&st);
 		}
 	}
 	if (have_pyspy && args_num(a, "top", 5) > 0 && !t.interrupted) {
