@@ -151,7 +151,9 @@ rundata_open_archive(struct rundata *rd, const char *path, struct hs_errbuf *eb)
 		goto out;
 	}
 	if (archive_read_open_fd(a, fd, 65536) != ARCHIVE_OK) {
-		r = hs_error(eb, errno == ENOENT ? HS_EUSAGE : HS_EIO,
+		/* the file opened: what fails now is its format, unless the
+		 * disk itself answers with an error */
+		r = hs_error(eb, archive_errno(a) == EIO ? HS_EIO : HS_EUSAGE,
 		    "cannot open archive '%s': %s", path, archive_error_string(a));
 		goto out;
 	}
