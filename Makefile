@@ -68,6 +68,9 @@ $(BUILD)/unit/%.o: tests/unit/%.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(HS_CFLAGS) -Itests/unit $(CFLAGS) -MMD -MP -c -o $@ $<
 
+# tests/unit/cli/t_opt.c walks every command's table (build/cmds.inc)
+$(UNIT_OBJS): | build/cmds.inc
+
 $(BUILD)/libhubspy.a: $(LIB_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 

@@ -12,9 +12,29 @@
 #include "cli/opt.h"
 
 /* --url --token-file --token(refused) --concurrency --timeout --prefix */
+struct cli_hub_options {
+	const char	*url;		/* NULL: the environment's */
+	const char	*token_file;
+	const char	*token;		/* refused when given */
+	int		 concurrency;
+	int		 timeout;	/* seconds per request */
+	const char	*prefix;
+};
 extern const struct opt cli_hub_opts[];
+/* the hub group bound to member m of a command's options struct T */
+#define CLI_HUB_GROUP(T, m) \
+	OPT_GROUP(cli_hub_opts, T, m, struct cli_hub_options)
+
 /* --dry-run --log-file -v --json */
+struct cli_common_options {
+	int		 dry_run;
+	const char	*log_file;
+	int		 verbose;	/* -vv: 2 */
+	const char	*json;
+};
 extern const struct opt cli_common_opts[];
+#define CLI_COMMON_GROUP(T, m) \
+	OPT_GROUP(cli_common_opts, T, m, struct cli_common_options)
 
 /*
  * Everything a hub command holds, torn down by cli_hub_release(): the
@@ -44,14 +64,17 @@ struct cli_hub {
 #define CLI_HUB_INIT { 0 }
 
 /*
- * Reads the options, the URL and the token (env, --token-file, or a no-echo
- * prompt on a TTY), opens --log-file and the --json temporary file (so an
- * unwritable path fails before the hub is touched), builds loop and hub.
- * With preflight, checks version and scopes (need_write: admin:users and
- * servers). Returns 0 or a code with one line in eb.
+ * Takes the hub options h (resolved: `hubspy run` puts its profile's
+ * values in) and the common options co (NULL: none, as for preflight),
+ * the URL and the token (env, --token-file, or a no-echo prompt on a TTY),
+ * opens --log-file and the --json temporary file (so an unwritable path
+ * fails before the hub is touched), builds loop and hub. With preflight,
+ * checks version and scopes (need_write: admin:users and servers). Strings
+ * stay borrowed from h and co. Returns 0 or a code with one line in eb.
  */
-int	 cli_hub_setup(struct cli_hub *ch, const struct args *a, int preflight,
-	    int need_write, struct hs_errbuf *eb);
+int	 cli_hub_setup(struct cli_hub *ch, const struct cli_hub_options *h,
+	    const struct cli_common_options *co, int preflight, int need_write,
+	    struct hs_errbuf *eb);
 void	 cli_hub_release(struct cli_hub *ch);
 /* a load_config with --prefix and hooks (events and progress) set */
 void	 cli_hub_load_config(struct cli_hub *ch, struct load_config *lc);

@@ -8,12 +8,24 @@
 /* --transport, --context, --kubeconfig, -n/--namespace, --pod,
  * -l/--selector, -c/--container, --image, --pid, --kubectl, --py-spy,
  * --tmpdir, --log-file, --exec-timeout */
+struct cli_target_options {
+	const char	*transport;	/* one of kubectl, debug, local */
+	const char	*context, *kubeconfig, *namespace, *pod;
+	const char	*selector, *container, *image;
+	int		 pid;		/* 0: find it */
+	const char	*kubectl, *pyspy, *tmpdir;
+	const char	*log_file;	/* local: the hub's log */
+	int		 exec_timeout;
+};
 extern const struct opt cli_target_opts[];
+/* the target group bound to member m of a command's options struct T */
+#define CLI_TARGET_GROUP(T, m) \
+	OPT_GROUP(cli_target_opts, T, m, struct cli_target_options)
 
-/* fills cfg from the parsed options (strings borrowed from a); returns 0
+/* fills cfg from the parsed options (strings borrowed from o); returns 0
  * or HS_EUSAGE with one line in eb */
-int	cli_target_config(const struct args *a, struct target_config *cfg,
-	    struct hs_errbuf *eb);
+int	cli_target_config(const struct cli_target_options *o,
+	    struct target_config *cfg, struct hs_errbuf *eb);
 
 /* prints the failure of a target step: "hubspy: MSG" plus, for failures
  * with a remedy longer than one line (permission_denied), the remedy on

@@ -4,7 +4,7 @@
 
 /*
  * Modules return 0 or one of these negative codes and never print or exit.
- * Only main.c and the cmd_*.c layer turn them into messages and exit codes:
+ * Only the command layer (src/cli) turns them into messages and exit codes:
  * the exit code of a failed command is the negated error code (see
  * hs_exit_code()), and the table below is the documented exit-code table.
  */

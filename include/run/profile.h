@@ -43,6 +43,27 @@ enum profile_capture {
 #define PROFILE_FORMAT_FLAMEGRAPH	0x4
 #define PROFILE_FORMAT_CHROMETRACE	0x8
 
+/* what py-spy runs while a plateau is held (captures.*) */
+struct profile_captures {
+	enum profile_capture run[3];	/* which, in this order */
+	size_t	 nrun;
+	struct {
+		double	 seconds;
+	} top;
+	struct {
+		double	 duration;
+		int	 rate;
+		int	 idle, gil, native, subprocesses, nonblocking;
+		unsigned formats;	/* PROFILE_FORMAT_* */
+	} record;
+	struct {
+		int	 count;
+		double	 interval;
+		int	 locals;	/* 0: none, N: -l repeated N times */
+		int	 json;
+	} dump;
+};
+
 #define PROFILE_MAX_PLATEAUS	64
 #define PROFILE_MAX_USERS	100000
 #define PROFILE_MAX_STEPS	256	/* ramp steps per plateau */
@@ -72,25 +93,7 @@ struct profile {
 	struct {
 		double	 interval;	/* 0: no probe */
 	} probe;
-	struct {
-		enum profile_capture run[3];	/* which, in this order */
-		size_t	 nrun;
-		struct {
-			double	 seconds;
-		} top;
-		struct {
-			double	 duration;
-			int	 rate;
-			int	 idle, gil, native, subprocesses, nonblocking;
-			unsigned formats;	/* PROFILE_FORMAT_* */
-		} record;
-		struct {
-			int	 count;
-			double	 interval;
-			int	 locals;	/* 0: none, N: -l repeated N times */
-			int	 json;
-		} dump;
-	} captures;
+	struct profile_captures captures;
 	struct {
 		enum profile_transport transport;
 		char	*context, *kubeconfig, *namespace, *pod, *selector;
@@ -132,6 +135,23 @@ void	 profile_release(struct profile *p);
 /* the resolved profile (every field, after --set) as a new JSON object
  * for manifest.json; free with cJSON_Delete(); NULL when out of memory */
 cJSON	*profile_to_json(const struct profile *p);
+
+struct top_opts;
+struct record_opts;
+struct dump_opts;
+/*
+ * The one mapping from captures to the py-spy options of capture/capture.h
+ * (`hubspy run` per plateau, `hubspy capture` from its command line): top
+ * samples like record (rate, idle, gil, subprocesses, nonblocking); record
+ * drops nonblocking with native (py-spy refuses both) and asks py-spy for
+ * its own SVG when the formats hold flamegraph; dumps take count,
+ * interval, locals and subprocesses and stay nonblocking. What captures
+ * does not hold (record's speedscope file and watchdog margin) keeps the
+ * *_OPTS_INIT defaults.
+ */
+void	 profile_capture_opts(const struct profile_captures *c,
+	    struct top_opts *top, struct record_opts *rec,
+	    struct dump_opts *dump);
 
 /* the names used in JSON for the enums */
 const char *profile_activity_name(enum profile_activity m);

@@ -21,39 +21,43 @@
 #include "core/buf.h"
 #include "cli/cmd.h"
 
+#define H(kind, m) OPT_BIND(struct cli_hub_options, kind, m)
 const struct opt cli_hub_opts[] = {
-	{ "url", 0, OPT_STR, "URL", 0, 0, NULL,
+	{ "url", 0, H(OPT_STR, url), "URL", 0, 0, NULL,
 	  "hub API root, e.g. http://127.0.0.1:8081/hub/api (else "
-	  "JUPYTERHUB_API_URL, else JUPYTERHUB_ENDPOINT)", NULL },
-	{ "token-file", 0, OPT_STR, "FILE", 0, 0, NULL,
+	  "JUPYTERHUB_API_URL, else JUPYTERHUB_ENDPOINT)", NULL, 0 },
+	{ "token-file", 0, H(OPT_STR, token_file), "FILE", 0, 0, NULL,
 	  "read the API token from FILE (else JUPYTERHUB_API_TOKEN, else a "
-	  "prompt on a terminal)", NULL },
-	{ "token", 0, OPT_STR, "TOKEN", 0, 0, NULL,
+	  "prompt on a terminal)", NULL, 0 },
+	{ "token", 0, H(OPT_STR, token), "TOKEN", 0, 0, NULL,
 	  "refused: a token in argv is visible to every local user; use "
-	  "JUPYTERHUB_API_TOKEN or --token-file", NULL },
-	{ "concurrency", 0, OPT_NUM, "N", 1, 256, "16",
-	  "hub requests in flight at most", NULL },
-	{ "timeout", 0, OPT_NUM, "SECONDS", 1, 3600, "30",
+	  "JUPYTERHUB_API_TOKEN or --token-file", NULL, 0 },
+	{ "concurrency", 0, H(OPT_NUM, concurrency), "N", 1, 256, "16",
+	  "hub requests in flight at most", NULL, 0 },
+	{ "timeout", 0, H(OPT_NUM, timeout), "SECONDS", 1, 3600, "30",
 	  "per-request timeout (above the hub's 10 s slow spawn/stop "
-	  "timeouts)", NULL },
-	{ "prefix", 0, OPT_STR, "PREFIX", 0, 0, "hubspy",
-	  "fake users are named PREFIX-N ([a-z0-9-])", NULL },
+	  "timeouts)", NULL, 0 },
+	{ "prefix", 0, H(OPT_STR, prefix), "PREFIX", 0, 0, "hubspy",
+	  "fake users are named PREFIX-N ([a-z0-9-])", NULL, 0 },
 	OPT_END
 };
+#undef H
 
+#define C(kind, m) OPT_BIND(struct cli_common_options, kind, m)
 const struct opt cli_common_opts[] = {
-	{ "dry-run", 0, OPT_FLAG, NULL, 0, 0, NULL,
+	{ "dry-run", 0, C(OPT_FLAG, dry_run), NULL, 0, 0, NULL,
 	  "print the plan and the number of hub requests it will make; send "
-	  "nothing that changes the hub (GETs only)", NULL },
-	{ "log-file", 0, OPT_STR, "FILE", 0, 0, NULL,
+	  "nothing that changes the hub (GETs only)", NULL, 0 },
+	{ "log-file", 0, C(OPT_STR, log_file), "FILE", 0, 0, NULL,
 	  "write every request line (method, path class, status, ms, "
-	  "retries) and event to FILE; never the token or bodies", NULL },
-	{ "verbose", 'v', OPT_FLAG, NULL, 0, 0, NULL,
-	  "one line per hub request on standard error", NULL },
-	{ "json", 0, OPT_STR, "FILE", 0, 0, NULL,
-	  "write all measurements to FILE as JSON (docs/load.md)", NULL },
+	  "retries) and event to FILE; never the token or bodies", NULL, 0 },
+	{ "verbose", 'v', C(OPT_FLAG, verbose), NULL, 0, 0, NULL,
+	  "one line per hub request on standard error", NULL, 0 },
+	{ "json", 0, C(OPT_STR, json), "FILE", 0, 0, NULL,
+	  "write all measurements to FILE as JSON (docs/load.md)", NULL, 0 },
 	OPT_END
 };
+#undef C
 
 static void
 logline(struct cli_hub *ch, const char *line)
@@ -158,9 +162,8 @@ read_token_file(struct cli_hub *ch, const char *path, struct hs_errbuf *eb)
 }
 
 static int
-get_token(struct cli_hub *ch, const struct args *a, struct hs_errbuf *eb)
+get_token(struct cli_hub *ch, const char *f, struct hs_errbuf *eb)
 {
-	const char *f = args_str(a, "token-file", NULL);
 	const char *env = getenv("JUPYTERHUB_API_TOKEN");
 
 	if (f != NULL)
@@ -184,9 +187,10 @@ get_token(struct cli_hub *ch, const struct args *a, struct hs_errbuf *eb)
 }
 
 static int
-open_outputs(struct cli_hub *ch, const struct args *a, struct hs_errbuf *eb)
+open_outputs(struct cli_hub *ch, const struct cli_common_options *co,
+    struct hs_errbuf *eb)
 {
-	const char *lf = args_str(a, "log-file", NULL);
+	const char *lf = co->log_file;
 	int fd;
 
 	if (lf != NULL) {
@@ -198,7 +202,7 @@ open_outputs(struct cli_hub *ch, const struct args *a, struct hs_errbuf *eb)
 			    "'%.200s': %s", lf, strerror(errno));
 		}
 	}
-	if ((ch->json_path = args_str(a, "json", NULL)) != NULL &&
+	if ((ch->json_path = co->json) != NULL &&
 	    file_atomic_open(&ch->json_out, ch->json_path, 0644, NULL) != 0)
 		return hs_error(eb, HS_EIO, "cannot write --json file "
 		    "'%.200s': %s", ch->json_path, strerror(errno));
@@ -206,25 +210,29 @@ open_outputs(struct cli_hub *ch, const struct args *a, struct hs_errbuf *eb)
 }
 
 int
-cli_hub_setup(struct cli_hub *ch, const struct args *a, int preflight,
-    int need_write, struct hs_errbuf *eb)
+cli_hub_setup(struct cli_hub *ch, const struct cli_hub_options *h,
+    const struct cli_common_options *co, int preflight, int need_write,
+    struct hs_errbuf *eb)
 {
+	static const struct cli_common_options none;
 	struct hub_config hc = HUB_CONFIG_INIT;
 	const char *url;
 	int r;
 
+	if (co == NULL)
+		co = &none;
 	ch->t0_ms = loop_now_us() / 1000;
-	ch->verbose = args_flag(a, "verbose");
-	ch->dry_run = args_flag(a, "dry-run");
-	ch->prefix = args_str(a, "prefix", "hubspy");
+	ch->verbose = co->verbose;
+	ch->dry_run = co->dry_run;
+	ch->prefix = h->prefix;
 	ch->tty = isatty(STDERR_FILENO);
 	ch->color = ch->tty && getenv("NO_COLOR") == NULL;
-	if (args_isset(a, "token"))
+	if (h->token != NULL)
 		return hs_error(eb, HS_EUSAGE, "--token: refused, a token on "
 		    "the command line is visible to every local user and "
 		    "kept in shell history; use JUPYTERHUB_API_TOKEN or "
 		    "--token-file FILE");
-	url = args_str(a, "url", NULL);
+	url = h->url;
 	if (url == NULL)
 		url = getenv("JUPYTERHUB_API_URL");
 	if (url == NULL || url[0] == '\0')
@@ -236,16 +244,16 @@ cli_hub_setup(struct cli_hub *ch, const struct args *a, int preflight,
 		return hs_error(eb, HS_EUSAGE, "hub URL is too long");
 	if ((ch->m = calloc(1, sizeof(*ch->m))) == NULL)
 		return hs_error(eb, HS_ENOMEM, "out of memory");
-	if ((r = open_outputs(ch, a, eb)) != 0)
+	if ((r = open_outputs(ch, co, eb)) != 0)
 		return r;
-	if ((r = get_token(ch, a, eb)) != 0)
+	if ((r = get_token(ch, h->token_file, eb)) != 0)
 		return r;
 	if ((r = loop_new(&ch->loop)) != 0)
 		return hs_error(eb, r, "cannot set up the event loop");
 	hc.url = ch->url;
 	hc.token = ch->token;
-	hc.concurrency = (int)args_num(a, "concurrency", 16);
-	hc.timeout_s = (int)args_num(a, "timeout", 30);
+	hc.concurrency = h->concurrency;
+	hc.timeout_s = h->timeout;
 	ch->timeout_s = hc.timeout_s;
 	hc.on_request = on_request;
 	hc.log_arg = ch;

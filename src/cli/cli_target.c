@@ -16,72 +16,73 @@
 
 static const char *const transports[] = { "kubectl", "debug", "local", NULL };
 
+#define T(kind, m) OPT_BIND(struct cli_target_options, kind, m)
 const struct opt cli_target_opts[] = {
-	{ "transport", 0, OPT_STR, "HOW", 0, 0, "kubectl",
+	{ "transport", 0, T(OPT_STR, transport), "HOW", 0, 0, "kubectl",
 	  "how to reach the hub: kubectl (kubectl exec into the hub "
 	  "container), debug (an ephemeral container with kubectl debug "
 	  "--profile=general, for images without py-spy or SYS_PTRACE) or "
-	  "local (the hub runs on this machine)", transports },
-	{ "context", 0, OPT_STR, "NAME", 0, 0, NULL,
-	  "kubectl context (default: the current one)", NULL },
-	{ "kubeconfig", 0, OPT_STR, "FILE", 0, 0, NULL,
-	  "kubeconfig file (default: kubectl's)", NULL },
-	{ "namespace", 'n', OPT_STR, "NS", 0, 0, NULL,
-	  "namespace of the hub (default: the context's)", NULL },
-	{ "pod", 0, OPT_STR, "NAME", 0, 0, NULL,
+	  "local (the hub runs on this machine)", transports, 0 },
+	{ "context", 0, T(OPT_STR, context), "NAME", 0, 0, NULL,
+	  "kubectl context (default: the current one)", NULL, 0 },
+	{ "kubeconfig", 0, T(OPT_STR, kubeconfig), "FILE", 0, 0, NULL,
+	  "kubeconfig file (default: kubectl's)", NULL, 0 },
+	{ "namespace", 'n', T(OPT_STR, namespace), "NS", 0, 0, NULL,
+	  "namespace of the hub (default: the context's)", NULL, 0 },
+	{ "pod", 0, T(OPT_STR, pod), "NAME", 0, 0, NULL,
 	  "the hub pod (default: the one Running pod matching --selector)",
-	  NULL },
-	{ "selector", 'l', OPT_STR, "SEL", 0, 0, "component=hub",
+	  NULL, 0 },
+	{ "selector", 'l', T(OPT_STR, selector), "SEL", 0, 0, "component=hub",
 	  "label selector of the hub pod; more than one match is an error",
-	  NULL },
-	{ "container", 'c', OPT_STR, "NAME", 0, 0, "hub",
-	  "the hub container", NULL },
-	{ "image", 0, OPT_STR, "IMAGE", 0, 0, NULL,
+	  NULL, 0 },
+	{ "container", 'c', T(OPT_STR, container), "NAME", 0, 0, "hub",
+	  "the hub container", NULL, 0 },
+	{ "image", 0, T(OPT_STR, image), "IMAGE", 0, 0, NULL,
 	  "debug: image of the ephemeral container, with py-spy in its PATH "
-	  "(default: the hub container's image)", NULL },
-	{ "pid", 0, OPT_NUM, "PID", 1, 4194304, NULL,
+	  "(default: the hub container's image)", NULL, 0 },
+	{ "pid", 0, T(OPT_NUM, pid), "PID", 1, 4194304, NULL,
 	  "the hub process in the container (default: the jupyterhub process "
-	  "found in /proc, skipping tini and configurable-http-proxy)", NULL },
-	{ "kubectl", 0, OPT_STR, "PATH", 0, 0, "kubectl",
-	  "the kubectl program", NULL },
-	{ "py-spy", 0, OPT_STR, "PATH", 0, 0, "py-spy",
-	  "py-spy inside the container (or here, for local)", NULL },
-	{ "tmpdir", 0, OPT_STR, "DIR", 0, 0, "/tmp",
+	  "found in /proc, skipping tini and configurable-http-proxy)", NULL,
+	  0 },
+	{ "kubectl", 0, T(OPT_STR, kubectl), "PATH", 0, 0, "kubectl",
+	  "the kubectl program", NULL, 0 },
+	{ "py-spy", 0, T(OPT_STR, pyspy), "PATH", 0, 0, "py-spy",
+	  "py-spy inside the container (or here, for local)", NULL, 0 },
+	{ "tmpdir", 0, T(OPT_STR, tmpdir), "DIR", 0, 0, "/tmp",
 	  "writable directory in the container for py-spy's output file",
-	  NULL },
-	{ "log-file", 0, OPT_STR, "FILE", 0, 0, NULL,
-	  "local: the hub's log file (kubectl reads the pod's log)", NULL },
-	{ "exec-timeout", 0, OPT_NUM, "SECONDS", 1, 600, "30",
-	  "bound on each short kubectl or py-spy call", NULL },
+	  NULL, 0 },
+	{ "log-file", 0, T(OPT_STR, log_file), "FILE", 0, 0, NULL,
+	  "local: the hub's log file (kubectl reads the pod's log)", NULL, 0 },
+	{ "exec-timeout", 0, T(OPT_NUM, exec_timeout), "SECONDS", 1, 600, "30",
+	  "bound on each short kubectl or py-spy call", NULL, 0 },
 	OPT_END
 };
+#undef T
 
 int
-cli_target_config(const struct args *a, struct target_config *cfg,
-    struct hs_errbuf *eb)
+cli_target_config(const struct cli_target_options *o,
+    struct target_config *cfg, struct hs_errbuf *eb)
 {
-	const char *tr = args_str(a, "transport", "kubectl");
-
 	*cfg = (struct target_config)TARGET_CONFIG_INIT;
-	if (strcmp(tr, "debug") == 0)
+	if (strcmp(o->transport, "debug") == 0)
 		cfg->transport = TARGET_DEBUG;
-	else if (strcmp(tr, "local") == 0)
+	else if (strcmp(o->transport, "local") == 0)
 		cfg->transport = TARGET_LOCAL;
 	else
 		cfg->transport = TARGET_KUBECTL;
-	cfg->context = args_str(a, "context", NULL);
-	cfg->kubeconfig = args_str(a, "kubeconfig", NULL);
-	cfg->namespace = args_str(a, "namespace", NULL);
-	cfg->pod = args_str(a, "pod", NULL);
-	cfg->selector = args_str(a, "selector", NULL);
-	cfg->container = args_str(a, "container", NULL);
-	cfg->image = args_str(a, "image", NULL);
-	cfg->pid = (long)args_num(a, "pid", 0);
-	cfg->kubectl = args_str(a, "kubectl", NULL);
-	cfg->pyspy = args_str(a, "py-spy", NULL);
-	cfg->tmpdir = args_str(a, "tmpdir", NULL);
-	cfg->log_file = args_str(a, "log-file", NULL);
-	cfg->exec_timeout = (int)args_num(a, "exec-timeout", 30);
+	cfg->context = o->context;
+	cfg->kubeconfig = o->kubeconfig;
+	cfg->namespace = o->namespace;
+	cfg->pod = o->pod;
+	cfg->selector = o->selector;
+	cfg->container = o->container;
+	cfg->image = o->image;
+	cfg->pid = o->pid;
+	cfg->kubectl = o->kubectl;
+	cfg->pyspy = o->pyspy;
+	cfg->tmpdir = o->tmpdir;
+	cfg->log_file = o->log_file;
+	cfg->exec_timeout = o->exec_timeout;
 	return 0;
 }
 

@@ -5,26 +5,40 @@
 #include "cli/cli_hub.h"
 #include "cli/cmd.h"
 
-static const struct opt activity_opts[] = {
-	{ "count", 'c', OPT_NUM, "N", 1, 100000, "100",
-	  "exact number of fake users (no servers) to add", NULL },
-	{ "duration", 'd', OPT_NUM, "SECONDS", 1, 604800, "60",
-	  "how long to hold the users posting activity", NULL },
-	{ "interval", 0, OPT_NUM, "SECONDS", 1, 86400, "300",
-	  "seconds between two activity posts of one user (+-10 % jitter, "
-	  "like jupyterhub-singleuser's JUPYTERHUB_ACTIVITY_INTERVAL)", NULL },
-	{ "probe-interval", 0, OPT_NUM, "MS", 0, 60000, "1000",
-	  "milliseconds between two probes (GET /users/NAME, one at a time); "
-	  "0: no probe", NULL },
-	{ "batch-size", 'b', OPT_NUM, "N", 1, 1000, "10",
-	  "user names per POST /users request", NULL },
-	{ "keep", 'k', OPT_FLAG, NULL, 0, 0, NULL,
-	  "leave the users on the hub", NULL },
-	OPT_END
+struct activity_options {
+	int		 count, duration, interval, probe_interval, batch_size;
+	int		 keep;
+	struct cli_hub_options	  hub;
+	struct cli_common_options common;
 };
 
-static const struct opt *const activity_groups[] = {
-	activity_opts, cli_hub_opts, cli_common_opts, NULL
+#define O(kind, m) OPT_BIND(struct activity_options, kind, m)
+static const struct opt activity_opts[] = {
+	{ "count", 'c', O(OPT_NUM, count), "N", 1, 100000, "100",
+	  "exact number of fake users (no servers) to add", NULL, 0 },
+	{ "duration", 'd', O(OPT_NUM, duration), "SECONDS", 1, 604800, "60",
+	  "how long to hold the users posting activity", NULL, 0 },
+	{ "interval", 0, O(OPT_NUM, interval), "SECONDS", 1, 86400, "300",
+	  "seconds between two activity posts of one user (+-10 % jitter, "
+	  "like jupyterhub-singleuser's JUPYTERHUB_ACTIVITY_INTERVAL)", NULL,
+	  0 },
+	{ "probe-interval", 0, O(OPT_NUM, probe_interval), "MS", 0, 60000,
+	  "1000",
+	  "milliseconds between two probes (GET /users/NAME, one at a time); "
+	  "0: no probe", NULL, 0 },
+	{ "batch-size", 'b', O(OPT_NUM, batch_size), "N", 1, 1000, "10",
+	  "user names per POST /users request", NULL, 0 },
+	{ "keep", 'k', O(OPT_FLAG, keep), NULL, 0, 0, NULL,
+	  "leave the users on the hub", NULL, 0 },
+	OPT_END
+};
+#undef O
+
+static const struct opt_group activity_groups[] = {
+	{ activity_opts, 0 },
+	CLI_HUB_GROUP(struct activity_options, hub),
+	CLI_COMMON_GROUP(struct activity_options, common),
+	OPT_GROUP_END
 };
 
 static void
@@ -48,21 +62,22 @@ activity_exec(struct args *a)
 	struct cli_hub ch = CLI_HUB_INIT;
 	struct hs_errbuf eb = HS_ERRBUF_INIT;
 	struct load_config lc = LOAD_CONFIG_INIT;
-	long long count = args_num(a, "count", 100);
-	long long dur = args_num(a, "duration", 60);
-	int keep = args_flag(a, "keep");
+	const struct activity_options *o = a->opts;
+	long long count = o->count;
+	long long dur = o->duration;
+	int keep = o->keep;
 	size_t existing = 0;
 	long highest = 0;
 	int64_t t;
 	int r;
 
-	if ((r = cli_hub_setup(&ch, a, 1, 1, &eb)) != 0)
+	if ((r = cli_hub_setup(&ch, &o->hub, &o->common, 1, 1, &eb)) != 0)
 		goto out;
 	cli_hub_load_config(&ch, &lc);
-	lc.batch_size = (int)args_num(a, "batch-size", 10);
+	lc.batch_size = o->batch_size;
 	lc.start_servers = 0;
-	lc.activity_interval_s = (int)args_num(a, "interval", 300);
-	lc.probe_interval_ms = (int)args_num(a, "probe-interval", 1000);
+	lc.activity_interval_s = o->interval;
+	lc.probe_interval_ms = o->probe_interval;
 	if ((r = load_new(&ch.ld, ch.hub, &lc, &eb)) != 0)
 		goto out;
 	if ((r = load_discover(ch.ld, &existing, &highest, &eb)) != 0)
@@ -125,5 +140,6 @@ const struct cmd cmd_activity = {
 	"one interval) for --duration seconds, while a probe (GET "
 	"/users/NAME, one at a time) measures hub latency. The table gives "
 	"p50/p90/p99/max of the activity posts and of the probe.",
-	activity_groups, 0, 0, activity_exec, 0,
+	activity_groups, sizeof(struct activity_options), 0, 0, activity_exec,
+	0,
 };

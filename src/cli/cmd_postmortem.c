@@ -20,27 +20,39 @@
 #include "cli/cmd.h"
 #include "core/loop.h"
 
-static const struct opt postmortem_opts[] = {
-	{ "output", 'o', OPT_STR, "DIR", 0, 0, "hubspy-postmortem-TIME",
-	  "output directory (created if missing)", NULL },
-	{ "url", 0, OPT_STR, "URL", 0, 0, NULL,
-	  "the hub's URL for the health probes (default: "
-	  "JUPYTERHUB_API_URL without /hub/api)", NULL },
-	{ "dumps", 0, OPT_NUM, "N", 0, 20, "3",
-	  "py-spy dumps for stuck-thread detection", NULL },
-	{ "interval", 0, OPT_NUM, "SECONDS", 1, 600, "2",
-	  "seconds between two dumps", NULL },
-	{ "top", 0, OPT_NUM, "SECONDS", 0, 600, "5",
-	  "seconds of py-spy top (0: none)", NULL },
-	{ "tail", 0, OPT_NUM, "LINES", 1, 1000000, "500",
-	  "hub log lines to keep", NULL },
-	{ "probe-timeout", 0, OPT_NUM, "SECONDS", 1, 120, "5",
-	  "bound on each health probe", NULL },
-	OPT_END
+struct postmortem_options {
+	const char	*output, *url;
+	int		 dumps, interval, top, tail, probe_timeout;
+	struct cli_target_options target;
 };
 
-static const struct opt *const postmortem_groups[] = {
-	postmortem_opts, cli_target_opts, NULL
+#define O(kind, m) OPT_BIND(struct postmortem_options, kind, m)
+static const struct opt postmortem_opts[] = {
+	{ "output", 'o', O(OPT_STR, output), "DIR", 0, 0,
+	  "hubspy-postmortem-TIME",
+	  "output directory (created if missing)", NULL, OPT_DEF_DESCRIBED },
+	{ "url", 0, O(OPT_STR, url), "URL", 0, 0, NULL,
+	  "the hub's URL for the health probes (default: "
+	  "JUPYTERHUB_API_URL without /hub/api)", NULL, 0 },
+	{ "dumps", 0, O(OPT_NUM, dumps), "N", 0, 20, "3",
+	  "py-spy dumps for stuck-thread detection", NULL, 0 },
+	{ "interval", 0, O(OPT_NUM, interval), "SECONDS", 1, 600, "2",
+	  "seconds between two dumps", NULL, 0 },
+	{ "top", 0, O(OPT_NUM, top), "SECONDS", 0, 600, "5",
+	  "seconds of py-spy top (0: none)", NULL, 0 },
+	{ "tail", 0, O(OPT_NUM, tail), "LINES", 1, 1000000, "500",
+	  "hub log lines to keep", NULL, 0 },
+	{ "probe-timeout", 0, O(OPT_NUM, probe_timeout), "SECONDS", 1, 120,
+	  "5",
+	  "bound on each health probe", NULL, 0 },
+	OPT_END
+};
+#undef O
+
+static const struct opt_group postmortem_groups[] = {
+	{ postmortem_opts, 0 },
+	CLI_TARGET_GROUP(struct postmortem_options, target),
+	OPT_GROUP_END
 };
 
 struct probe {
@@ -232,24 +244,25 @@ postmortem_exec(struct args *a)
 	struct probe pr[2];
 	struct loop *l = NULL;
 	char *dir = NULL, *base = NULL, path[4096];
-	long ptimeout = (long)args_num(a, "probe-timeout", 5);
+	const struct postmortem_options *po = a->opts;
+	long ptimeout = po->probe_timeout;
 	int r, rc, have_pod = 0, have_pid = 0, have_pyspy = 0;
 
 	memset(pr, 0, sizeof(pr));
 	pr[0].path = "/hub/health";
 	pr[1].path = "/hub/api/";
-	cli_target_config(a, &cfg, &eb);
+	cli_target_config(&po->target, &cfg, &eb);
 	if ((r = loop_new(&l)) != 0) {
 		hs_error(&eb, r, "cannot set up the event loop");
 		return cmd_fail(&eb);
 	}
-	if ((r = cli_output_dir(args_str(a, "output", NULL),
+	if ((r = cli_output_dir(po->output,
 	    "hubspy-postmortem", &dir, &eb)) != 0) {
 		rc = cmd_fail(&eb);
 		goto out;
 	}
 	/* the probes first: they run while everything else does */
-	if ((base = hub_base(args_str(a, "url", NULL))) != NULL &&
+	if ((base = hub_base(po->url)) != NULL &&
 	    (probe_start(l, &pr[0], base, ptimeout) != 0 ||
 	    probe_start(l, &pr[1], base, ptimeout) != 0)) {
 		hs_error(&eb, HS_ENOMEM, "cannot start the health probes");
@@ -284,10 +297,8 @@ postmortem_exec(struct args *a)
 		pod_status(&t, dir, stdout);
 	if (have_pod && (t.transport != TARGET_LOCAL || t.log_file)) {
 		snprintf(path, sizeof(path), "%s/hub.log", dir);
-		if (capture_logs(&t, path, (int)args_num(a, "tail", 500),
-		    &eb) == 0)
-			printf("  logs: last %lld lines [hub.log]\n",
-			    args_num(a, "tail", 500));
+		if (capture_logs(&t, path, po->tail, &eb) == 0)
+			printf("  logs: last %d lines [hub.log]\n", po->tail);
 		else {
 			fputs("  logs: ", stdout);
 			cmd_safe_fputs(stdout, eb.msg);
@@ -303,12 +314,12 @@ postmortem_exec(struct args *a)
 			    u.cgroup_memory_bytes);
 	}
 	fflush(stdout);
-	if (have_pyspy && args_num(a, "dumps", 3) > 0 && !t.interrupted) {
+	if (have_pyspy && po->dumps > 0 && !t.interrupted) {
 		struct dump_opts o = DUMP_OPTS_INIT;
 		size_t from = res.nfiles;
 
-		o.count = (int)args_num(a, "dumps", 3);
-		o.interval_ms = (int)args_num(a, "interval", 2) * 1000;
+		o.count = po->dumps;
+		o.interval_ms = po->interval * 1000;
 		if (capture_dump(&t, dir, &o, &res, &eb) != 0 && first.code == 0)
 			first = eb;
 		cli_capture_print(stdout, &res, from);
@@ -329,11 +340,11 @@ postmortem_exec(struct args *a)
 			buf_release(&st);
 		}
 	}
-	if (have_pyspy && args_num(a, "top", 5) > 0 && !t.interrupted) {
+	if (have_pyspy && po->top > 0 && !t.interrupted) {
 		struct top_opts o = TOP_OPTS_INIT;
 		size_t from = res.nfiles;
 
-		o.seconds = (int)args_num(a, "top", 5);
+		o.seconds = po->top;
 		o.idle = 1;
 		if (capture_top(&t, dir, &o, &res, &eb) != 0 && first.code == 0)
 			first = eb;
@@ -379,5 +390,6 @@ const struct cmd cmd_postmortem = {
 	"Every step is bounded in time, so the command finishes even when the "
 	"hub never answers; a step that fails is reported and the next one "
 	"runs.",
-	postmortem_groups, 0, 0, postmortem_exec, 0
+	postmortem_groups, sizeof(struct postmortem_options), 0, 0,
+	postmortem_exec, 0
 };

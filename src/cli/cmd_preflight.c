@@ -22,23 +22,36 @@
 #include "core/loop.h"
 #include "core/proc.h"
 
-static const struct opt preflight_opts[] = {
-	{ "node-selector", 0, OPT_STR, "SEL", 0, 0,
-	  "hub.jupyter.org/node-purpose=user",
-	  "label selector of the nodes user pods run on", NULL },
-	{ "count", 0, OPT_NUM, "N", 1, 1000000, NULL,
-	  "planned number of users: warn when it exceeds the capacity", NULL },
-	{ "step", 0, OPT_NUM, "N", 1, 1000000, NULL,
-	  "planned ramp step: warn above 500 with a consecutive failure "
-	  "limit", NULL },
-	{ "failure-limit", 0, OPT_NUM, "N", 0, 1000000, "5",
-	  "the hub's Spawner.consecutive_failure_limit "
-	  "(z2jh hub.consecutiveFailureLimit)", NULL },
-	OPT_END
+struct preflight_options {
+	const char	*node_selector;
+	int		 count, step, failure_limit;
+	struct cli_target_options target;
+	struct cli_hub_options	  hub;
 };
 
-static const struct opt *const preflight_groups[] = {
-	preflight_opts, cli_target_opts, cli_hub_opts, NULL
+#define O(kind, m) OPT_BIND(struct preflight_options, kind, m)
+static const struct opt preflight_opts[] = {
+	{ "node-selector", 0, O(OPT_STR, node_selector), "SEL", 0, 0,
+	  "hub.jupyter.org/node-purpose=user",
+	  "label selector of the nodes user pods run on", NULL, 0 },
+	{ "count", 0, O(OPT_NUM, count), "N", 1, 1000000, NULL,
+	  "planned number of users: warn when it exceeds the capacity", NULL,
+	  0 },
+	{ "step", 0, O(OPT_NUM, step), "N", 1, 1000000, NULL,
+	  "planned ramp step: warn above 500 with a consecutive failure "
+	  "limit", NULL, 0 },
+	{ "failure-limit", 0, O(OPT_NUM, failure_limit), "N", 0, 1000000, "5",
+	  "the hub's Spawner.consecutive_failure_limit "
+	  "(z2jh hub.consecutiveFailureLimit)", NULL, 0 },
+	OPT_END
+};
+#undef O
+
+static const struct opt_group preflight_groups[] = {
+	{ preflight_opts, 0 },
+	CLI_TARGET_GROUP(struct preflight_options, target),
+	CLI_HUB_GROUP(struct preflight_options, hub),
+	OPT_GROUP_END
 };
 
 enum verdict { V_PASS, V_WARN, V_FAIL, V_SKIP };
@@ -166,8 +179,8 @@ system_pod(const cJSON *pod)
 static void
 check_capacity(struct target *t, struct table *tb, const struct args *a)
 {
-	const char *sel = args_str(a, "node-selector",
-	    "hub.jupyter.org/node-purpose=user");
+	const struct preflight_options *o = a->opts;
+	const char *sel = o->node_selector;
 	const char *nargs[] = { "get", "nodes", "-l", sel, "-o", "json", NULL };
 	static const char *const pargs[] = { "get", "pods", "-A", "-o", "json",
 	    NULL };
@@ -233,8 +246,8 @@ check_capacity(struct target *t, struct table *tb, const struct args *a)
 		    "StatefulSet (scheduling.userPlaceholder off)");
 	else
 		row(tb, "placeholders", V_WARN, "%s", eb.msg);
-	if (args_isset(a, "count")) {
-		long long want = args_num(a, "count", 0);
+	if (opt_isset(a, &o->count)) {
+		long long want = o->count;
 
 		if (want > capacity)
 			row(tb, "plan: count", V_WARN, "--count %lld exceeds the "
@@ -246,9 +259,9 @@ check_capacity(struct target *t, struct table *tb, const struct args *a)
 			    want, capacity);
 	}
 out:
-	if (args_isset(a, "step")) {
-		long long step = args_num(a, "step", 0);
-		long long lim = args_num(a, "failure-limit", 5);
+	if (opt_isset(a, &o->step)) {
+		long long step = o->step;
+		long long lim = o->failure_limit;
 
 		if (step > 500 && lim > 0)
 			row(tb, "plan: step", V_WARN, "steps of %lld (above 500) "
@@ -338,19 +351,18 @@ check_hub(const struct args *a, struct table *tb)
 {
 	struct cli_hub ch = CLI_HUB_INIT;
 	struct hs_errbuf eb = HS_ERRBUF_INIT;
-	struct args ha = *a;
+	const struct preflight_options *o = a->opts;
 	const struct hub_info *in;
-	size_t i;
 	int r;
 
-	if (args_str(a, "url", NULL) == NULL &&
+	if (o->hub.url == NULL &&
 	    getenv("JUPYTERHUB_API_URL") == NULL &&
 	    getenv("JUPYTERHUB_ENDPOINT") == NULL) {
 		row(tb, "hub", V_SKIP, "no hub URL: give --url or set "
 		    "JUPYTERHUB_API_URL to check the hub and the token");
 		return;
 	}
-	if (args_str(a, "token-file", NULL) == NULL &&
+	if (o->hub.token_file == NULL &&
 	    (getenv("JUPYTERHUB_API_TOKEN") == NULL ||
 	    getenv("JUPYTERHUB_API_TOKEN")[0] == '\0') &&
 	    !isatty(STDIN_FILENO)) {
@@ -358,17 +370,9 @@ check_hub(const struct args *a, struct table *tb)
 		    "or give --token-file FILE to check the hub and the token");
 		return;
 	}
-	/* --log-file here names the hub's log (local transport): never
-	 * let cli_hub_setup() open it as its own log */
-	if ((ha.vals = calloc(a->nvals + 1, sizeof(*ha.vals))) == NULL) {
-		row(tb, "hub", V_FAIL, "out of memory");
-		return;
-	}
-	memcpy(ha.vals, a->vals, a->nvals * sizeof(*ha.vals));
-	for (i = 0; i < ha.nvals; i++)
-		if (strcmp(ha.vals[i].opt->name, "log-file") == 0)
-			ha.vals[i].set = 0;
-	if ((r = cli_hub_setup(&ch, &ha, 0, 0, &eb)) != 0) {
+	/* no common options: --log-file here names the hub's log (local
+	 * transport), never cli_hub_setup()'s own */
+	if ((r = cli_hub_setup(&ch, &o->hub, NULL, 0, 0, &eb)) != 0) {
 		row(tb, r == HS_EAUTH ? "hub token" : "hub", V_FAIL, "%s",
 		    eb.msg);
 		goto out;
@@ -394,12 +398,12 @@ check_hub(const struct args *a, struct table *tb)
 		row(tb, "hub metrics", V_PASS, "read:metrics");
 out:
 	cli_hub_release(&ch);
-	free(ha.vals);
 }
 
 static int
 preflight_exec(struct args *a)
 {
+	const struct preflight_options *o = a->opts;
 	struct hs_errbuf eb = HS_ERRBUF_INIT;
 	struct target_config cfg;
 	struct target t = TARGET_INIT;
@@ -408,7 +412,7 @@ preflight_exec(struct args *a)
 	enum target_fail first = TF_NONE;
 	int r, rc;
 
-	cli_target_config(a, &cfg, &eb);
+	cli_target_config(&o->target, &cfg, &eb);
 	if ((r = loop_new(&l)) != 0) {
 		hs_error(&eb, r, "cannot set up the event loop");
 		return cmd_fail(&eb);
@@ -497,5 +501,6 @@ const struct cmd cmd_preflight = {
 	"checked first: reachable, its version, the token and the scopes a "
 	"run needs (admin:users, servers; read:metrics warned). Exits 5 when "
 	"a check failed.",
-	preflight_groups, 0, 0, preflight_exec, 0
+	preflight_groups, sizeof(struct preflight_options), 0, 0,
+	preflight_exec, 0
 };

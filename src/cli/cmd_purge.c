@@ -6,15 +6,25 @@
 #include "cli/cmd.h"
 #include "run/journal.h"
 
+struct purge_options {
+	const char	*run;
+	struct cli_hub_options	  hub;
+	struct cli_common_options common;
+};
+
 static const struct opt purge_opts[] = {
-	{ "run", 0, OPT_STR, "DIR", 0, 0, NULL,
+	{ "run", 0, OPT_BIND(struct purge_options, OPT_STR, run), "DIR", 0, 0,
+	  NULL,
 	  "remove exactly the users a run journaled in DIR/journal.jsonl "
-	  "(a killed run, or teardown keep), and no others", NULL },
+	  "(a killed run, or teardown keep), and no others", NULL, 0 },
 	OPT_END
 };
 
-static const struct opt *const purge_groups[] = {
-	purge_opts, cli_hub_opts, cli_common_opts, NULL
+static const struct opt_group purge_groups[] = {
+	{ purge_opts, 0 },
+	CLI_HUB_GROUP(struct purge_options, hub),
+	CLI_COMMON_GROUP(struct purge_options, common),
+	OPT_GROUP_END
 };
 
 static int
@@ -24,7 +34,8 @@ purge_exec(struct args *a)
 	struct hs_errbuf eb = HS_ERRBUF_INIT;
 	struct load_config lc = LOAD_CONFIG_INIT;
 	struct journal_names jn = JOURNAL_NAMES_INIT;
-	const char *run = args_str(a, "run", NULL);
+	const struct purge_options *o = a->opts;
+	const char *run = o->run;
 	size_t existing = 0;
 	long highest = 0;
 	int r;
@@ -36,7 +47,7 @@ purge_exec(struct args *a)
 	}
 	if (run != NULL && (r = journal_read(run, &jn, &eb)) != 0)
 		goto out;
-	if ((r = cli_hub_setup(&ch, a, 1, 1, &eb)) != 0)
+	if ((r = cli_hub_setup(&ch, &o->hub, &o->common, 1, 1, &eb)) != 0)
 		goto out;
 	cli_hub_load_config(&ch, &lc);
 	lc.start_servers = 0;
@@ -103,5 +114,5 @@ const struct cmd cmd_purge = {
 	"this also cleans up after a killed run). Interrupts are noted "
 	"but the purge goes on until done or --timeout-bound retries give "
 	"up; exit 8 says how many users remain.",
-	purge_groups, 0, 100000, purge_exec, 0,
+	purge_groups, sizeof(struct purge_options), 0, 100000, purge_exec, 0,
 };

@@ -16,31 +16,44 @@
 static const char *const sort_choices[] = { "own-time", "total-time",
 	"own-pct", "total-pct", NULL };
 
+struct report_options {
+	const char	*html, *diff;
+	int		 users;
+	int		 json;
+	int		 top;
+	const char	*sort;
+	int		 write;
+};
+
+#define O(kind, m) OPT_BIND(struct report_options, kind, m)
 static const struct opt report_opts[] = {
-	{ "html", 0, OPT_STR, "FILE", 0, 0, NULL,
+	{ "html", 0, O(OPT_STR, html), "FILE", 0, 0, NULL,
 	  "write the self-contained report (charts, flamegraphs, top tables, "
-	  "diffs, dumps) to FILE instead of printing the summary", NULL },
-	{ "diff", 0, OPT_STR, "A", 0, 0, NULL,
+	  "diffs, dumps) to FILE instead of printing the summary", NULL, 0 },
+	{ "diff", 0, O(OPT_STR, diff), "A", 0, 0, NULL,
 	  "compare two captures: `--diff A ARCHIVE B` compares the plateaus of "
 	  "A and B users of one run; `--diff OLD NEW` (two runs) compares the "
 	  "plateaus of --users users, or the largest plateau both runs have",
-	  NULL },
-	{ "users", 0, OPT_NUM, "N", 1, 1000000, NULL,
-	  "with --diff of two runs: the plateau to compare", NULL },
-	{ "json", 0, OPT_FLAG, NULL, 0, 0, NULL,
-	  "print the summary as JSON", NULL },
-	{ "top", 0, OPT_NUM, "N", 0, 1000, "10",
-	  "rows of the top table per plateau (0: none)", NULL },
-	{ "sort", 0, OPT_STR, "COLUMN", 0, 0, "own-time",
+	  NULL, 0 },
+	{ "users", 0, O(OPT_NUM, users), "N", 1, 1000000, NULL,
+	  "with --diff of two runs: the plateau to compare", NULL, 0 },
+	{ "json", 0, O(OPT_FLAG, json), NULL, 0, 0, NULL,
+	  "print the summary as JSON", NULL, 0 },
+	{ "top", 0, O(OPT_NUM, top), "N", 0, 1000, "10",
+	  "rows of the top table per plateau (0: none)", NULL, 0 },
+	{ "sort", 0, O(OPT_STR, sort), "COLUMN", 0, 0, "own-time",
 	  "sort the top tables by own-time, total-time, own-pct or total-pct "
-	  "(py-spy top's keys 3, 4, 1, 2)", sort_choices },
-	{ "write", 0, OPT_FLAG, NULL, 0, 0, NULL,
+	  "(py-spy top's keys 3, 4, 1, 2)", sort_choices, 0 },
+	{ "write", 0, O(OPT_FLAG, write), NULL, 0, 0, NULL,
 	  "ARCHIVE is a run directory: (re)write report.html, record.svg, "
-	  "top-table.txt, record.speedscope.json and diffs/ into it", NULL },
+	  "top-table.txt, record.speedscope.json and diffs/ into it", NULL, 0 },
 	OPT_END
 };
+#undef O
 
-static const struct opt *const report_groups[] = { report_opts, NULL };
+static const struct opt_group report_groups[] = {
+	{ report_opts, 0 }, OPT_GROUP_END
+};
 
 static int
 is_number(const char *s)
@@ -79,7 +92,8 @@ do_diff(struct args *a, struct hs_errbuf *eb)
 {
 	struct rundata ra = RUNDATA_INIT, rb = RUNDATA_INIT;
 	struct buf out = BUF_INIT(64u << 20);
-	const char *da = args_str(a, "diff", NULL);
+	const struct report_options *o = a->opts;
+	const char *da = o->diff;
 	const char *errstr = NULL;
 	long ua, ub;
 	int r;
@@ -111,7 +125,7 @@ do_diff(struct args *a, struct hs_errbuf *eb)
 		if ((r = rundata_open(&ra, da, eb)) != 0 ||
 		    (r = rundata_open(&rb, a->pos[0], eb)) != 0)
 			goto out;
-		ua = ub = (long)args_num(a, "users", -1);
+		ua = ub = opt_isset(a, &o->users) ? o->users : -1;
 		if (ua < 0 && (ua = ub = common_users(&ra, &rb)) < 0) {
 			r = hs_error(eb, HS_EUSAGE, "'%s' and '%s' have no "
 			    "plateau with the same users; pick one with --users",
@@ -135,9 +149,10 @@ report_exec(struct args *a)
 	struct hs_errbuf eb = HS_ERRBUF_INIT;
 	struct rundata rd = RUNDATA_INIT;
 	struct buf out = BUF_INIT(64u << 20);
-	const char *html = args_str(a, "html", NULL);
-	size_t top = (size_t)args_num(a, "top", 10);
-	const char *sk = args_str(a, "sort", "own-time");
+	const struct report_options *o = a->opts;
+	const char *html = o->html;
+	size_t top = (size_t)o->top;
+	const char *sk = o->sort;
 	int sort = strcmp(sk, "total-time") == 0 ? TOPTABLE_TOTAL :
 	    strcmp(sk, "own-pct") == 0 ? TOPTABLE_OWN_PCT :
 	    strcmp(sk, "total-pct") == 0 ? TOPTABLE_TOTAL_PCT : TOPTABLE_OWN;
@@ -145,7 +160,7 @@ report_exec(struct args *a)
 	struct stat st;
 	int r;
 
-	if (args_isset(a, "diff")) {
+	if (o->diff != NULL) {
 		r = do_diff(a, &eb);
 		goto out;
 	}
@@ -154,7 +169,7 @@ report_exec(struct args *a)
 		    "--diff");
 		goto out;
 	}
-	if (args_flag(a, "write")) {
+	if (o->write) {
 		if (stat(a->pos[0], &st) != 0 || !S_ISDIR(st.st_mode)) {
 			r = hs_error(&eb, HS_EUSAGE, "--write: '%s' is not a run "
 			    "directory", a->pos[0]);
@@ -172,7 +187,7 @@ report_exec(struct args *a)
 			printf("wrote %s\n", html);
 		goto out;
 	}
-	if (args_flag(a, "json")) {
+	if (o->json) {
 		if ((r = report_summary_json(&rd, top, sort, &json, &eb)) == 0) {
 			fputs(json, stdout);
 			fputc('\n', stdout);
@@ -199,5 +214,5 @@ const struct cmd cmd_report = {
 	"with charts, every plateau's flamegraph and top table, the "
 	"differential flamegraphs between plateaus and the py-spy dumps with "
 	"stuck threads highlighted. Archives of a newer schema are refused.",
-	report_groups, 1, 2, report_exec, 0
+	report_groups, sizeof(struct report_options), 1, 2, report_exec, 0
 };

@@ -21,65 +21,71 @@
 #include "run/profile.h"
 #include "run/run.h"
 
+struct run_options {
+	const char	*output;
+	struct opt_list	 set;
+	int		 no_redact;
+	const char	*hub_log;
+	int		 tail;
+	const char	*kubectl, *pyspy, *tmpdir;
+	int		 exec_timeout;
+	struct cli_hub_options	  hub;
+	struct cli_common_options common;	/* --json is not an option */
+};
+
+#define O(kind, m) OPT_BIND(struct run_options, kind, m)
 static const struct opt run_opts[] = {
-	{ "output", 'o', OPT_STR, "DIR", 0, 0, NULL,
+	{ "output", 'o', O(OPT_STR, output), "DIR", 0, 0, NULL,
 	  "directory that receives the run directory and the tarball "
-	  "(overrides the profile's output)", NULL },
-	{ "set", 0, OPT_LIST, "KEY=VALUE", 0, 0, NULL,
+	  "(overrides the profile's output)", NULL, 0 },
+	{ "set", 0, O(OPT_LIST, set), "KEY=VALUE", 0, 0, NULL,
 	  "override a profile field, e.g. --set plateaus.users=[10,50] or "
 	  "--set target.namespace=jhub (repeatable, the last one wins; see "
-	  "docs/profiles.md)", NULL },
-	{ "no-redact", 0, OPT_FLAG, NULL, 0, 0, NULL,
+	  "docs/profiles.md)", NULL, 0 },
+	{ "no-redact", 0, O(OPT_FLAG, no_redact), NULL, 0, 0, NULL,
 	  "archive every file as it is (the token, passwords and locals stay "
-	  "in); the run directory is never redacted", NULL },
-	{ "hub-log", 0, OPT_STR, "FILE", 0, 0, NULL,
+	  "in); the run directory is never redacted", NULL, 0 },
+	{ "hub-log", 0, O(OPT_STR, hub_log), "FILE", 0, 0, NULL,
 	  "local transport: the hub's log file, kept as hub.log (kubectl "
-	  "reads the pod's log)", NULL },
-	{ "tail", 0, OPT_NUM, "N", 1, 1000000, "1000",
-	  "hub log lines kept in hub.log", NULL },
-	{ "kubectl", 0, OPT_STR, "PATH", 0, 0, "kubectl",
-	  "the kubectl program", NULL },
-	{ "py-spy", 0, OPT_STR, "PATH", 0, 0, "py-spy",
-	  "py-spy inside the hub container (or here, for local)", NULL },
-	{ "tmpdir", 0, OPT_STR, "DIR", 0, 0, "/tmp",
-	  "writable directory in the hub container for py-spy's files", NULL },
-	{ "exec-timeout", 0, OPT_NUM, "SECONDS", 1, 600, "30",
-	  "bound on each short kubectl or py-spy call", NULL },
+	  "reads the pod's log)", NULL, 0 },
+	{ "tail", 0, O(OPT_NUM, tail), "N", 1, 1000000, "1000",
+	  "hub log lines kept in hub.log", NULL, 0 },
+	{ "kubectl", 0, O(OPT_STR, kubectl), "PATH", 0, 0, "kubectl",
+	  "the kubectl program", NULL, 0 },
+	{ "py-spy", 0, O(OPT_STR, pyspy), "PATH", 0, 0, "py-spy",
+	  "py-spy inside the hub container (or here, for local)", NULL, 0 },
+	{ "tmpdir", 0, O(OPT_STR, tmpdir), "DIR", 0, 0, "/tmp",
+	  "writable directory in the hub container for py-spy's files", NULL,
+	  0 },
+	{ "exec-timeout", 0, O(OPT_NUM, exec_timeout), "SECONDS", 1, 600, "30",
+	  "bound on each short kubectl or py-spy call", NULL, 0 },
 	OPT_END
 };
+#undef O
 
+/* the common options without --json, bound to struct cli_common_options */
+#define C(kind, m) OPT_BIND(struct cli_common_options, kind, m)
 static const struct opt run_common_opts[] = {
-	{ "dry-run", 0, OPT_FLAG, NULL, 0, 0, NULL,
+	{ "dry-run", 0, C(OPT_FLAG, dry_run), NULL, 0, 0, NULL,
 	  "print the plan, its expected duration and number of hub requests; "
-	  "touch nothing", NULL },
-	{ "log-file", 0, OPT_STR, "FILE", 0, 0, NULL,
+	  "touch nothing", NULL, 0 },
+	{ "log-file", 0, C(OPT_STR, log_file), "FILE", 0, 0, NULL,
 	  "also write the run log (request lines and events, never the "
 	  "token) to FILE; it is always kept as run.log in the run "
-	  "directory", NULL },
-	{ "verbose", 'v', OPT_FLAG, NULL, 0, 0, NULL,
-	  "one line per hub request on standard error", NULL },
+	  "directory", NULL, 0 },
+	{ "verbose", 'v', C(OPT_FLAG, verbose), NULL, 0, 0, NULL,
+	  "one line per hub request on standard error", NULL, 0 },
 	OPT_END
 };
+#undef C
 
-static const struct opt *const run_groups[] = {
-	run_opts, cli_hub_opts, run_common_opts, NULL
+static const struct opt_group run_groups[] = {
+	{ run_opts, 0 },
+	CLI_HUB_GROUP(struct run_options, hub),
+	OPT_GROUP(run_common_opts, struct run_options, common,
+	    struct cli_common_options),
+	OPT_GROUP_END
 };
-
-/* what cli_hub_setup() reads comes from the resolved profile */
-static int
-override(struct args *a, const char *name, const char *str, long long num)
-{
-	size_t i;
-
-	for (i = 0; i < a->nvals; i++)
-		if (strcmp(a->vals[i].opt->name, name) == 0) {
-			a->vals[i].set = 1;
-			a->vals[i].str = str;
-			a->vals[i].num = num;
-			return 0;
-		}
-	return HS_EUSAGE;
-}
 
 static int
 replace_str(char **dst, const char *src, struct hs_errbuf *eb)
@@ -94,24 +100,28 @@ replace_str(char **dst, const char *src, struct hs_errbuf *eb)
 }
 
 /* --url, --prefix and --concurrency are shortcuts for hub.url,
- * hub.prefix and load.concurrency */
+ * hub.prefix and load.concurrency: given, they override the profile (so
+ * the manifest and the plan show them); the hub is then set up from the
+ * profile's values, into h (strings borrowed from p) */
 static int
-apply_hub_opts(struct profile *p, struct args *a, struct hs_errbuf *eb)
+resolve_hub(struct profile *p, const struct args *a,
+    struct cli_hub_options *h, struct hs_errbuf *eb)
 {
-	const char *url = args_str(a, "url", NULL);
-	const char *prefix = args_str(a, "prefix", NULL);
+	const struct run_options *o = a->opts;
 	int r;
 
-	if (url && (r = replace_str(&p->hub.url, url, eb)) != 0)
+	if (opt_isset(a, &o->hub.url) &&
+	    (r = replace_str(&p->hub.url, o->hub.url, eb)) != 0)
 		return r;
-	if (prefix && (r = replace_str(&p->hub.prefix, prefix, eb)) != 0)
+	if (opt_isset(a, &o->hub.prefix) &&
+	    (r = replace_str(&p->hub.prefix, o->hub.prefix, eb)) != 0)
 		return r;
-	if (args_isset(a, "concurrency"))
-		p->load.concurrency = (int)args_num(a, "concurrency", 16);
-	if (p->hub.url)
-		override(a, "url", p->hub.url, 0);
-	override(a, "prefix", p->hub.prefix, 0);
-	override(a, "concurrency", NULL, p->load.concurrency);
+	if (opt_isset(a, &o->hub.concurrency))
+		p->load.concurrency = o->hub.concurrency;
+	*h = o->hub;
+	h->url = p->hub.url;
+	h->prefix = p->hub.prefix;
+	h->concurrency = p->load.concurrency;
 	return 0;
 }
 
@@ -182,26 +192,25 @@ run_cmd(struct args *a)
 	struct profile p = PROFILE_INIT;
 	struct cli_hub ch = CLI_HUB_INIT;
 	struct artifacts art = ARTIFACTS_INIT;
+	const struct run_options *o = a->opts;
+	struct cli_hub_options hub;
 	struct run_config rc;
 	struct run_result res;
 	struct hs_errbuf eb = HS_ERRBUF_INIT;
-	const char *const *sets;
 	const char *outdir;
-	size_t nsets;
 	int r, code;
 
-	sets = args_list(a, "set", &nsets);
-	if ((r = profile_load(&p, a->pos[0], sets, nsets, &eb)) != 0 ||
-	    (r = apply_hub_opts(&p, a, &eb)) != 0) {
+	if ((r = profile_load(&p, a->pos[0], o->set.v, o->set.n, &eb)) != 0 ||
+	    (r = resolve_hub(&p, a, &hub, &eb)) != 0) {
 		code = cmd_fail(&eb);
 		goto out;
 	}
-	if (args_flag(a, "dry-run")) {
+	if (o->common.dry_run) {
 		code = dry_run(&p);
 		goto out;
 	}
-	outdir = args_str(a, "output", p.output ? p.output : ".");
-	if ((r = cli_hub_setup(&ch, a, 0, 0, &eb)) != 0 ||
+	outdir = o->output ? o->output : p.output ? p.output : ".";
+	if ((r = cli_hub_setup(&ch, &hub, &o->common, 0, 0, &eb)) != 0 ||
 	    (r = artifacts_init(&art, outdir, p.name, time(NULL), &eb)) != 0 ||
 	    (r = redact_add_secret(&art.redact, ch.token)) != 0 ||
 	    (ch.log == NULL && (r = open_run_log(&ch, &art, &eb)) != 0)) {
@@ -210,7 +219,7 @@ run_cmd(struct args *a)
 		code = cmd_fail(&eb);
 		goto out;
 	}
-	art.no_redact = args_flag(a, "no-redact");
+	art.no_redact = o->no_redact;
 	printf("run directory: ");
 	cmd_safe_fputs(stdout, art.dir);
 	putchar('\n');
@@ -230,13 +239,13 @@ run_cmd(struct args *a)
 	rc.art = &art;
 	rc.url = ch.url;
 	rc.tc = (struct target_config)TARGET_CONFIG_INIT;
-	rc.tc.kubectl = args_str(a, "kubectl", NULL);
-	rc.tc.pyspy = args_str(a, "py-spy", NULL);
-	rc.tc.tmpdir = args_str(a, "tmpdir", NULL);
-	rc.tc.log_file = args_str(a, "hub-log", NULL);
-	rc.tc.exec_timeout = (int)args_num(a, "exec-timeout", 30);
-	rc.log_tail = (int)args_num(a, "tail", 1000);
-	rc.log_path = args_str(a, "log-file", NULL);
+	rc.tc.kubectl = o->kubectl;
+	rc.tc.pyspy = o->pyspy;
+	rc.tc.tmpdir = o->tmpdir;
+	rc.tc.log_file = o->hub_log;
+	rc.tc.exec_timeout = o->exec_timeout;
+	rc.log_tail = o->tail;
+	rc.log_path = o->common.log_file;
 	rc.on_event = hook_event;
 	rc.on_progress = hook_progress;
 	rc.arg = &ch;
@@ -293,5 +302,5 @@ const struct cmd cmd_run = {
 	"teardown exits 8 and names the purge command. Without py-spy the "
 	"load and the hub measurements still run and the captures are "
 	"recorded as failed.",
-	run_groups, 1, 1, run_cmd, 0,
+	run_groups, sizeof(struct run_options), 1, 1, run_cmd, 0,
 };

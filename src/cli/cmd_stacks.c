@@ -19,21 +19,31 @@
  * top table instead, --svg the flamegraph, --speedscope-out the JSON.
  */
 
+struct stacks_options {
+	int	speedscope, top, by_line, sort, svg, speedscope_out;
+};
+
+#define O(kind, m) OPT_BIND(struct stacks_options, kind, m)
 static const struct opt stacks_opts[] = {
-	{ "speedscope", 0, OPT_FLAG, NULL, 0, 0, NULL,
-	  "FILE is speedscope JSON, not raw", NULL },
-	{ "top", 0, OPT_FLAG, NULL, 0, 0, NULL, "print the top table", NULL },
-	{ "by-line", 0, OPT_FLAG, NULL, 0, 0, NULL,
-	  "with --top: one row per line, not per function", NULL },
-	{ "sort", 0, OPT_NUM, "K", 1, 4, "3",
+	{ "speedscope", 0, O(OPT_FLAG, speedscope), NULL, 0, 0, NULL,
+	  "FILE is speedscope JSON, not raw", NULL, 0 },
+	{ "top", 0, O(OPT_FLAG, top), NULL, 0, 0, NULL, "print the top table",
+	  NULL, 0 },
+	{ "by-line", 0, O(OPT_FLAG, by_line), NULL, 0, 0, NULL,
+	  "with --top: one row per line, not per function", NULL, 0 },
+	{ "sort", 0, O(OPT_NUM, sort), "K", 1, 4, "3",
 	  "with --top: py-spy's sort key (1 %Own, 2 %Total, 3 OwnTime, "
-	  "4 TotalTime)", NULL },
-	{ "svg", 0, OPT_FLAG, NULL, 0, 0, NULL, "print the flamegraph SVG", NULL },
-	{ "speedscope-out", 0, OPT_FLAG, NULL, 0, 0, NULL,
-	  "print the capture as speedscope JSON", NULL },
+	  "4 TotalTime)", NULL, 0 },
+	{ "svg", 0, O(OPT_FLAG, svg), NULL, 0, 0, NULL,
+	  "print the flamegraph SVG", NULL, 0 },
+	{ "speedscope-out", 0, O(OPT_FLAG, speedscope_out), NULL, 0, 0, NULL,
+	  "print the capture as speedscope JSON", NULL, 0 },
 	OPT_END
 };
-static const struct opt *const stacks_groups[] = { stacks_opts, NULL };
+#undef O
+static const struct opt_group stacks_groups[] = {
+	{ stacks_opts, 0 }, OPT_GROUP_END
+};
 
 static const char *const kinds[] = { "py", "native", "thread", "process",
 	"other" };
@@ -110,6 +120,7 @@ static int
 stacks_exec(struct args *a)
 {
 	struct hs_errbuf eb = HS_ERRBUF_INIT;
+	const struct stacks_options *so = a->opts;
 	struct stacks s = STACKS_INIT;
 	struct buf o = BUF_INIT(1u << 30);
 	struct toptable t = TOPTABLE_INIT;
@@ -121,20 +132,20 @@ stacks_exec(struct args *a)
 		hs_error(&eb, r, "out of memory");
 		goto out;
 	}
-	if (args_flag(a, "speedscope")) {
+	if (so->speedscope) {
 		if ((r = file_read(a->pos[0], &in, &eb)) != 0 ||
 		    (r = speedscope_read(&s, in.data, in.len, 100, &eb)) != 0)
 			goto out;
 	} else if ((r = stacks_load_raw_file(&s, a->pos[0], &eb)) != 0)
 		goto out;
-	if (args_flag(a, "top")) {
-		if ((r = toptable_build(&t, &s, args_flag(a, "by-line"), 100, 0,
-		    (enum toptable_sort)args_num(a, "sort", 3))) == 0)
+	if (so->top) {
+		if ((r = toptable_build(&t, &s, so->by_line, 100, 0,
+		    (enum toptable_sort)so->sort)) == 0)
 			r = toptable_write_text(&t, &o, 0, 0);
-	} else if (args_flag(a, "svg")) {
+	} else if (so->svg) {
 		fo.title = a->pos[0];
 		r = flame_render(&s, &fo, &o);
-	} else if (args_flag(a, "speedscope-out"))
+	} else if (so->speedscope_out)
 		r = speedscope_write(&s, 100, a->pos[0], &o);
 	else
 		r = describe(&s, &o);
@@ -155,5 +166,5 @@ const struct cmd cmd_stacks = {
 	"stacks", "[OPTIONS] FILE",
 	"show how a py-spy capture parses (for tests)",
 	"Prints the parsed capture: counts, frames and the merged tree.",
-	stacks_groups, 1, 1, stacks_exec, 1
+	stacks_groups, sizeof(struct stacks_options), 1, 1, stacks_exec, 1
 };

@@ -6,8 +6,15 @@
 #include "cli/cli_hub.h"
 #include "cli/cmd.h"
 
-static const struct opt *const status_groups[] = {
-	cli_hub_opts, cli_common_opts, NULL
+struct status_options {
+	struct cli_hub_options	  hub;
+	struct cli_common_options common;
+};
+
+static const struct opt_group status_groups[] = {
+	CLI_HUB_GROUP(struct status_options, hub),
+	CLI_COMMON_GROUP(struct status_options, common),
+	OPT_GROUP_END
 };
 
 struct tally {
@@ -67,13 +74,14 @@ status_exec(struct args *a)
 {
 	struct cli_hub ch = CLI_HUB_INIT;
 	struct hs_errbuf eb = HS_ERRBUF_INIT;
+	const struct status_options *so = a->opts;
 	struct tally t;
 	const struct hub_info *in;
 	char q[128];
 	int r;
 
 	memset(&t, 0, sizeof(t));
-	if ((r = cli_hub_setup(&ch, a, 1, 0, &eb)) != 0)
+	if ((r = cli_hub_setup(&ch, &so->hub, &so->common, 1, 0, &eb)) != 0)
 		goto out;
 	t.prefix = ch.prefix;
 	in = hub_info(ch.hub);
@@ -122,5 +130,5 @@ const struct cmd cmd_status = {
 	"Reads GET /hub/api/ and pages GET /users?name_filter=PREFIX- "
 	"(read-only): how many users named PREFIX-N exist and how many of "
 	"their servers are ready, pending (spawn or stop) or stopped.",
-	status_groups, 0, 0, status_exec, 0,
+	status_groups, sizeof(struct status_options), 0, 0, status_exec, 0,
 };

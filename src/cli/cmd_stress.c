@@ -5,28 +5,44 @@
 #include "cli/cli_hub.h"
 #include "cli/cmd.h"
 
-static const struct opt stress_opts[] = {
-	{ "count", 'c', OPT_NUM, "N", 1, 100000, "100",
-	  "exact number of fake users (and servers) to add", NULL },
-	{ "batch-size", 'b', OPT_NUM, "N", 1, 1000, "10",
-	  "user names per POST /users request", NULL },
-	{ "spawn-concurrency", 0, OPT_NUM, "N", 1, 10000, "32",
-	  "server starts in flight at most (keep it at or below the hub's "
-	  "concurrent_spawn_limit)", NULL },
-	{ "server-options", 0, OPT_STR, "JSON", 0, 0, NULL,
-	  "JSON object sent as the start body (user_options), e.g. "
-	  "'{\"profile\":\"micro\"}'", NULL },
-	{ "ready-timeout", 0, OPT_NUM, "SECONDS", 1, 86400, "300",
-	  "a spawn not ready this long after its request counts as timed "
-	  "out", NULL },
-	{ "keep", 'k', OPT_FLAG, NULL, 0, 0, NULL,
-	  "leave the users and servers on the hub (remove them later with "
-	  "'hubspy purge')", NULL },
-	OPT_END
+struct stress_options {
+	int		 count, batch_size, spawn_concurrency;
+	const char	*server_options;
+	int		 ready_timeout;
+	int		 keep;
+	struct cli_hub_options	  hub;
+	struct cli_common_options common;
 };
 
-static const struct opt *const stress_groups[] = {
-	stress_opts, cli_hub_opts, cli_common_opts, NULL
+#define O(kind, m) OPT_BIND(struct stress_options, kind, m)
+static const struct opt stress_opts[] = {
+	{ "count", 'c', O(OPT_NUM, count), "N", 1, 100000, "100",
+	  "exact number of fake users (and servers) to add", NULL, 0 },
+	{ "batch-size", 'b', O(OPT_NUM, batch_size), "N", 1, 1000, "10",
+	  "user names per POST /users request", NULL, 0 },
+	{ "spawn-concurrency", 0, O(OPT_NUM, spawn_concurrency), "N", 1,
+	  10000, "32",
+	  "server starts in flight at most (keep it at or below the hub's "
+	  "concurrent_spawn_limit)", NULL, 0 },
+	{ "server-options", 0, O(OPT_STR, server_options), "JSON", 0, 0, NULL,
+	  "JSON object sent as the start body (user_options), e.g. "
+	  "'{\"profile\":\"micro\"}'", NULL, 0 },
+	{ "ready-timeout", 0, O(OPT_NUM, ready_timeout), "SECONDS", 1, 86400,
+	  "300",
+	  "a spawn not ready this long after its request counts as timed "
+	  "out", NULL, 0 },
+	{ "keep", 'k', O(OPT_FLAG, keep), NULL, 0, 0, NULL,
+	  "leave the users and servers on the hub (remove them later with "
+	  "'hubspy purge')", NULL, 0 },
+	OPT_END
+};
+#undef O
+
+static const struct opt_group stress_groups[] = {
+	{ stress_opts, 0 },
+	CLI_HUB_GROUP(struct stress_options, hub),
+	CLI_COMMON_GROUP(struct stress_options, common),
+	OPT_GROUP_END
 };
 
 static int
@@ -35,20 +51,21 @@ stress_exec(struct args *a)
 	struct cli_hub ch = CLI_HUB_INIT;
 	struct hs_errbuf eb = HS_ERRBUF_INIT;
 	struct load_config lc = LOAD_CONFIG_INIT;
-	long long count = args_num(a, "count", 100);
-	int keep = args_flag(a, "keep");
+	const struct stress_options *o = a->opts;
+	long long count = o->count;
+	int keep = o->keep;
 	size_t existing = 0;
 	long highest = 0;
 	int64_t t;
 	int r;
 
-	if ((r = cli_hub_setup(&ch, a, 1, 1, &eb)) != 0)
+	if ((r = cli_hub_setup(&ch, &o->hub, &o->common, 1, 1, &eb)) != 0)
 		goto out;
 	cli_hub_load_config(&ch, &lc);
-	lc.batch_size = (int)args_num(a, "batch-size", 10);
-	lc.spawn_concurrency = (int)args_num(a, "spawn-concurrency", 32);
-	lc.server_options = args_str(a, "server-options", NULL);
-	lc.ready_timeout_s = (int)args_num(a, "ready-timeout", 300);
+	lc.batch_size = o->batch_size;
+	lc.spawn_concurrency = o->spawn_concurrency;
+	lc.server_options = o->server_options;
+	lc.ready_timeout_s = o->ready_timeout;
 	lc.start_servers = 1;
 	if ((r = load_new(&ch.ld, ch.hub, &lc, &eb)) != 0)
 		goto out;
@@ -95,5 +112,5 @@ const struct cmd cmd_stress = {
 	"\n\nAn interrupt stops the ramp and tears down (exit 7); a second "
 	"one skips waiting for requests in flight. A table of measurements "
 	"ends the run; --json writes them.",
-	stress_groups, 0, 0, stress_exec, 0,
+	stress_groups, sizeof(struct stress_options), 0, 0, stress_exec, 0,
 };

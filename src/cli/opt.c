@@ -1,4 +1,5 @@
 /* opt.c -- table-driven option parsing, --help and man page generation */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,44 +19,50 @@ const struct exit_doc opt_exit_codes[] = {
 };
 
 static const struct opt opt_help_opt = {
-	"help", 'h', OPT_FLAG, NULL, 0, 0, NULL, "show this help and exit", NULL
+	"help", 'h', OPT_FLAG, 0, NULL, 0, 0, NULL, "show this help and exit",
+	NULL, 0
 };
 
-static struct argval *
+static struct args_opt *
 args_find(const struct args *a, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < a->nvals; i++)
-		if (strcmp(a->vals[i].opt->name, name) == 0)
-			return &a->vals[i];
+	for (i = 0; i < a->nopts; i++)
+		if (strcmp(a->o[i].opt->name, name) == 0)
+			return &a->o[i];
 	return NULL;
 }
 
 static size_t
 cmd_nopts(const struct cmd *c)
 {
-	const struct opt *const *g;
+	const struct opt_group *g;
 	const struct opt *o;
 	size_t n = 0;
 
-	for (g = c->groups; g && *g; g++)
-		for (o = *g; o->name; o++)
+	for (g = c->groups; g && g->opts; g++)
+		for (o = g->opts; o->name; o++)
 			n++;
 	return n;
 }
 
+/* converts text into the option's field: the one path for defaults and
+ * for the command line */
 static int
-set_value(struct argval *v, const char *text, struct hs_errbuf *eb)
+set_value(struct args *a, struct args_opt *ao, const char *text,
+    struct hs_errbuf *eb)
 {
-	const struct opt *o = v->opt;
+	const struct opt *o = ao->opt;
+	void *field = (char *)a->opts + ao->off;
+	struct opt_list *l = field;
 	const char *errstr = NULL;
 	long long n;
 	const char **nl;
 
 	switch (o->kind) {
 	case OPT_FLAG:
-		v->set = 1;
+		(*(int *)field)++;
 		return 0;
 	case OPT_STR:
 		if (o->choices) {
@@ -77,10 +84,13 @@ set_value(struct argval *v, const char *text, struct hs_errbuf *eb)
 				    text, list);
 			}
 		}
-		v->str = text;
-		v->set = 1;
+		*(const char **)field = text;
 		return 0;
 	case OPT_NUM:
+		if (o->min < INT_MIN || o->max > INT_MAX || o->min > o->max)
+			return hs_error(eb, HS_EFAIL, "--%s: bounds %lld to "
+			    "%lld do not fit its int field", o->name, o->min,
+			    o->max);
 		n = strtonum(text, o->min, o->max, &errstr);
 		if (errstr != NULL) {
 			if (strcmp(errstr, "too large") == 0)
@@ -95,47 +105,75 @@ set_value(struct argval *v, const char *text, struct hs_errbuf *eb)
 			    "--%s: '%.40s' is not a whole number (%lld to %lld)",
 			    o->name, text, o->min, o->max);
 		}
-		v->num = n;
-		v->str = text;
-		v->set = 1;
+		*(int *)field = (int)n;
 		return 0;
 	case OPT_LIST:
-		nl = reallocarray(v->list, v->nlist + 1, sizeof(*nl));
+		nl = reallocarray(l->v, l->n + 1, sizeof(*nl));
 		if (nl == NULL)
 			return hs_error(eb, HS_ENOMEM, "out of memory");
-		nl[v->nlist++] = text;
-		v->list = nl;
-		v->set = 1;
+		nl[l->n++] = text;
+		l->v = nl;
 		return 0;
 	}
 	return HS_EFAIL;
+}
+
+/* every default from the table, through set_value(): a default the
+ * table's own bounds or choices refuse is a bug, reported as one */
+static int
+set_defaults(struct args *a, struct hs_errbuf *eb)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < a->nopts; i++) {
+		const struct opt *o = a->o[i].opt;
+
+		if (o->def == NULL || (o->flags & OPT_DEF_DESCRIBED))
+			continue;
+		if (o->kind == OPT_FLAG || o->kind == OPT_LIST)
+			return hs_error(eb, HS_EFAIL, "--%s: a %s has no "
+			    "default", o->name, o->kind == OPT_FLAG ? "flag" :
+			    "list");
+		if ((r = set_value(a, &a->o[i], o->def, eb)) != 0) {
+			struct hs_errbuf why = *eb;
+
+			return hs_error(eb, HS_EFAIL, "option table: the "
+			    "default of %s", why.msg);
+		}
+	}
+	return 0;
 }
 
 int
 args_parse(const struct cmd *c, int argc, char **argv, struct args *a,
     struct hs_errbuf *eb)
 {
-	const struct opt *const *g;
+	const struct opt_group *g;
 	const struct opt *o;
 	size_t i = 0;
-	int k, dashdash = 0;
+	int k, r, dashdash = 0;
 
 	memset(a, 0, sizeof(*a));
 	a->cmd = c;
-	a->nvals = cmd_nopts(c);
-	if ((a->vals = calloc(a->nvals + 1, sizeof(*a->vals))) == NULL ||
+	a->nopts = cmd_nopts(c);
+	if ((a->o = calloc(a->nopts + 1, sizeof(*a->o))) == NULL ||
+	    (a->opts = calloc(1, c->optsize ? c->optsize : 1)) == NULL ||
 	    (a->pos = calloc((size_t)argc + 1, sizeof(*a->pos))) == NULL)
 		return hs_error(eb, HS_ENOMEM, "out of memory");
-	for (g = c->groups; g && *g; g++)
-		for (o = *g; o->name; o++)
-			a->vals[i++].opt = o;
+	for (g = c->groups; g && g->opts; g++)
+		for (o = g->opts; o->name; o++) {
+			a->o[i].opt = o;
+			a->o[i++].off = g->off + o->off;
+		}
+	if ((r = set_defaults(a, eb)) != 0)
+		return r;
 
 	for (k = 1; k < argc; k++) {
 		char *arg = argv[k];
-		struct argval *v = NULL;
+		struct args_opt *v = NULL;
 		const char *val = NULL;
 		char name[64];
-		int r;
 
 		if (dashdash || arg[0] != '-' || arg[1] == '\0') {
 			a->pos[a->npos++] = arg;
@@ -172,9 +210,9 @@ args_parse(const struct cmd *c, int argc, char **argv, struct args *a,
 				a->help = 1;
 				continue;
 			}
-			for (i = 0; i < a->nvals; i++)
-				if (a->vals[i].opt->short_name == arg[1])
-					v = &a->vals[i];
+			for (i = 0; i < a->nopts; i++)
+				if (a->o[i].opt->short_name == arg[1])
+					v = &a->o[i];
 			if (v == NULL)
 				return hs_error(eb, HS_EUSAGE,
 				    "unknown option '-%c' for '%s'; see "
@@ -187,8 +225,9 @@ args_parse(const struct cmd *c, int argc, char **argv, struct args *a,
 						return hs_error(eb, HS_EUSAGE,
 						    "-%c takes no value ('%.40s')",
 						    arg[1], arg);
-				v->num += (long long)strlen(arg + 1);
-				v->set = 1;
+				for (p = arg + 1; *p; p++)
+					set_value(a, v, NULL, eb);
+				v->given = 1;
 				continue;
 			}
 			if (arg[2] != '\0')
@@ -198,8 +237,8 @@ args_parse(const struct cmd *c, int argc, char **argv, struct args *a,
 			if (val != NULL)
 				return hs_error(eb, HS_EUSAGE,
 				    "--%s takes no value", v->opt->name);
-			v->num++;
-			v->set = 1;
+			set_value(a, v, NULL, eb);
+			v->given = 1;
 			continue;
 		}
 		if (val == NULL) {
@@ -209,11 +248,12 @@ args_parse(const struct cmd *c, int argc, char **argv, struct args *a,
 				    v->opt->metavar ? v->opt->metavar : "VALUE");
 			val = argv[++k];
 		}
-		if (v->set && v->opt->kind != OPT_LIST)
+		if (v->given && v->opt->kind != OPT_LIST)
 			return hs_error(eb, HS_EUSAGE,
 			    "--%s given twice", v->opt->name);
-		if ((r = set_value(v, val, eb)) != 0)
+		if ((r = set_value(a, v, val, eb)) != 0)
 			return r;
+		v->given = 1;
 	}
 	if (a->help)
 		return 0;
@@ -234,52 +274,28 @@ args_release(struct args *a)
 {
 	size_t i;
 
-	for (i = 0; a->vals && i < a->nvals; i++)
-		free(a->vals[i].list);
-	free(a->vals);
+	for (i = 0; a->o && a->opts && i < a->nopts; i++)
+		if (a->o[i].opt->kind == OPT_LIST)
+			free(((struct opt_list *)((char *)a->opts +
+			    a->o[i].off))->v);
+	free(a->o);
+	free(a->opts);
 	free(a->pos);
 	memset(a, 0, sizeof(*a));
 }
 
 int
-args_isset(const struct args *a, const char *name)
+opt_isset(const struct args *a, const void *field)
 {
-	struct argval *v = args_find(a, name);
+	size_t i, off;
 
-	return v != NULL && v->set;
-}
-
-int
-args_flag(const struct args *a, const char *name)
-{
-	struct argval *v = args_find(a, name);
-
-	return v != NULL && v->set ? (int)(v->num ? v->num : 1) : 0;
-}
-
-const char *
-args_str(const struct args *a, const char *name, const char *def)
-{
-	struct argval *v = args_find(a, name);
-
-	return v != NULL && v->set ? v->str : def;
-}
-
-long long
-args_num(const struct args *a, const char *name, long long def)
-{
-	struct argval *v = args_find(a, name);
-
-	return v != NULL && v->set ? v->num : def;
-}
-
-const char *const *
-args_list(const struct args *a, const char *name, size_t *n)
-{
-	struct argval *v = args_find(a, name);
-
-	*n = v != NULL ? v->nlist : 0;
-	return v != NULL ? (const char *const *)v->list : NULL;
+	if (a->opts == NULL || (const char *)field < (const char *)a->opts)
+		return 0;
+	off = (size_t)((const char *)field - (const char *)a->opts);
+	for (i = 0; i < a->nopts; i++)
+		if (a->o[i].off == off)
+			return a->o[i].given;
+	return 0;
 }
 
 /* --- help --- */
@@ -360,7 +376,7 @@ wrap(FILE *fp, const char *text, int indent, int first)
 void
 opt_help(FILE *fp, const struct cmd *c)
 {
-	const struct opt *const *g;
+	const struct opt_group *g;
 	const struct opt *o;
 	const char *d;
 
@@ -378,8 +394,8 @@ opt_help(FILE *fp, const struct cmd *c)
 		d = e ? e + 2 : d + len;
 	}
 	fprintf(fp, "\noptions:\n");
-	for (g = c->groups; g && *g; g++)
-		for (o = *g; o->name; o++) {
+	for (g = c->groups; g && g->opts; g++)
+		for (o = g->opts; o->name; o++) {
 			char label[80], extra[400], text[1200];
 			int len;
 
@@ -489,7 +505,7 @@ opt_manpage(FILE *fp, const struct cmd *const *cmds, const char *version)
 	fprintf(fp, ".SH COMMANDS\n");
 	for (cp = cmds; *cp; cp++) {
 		const struct cmd *c = *cp;
-		const struct opt *const *g;
+		const struct opt_group *g;
 		const struct opt *o;
 		const char *d;
 
@@ -510,8 +526,8 @@ opt_manpage(FILE *fp, const struct cmd *const *cmds, const char *version)
 			free(para);
 			d = end ? end + 2 : d + len;
 		}
-		for (g = c->groups; g && *g; g++)
-			for (o = *g; o->name; o++) {
+		for (g = c->groups; g && g->opts; g++)
+			for (o = g->opts; o->name; o++) {
 				char extra[400];
 
 				fprintf(fp, ".TP\n");

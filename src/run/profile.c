@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture/capture.h"
 #include "core/buf.h"
 #include "core/file.h"
 #include "run/profile.h"
@@ -191,6 +192,35 @@ const char *
 profile_capture_name(enum profile_capture c)
 {
 	return capture_names[c];
+}
+
+void
+profile_capture_opts(const struct profile_captures *c, struct top_opts *top,
+    struct record_opts *rec, struct dump_opts *dump)
+{
+	*top = (struct top_opts)TOP_OPTS_INIT;
+	top->seconds = (int)ceil(c->top.seconds);
+	top->rate = c->record.rate;
+	top->nonblocking = c->record.nonblocking;
+	top->idle = c->record.idle;
+	top->gil = c->record.gil;
+	top->subprocesses = c->record.subprocesses;
+
+	*rec = (struct record_opts)RECORD_OPTS_INIT;
+	rec->duration = (int)ceil(c->record.duration);
+	rec->rate = c->record.rate;
+	rec->native = c->record.native;
+	rec->nonblocking = c->record.nonblocking && !rec->native;
+	rec->idle = c->record.idle;
+	rec->gil = c->record.gil;
+	rec->subprocesses = c->record.subprocesses;
+	rec->svg = (c->record.formats & PROFILE_FORMAT_FLAMEGRAPH) != 0;
+
+	*dump = (struct dump_opts)DUMP_OPTS_INIT;
+	dump->count = c->dump.count;
+	dump->interval_ms = (int)(c->dump.interval * 1000.0);
+	dump->locals = c->dump.locals;
+	dump->subprocesses = c->record.subprocesses;
 }
 
 /* the origin of a path: a --set that named it, else the profile */

@@ -584,6 +584,9 @@ run_one_capture(struct run *rn, enum profile_capture which,
 	struct capture_result res = CAPTURE_RESULT_INIT;
 	struct hs_errbuf eb = HS_ERRBUF_INIT;
 	const char *kind = profile_capture_name(which);
+	struct top_opts top;
+	struct record_opts rec;
+	struct dump_opts dump;
 	char path[2200], file[300];
 	size_t i, before;
 	int r, rc = 0;
@@ -595,39 +598,20 @@ run_one_capture(struct run *rn, enum profile_capture which,
 	}
 	phase_begin(rn, "capture", rn->plateau);
 	rn->capturing = 1;
+	profile_capture_opts(&p->captures, &top, &rec, &dump);
 	switch (which) {
-	case PROFILE_CAPTURE_TOP: {
-		struct top_opts o = TOP_OPTS_INIT;
-
-		o.seconds = (int)ceil(p->captures.top.seconds);
-		o.rate = p->captures.record.rate;
-		o.nonblocking = p->captures.record.nonblocking;
-		o.idle = p->captures.record.idle;
-		o.gil = p->captures.record.gil;
-		o.subprocesses = p->captures.record.subprocesses;
+	case PROFILE_CAPTURE_TOP:
 		event(rn, "plateau %d users: py-spy top for %d s", rn->plateau,
-		    o.seconds);
-		r = capture_top(&rn->t, absdir, &o, &res, &eb);
+		    top.seconds);
+		r = capture_top(&rn->t, absdir, &top, &res, &eb);
 		break;
-	}
-	case PROFILE_CAPTURE_RECORD: {
-		struct record_opts o = RECORD_OPTS_INIT;
-
-		o.duration = (int)ceil(p->captures.record.duration);
-		o.rate = p->captures.record.rate;
-		o.native = p->captures.record.native;
-		o.nonblocking = p->captures.record.nonblocking && !o.native;
-		o.idle = p->captures.record.idle;
-		o.gil = p->captures.record.gil;
-		o.subprocesses = p->captures.record.subprocesses;
+	case PROFILE_CAPTURE_RECORD:
 		/* hubspy renders record.svg and the speedscope file from
 		 * record.raw; py-spy's own SVG is kept as record.pyspy.svg */
-		o.svg = (p->captures.record.formats &
-		    PROFILE_FORMAT_FLAMEGRAPH) != 0;
 		event(rn, "plateau %d users: py-spy record for %d s at %d Hz",
-		    rn->plateau, o.duration, o.rate);
-		r = capture_record(&rn->t, absdir, &o, &res, &eb);
-		if (o.svg) {
+		    rn->plateau, rec.duration, rec.rate);
+		r = capture_record(&rn->t, absdir, &rec, &res, &eb);
+		if (rec.svg) {
 			char to[2200];
 
 			snprintf(path, sizeof(path), "%s/record.svg", absdir);
@@ -635,19 +619,11 @@ run_one_capture(struct run *rn, enum profile_capture which,
 			rename(path, to);
 		}
 		break;
-	}
-	default: {
-		struct dump_opts o = DUMP_OPTS_INIT;
-
-		o.count = p->captures.dump.count;
-		o.interval_ms = (int)(p->captures.dump.interval * 1000.0);
-		o.locals = p->captures.dump.locals;
-		o.subprocesses = p->captures.record.subprocesses;
+	default:
 		event(rn, "plateau %d users: %d py-spy dump%s", rn->plateau,
-		    o.count, o.count == 1 ? "" : "s");
-		r = capture_dump(&rn->t, absdir, &o, &res, &eb);
+		    dump.count, dump.count == 1 ? "" : "s");
+		r = capture_dump(&rn->t, absdir, &dump, &res, &eb);
 		break;
-	}
 	}
 	rn->capturing = 0;
 	if ((rc = phase_end(rn)) != 0)

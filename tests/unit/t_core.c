@@ -41,16 +41,25 @@ UNIT_TEST(buf_invariants)
 }
 
 static const char *const colours[] = { "red", "blue", NULL };
+struct t_options {
+	int		 count, verbose;
+	const char	*colour;
+	struct opt_list	 set;
+};
+#define B(kind, m) OPT_BIND(struct t_options, kind, m)
 static const struct opt t_opts[] = {
-	{ "count", 'c', OPT_NUM, "N", 1, 100, "10", "users", NULL },
-	{ "verbose", 'v', OPT_FLAG, NULL, 0, 0, NULL, "more", NULL },
-	{ "colour", 0, OPT_STR, "C", 0, 0, NULL, "a colour", colours },
-	{ "set", 0, OPT_LIST, "K=V", 0, 0, NULL, "override", NULL },
+	{ "count", 'c', B(OPT_NUM, count), "N", 1, 100, "10", "users", NULL, 0 },
+	{ "verbose", 'v', B(OPT_FLAG, verbose), NULL, 0, 0, NULL, "more", NULL,
+	  0 },
+	{ "colour", 0, B(OPT_STR, colour), "C", 0, 0, NULL, "a colour",
+	  colours, 0 },
+	{ "set", 0, B(OPT_LIST, set), "K=V", 0, 0, NULL, "override", NULL, 0 },
 	OPT_END
 };
-static const struct opt *const t_groups[] = { t_opts, NULL };
+#undef B
+static const struct opt_group t_groups[] = { { t_opts, 0 }, OPT_GROUP_END };
 static const struct cmd t_cmd = { "t", "[OPTIONS] X", "test", NULL,
-	t_groups, 1, 1, NULL, 0 };
+	t_groups, sizeof(struct t_options), 1, 1, NULL, 0 };
 
 static int
 parse(const char *line, struct args *a, struct hs_errbuf *eb)
@@ -104,22 +113,22 @@ UNIT_TEST(opt_values)
 {
 	struct hs_errbuf eb = HS_ERRBUF_INIT;
 	struct args a;
-	const char *const *l;
-	size_t n;
+	const struct t_options *o;
 
 	CHECK_INT(parse("t x -vv --count=7 --set a=1 --set b=2 --colour red",
 	    &a, &eb), 0);
-	CHECK_INT(args_num(&a, "count", 10), 7);
-	CHECK_INT(args_flag(&a, "verbose"), 2);
-	CHECK_STR(args_str(&a, "colour", NULL), "red");
-	l = args_list(&a, "set", &n);
-	CHECK_INT(n, 2);
-	CHECK_STR(l[1], "b=2");
+	o = a.opts;
+	CHECK_INT(o->count, 7);
+	CHECK_INT(o->verbose, 2);
+	CHECK_STR(o->colour, "red");
+	CHECK_INT(o->set.n, 2);
+	CHECK_STR(o->set.v[1], "b=2");
 	CHECK_STR(a.pos[0], "x");
 	args_release(&a);
 	CHECK_INT(parse("t x", &a, &eb), 0);
-	CHECK_INT(args_num(&a, "count", 10), 10);
-	CHECK_INT(args_flag(&a, "verbose"), 0);
+	o = a.opts;
+	CHECK_INT(o->count, 10);
+	CHECK_INT(o->verbose, 0);
 	args_release(&a);
 }
 

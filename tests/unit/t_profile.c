@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture/capture.h"
 #include "core/buf.h"
 #include "core/file.h"
 #include "run/profile.h"
@@ -436,5 +437,38 @@ UNIT_TEST(profile_plan_text)
 	CHECK(strstr(out.data, "teardown purge: ~") != NULL);
 	CHECK(strstr(out.data, "total: ~") != NULL);
 	buf_release(&out);
+	profile_release(&p);
+}
+
+UNIT_TEST(profile_capture_opts_mapping)
+{
+	struct profile p = PROFILE_INIT;
+	struct hs_errbuf eb = HS_ERRBUF_INIT;
+	struct top_opts top;
+	struct record_opts rec;
+	struct dump_opts dump;
+
+	CHECK_INT(load(&p, "{\"captures\": {\"top\": {\"seconds\": 2.5}, "
+	    "\"record\": {\"duration\": 7, \"rate\": 50, \"native\": true, "
+	    "\"nonblocking\": false, \"gil\": true, \"subprocesses\": true, "
+	    "\"formats\": [\"raw\", \"flamegraph\"]}, \"dump\": {\"count\": 4, "
+	    "\"interval\": 1.5, \"locals\": 2}}}", NULL, 0, &eb), 0);
+	profile_capture_opts(&p.captures, &top, &rec, &dump);
+	CHECK_INT(top.seconds, 3);		/* rounded up */
+	CHECK_INT(top.rate, 50);
+	CHECK_INT(top.nonblocking, 0);
+	CHECK_INT(top.gil, 1);
+	CHECK_INT(top.subprocesses, 1);
+	CHECK_INT(rec.duration, 7);
+	CHECK_INT(rec.native, 1);
+	CHECK_INT(rec.nonblocking, 0);
+	CHECK_INT(rec.svg, 1);
+	CHECK_INT(rec.speedscope, 0);		/* hubspy renders its own */
+	CHECK_INT(rec.margin, 15);
+	CHECK_INT(dump.count, 4);
+	CHECK_INT(dump.interval_ms, 1500);
+	CHECK_INT(dump.locals, 2);
+	CHECK_INT(dump.subprocesses, 1);
+	CHECK_INT(dump.nonblocking, 1);		/* dumps never pause the hub */
 	profile_release(&p);
 }
