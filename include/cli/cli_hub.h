@@ -6,6 +6,7 @@
 
 #include "load/hub.h"
 #include "load/load.h"
+#include "core/file.h"
 #include "core/loop.h"
 #include "measure/measure.h"
 #include "cli/opt.h"
@@ -51,8 +52,8 @@ struct cli_hub {
 	int		 verbose, dry_run, tty, color, timeout_s;
 	FILE		*log;
 	const char	*json_path;
-	FILE		*json_tmp;	/* opened early: unwritable fails first */
-	char		 json_tmp_path[1100];
+	struct file_atomic json_out;	/* opened early: unwritable fails
+					 * first */
 	int64_t		 t0_ms, last_draw_ms;
 	int		 progress_drawn;
 	int		 signals;

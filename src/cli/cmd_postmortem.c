@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
+#include "core/file.h"
 #include "capture/capture.h"
 #include "cli/cli_target.h"
 #include "cli/cmd.h"
@@ -223,15 +225,19 @@ postmortem_exec(struct args *a)
 		cli_capture_print(stdout, &res, from);
 		snprintf(path, sizeof(path), "%s/stuck.txt", dir);
 		if (o.count > 1) {
-			FILE *fp = fopen(path, "re");
-			char line[600];
+			struct buf st = BUF_INIT(8u << 20);
+			char *line, *next;
 
-			while (fp && fgets(line, sizeof(line), fp)) {
-				fputs("    ", stdout);
-				cmd_safe_fputs(stdout, line);
-			}
-			if (fp)
-				fclose(fp);
+			if (file_read(path, &st, NULL) == 0)
+				for (line = st.data; *line != '\0'; line = next) {
+					next = line + strcspn(line, "\n");
+					if (*next == '\n')
+						*next++ = '\0';
+					fputs("    ", stdout);
+					cmd_safe_fputs(stdout, line);
+					fputc('\n', stdout);
+				}
+			buf_release(&st);
 		}
 	}
 	if (have_pyspy && po->top > 0 && !t.interrupted) {

@@ -170,6 +170,35 @@ check "markup in names: report.html is well-formed" xmllint --noout "$T/hostile/
 check "markup in frames: the flamegraph is well-formed" xmllint --noout "$T/hostile/plateaus/3000/record.svg"
 expect_nogrep "markup in names is escaped" "$T/hostile/report.html" '<script>alert'
 
+# the files it writes and reads (src/core/file.c): a full disk leaves
+# nothing behind, a symlink at the output is replaced (its target kept),
+# a FIFO given as the run is refused at once
+if unshare -m true 2>/dev/null; then
+	mkdir -p "$T/full"
+	unshare -m sh -c 'mount -t tmpfs -o size=64k tmpfs "$1" &&
+	    "$HUBSPY" report --html "$1/report.html" "$2" >/dev/null 2>"$3"
+	    echo "rc=$?"; ls -A "$1"' sh "$T/full" "$R" "$T/full.err" >"$T/full.out" 2>&1
+	expect_eq "--html on a full disk: exit 6, no file, no temporary" \
+	    "$(cat "$T/full.out")" "rc=6"
+	one_line "--html on a full disk: one line" "$T/full.err"
+	expect_grep "--html on a full disk: names the file and why" "$T/full.err" \
+	    "^hubspy: cannot write '.*/report\.html': No space left on device$"
+else
+	skip "--html on a full disk" "cannot mount a tmpfs (unshare -m not permitted here)"
+fi
+echo keep >"$T/link-target"
+ln -s "$T/link-target" "$T/link.html"
+run_hubspy report --html "$T/link.html" "$R"
+expect_rc "--html onto a symlink exits 0" 0
+check "--html onto a symlink: the link is now the report" test ! -L "$T/link.html" -a -s "$T/link.html"
+expect_eq "--html onto a symlink: its target is untouched" "$(cat "$T/link-target")" keep
+mkfifo "$T/run.fifo"
+out=$T/.stdout err=$T/.stderr
+timeout 20 "$HUBSPY" report "$T/run.fifo" >"$out" 2>"$err" </dev/null
+rc=$?
+expect_rc "a FIFO as the run is refused, not waited on" 6
+expect_grep "a FIFO as the run: says why" "$err" "cannot read '.*run\.fifo': not a regular file"
+
 # golden files: parser, top tables, diff tables, summary; each file is
 # its own check, failures with the start of their diff
 HUBSPY=$HUBSPY bash "$ROOT/tests/golden.sh" >"$T/golden.out" 2>&1
