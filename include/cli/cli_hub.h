@@ -86,7 +86,7 @@ void	 cli_hub_event(struct cli_hub *ch, const char *line);
 void	 cli_hub_table(FILE *fp, const struct measure *m);
 /* {"command", "hub": {"url","version"}, "prefix", "users": {progress
  * counts}, "seconds": {"ramp","hold","teardown"}, "requests", "throttle",
- * "spawn_seconds" (measure_json), "requests_per_lifecycle"}: a new object
+ * "spawn_seconds" (record_measure_json), "requests_per_lifecycle"}: a new object
  * (cJSON_Delete) or NULL */
 cJSON	*cli_hub_result_json(struct cli_hub *ch, const char *command);
 /* writes root (consumed) to --json atomically; 0 (also without --json),

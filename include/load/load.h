@@ -109,7 +109,7 @@ int	 load_teardown(struct load *ld, enum load_teardown_mode mode,
 	    const char *const *names, size_t n, struct hs_errbuf *eb);
 
 void	 load_progress(const struct load *ld, struct load_progress *p);
-/* the hub's measure struct (borrowed: snapshot with measure_json, reset
+/* the hub's measure struct (borrowed: the record reads it, reset
  * with measure_reset between plateaus) */
 struct measure *load_measure(struct load *ld);
 /* async-signal-safe enough for a loop_on_signal callback: the first call

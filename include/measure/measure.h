@@ -4,8 +4,6 @@
 
 #include <stdint.h>
 
-#include <cjson/cJSON.h>
-
 /*
  * A histogram of non-negative integers (microseconds here) in log-linear
  * buckets (HdrHistogram-style): exact below 64, then 32 linear sub-buckets
@@ -75,17 +73,5 @@ void	 measure_429(struct measure *m, double retry_after);
 uint64_t measure_lifecycle_requests(const struct measure *m);
 /* all classes merged into dst */
 void	 measure_all_latency(const struct measure *m, struct hist *dst);
-
-/*
- * {"requests": {CLASS: {"count","retries","latency_ms":{"p50","p90","p99",
- * "max"},"status":{"2xx","4xx codes seen","429","5xx","network"}}},
- *  "throttle": {"count_429","retry_after_seconds","throttled_seconds",
- *               "active_server_limit"},
- *  "spawn_seconds": {"count","p50","p90","p99","max"}}
- * exactly as docs/artifacts.md's per-plateau objects; classes with no
- * request are left out; quantiles of an empty histogram are null.
- * Returns a new object (cJSON_Delete), NULL when out of memory.
- */
-cJSON	*measure_json(const struct measure *m);
 
 #endif

@@ -4,8 +4,6 @@
 
 #include <stddef.h>
 
-#include <cjson/cJSON.h>
-
 #include "core/hs.h"
 
 /*
@@ -18,7 +16,9 @@
  * together), server_spawn_duration_seconds (count, sum per status),
  * total_users, running_servers (recorded but unreliable: it counts pending
  * spawns and drifts), event_loop_interval_seconds (5.0+; count, sum and
- * buckets). A value absent from the page is NAN (JSON null).
+ * buckets). A value absent from the page is NAN. The manifest's
+ * hub_metrics object (snapshots and their delta) is written by the run
+ * record (record_to_json).
  */
 #define METRICS_MAX_LINE	8192
 #define METRICS_MAX_SERIES	512	/* request (handler, code) pairs */
@@ -56,17 +56,5 @@ struct metrics_snapshot {
 int	 metrics_parse(const char *text, size_t len, const char *prefix,
 	    struct metrics_snapshot *s, struct hs_errbuf *eb);
 void	 metrics_release(struct metrics_snapshot *s);
-
-/* one snapshot as a new JSON object (docs/artifacts.md "hub_metrics") */
-cJSON	*metrics_snapshot_to_json(const struct metrics_snapshot *s);
-/*
- * The manifest's hub_metrics object of a plateau, new:
- *   {"start": snap|null, "end": snap|null, "restarted": bool|null,
- *    "delta": {...}|null}
- * start or end may be NULL (not read). seconds is the wall time between
- * the two reads (for cpu_percent). Free with cJSON_Delete(); NULL on ENOMEM.
- */
-cJSON	*metrics_hub_json(const struct metrics_snapshot *start,
-	    const struct metrics_snapshot *end, double seconds);
 
 #endif

@@ -7,7 +7,7 @@
 
 #include "core/buf.h"
 #include "core/hs.h"
-#include "report/rundata.h"
+#include "record/rundata.h"
 #include "report/stacks.h"
 
 /*
@@ -46,7 +46,7 @@ int	report_diff(const struct rundata *a, long ua, const struct rundata *b,
 
 /* loads a plateau's capture (record.raw, else record.speedscope.json) */
 int	report_load_stacks(const struct rundata *rd,
-	    const struct rundata_plateau *p, struct stacks *s,
+	    const struct record_plateau *p, struct stacks *s,
 	    struct hs_errbuf *eb);
 
 #endif

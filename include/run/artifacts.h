@@ -20,7 +20,6 @@
  * exists under the final name. Files in the run directory itself are not
  * redacted (it is private, 0700); only the archive is.
  */
-#define ARTIFACTS_SCHEMA	1
 #define ARTIFACTS_MANIFEST	"manifest.json"
 #define ARTIFACTS_MAX_FILE	(256u << 20)	/* bytes per archived file */
 
@@ -62,13 +61,6 @@ int	 artifacts_write(const struct artifacts *a, const char *rel,
 /* appends to rel (created 0600) */
 int	 artifacts_append(const struct artifacts *a, const char *rel,
 	    const void *data, size_t len, struct hs_errbuf *eb);
-
-/* a new manifest skeleton: schema, hubspy_version, created, partial
- * false, partial_reason null, profile_name; NULL on ENOMEM */
-cJSON	*artifacts_manifest_new(const struct artifacts *a,
-	    const char *profile_name);
-/* partial = true, partial_reason = reason (replaced if set) */
-int	 artifacts_set_partial(cJSON *manifest, const char *reason);
 
 /*
  * Archives the run directory: sets manifest "files" (replacing it), writes

@@ -20,6 +20,7 @@
 #include "cli/cli_hub.h"
 #include "core/buf.h"
 #include "cli/cmd.h"
+#include "record/record.h"
 
 #define H(kind, m) OPT_BIND(struct cli_hub_options, kind, m)
 const struct opt cli_hub_opts[] = {
@@ -354,7 +355,7 @@ cli_hub_result_json(struct cli_hub *ch, const char *command)
 	if (ch->ld)
 		load_progress(ch->ld, &p);
 	if ((root = cJSON_CreateObject()) == NULL ||
-	    (m = measure_json(ch->m)) == NULL ||
+	    (m = record_measure_json(ch->m)) == NULL ||
 	    cJSON_AddStringToObject(root, "command", command) == NULL ||
 	    (o = cJSON_AddObjectToObject(root, "hub")) == NULL ||
 	    cJSON_AddStringToObject(o, "url", ch->url) == NULL ||

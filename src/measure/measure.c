@@ -6,7 +6,6 @@
  * is the midpoint of its bucket, within 1/64 of the true value.
  */
 #include <math.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "measure/measure.h"
@@ -191,92 +190,4 @@ measure_all_latency(const struct measure *m, struct hist *dst)
 	hist_reset(dst);
 	for (c = 0; c < MC_NCLASS; c++)
 		hist_merge(dst, &m->cls[c].lat);
-}
-
-/* milliseconds with microsecond resolution, or null when empty */
-static cJSON *
-q_ms(const struct hist *h, double q, double scale)
-{
-	if (h->n == 0)
-		return cJSON_CreateNull();
-	return cJSON_CreateNumber(round((double)hist_quantile(h, q) / scale *
-	    1000.0) / 1000.0);
-}
-
-static int
-add_quantiles(cJSON *o, const struct hist *h, double scale)
-{
-	return cJSON_AddItemToObject(o, "p50", q_ms(h, 0.50, scale)) &&
-	    cJSON_AddItemToObject(o, "p90", q_ms(h, 0.90, scale)) &&
-	    cJSON_AddItemToObject(o, "p99", q_ms(h, 0.99, scale)) &&
-	    cJSON_AddItemToObject(o, "max", q_ms(h, 1.0, scale));
-}
-
-static cJSON *
-class_json(const struct mstats *s)
-{
-	cJSON *o, *lat, *st;
-	int i;
-
-	if ((o = cJSON_CreateObject()) == NULL)
-		return NULL;
-	if (cJSON_AddNumberToObject(o, "count", (double)s->count) == NULL ||
-	    cJSON_AddNumberToObject(o, "retries", (double)s->retries) == NULL ||
-	    (lat = cJSON_AddObjectToObject(o, "latency_ms")) == NULL ||
-	    !add_quantiles(lat, &s->lat, 1000.0) ||
-	    (st = cJSON_AddObjectToObject(o, "status")) == NULL ||
-	    cJSON_AddNumberToObject(st, "2xx", (double)s->s2xx) == NULL)
-		goto fail;
-	for (i = 0; i < 100; i++) {
-		char key[8];
-
-		if (s->s4xx[i] == 0)
-			continue;
-		snprintf(key, sizeof(key), "%d", 400 + i);
-		if (cJSON_AddNumberToObject(st, key, (double)s->s4xx[i]) == NULL)
-			goto fail;
-	}
-	if (cJSON_AddNumberToObject(st, "429", (double)s->s429) == NULL ||
-	    cJSON_AddNumberToObject(st, "5xx", (double)s->s5xx) == NULL ||
-	    cJSON_AddNumberToObject(st, "network", (double)s->network) == NULL)
-		goto fail;
-	return o;
- fail:
-	cJSON_Delete(o);
-	return NULL;
-}
-
-cJSON *
-measure_json(const struct measure *m)
-{
-	cJSON *root = NULL, *req, *thr, *sp, *c;
-	int i;
-
-	if ((root = cJSON_CreateObject()) == NULL ||
-	    (req = cJSON_AddObjectToObject(root, "requests")) == NULL)
-		goto fail;
-	for (i = 0; i < MC_NCLASS; i++) {
-		if (m->cls[i].count == 0)
-			continue;
-		if ((c = class_json(&m->cls[i])) == NULL)
-			goto fail;
-		cJSON_AddItemToObject(req, class_names[i], c);
-	}
-	if ((thr = cJSON_AddObjectToObject(root, "throttle")) == NULL ||
-	    cJSON_AddNumberToObject(thr, "count_429", (double)m->count_429) ==
-	    NULL ||
-	    cJSON_AddNumberToObject(thr, "retry_after_seconds",
-	    m->retry_after_s) == NULL ||
-	    cJSON_AddNumberToObject(thr, "throttled_seconds",
-	    round(m->throttled_s * 1000.0) / 1000.0) == NULL ||
-	    cJSON_AddBoolToObject(thr, "active_server_limit",
-	    m->active_server_limit) == NULL ||
-	    (sp = cJSON_AddObjectToObject(root, "spawn_seconds")) == NULL ||
-	    cJSON_AddNumberToObject(sp, "count", (double)m->spawn.n) == NULL ||
-	    !add_quantiles(sp, &m->spawn, 1e6))
-		goto fail;
-	return root;
- fail:
-	cJSON_Delete(root);
-	return NULL;
 }

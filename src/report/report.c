@@ -37,7 +37,7 @@ static const char page_script[] =
     ;
 
 struct plat {
-	const struct rundata_plateau	*p;
+	const struct record_plateau	*p;
 	struct stacks			 s;
 	int				 have;		/* a capture was read */
 	char				 why[256];	/* why not */
@@ -45,158 +45,10 @@ struct plat {
 	char				 tag[32];	/* "0100" */
 };
 
-/* ---- numbers from the manifest ---- */
-
-static double
-capture_rate(const struct rundata *rd)
-{
-	static const char *const paths[] = { "profile.captures.record.rate",
-	    "profile.capture.rate",
-	    "profile.pyspy.rate", "profile.record.rate", "profile.rate",
-	    "profile.sample_rate", NULL };
-	const char *const *p;
-	double v;
-
-	for (p = paths; *p; p++)
-		if ((v = rundata_num(rd->manifest, *p)) > 0 && v <= 10000)
-			return v;
-	return 100.0;
-}
-
-static const cJSON *
-capture(const struct rundata_plateau *p, const char *kind)
-{
-	const cJSON *c, *caps = cJSON_GetObjectItemCaseSensitive(p->json,
-	    "captures");
-	const char *k;
-
-	cJSON_ArrayForEach(c, caps) {
-		if ((k = rundata_str(c, "kind")) != NULL && strcmp(k, kind) == 0)
-			return c;
-	}
-	return NULL;
-}
-
-/* the request class the summary quotes: "probe" (latency under held load),
- * else the class with the most requests */
-static const char *
-main_class(const cJSON *pj)
-{
-	const cJSON *req = cJSON_GetObjectItemCaseSensitive(pj, "requests"), *c;
-	const char *best = NULL;
-	double bestn = -1, n;
-
-	if (cJSON_GetObjectItemCaseSensitive(req, "probe") != NULL)
-		return "probe";
-	cJSON_ArrayForEach(c, req) {
-		n = rundata_num(c, "count");
-		if (!isnan(n) && n > bestn) {
-			bestn = n;
-			best = c->string;
-		}
-	}
-	return best;
-}
-
-static double
-class_num(const cJSON *pj, const char *cls, const char *what)
-{
-	char path[128];
-
-	if (cls == NULL)
-		return NAN;
-	snprintf(path, sizeof(path), "requests.%s.%s", cls, what);
-	return rundata_num(pj, path);
-}
-
-/* failed requests: every status but 2xx and 429 */
-static double
-errors(const cJSON *pj)
-{
-	const cJSON *req = cJSON_GetObjectItemCaseSensitive(pj, "requests"), *c, *s;
-	double n = 0;
-	int any = 0;
-
-	cJSON_ArrayForEach(c, req) {
-		cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(c, "status")) {
-			if (!cJSON_IsNumber(s))
-				continue;
-			any = 1;
-			if (strcmp(s->string, "2xx") != 0 &&
-			    strcmp(s->string, "429") != 0)
-				n += s->valuedouble;
-		}
-	}
-	return any ? n : NAN;
-}
-
-static double
-count_429(const cJSON *pj)
-{
-	double v = rundata_num(pj, "throttle.count_429");
-	const cJSON *req, *c;
-
-	if (!isnan(v))
-		return v;
-	req = cJSON_GetObjectItemCaseSensitive(pj, "requests");
-	cJSON_ArrayForEach(c, req) {
-		double n = rundata_num(c, "status.429");
-
-		if (!isnan(n))
-			v = (isnan(v) ? 0 : v) + n;
-	}
-	return v;
-}
-
-static double
-rss_mib(const cJSON *usage)
-{
-	double v = rundata_num(usage, "rss_bytes");
-
-	if (isnan(v))
-		v = rundata_num(usage, "cgroup_memory_bytes");
-	return isnan(v) ? v : v / 1048576.0;
-}
-
-static void
-fmt(char *dst, size_t n, const char *f, double v)
-{
-	if (isnan(v))
-		snprintf(dst, n, "-");
-	else
-		snprintf(dst, n, f, v);
-}
-
-/* the figures both summaries (HTML and terminal) show for a plateau,
- * defined once; NAN where the manifest has none */
-struct prow {
-	const char	*cls;	/* the quoted request class */
-	double		 ready, failed, ramp, p50, p99, rps, n429, errors, cpu,
-			 rss;
-};
-
-static void
-prow_read(const cJSON *pj, struct prow *w)
-{
-	w->cls = main_class(pj);
-	w->ready = rundata_num(pj, "state.ready");
-	w->failed = rundata_num(pj, "state.failed");
-	w->ramp = rundata_num(pj, "ramp_seconds");
-	w->p50 = class_num(pj, w->cls, "latency_ms.p50");
-	w->p99 = class_num(pj, w->cls, "latency_ms.p99");
-	w->rps = rundata_num(pj, "hold.requests_per_second");
-	w->n429 = count_429(pj);
-	w->errors = errors(pj);
-	w->cpu = rundata_num(pj, "hub_usage.cpu_percent");
-	w->rss = rss_mib(cJSON_GetObjectItemCaseSensitive(
-	    cJSON_GetObjectItemCaseSensitive(pj, "hub_usage"), "end"));
-}
-
-
 /* ---- loading ---- */
 
 int
-report_load_stacks(const struct rundata *rd, const struct rundata_plateau *p,
+report_load_stacks(const struct rundata *rd, const struct record_plateau *p,
     struct stacks *s, struct hs_errbuf *eb)
 {
 	char rel[512], path[4600], *data = NULL;
@@ -219,7 +71,7 @@ report_load_stacks(const struct rundata *rd, const struct rundata_plateau *p,
 	if (rundata_has(rd, rel)) {
 		if ((r = rundata_read(rd, rel, &data, &len, RAW_MAX, eb)) != 0)
 			return r;
-		r = speedscope_read(s, data, len, capture_rate(rd), eb);
+		r = speedscope_read(s, data, len, record_rate(&rd->rec), eb);
 		free(data);
 		return r;
 	}
@@ -244,7 +96,7 @@ plats_load(const struct rundata *rd, struct plat **out, struct hs_errbuf *eb)
 {
 	struct hs_errbuf e2 = HS_ERRBUF_INIT;
 	struct plat *pl;
-	const cJSON *rec;
+	const struct record_capture *rec;
 	double secs;
 	size_t i;
 	int r;
@@ -263,7 +115,7 @@ plats_load(const struct rundata *rd, struct plat **out, struct hs_errbuf *eb)
 		for (char *c = p->tag; *c; c++)
 			if (!isalnum((unsigned char)*c) && *c != '-' && *c != '_')
 				*c = '_';
-		p->rate = capture_rate(rd);
+		p->rate = record_rate(&rd->rec);
 		if ((r = stacks_init(&p->s)) != 0) {
 			plats_free(pl, rd->nplateaus);
 			return hs_error(eb, r, "out of memory");
@@ -279,8 +131,8 @@ plats_load(const struct rundata *rd, struct plat **out, struct hs_errbuf *eb)
 			continue;
 		}
 		p->have = 1;
-		rec = capture(p->p, "record");
-		secs = rec ? rundata_num(rec, "seconds") : NAN;
+		rec = record_capture_find(p->p, "record");
+		secs = rec ? rec->seconds : NAN;
 		p->ticks = secs > 0 ? secs * p->rate : 0;
 	}
 	*out = pl;
@@ -623,7 +475,7 @@ h_charts(struct buf *o, const struct rundata *rd)
 	size_t ncls = 0;
 	int r = HS_ENOMEM;
 	struct chart_span *sp = NULL;
-	const cJSON *tl, *t;
+	const struct run_record *rec = &rd->rec;
 
 	if (x == NULL || ys == NULL || names == NULL || lab == NULL)
 		goto out;
@@ -638,26 +490,28 @@ h_charts(struct buf *o, const struct rundata *rd)
 	/* latency: p50 and p99 of up to three request classes with the most
 	 * requests, "probe" first */
 	for (i = 0; i < n && ncls < 3; i++) {
-		const cJSON *req = cJSON_GetObjectItemCaseSensitive(
-		    rd->plateaus[i].json, "requests"), *cj;
+		const struct record_plateau *p = &rec->plateaus[i];
+		size_t k;
 
-		cJSON_ArrayForEach(cj, req) {
+		for (k = 0; k < p->nclasses; k++) {
+			const struct record_class *cj = &p->classes[k];
+
 			for (j = 0; j < ncls; j++)
-				if (strcmp(cls[j], cj->string) == 0)
+				if (strcmp(cls[j], cj->name) == 0)
 					break;
-			if (j == ncls && ncls < 3 && !isnan(rundata_num(cj,
-			    "latency_ms.p99")))
-				cls[ncls++] = cj->string;
+			if (j == ncls && ncls < 3 && !isnan(cj->latency_ms.p99))
+				cls[ncls++] = cj->name;
 		}
 	}
 	for (j = 0; j < ncls; j++) {
 		snprintf(sname[2 * j], sizeof(sname[0]), "%s p50", cls[j]);
 		snprintf(sname[2 * j + 1], sizeof(sname[0]), "%s p99", cls[j]);
 		for (i = 0; i < n; i++) {
-			Y(2 * j)[i] = class_num(rd->plateaus[i].json, cls[j],
-			    "latency_ms.p50");
-			Y(2 * j + 1)[i] = class_num(rd->plateaus[i].json, cls[j],
-			    "latency_ms.p99");
+			const struct record_class *cj = record_class_find(
+			    &rec->plateaus[i], cls[j]);
+
+			Y(2 * j)[i] = cj ? cj->latency_ms.p50 : NAN;
+			Y(2 * j + 1)[i] = cj ? cj->latency_ms.p99 : NAN;
 		}
 		se[2 * j] = (struct chart_series){ sname[2 * j], Y(2 * j), 1 };
 		se[2 * j + 1] = (struct chart_series){ sname[2 * j + 1],
@@ -671,14 +525,14 @@ h_charts(struct buf *o, const struct rundata *rd)
 	    (r = chart_render(&c, o)) != 0)
 		goto out;
 	for (i = 0; i < n; i++) {
-		const cJSON *pj = rd->plateaus[i].json;
+		struct record_row w;
 
-		Y(6)[i] = rundata_num(pj, "hold.requests_per_second");
-		Y(7)[i] = count_429(pj);
-		Y(8)[i] = errors(pj);
-		Y(9)[i] = rundata_num(pj, "hub_usage.cpu_percent");
-		Y(10)[i] = rss_mib(cJSON_GetObjectItemCaseSensitive(
-		    cJSON_GetObjectItemCaseSensitive(pj, "hub_usage"), "end"));
+		record_row(&rec->plateaus[i], &w);
+		Y(6)[i] = w.v[RC_RPS];
+		Y(7)[i] = w.v[RC_429];
+		Y(8)[i] = w.v[RC_ERRORS];
+		Y(9)[i] = w.v[RC_CPU];
+		Y(10)[i] = w.v[RC_RSS];
 	}
 	se[0] = (struct chart_series){ "req/s (hold)", Y(6), 0 };
 	c.title = "Request rate";
@@ -707,9 +561,7 @@ h_charts(struct buf *o, const struct rundata *rd)
 	if ((r = chart_render(&c, o)) != 0)
 		goto out;
 	/* memory: each plateau, then after purge */
-	Y(10)[n] = rss_mib(
-	    cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
-	    rd->manifest, "after_purge"), "hub_usage"));
+	Y(10)[n] = record_usage_mib(&rec->after_purge);
 	names[n] = "after purge";
 	c.n = n + 1;
 	se[0] = (struct chart_series){ "hub RSS", Y(10), 0 };
@@ -724,15 +576,17 @@ h_charts(struct buf *o, const struct rundata *rd)
 	{
 		static const char *const q[] = { "p50", "p90", "p99", "max" };
 
-		for (j = 0; j < 4; j++) {
-			for (i = 0; i < n; i++) {
-				char path[64];
+		for (i = 0; i < n; i++) {
+			const struct record_quantiles *sq =
+			    &rec->plateaus[i].spawn_seconds;
 
-				snprintf(path, sizeof(path), "spawn_seconds.%s", q[j]);
-				Y(j)[i] = rundata_num(rd->plateaus[i].json, path);
-			}
-			se[j] = (struct chart_series){ q[j], Y(j), j == 3 };
+			Y(0)[i] = sq->p50;
+			Y(1)[i] = sq->p90;
+			Y(2)[i] = sq->p99;
+			Y(3)[i] = sq->max;
 		}
+		for (j = 0; j < 4; j++)
+			se[j] = (struct chart_series){ q[j], Y(j), j == 3 };
 	}
 	c.title = "Spawn time distribution";
 	c.ylabel = "seconds";
@@ -740,8 +594,7 @@ h_charts(struct buf *o, const struct rundata *rd)
 	if ((r = chart_render(&c, o)) != 0)
 		goto out;
 	/* the ramp timeline */
-	tl = cJSON_GetObjectItemCaseSensitive(rd->manifest, "timeline");
-	ns = (size_t)cJSON_GetArraySize(tl);
+	ns = rec->ntimeline;
 	if ((sp = calloc(ns ? ns : 1, sizeof(*sp))) == NULL) {
 		r = HS_ENOMEM;
 		goto out;
@@ -754,25 +607,25 @@ h_charts(struct buf *o, const struct rundata *rd)
 			r = HS_ENOMEM;
 			goto out;
 		}
-		cJSON_ArrayForEach(t, tl) {
-			double s0 = iso_seconds(rundata_str(t, "start"));
+		for (i = 0; i < ns; i++) {
+			double s0 = iso_seconds(rec->timeline[i].start);
 
 			if (!isnan(s0) && (isnan(t0) || s0 < t0))
 				t0 = s0;
 		}
 		j = 0;
-		cJSON_ArrayForEach(t, tl) {
-			double s0 = iso_seconds(rundata_str(t, "start"));
-			double s1 = iso_seconds(rundata_str(t, "end"));
-			const char *ph = rundata_str(t, "phase");
-			double pu = rundata_num(t, "plateau");
+		for (i = 0; i < ns; i++) {
+			const struct record_phase *t = &rec->timeline[i];
+			double s0 = iso_seconds(t->start);
+			double s1 = iso_seconds(t->end);
+			const char *ph = t->phase;
 
-			if (isnan(s0) || isnan(s1) || ph == NULL || j >= ns)
+			if (isnan(s0) || isnan(s1) || ph[0] == '\0' || j >= ns)
 				continue;
-			if (isnan(pu))
+			if (t->plateau < 0)
 				snprintf(sl[j], sizeof(sl[j]), "%s", ph);
 			else
-				snprintf(sl[j], sizeof(sl[j]), "%.0f", pu);
+				snprintf(sl[j], sizeof(sl[j]), "%ld", t->plateau);
 			sp[j].label = sl[j];
 			sp[j].kind = ph;
 			sp[j].start = s0 - t0;
@@ -808,22 +661,18 @@ h_summary(struct buf *o, const struct rundata *rd, const struct plat *pl)
 	    "<th>429s</th><th>errors</th><th>hub CPU %</th><th>hub RSS MiB</th>"
 	    "<th>samples</th></tr></thead><tbody>\n")) != 0)
 		return r;
-	for (i = 0; i < rd->nplateaus; i++) {
-		struct prow w;
-		const char *cls;
+	static const enum record_col cols[] = { RC_READY, RC_FAILED, RC_RAMP,
+	    RC_P50, RC_P99, RC_RPS, RC_429, RC_ERRORS, RC_CPU, RC_RSS };
 
-		prow_read(rd->plateaus[i].json, &w);
+	for (i = 0; i < rd->nplateaus; i++) {
+		struct record_row w;
+		const char *cls;
+		size_t k;
+
+		record_row(&rd->plateaus[i], &w);
 		cls = w.cls;
-		fmt(v[0], 48, "%.0f", w.ready);
-		fmt(v[1], 48, "%.0f", w.failed);
-		fmt(v[2], 48, "%.1f", w.ramp);
-		fmt(v[3], 48, "%.1f", w.p50);
-		fmt(v[4], 48, "%.1f", w.p99);
-		fmt(v[5], 48, "%.1f", w.rps);
-		fmt(v[6], 48, "%.0f", w.n429);
-		fmt(v[7], 48, "%.0f", w.errors);
-		fmt(v[8], 48, "%.1f", w.cpu);
-		fmt(v[9], 48, "%.0f", w.rss);
+		for (k = 0; k < 10; k++)
+			snprintf(v[k], 48, "%s", w.s[cols[k]]);
 		if (pl[i].have)
 			snprintf(v[10], 48, "%llu", (unsigned long long)pl[i].s.total);
 		else
@@ -832,7 +681,7 @@ h_summary(struct buf *o, const struct rundata *rd, const struct plat *pl)
 		    "%ld</a></td>", rd->plateaus[i].users, pl[i].tag,
 		    rd->plateaus[i].users)) != 0)
 			return r;
-		for (int k = 0; k < 11; k++) {
+		for (k = 0; k < 11; k++) {
 			if (k == 3) {
 				if ((r = buf_addstr(o, "<td>")) != 0 ||
 				    (r = esc(o, cls ? cls : "-")) != 0 ||
@@ -852,18 +701,17 @@ h_summary(struct buf *o, const struct rundata *rd, const struct plat *pl)
 static int
 h_captures(struct buf *o, const struct plat *p)
 {
-	const cJSON *caps = cJSON_GetObjectItemCaseSensitive(p->p->json,
-	    "captures"), *c;
+	size_t i;
 	int r = 0;
 
-	cJSON_ArrayForEach(c, caps) {
-		const char *fail = rundata_str(c, "failure");
-		const char *msg = rundata_str(c, "message");
+	for (i = 0; i < p->p->ncaptures; i++) {
+		const struct record_capture *c = &p->p->captures[i];
+		const char *fail = c->failure, *msg = c->message;
 
 		if (fail == NULL)
 			continue;
 		if ((r = buf_addstr(o, "<p class=\"warn\">")) != 0 ||
-		    (r = esc(o, rundata_str(c, "kind"))) != 0 ||
+		    (r = esc(o, c->kind)) != 0 ||
 		    (r = buf_addstr(o, " failed: ")) != 0 ||
 		    (r = esc(o, fail)) != 0 ||
 		    (msg && ((r = buf_addstr(o, ": ")) != 0 ||
@@ -995,10 +843,8 @@ static int
 html(struct buf *o, const struct rundata *rd, struct plat *pl,
     struct hs_errbuf *eb)
 {
-	const char *profile = rundata_str(rd->manifest, "profile_name");
-	const char *created = rundata_str(rd->manifest, "created");
-	const cJSON *partial = cJSON_GetObjectItemCaseSensitive(rd->manifest,
-	    "partial");
+	const struct run_record *rec = &rd->rec;
+	const char *profile = rec->profile_name;
 	size_t i;
 	int r;
 
@@ -1013,22 +859,21 @@ html(struct buf *o, const struct rundata *rd, struct plat *pl,
 	    (r = buf_printf(o, "</title>\n<style type=\"text/css\">/*<![CDATA[*/"
 	    "%s/*]]>*/</style>\n</head>\n<body>\n<h1>hubspy report: ", css)) != 0 ||
 	    (r = esc(o, profile)) != 0 || (r = buf_addstr(o, "</h1>\n<p>")) != 0 ||
-	    (r = esc(o, created)) != 0 ||
+	    (r = esc(o, rec->created)) != 0 ||
 	    (r = buf_addstr(o, " &#8212; hub ")) != 0 ||
-	    (r = esc(o, rundata_str(rd->manifest, "hub.version"))) != 0 ||
+	    (r = esc(o, rec->hub.version)) != 0 ||
 	    (r = buf_addstr(o, " at ")) != 0 ||
-	    (r = esc(o, rundata_str(rd->manifest, "hub.url"))) != 0 ||
+	    (r = esc(o, rec->hub.url)) != 0 ||
 	    (r = buf_addstr(o, " &#8212; target ")) != 0 ||
-	    (r = esc(o, rundata_str(rd->manifest, "target.transport"))) != 0 ||
+	    (r = esc(o, rec->target.transport)) != 0 ||
 	    (r = buf_addstr(o, " ")) != 0 ||
-	    (r = esc(o, rundata_str(rd->manifest, "target.pod"))) != 0 ||
+	    (r = esc(o, rec->target.pod)) != 0 ||
 	    (r = buf_addstr(o, ", py-spy ")) != 0 ||
-	    (r = esc(o, rundata_str(rd->manifest, "target.pyspy"))) != 0 ||
+	    (r = esc(o, rec->target.pyspy)) != 0 ||
 	    (r = buf_addstr(o, "</p>\n")) != 0)
 		return nomem(eb, r, "report.html");
-	if (cJSON_IsTrue(partial) && ((r = buf_addstr(o, "<p class=\"warn\">"
-	    "partial run: ")) != 0 || (r = esc(o, rundata_str(rd->manifest,
-	    "partial_reason"))) != 0 || (r = buf_addstr(o, "</p>\n")) != 0))
+	if (rec->partial && ((r = buf_addstr(o, "<p class=\"warn\">"
+	    "partial run: ")) != 0 || (r = esc(o, rec->partial_reason)) != 0 || (r = buf_addstr(o, "</p>\n")) != 0))
 		return nomem(eb, r, "report.html");
 	if ((r = buf_addstr(o, "<p id=\"jserrors\" class=\"warn\"></p>"
 	    "<pre id=\"selftest\" style=\"display:none\"></pre>\n"
@@ -1067,7 +912,7 @@ report_build(const struct rundata *rd, const char *outdir,
 {
 	struct buf o = BUF_INIT(OUT_MAX);
 	struct plat *pl = NULL;
-	const char *profile = rundata_str(rd->manifest, "profile_name");
+	const char *profile = rd->rec.profile_name;
 	int r;
 
 	if ((r = plats_load(rd, &pl, eb)) != 0)
@@ -1112,50 +957,37 @@ report_summary(const struct rundata *rd, size_t top_n, int sort,
     struct buf *o, struct hs_errbuf *eb)
 {
 	struct plat *pl = NULL;
-	const char *profile = rundata_str(rd->manifest, "profile_name");
-	char v[10][48];
+	const struct run_record *rec = &rd->rec;
+	const char *profile = rec->profile_name;
 	size_t i;
 	int r;
 
 	if ((r = plats_load(rd, &pl, eb)) != 0)
 		return r;
 	r = buf_printf(o, "hubspy run '%s' created %s, hub %s, schema %d\n",
-	    profile ? profile : "?", rundata_str(rd->manifest, "created") ?
-	    rundata_str(rd->manifest, "created") : "?",
-	    rundata_str(rd->manifest, "hub.version") ?
-	    rundata_str(rd->manifest, "hub.version") : "?", rd->schema);
-	if (r == 0 && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rd->manifest,
-	    "partial")))
-		r = buf_printf(o, "partial run: %s\n", rundata_str(rd->manifest,
-		    "partial_reason") ? rundata_str(rd->manifest,
-		    "partial_reason") : "no reason recorded");
+	    profile ? profile : "?", rec->created ? rec->created : "?",
+	    rec->hub.version ? rec->hub.version : "?", rec->schema);
+	if (r == 0 && rec->partial)
+		r = buf_printf(o, "partial run: %s\n", rec->partial_reason ?
+		    rec->partial_reason : "no reason recorded");
 	if (r == 0)
 		r = buf_printf(o, "\n%7s %6s %6s %-8s %8s %8s %7s %6s %6s %8s "
 		    "%8s\n", "users", "ready", "failed", "class", "p50 ms",
 		    "p99 ms", "req/s", "429s", "errors", "hub CPU", "RSS MiB");
 	for (i = 0; r == 0 && i < rd->nplateaus; i++) {
-		struct prow w;
-		const char *cls;
+		struct record_row w;
+		char cpu[40];
 
-		prow_read(rd->plateaus[i].json, &w);
-		cls = w.cls;
-		fmt(v[0], 48, "%.0f", w.ready);
-		fmt(v[1], 48, "%.0f", w.failed);
-		fmt(v[2], 48, "%.1f", w.p50);
-		fmt(v[3], 48, "%.1f", w.p99);
-		fmt(v[4], 48, "%.1f", w.rps);
-		fmt(v[5], 48, "%.0f", w.n429);
-		fmt(v[6], 48, "%.0f", w.errors);
-		fmt(v[7], 48, "%.1f%%", w.cpu);
-		fmt(v[8], 48, "%.0f", w.rss);
+		record_row(&rd->plateaus[i], &w);
+		record_fmt(cpu, sizeof(cpu), "%.1f%%", w.v[RC_CPU]);
 		r = buf_printf(o, "%7ld %6s %6s %-8.8s %8s %8s %7s %6s %6s %8s "
-		    "%8s\n", rd->plateaus[i].users, v[0], v[1], cls ? cls : "-",
-		    v[2], v[3], v[4], v[5], v[6], v[7], v[8]);
+		    "%8s\n", rd->plateaus[i].users, w.s[RC_READY],
+		    w.s[RC_FAILED], w.cls ? w.cls : "-", w.s[RC_P50],
+		    w.s[RC_P99], w.s[RC_RPS], w.s[RC_429], w.s[RC_ERRORS], cpu,
+		    w.s[RC_RSS]);
 	}
 	if (r == 0) {
-		double m = rss_mib(cJSON_GetObjectItemCaseSensitive(
-		    cJSON_GetObjectItemCaseSensitive(rd->manifest, "after_purge"),
-		    "hub_usage"));
+		double m = record_usage_mib(&rec->after_purge);
 
 		if (!isnan(m))
 			r = buf_printf(o, "after purge: hub RSS %.0f MiB\n", m);
@@ -1194,30 +1026,25 @@ report_summary_json(const struct rundata *rd, size_t top_n, int sort,
 		return r;
 	r = HS_ENOMEM;
 	if ((root = cJSON_CreateObject()) == NULL ||
-	    cJSON_AddNumberToObject(root, "schema", rd->schema) == NULL ||
+	    cJSON_AddNumberToObject(root, "schema", rd->rec.schema) == NULL ||
 	    cJSON_AddStringToObject(root, "profile_name",
-	    rundata_str(rd->manifest, "profile_name") ?
-	    rundata_str(rd->manifest, "profile_name") : "") == NULL ||
+	    rd->rec.profile_name ? rd->rec.profile_name : "") == NULL ||
 	    (arr = cJSON_AddArrayToObject(root, "plateaus")) == NULL)
 		goto out;
 	for (i = 0; i < rd->nplateaus; i++) {
-		const cJSON *pj = rd->plateaus[i].json;
-		const char *cls = main_class(pj);
 		static const char *const keys[] = { "ready", "failed", "p50_ms",
 		    "p99_ms", "requests_per_second", "count_429", "errors",
 		    "hub_cpu_percent", "hub_rss_mib" };
+		static const enum record_col cols[] = { RC_READY, RC_FAILED,
+		    RC_P50, RC_P99, RC_RPS, RC_429, RC_ERRORS, RC_CPU, RC_RSS };
+		struct record_row w;
+		const char *cls;
 		double vals[9];
 
-		vals[0] = rundata_num(pj, "state.ready");
-		vals[1] = rundata_num(pj, "state.failed");
-		vals[2] = class_num(pj, cls, "latency_ms.p50");
-		vals[3] = class_num(pj, cls, "latency_ms.p99");
-		vals[4] = rundata_num(pj, "hold.requests_per_second");
-		vals[5] = count_429(pj);
-		vals[6] = errors(pj);
-		vals[7] = rundata_num(pj, "hub_usage.cpu_percent");
-		vals[8] = rss_mib(cJSON_GetObjectItemCaseSensitive(
-		    cJSON_GetObjectItemCaseSensitive(pj, "hub_usage"), "end"));
+		record_row(&rd->plateaus[i], &w);
+		cls = w.cls;
+		for (k = 0; k < 9; k++)
+			vals[k] = w.v[cols[k]];
 		if ((po = cJSON_CreateObject()) == NULL)
 			goto out;
 		cJSON_AddItemToArray(arr, po);
@@ -1282,8 +1109,8 @@ int
 report_diff(const struct rundata *a, long ua, const struct rundata *b, long ub,
     size_t max, struct buf *out, struct hs_errbuf *eb)
 {
-	const struct rundata_plateau *pa = rundata_plateau(a, ua);
-	const struct rundata_plateau *pb = rundata_plateau(b, ub);
+	const struct record_plateau *pa = rundata_plateau(a, ua);
+	const struct record_plateau *pb = rundata_plateau(b, ub);
 	struct stacks sa = STACKS_INIT, sb = STACKS_INIT;
 	struct diff d = DIFF_INIT;
 	char la[300], lb[300];

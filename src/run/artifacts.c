@@ -190,26 +190,6 @@ artifacts_append(const struct artifacts *a, const char *rel,
 	return file_append(path, data, len, eb);
 }
 
-cJSON *
-artifacts_manifest_new(const struct artifacts *a, const char *profile_name)
-{
-	cJSON *m;
-
-	if ((m = cJSON_CreateObject()) == NULL)
-		return NULL;
-	if (cJSON_AddNumberToObject(m, "schema", ARTIFACTS_SCHEMA) == NULL ||
-	    cJSON_AddStringToObject(m, "hubspy_version", HUBSPY_VERSION) ==
-	    NULL ||
-	    cJSON_AddStringToObject(m, "created", a->created) == NULL ||
-	    cJSON_AddFalseToObject(m, "partial") == NULL ||
-	    cJSON_AddNullToObject(m, "partial_reason") == NULL ||
-	    cJSON_AddStringToObject(m, "profile_name", profile_name) == NULL) {
-		cJSON_Delete(m);
-		return NULL;
-	}
-	return m;
-}
-
 static int
 set_item(cJSON *obj, const char *key, cJSON *v)
 {
@@ -219,17 +199,6 @@ set_item(cJSON *obj, const char *key, cJSON *v)
 		return cJSON_ReplaceItemInObjectCaseSensitive(obj, key, v) ?
 		    0 : HS_ENOMEM;
 	return cJSON_AddItemToObject(obj, key, v) ? 0 : HS_ENOMEM;
-}
-
-int
-artifacts_set_partial(cJSON *manifest, const char *reason)
-{
-	int r;
-
-	if ((r = set_item(manifest, "partial", cJSON_CreateTrue())) != 0)
-		return r;
-	return set_item(manifest, "partial_reason", reason ?
-	    cJSON_CreateString(reason) : cJSON_CreateNull());
 }
 
 /* the run directory's entries, relative, sorted; dirs end with '/' */

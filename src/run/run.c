@@ -37,6 +37,7 @@
 #include "measure/metrics.h"
 #include "run/preflight.h"
 #include "run/profile.h"
+#include "record/record.h"
 #include "report/report.h"
 #include "run/run.h"
 #include "report/summary.h"
@@ -60,7 +61,7 @@ struct run {
 	struct journal		 j;
 	int			 jfail;
 	struct hs_errbuf	 jeb;
-	cJSON			*manifest, *timeline, *plateaus;
+	struct run_record	 rec;		/* the manifest, typed */
 	/* the phase now */
 	const char		*phase;
 	int			 plateau;	/* -1: run-wide */
@@ -124,20 +125,6 @@ on_tick(void *arg)
 	progress(rn, 0);
 }
 
-static int
-add_num_or_null(cJSON *o, const char *k, double v, int present)
-{
-	return (present ? cJSON_AddNumberToObject(o, k, v) :
-	    cJSON_AddNullToObject(o, k)) == NULL ? HS_ENOMEM : 0;
-}
-
-static int
-add_str_or_null(cJSON *o, const char *k, const char *v)
-{
-	return (v ? cJSON_AddStringToObject(o, k, v) :
-	    cJSON_AddNullToObject(o, k)) == NULL ? HS_ENOMEM : 0;
-}
-
 void
 run_reason(char *dst, size_t n, int signo, const char *phase, int plateau)
 {
@@ -176,20 +163,11 @@ phase_begin(struct run *rn, const char *phase, int plateau)
 static int
 phase_end(struct run *rn)
 {
-	cJSON *e;
 	char end[32];
 
 	iso_now(end);
-	if ((e = cJSON_CreateObject()) == NULL ||
-	    !cJSON_AddItemToArray(rn->timeline, e) ||
-	    cJSON_AddStringToObject(e, "phase", rn->phase) == NULL ||
-	    add_num_or_null(e, "plateau", rn->plateau, rn->plateau >= 0) ||
-	    cJSON_AddStringToObject(e, "start", rn->ph_start) == NULL ||
-	    cJSON_AddStringToObject(e, "end", end) == NULL ||
-	    cJSON_AddNumberToObject(e, "seconds", secs_since(rn->ph_t0)) ==
-	    NULL)
-		return HS_ENOMEM;
-	return 0;
+	return record_add_phase(&rn->rec, rn->phase, rn->plateau, rn->ph_start,
+	    end, secs_since(rn->ph_t0));
 }
 
 /* --- signals --- */
@@ -305,22 +283,22 @@ out:
 	return ok;
 }
 
-static cJSON *
-usage_json(const struct capture_usage *u)
+/* a reading (or none) as the record has it */
+static struct record_usage
+usage_of(const struct capture_usage *u, int have)
 {
-	cJSON *o = cJSON_CreateObject();
+	struct record_usage ru = { 0, NAN, NAN, NAN };
 
-	if (o == NULL ||
-	    add_num_or_null(o, "cpu_seconds", u->cpu_seconds,
-	    u->cpu_seconds >= 0) ||
-	    add_num_or_null(o, "rss_bytes", (double)u->rss_bytes,
-	    u->rss_bytes >= 0) ||
-	    add_num_or_null(o, "cgroup_memory_bytes",
-	    (double)u->cgroup_memory_bytes, u->cgroup_memory_bytes >= 0)) {
-		cJSON_Delete(o);
-		return NULL;
-	}
-	return o;
+	if (!have)
+		return ru;
+	ru.present = 1;
+	if (u->cpu_seconds >= 0)
+		ru.cpu_seconds = u->cpu_seconds;
+	if (u->rss_bytes >= 0)
+		ru.rss_bytes = (double)u->rss_bytes;
+	if (u->cgroup_memory_bytes >= 0)
+		ru.cgroup_memory_bytes = (double)u->cgroup_memory_bytes;
+	return ru;
 }
 
 static int
@@ -345,39 +323,48 @@ static int
 hub_section(struct run *rn, int metrics_warn, struct hs_errbuf *eb)
 {
 	const struct hub_info *in = hub_info(rn->hub);
-	cJSON *h, *u = NULL, *info = NULL, *sc;
+	struct run_record *rec = &rn->rec;
+	cJSON *u = NULL, *info = NULL;
+	const cJSON *sc, *e;
 	long st = 0;
-	int r;
+	int r = 0;
 
-	if ((h = cJSON_AddObjectToObject(rn->manifest, "hub")) == NULL ||
-	    cJSON_AddStringToObject(h, "url", rn->cfg->url) == NULL ||
-	    add_str_or_null(h, "version", in->version[0] ? in->version :
-	    NULL))
+	rec->has_hub = 1;
+	if (record_set_str(&rec->hub.url, rn->cfg->url) != 0 ||
+	    record_set_str(&rec->hub.version, in->version[0] ? in->version :
+	    NULL) != 0 ||
+	    record_set_str(&rec->hub.token_kind, in->kind[0] ? in->kind :
+	    NULL) != 0)
 		return hs_error(eb, HS_ENOMEM, "out of memory");
 	if (in->has_read_hub &&
 	    hub_get_json(rn->hub, MC_OTHER, "/info", &info, &st, eb) != 0)
 		event(rn, "hub info: %s", eb->msg);
-	if (info ? !cJSON_AddItemToObject(h, "info", info) :
-	    cJSON_AddNullToObject(h, "info") == NULL) {
+	/* GET /info answers an object; anything else is not recorded */
+	if (!cJSON_IsObject(info)) {
 		cJSON_Delete(info);
-		return hs_error(eb, HS_ENOMEM, "out of memory");
+		info = NULL;
 	}
-	if ((r = add_str_or_null(h, "token_kind", in->kind[0] ? in->kind :
-	    NULL)) != 0)
-		return hs_error(eb, r, "out of memory");
+	cJSON_Delete(rec->hub.info);
+	rec->hub.info = info;
 	/* the expanded scopes (never the token) */
 	if (hub_get_json(rn->hub, MC_OTHER, "/user", &u, &st, eb) != 0)
 		event(rn, "hub scopes: %s", eb->msg);
-	sc = u ? cJSON_DetachItemFromObjectCaseSensitive(u, "scopes") : NULL;
+	sc = cJSON_GetObjectItemCaseSensitive(u, "scopes");
+	if (cJSON_IsArray(sc) && (rec->hub.scopes = calloc(
+	    (size_t)cJSON_GetArraySize(sc) + 1, sizeof(char *))) == NULL)
+		r = HS_ENOMEM;
+	if (!cJSON_IsArray(sc))
+		sc = NULL;
+	cJSON_ArrayForEach(e, sc) {
+		if (r != 0 || !cJSON_IsString(e))
+			continue;
+		if ((r = record_set_str(&rec->hub.scopes[rec->hub.nscopes],
+		    e->valuestring)) == 0)
+			rec->hub.nscopes++;
+	}
 	cJSON_Delete(u);
-	if (!cJSON_IsArray(sc)) {
-		cJSON_Delete(sc);
-		sc = cJSON_CreateArray();
-	}
-	if (sc == NULL || !cJSON_AddItemToObject(h, "scopes", sc)) {
-		cJSON_Delete(sc);
+	if (r != 0)
 		return hs_error(eb, HS_ENOMEM, "out of memory");
-	}
 	if (metrics_warn)
 		event(rn, "the token has no read:metrics scope: hub_metrics "
 		    "will be null (add read:metrics to the service's role)");
@@ -388,20 +375,19 @@ static int
 target_section(struct run *rn)
 {
 	struct target *t = &rn->t;
-	cJSON *o;
+	struct run_record *rec = &rn->rec;
 
-	if ((o = cJSON_AddObjectToObject(rn->manifest, "target")) == NULL ||
-	    cJSON_AddStringToObject(o, "transport",
-	    profile_transport_name(rn->p->target.transport)) == NULL ||
-	    add_str_or_null(o, "context", t->context) ||
-	    add_str_or_null(o, "namespace", t->namespace) ||
-	    add_str_or_null(o, "pod", t->pod) ||
-	    add_str_or_null(o, "container", t->transport == TARGET_LOCAL ?
-	    NULL : t->container) ||
-	    add_num_or_null(o, "pid", (double)t->pid, t->pid > 0 &&
-	    rn->has_pid) ||
-	    add_str_or_null(o, "python", t->python) ||
-	    add_str_or_null(o, "pyspy", t->pyspy_version))
+	rec->has_target = 1;
+	rec->target.pid = t->pid > 0 && rn->has_pid ? (double)t->pid : NAN;
+	if (record_set_str(&rec->target.transport,
+	    profile_transport_name(rn->p->target.transport)) != 0 ||
+	    record_set_str(&rec->target.context, t->context) != 0 ||
+	    record_set_str(&rec->target.namespace, t->namespace) != 0 ||
+	    record_set_str(&rec->target.pod, t->pod) != 0 ||
+	    record_set_str(&rec->target.container,
+	    t->transport == TARGET_LOCAL ? NULL : t->container) != 0 ||
+	    record_set_str(&rec->target.python, t->python) != 0 ||
+	    record_set_str(&rec->target.pyspy, t->pyspy_version) != 0)
 		return HS_ENOMEM;
 	return 0;
 }
@@ -519,41 +505,41 @@ is_main_file(const char *name)
 }
 
 static int
-capture_entry(cJSON *caps, const char *kind, const char *file,
+capture_entry(struct record_plateau *pl, const char *kind, const char *file,
     const char *path, int exit_code, enum target_fail f, const char *msg,
     double seconds, long long samples)
 {
 	struct buf data = BUF_INIT(ARTIFACTS_MAX_FILE);
 	struct hs_errbuf eb = HS_ERRBUF_INIT;
+	struct record_capture c = RECORD_CAPTURE_INIT;
 	char hex[65];
-	cJSON *c;
 	int have = file != NULL && file_read(path, &data, &eb) == 0;
-	int r = HS_ENOMEM;
+	int r;
 
-	if (have)
+	c.kind = (char *)kind;
+	if (have) {
 		artifacts_sha256_hex(data.data, data.len, hex);
-	if ((c = cJSON_CreateObject()) == NULL ||
-	    !cJSON_AddItemToArray(caps, c) ||
-	    cJSON_AddStringToObject(c, "kind", kind) == NULL ||
-	    add_str_or_null(c, "file", have ? file : NULL) ||
-	    add_num_or_null(c, "bytes", (double)data.len, have) ||
-	    add_str_or_null(c, "sha256", have ? hex : NULL) ||
-	    add_num_or_null(c, "exit_code", exit_code, exit_code >= 0) ||
-	    add_str_or_null(c, "failure", target_fail_name(f)) ||
-	    add_str_or_null(c, "message", msg) ||
-	    add_num_or_null(c, "seconds", round(seconds * 100) / 100,
-	    seconds > 0) ||
-	    add_num_or_null(c, "samples", (double)samples, samples >= 0))
-		goto out;
-	r = 0;
-out:
+		c.file = (char *)file;
+		c.bytes = (long long)data.len;
+		c.sha256 = hex;
+	}
+	if (exit_code >= 0)
+		c.exit_code = exit_code;
+	c.failure = (char *)target_fail_name(f);
+	c.message = (char *)msg;
+	if (seconds > 0)
+		c.seconds = round(seconds * 100) / 100;
+	if (samples >= 0)
+		c.samples = samples;
+	r = record_plateau_add_capture(pl, &c);
 	buf_release(&data);
 	return r;
 }
 
 static int
 run_one_capture(struct run *rn, enum profile_capture which,
-    const char *absdir, const char *rel, cJSON *caps, struct hs_errbuf *feb)
+    const char *absdir, const char *rel, struct record_plateau *caps,
+    struct hs_errbuf *feb)
 {
 	const struct profile *p = rn->p;
 	struct capture_result res = CAPTURE_RESULT_INIT;
@@ -652,25 +638,6 @@ total_requests(const struct measure *m)
 	return n;
 }
 
-static int
-merge_measure(cJSON *pl, const struct measure *m)
-{
-	cJSON *mj = measure_json(m), *it;
-
-	if (mj == NULL)
-		return HS_ENOMEM;
-	while ((it = mj->child) != NULL) {
-		cJSON_DetachItemViaPointer(mj, it);
-		cJSON_AddItemToObject(pl, it->string, it);
-	}
-	cJSON_Delete(mj);
-	/* measure_json leaves out an empty requests object */
-	if (cJSON_GetObjectItemCaseSensitive(pl, "requests") == NULL &&
-	    cJSON_AddObjectToObject(pl, "requests") == NULL)
-		return HS_ENOMEM;
-	return 0;
-}
-
 /*
  * Ramp, settle, hold and captures of plateau k. Returns 0 (also when a
  * signal ended it: rn->signals), HS_EHUB/HS_EAUTH (the hub failed: eb),
@@ -688,7 +655,7 @@ plateau(struct run *rn, size_t k, const struct profile_plan_plateau *pp,
 	struct load_progress lp;
 	int users = p->plateaus.users[k], have0, have1, hu0, hu1;
 	char rel[64], mrel[96], absdir[2048];
-	cJSON *pl = NULL, *o, *caps;
+	struct record_plateau *pl = NULL;
 	int64_t t_ramp, t_hold;
 	uint64_t req0;
 	double ramp_s, hold_s;
@@ -737,18 +704,17 @@ plateau(struct run *rn, size_t k, const struct profile_plan_plateau *pp,
 			r = hs_error(eb, HS_EIO, "run directory path too long");
 		goto out;
 	}
-	if ((pl = cJSON_CreateObject()) == NULL ||
-	    cJSON_AddNumberToObject(pl, "users", users) == NULL ||
-	    cJSON_AddStringToObject(pl, "dir", rel) == NULL ||
-	    (o = cJSON_AddObjectToObject(pl, "state")) == NULL ||
-	    cJSON_AddNumberToObject(o, "asked", users) == NULL ||
-	    cJSON_AddNumberToObject(o, "created", (double)lp.created) == NULL ||
-	    cJSON_AddNumberToObject(o, "ready", (double)lp.ready) == NULL ||
-	    cJSON_AddNumberToObject(o, "failed", (double)lp.failed) == NULL ||
-	    cJSON_AddNumberToObject(o, "timed_out", (double)lp.timed_out) ==
-	    NULL ||
-	    cJSON_AddNumberToObject(pl, "ramp_seconds", ramp_s) == NULL)
+	/* the plateau reached its hold: it is in the manifest */
+	if (record_add_plateau(&rn->rec, users, rel, &pl) != 0)
 		goto nomem;
+	rn->res->plateaus++;
+	pl->has_state = 1;
+	pl->state.asked = users;
+	pl->state.created = (long long)lp.created;
+	pl->state.ready = (long long)lp.ready;
+	pl->state.failed = (long long)lp.failed;
+	pl->state.timed_out = (long long)lp.timed_out;
+	pl->ramp_seconds = ramp_s;
 
 	phase_begin(rn, "hold", users);
 	event(rn, "plateau %d users: hold %g s", users, p->plateaus.hold);
@@ -760,11 +726,9 @@ plateau(struct run *rn, size_t k, const struct profile_plan_plateau *pp,
 	wait_for(rn, p->plateaus.hold);
 	if (phase_end(rn) != 0)
 		goto nomem;
-	if ((caps = cJSON_AddArrayToObject(pl, "captures")) == NULL)
-		goto nomem;
 	for (i = 0; i < p->captures.nrun && !rn->signals; i++)
 		if ((r = run_one_capture(rn, p->captures.run[i], absdir, rel,
-		    caps, eb)) != 0) {
+		    pl, eb)) != 0) {
 			if (eb->msg[0] == '\0')
 				hs_error(eb, r, "out of memory");
 			goto out;
@@ -779,52 +743,29 @@ plateau(struct run *rn, size_t k, const struct profile_plan_plateau *pp,
 	}
 	hold_s = secs_since(t_hold);
 	load_hold_end(rn->ld);
-	if ((o = cJSON_AddObjectToObject(pl, "hold")) == NULL ||
-	    cJSON_AddNumberToObject(o, "seconds", hold_s) == NULL ||
-	    cJSON_AddNumberToObject(o, "requests_per_second", hold_s > 0 ?
-	    round((double)(total_requests(m) - req0) / hold_s * 100) / 100 :
-	    0) == NULL)
-		goto nomem;
-	if (have0 || have1) {
-		if ((o = metrics_hub_json(have0 ? &ms0 : NULL, have1 ? &ms1 :
-		    NULL, hold_s)) == NULL)
-			goto nomem;
-		cJSON_AddItemToObject(pl, "hub_metrics", o);
-	} else if (cJSON_AddNullToObject(pl, "hub_metrics") == NULL)
-		goto nomem;
+	pl->has_hold = 1;
+	pl->hold_seconds = hold_s;
+	pl->hold_rps = hold_s > 0 ? round((double)(total_requests(m) - req0) /
+	    hold_s * 100) / 100 : 0;
+	record_plateau_set_metrics(pl, have0 ? &ms0 : NULL, have1 ? &ms1 :
+	    NULL, hold_s);
 	if (hu0 || hu1) {
-		cJSON *s = hu0 ? usage_json(&u0) : cJSON_CreateNull();
-		cJSON *e = hu1 ? usage_json(&u1) : cJSON_CreateNull();
-		double cpu = hu0 && hu1 && u0.cpu_seconds >= 0 &&
-		    u1.cpu_seconds >= 0 && hold_s > 0 ?
-		    round((u1.cpu_seconds - u0.cpu_seconds) / hold_s * 1e4) /
-		    100 : -1;
-
-		if ((o = cJSON_AddObjectToObject(pl, "hub_usage")) == NULL ||
-		    s == NULL || e == NULL) {
-			cJSON_Delete(s);
-			cJSON_Delete(e);
-			goto nomem;
-		}
-		cJSON_AddItemToObject(o, "start", s);
-		cJSON_AddItemToObject(o, "end", e);
-		if (add_num_or_null(o, "cpu_percent", cpu, cpu >= 0))
-			goto nomem;
-	} else if (cJSON_AddNullToObject(pl, "hub_usage") == NULL)
-		goto nomem;
+		pl->has_usage = 1;
+		pl->usage_start = usage_of(&u0, hu0);
+		pl->usage_end = usage_of(&u1, hu1);
+		/* a hub restarted in between used no negative CPU: null */
+		if (hu0 && hu1 && u0.cpu_seconds >= 0 && u1.cpu_seconds >= 0 &&
+		    hold_s > 0 && u1.cpu_seconds >= u0.cpu_seconds)
+			pl->usage_cpu_percent = round((u1.cpu_seconds -
+			    u0.cpu_seconds) / hold_s * 1e4) / 100;
+	}
 	r = 0;
 	goto out;
 nomem:
 	r = hs_error(eb, HS_ENOMEM, "out of memory");
 out:
-	if (pl != NULL) {
-		/* the plateau reached its hold: it is in the manifest */
-		if (cJSON_GetObjectItemCaseSensitive(pl, "requests") == NULL &&
-		    merge_measure(pl, m) != 0 && r == 0)
-			r = hs_error(eb, HS_ENOMEM, "out of memory");
-		cJSON_AddItemToArray(rn->plateaus, pl);
-		rn->res->plateaus++;
-	}
+	if (pl != NULL && record_plateau_set_measure(pl, m) != 0 && r == 0)
+		r = hs_error(eb, HS_ENOMEM, "out of memory");
 	if (rn->ld)
 		load_hold_end(rn->ld);
 	metrics_release(&ms0);
@@ -840,15 +781,14 @@ teardown(struct run *rn, struct hs_errbuf *eb)
 	struct hs_errbuf teb = HS_ERRBUF_INIT;
 	struct capture_usage u;
 	struct load_progress lp;
-	cJSON *ap = NULL, *uj;
-	int r = 0;
+	int r = 0, have;
 
 	if (rn->p->teardown == PROFILE_TEARDOWN_KEEP) {
 		load_progress(rn->ld, &lp);
 		event(rn, "teardown keep: %zu users left on the hub; remove them "
 		    "with 'hubspy purge --run %s'", lp.created, rn->art->dir);
-		return cJSON_AddNullToObject(rn->manifest, "after_purge") ==
-		    NULL ? HS_ENOMEM : 0;
+		rn->rec.has_after_purge = 0;
+		return 0;
 	}
 	phase_begin(rn, "teardown", -1);
 	event(rn, "teardown: stopping and deleting the users of this run");
@@ -869,23 +809,20 @@ teardown(struct run *rn, struct hs_errbuf *eb)
 	if (phase_end(rn) != 0)
 		return hs_error(eb, HS_ENOMEM, "out of memory");
 	/* IBM saw the hub keep its memory after a purge: one more reading */
-	if ((ap = cJSON_AddObjectToObject(rn->manifest, "after_purge")) == NULL)
-		return hs_error(eb, HS_ENOMEM, "out of memory");
-	if (read_usage(rn, &u)) {
-		if ((uj = usage_json(&u)) == NULL)
-			return hs_error(eb, HS_ENOMEM, "out of memory");
-		cJSON_AddItemToObject(ap, "hub_usage", uj);
-	} else if (cJSON_AddNullToObject(ap, "hub_usage") == NULL)
-		return hs_error(eb, HS_ENOMEM, "out of memory");
+	have = read_usage(rn, &u);
+	rn->rec.has_after_purge = 1;
+	rn->rec.after_purge = usage_of(&u, have);
 	return r;
 }
 
 static int
 write_manifest_file(struct run *rn, struct hs_errbuf *eb)
 {
-	char *text = cJSON_Print(rn->manifest);
+	cJSON *m = record_to_json(&rn->rec);
+	char *text = m ? cJSON_Print(m) : NULL;
 	int r;
 
+	cJSON_Delete(m);
 	if (text == NULL)
 		return hs_error(eb, HS_ENOMEM, "out of memory");
 	r = artifacts_write(rn->art, ARTIFACTS_MANIFEST, text, strlen(text),
@@ -900,7 +837,7 @@ write_summary(struct run *rn, struct hs_errbuf *eb)
 	struct buf b = BUF_INIT(4u << 20);
 	int r;
 
-	if ((r = summary_render(rn->manifest, rn->art->dir, &b, eb)) == 0 &&
+	if ((r = summary_render(&rn->rec, rn->art->dir, &b, eb)) == 0 &&
 	    (r = artifacts_write(rn->art, "summary.md", b.data, b.len,
 	    eb)) == 0)
 		snprintf(rn->res->summary, sizeof(rn->res->summary),
@@ -913,7 +850,8 @@ static int
 set_partial(struct run *rn)
 {
 	rn->res->partial = 1;
-	return artifacts_set_partial(rn->manifest, rn->reason[0] ?
+	rn->rec.partial = 1;
+	return record_set_str(&rn->rec.partial_reason, rn->reason[0] ?
 	    rn->reason : "the run did not finish its plan");
 }
 
@@ -935,6 +873,7 @@ archive(struct run *rn, struct hs_errbuf *eb)
 {
 	struct hs_errbuf web = HS_ERRBUF_INIT;
 	char path[2200];
+	cJSON *m;
 	int r, seen;
 
 	phase_begin(rn, "archive", -1);
@@ -975,7 +914,11 @@ archive(struct run *rn, struct hs_errbuf *eb)
 			if ((r = write_summary(rn, eb)) != 0)
 				return r;
 		}
-		if ((r = artifacts_finish(rn->art, rn->manifest, eb)) != 0)
+		if ((m = record_to_json(&rn->rec)) == NULL)
+			return hs_error(eb, HS_ENOMEM, "out of memory");
+		r = artifacts_finish(rn->art, m, eb);
+		cJSON_Delete(m);
+		if (r != 0)
 			return r;
 		poll_signals(rn);
 		/* a signal while the archive was written: again, partial */
@@ -1001,7 +944,7 @@ run_release(struct run *rn)
 	if (rn->target_init)
 		target_release(&rn->t);
 	journal_close(&rn->j, &eb);
-	cJSON_Delete(rn->manifest);
+	record_release(&rn->rec);
 }
 
 static int
@@ -1070,24 +1013,22 @@ run_exec(const struct run_config *cfg, struct run_result *res,
 	rn.j = (struct journal)JOURNAL_INIT;
 	rn.plateau = -1;
 	rn.phase = "preflight";
+	record_init(&rn.rec);
 
 	loop_on_signal(rn.loop, on_signal, &rn);
 	rn.tick = loop_timer_add(rn.loop, 250, on_tick, &rn);
 	if ((plan = calloc(1, sizeof(*plan))) == NULL ||
-	    (rn.manifest = artifacts_manifest_new(rn.art, rn.p->name)) == NULL ||
+	    record_set_str(&rn.rec.hubspy_version, HUBSPY_VERSION) != 0 ||
+	    record_set_str(&rn.rec.created, rn.art->created) != 0 ||
+	    record_set_str(&rn.rec.profile_name, rn.p->name) != 0 ||
 	    (o = profile_to_json(rn.p)) == NULL) {
 		r = hs_error(eb, HS_ENOMEM, "out of memory");
 		goto out;
 	}
-	cJSON_AddItemToObject(rn.manifest, "profile", o);
-	profile_plan(rn.p, plan);
-	if ((o = profile_plan_to_json(plan)) == NULL) {
-		r = hs_error(eb, HS_ENOMEM, "out of memory");
+	if ((r = record_set_profile(&rn.rec, o, eb)) != 0)
 		goto out;
-	}
-	cJSON_AddItemToObject(rn.manifest, "plan", o);
-	if ((rn.timeline = cJSON_AddArrayToObject(rn.manifest, "timeline")) ==
-	    NULL) {
+	profile_plan(rn.p, plan);
+	if ((rn.rec.plan = profile_plan_to_json(plan)) == NULL) {
 		r = hs_error(eb, HS_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -1109,12 +1050,6 @@ run_exec(const struct run_config *cfg, struct run_result *res,
 		artifacts_remove_dir(rn.art, &reb);
 		goto out;
 	}
-	if ((rn.plateaus = cJSON_AddArrayToObject(rn.manifest, "plateaus")) ==
-	    NULL) {
-		r = hs_error(eb, HS_ENOMEM, "out of memory");
-		goto out;
-	}
-
 	for (k = 0; k < rn.p->plateaus.n && !rn.signals; k++) {
 		if ((r = plateau(&rn, k, &plan->p[k], &feb)) != 0) {
 			fatal = r;

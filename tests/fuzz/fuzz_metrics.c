@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include "measure/metrics.h"
+#include "record/record.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -18,7 +19,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (metrics_parse((const char *)data, size, NULL, &a, NULL) == 0 &&
 	    metrics_parse((const char *)data, half, "jupyterhub", &b,
 	    NULL) == 0) {
-		j = metrics_hub_json(&b, &a, 1.0);
+		j = record_hub_metrics_json(&b, &a, 1.0);
 		cJSON_Delete(j);
 	}
 	metrics_release(&a);

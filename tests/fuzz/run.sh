@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.." || exit 1
 secs=${FUZZ_SECONDS:-60}
 work=$(mktemp -d "${TMPDIR:-/tmp}/hubspy-fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-srcs="src/report/stacks.c src/report/speedscope.c src/report/chart.c src/core/buf.c src/core/hs.c src/core/xml.c src/report/toptable.c src/report/flame.c src/report/diff.c src/measure/metrics.c src/run/redact.c src/run/profile.c src/core/file.c"
+srcs="src/record/record.c src/measure/measure.c src/report/stacks.c src/report/speedscope.c src/report/chart.c src/core/buf.c src/core/hs.c src/core/xml.c src/report/toptable.c src/report/flame.c src/report/diff.c src/measure/metrics.c src/run/redact.c src/run/profile.c src/core/file.c"
 flags="-std=c11 -D_GNU_SOURCE -Iinclude -Isrc -DHUBSPY_VERSION=\"fuzz\" -g -O1 $(pkg-config --cflags libcjson libbsd-overlay)"
 libs="$(pkg-config --libs libcjson libbsd-overlay) -lm"
 passed=0 failed=0
@@ -28,9 +28,11 @@ for f in tests/fixtures/run/plateaus/*/record.raw tests/fixtures/golden/in/*.raw
 	cp "$f" "$work/seed_stacks/$i.raw"
 done
 cp tests/fixtures/golden/in/*.json "$work/seed_speedscope/" 2>/dev/null
-mkdir -p "$work/seed_metrics" "$work/seed_profile" "$work/seed_redact"
+mkdir -p "$work/seed_metrics" "$work/seed_profile" "$work/seed_redact" "$work/seed_record"
 cp tests/fixtures/metrics/*.prom "$work/seed_metrics/" 2>/dev/null
 cp profiles/*.json "$work/seed_profile/"
+cp tests/fixtures/run/manifest.json "$work/seed_record/run.json"
+cp tests/fixtures/summary/manifest-*.json "$work/seed_record/" 2>/dev/null
 cp tests/fixtures/run/plateaus/*/dump-*.txt tests/fixtures/metrics/*.prom "$work/seed_redact/" 2>/dev/null
 if [ -x ./hubspy ]; then
 	for f in tests/fixtures/run/plateaus/*/record.raw; do
@@ -46,6 +48,7 @@ for h in tests/fuzz/fuzz_*.c; do
 	fuzz_metrics) seeds=$work/seed_metrics ;;
 	fuzz_profile) seeds=$work/seed_profile ;;
 	fuzz_redact) seeds=$work/seed_redact ;;
+	fuzz_record) seeds=$work/seed_record ;;
 	*) seeds=$work/seed_stacks ;;
 	esac
 	# the seeds come from tests/fixtures: none means a fixture moved

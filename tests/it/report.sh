@@ -115,6 +115,26 @@ run_hubspy report "$T/future"
 expect_rc "unknown future schema is refused" 2
 one_line "future schema: one line" "$err"
 expect_grep "future schema: says what to do" "$err" "uses archive schema 2, newer than this hubspy reads \(1\); upgrade hubspy"
+# a bug-report archive with swapped types once crashed every renderer
+# (a NULL status key in the error tallies): now the reader names the field
+mkdir -p "$T/swapped"
+/usr/bin/python3 - "$R/manifest.json" "$T/swapped/manifest.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+m["plateaus"][2]["requests"]["create"]["status"] = [1, 2]
+json.dump(m, open(sys.argv[2], "w"))
+PY
+for mode in summary html json; do
+	case $mode in
+	summary) run_hubspy report "$T/swapped" ;;
+	html) run_hubspy report --html "$T/swapped.html" "$T/swapped" ;;
+	json) run_hubspy report --json "$T/swapped" ;;
+	esac
+	expect_rc "swapped types ($mode): a usage error, not a crash" 2
+	one_line "swapped types ($mode): one line" "$err"
+	expect_grep "swapped types ($mode): names the field" "$err" \
+	    '^hubspy: manifest\.json: plateaus\[2\]\.requests\.create\.status: expected an object of counts, got an array$'
+done
 printf 'not a tarball' >"$T/bad.tar.gz"
 run_hubspy report "$T/bad.tar.gz"
 expect_rc "a broken archive is a usage error" 2
@@ -130,15 +150,18 @@ run_hubspy report --write "$R"
 expect_rc "a plateau without record.raw still reports" 0
 expect_grep "the missing capture is named" "$R/report.html" "no capture for 1000 users"
 
-# hostile text from the run (profile name, folder names, frames) stays text
+# hostile text from the run (profile name, hub and pod names, capture
+# messages, frames) stays text; a plateau folder is plateaus/NNNN or the
+# manifest is refused
 cp -r "$ROOT/tests/fixtures/run" "$T/hostile"
-mv "$T/hostile/plateaus/0100" "$T/hostile/plateaus/0100\"<b>&x"
 printf '%s\n' '<script>alert(1)</script> (x.py:1);]]></y> (</svg>:2) 5' >>"$T/hostile/plateaus/3000/record.raw"
 /usr/bin/python3 - "$T/hostile/manifest.json" <<'PY'
 import json, sys
 m = json.load(open(sys.argv[1]))
 m["profile_name"] = "<script>alert('x')</script>&"
-m["plateaus"][0]["dir"] = 'plateaus/0100"<b>&x'
+m["hub"]["version"] = '3.0"<b>&x'
+m["target"]["pod"] = "<script>alert('pod')</script>"
+m["plateaus"][0]["captures"][1]["message"] = "<script>alert('m')</script>]]>"
 json.dump(m, open(sys.argv[1], "w"))
 PY
 run_hubspy report --write "$T/hostile"

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "measure/measure.h"
+#include "record/record.h"
 #include "unit.h"
 
 UNIT_TEST(hist_buckets_continuous)
@@ -95,7 +96,7 @@ UNIT_TEST(measure_json_shape)
 	measure_request(m, MC_STOP, 400, 100, 0);
 	measure_request(m, MC_STOP, 0, 0, 0);
 	hist_record(&m->spawn, 2500000);
-	j = measure_json(m);
+	j = record_measure_json(m);
 	CHECK(j != NULL);
 	c = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "requests"), "create");
 	CHECK_INT(cJSON_GetObjectItem(c, "count")->valueint, 3);
@@ -124,7 +125,7 @@ UNIT_TEST(measure_json_shape)
 	cJSON_Delete(j);
 	/* empty: quantiles are null, no request classes */
 	measure_reset(m);
-	j = measure_json(m);
+	j = record_measure_json(m);
 	s = cJSON_PrintUnformatted(j);
 	CHECK_STR(s, "{\"requests\":{},\"throttle\":{\"count_429\":0,"
 	    "\"retry_after_seconds\":0,\"throttled_seconds\":0,"

@@ -6,6 +6,7 @@
 #include "core/buf.h"
 #include "core/file.h"
 #include "measure/metrics.h"
+#include "record/record.h"
 #include "unit.h"
 
 static int
@@ -76,7 +77,7 @@ UNIT_TEST(metrics_hub_json_30)
 	    &eb), 0);
 	CHECK_INT(parse_file("tests/fixtures/metrics/metrics-3.0-end.prom",
 	    "jupyterhub", &e, &eb), 0);
-	CHECK((j = metrics_hub_json(&s, &e, 2.0)) != NULL);
+	CHECK((j = record_hub_metrics_json(&s, &e, 2.0)) != NULL);
 	CHECK(cJSON_IsFalse(cJSON_GetObjectItem(j, "restarted")));
 	CHECK(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "start"),
 	    "event_loop_interval_seconds")));
@@ -104,12 +105,12 @@ UNIT_TEST(metrics_hub_json_30)
 	cJSON_Delete(j);
 	/* a restart: the counters began again, no delta */
 	e.start_time += 100;
-	CHECK((j = metrics_hub_json(&s, &e, 2.0)) != NULL);
+	CHECK((j = record_hub_metrics_json(&s, &e, 2.0)) != NULL);
 	CHECK(cJSON_IsTrue(cJSON_GetObjectItem(j, "restarted")));
 	CHECK(cJSON_IsNull(cJSON_GetObjectItem(j, "delta")));
 	cJSON_Delete(j);
 	/* the end was not read */
-	CHECK((j = metrics_hub_json(&s, NULL, 2.0)) != NULL);
+	CHECK((j = record_hub_metrics_json(&s, NULL, 2.0)) != NULL);
 	CHECK(cJSON_IsNull(cJSON_GetObjectItem(j, "end")));
 	CHECK(cJSON_IsNull(cJSON_GetObjectItem(j, "restarted")));
 	CHECK(cJSON_IsNull(cJSON_GetObjectItem(j, "delta")));
@@ -157,7 +158,7 @@ UNIT_TEST(metrics_prefix_and_event_loop)
 	/* 200 more intervals, 10 of them over 0.1 s */
 	n = snprintf(text, sizeof(text), page5, 290, 290, 300, 300, 300, 30);
 	CHECK_INT(metrics_parse(text, (size_t)n, "hub", &e, &eb), 0);
-	CHECK((j = metrics_hub_json(&s, &e, 10)) != NULL);
+	CHECK((j = record_hub_metrics_json(&s, &e, 10)) != NULL);
 	CHECK(cJSON_IsNull(cJSON_GetObjectItem(j, "restarted")));
 	loop = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "delta"),
 	    "event_loop_interval_seconds");

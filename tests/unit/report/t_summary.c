@@ -22,11 +22,11 @@ UNIT_TEST(summary_golden)
 	struct buf in = BUF_INIT(1u << 20), out = BUF_INIT(1u << 20);
 	struct buf want = BUF_INIT(1u << 20);
 	char dir[512], path[600];
-	cJSON *m;
+	struct run_record rec, *m = &rec;
 	FILE *fp;
 
 	CHECK_INT(file_read("tests/fixtures/summary/manifest-1.json", &in, &eb), 0);
-	CHECK((m = cJSON_Parse(in.data)) != NULL);
+	CHECK_INT(record_from_json(m, in.data, in.len, &eb), 0);
 	/* a run directory with a top table for the first plateau only */
 	snprintf(dir, sizeof(dir), "%s/run", unit_tmpdir());
 	snprintf(path, sizeof(path), "%s/plateaus/0100", dir);
@@ -65,7 +65,7 @@ UNIT_TEST(summary_golden)
 	CHECK(strstr(out.data, "f\n") == NULL);
 	CHECK(strstr(out.data, "permission_denied") != NULL);
 	CHECK(strstr(out.data, "hub-5d8f\\|x") != NULL);
-	cJSON_Delete(m);
+	record_release(m);
 	buf_release(&in);
 	buf_release(&out);
 	buf_release(&want);
@@ -75,16 +75,19 @@ UNIT_TEST(summary_minimal_and_bad)
 {
 	struct hs_errbuf eb = HS_ERRBUF_INIT;
 	struct buf out = BUF_INIT(1u << 16);
-	cJSON *m = cJSON_Parse("{\"profile_name\": \"x\", \"plateaus\": []}");
-	cJSON *a = cJSON_CreateArray();
+	static const char mj[] = "{\"schema\": 1, \"profile_name\": \"x\", "
+	    "\"plateaus\": []}";
+	struct run_record rec, *m = &rec, a;
 
+	CHECK_INT(record_from_json(m, mj, strlen(mj), &eb), 0);
 	CHECK_INT(summary_render(m, NULL, &out, &eb), 0);
 	CHECK(strstr(out.data, "# hubspy run: x\n") != NULL);
 	CHECK(strstr(out.data, "No plateau finished.") != NULL);
 	CHECK(strstr(out.data, "Partial") == NULL);
-	CHECK_INT(summary_render(a, NULL, &out, &eb), HS_EUSAGE);
-	CHECK_STR(eb.msg, "summary: the manifest is not a JSON object");
-	cJSON_Delete(m);
-	cJSON_Delete(a);
+	/* not an object: the reader refuses it before any renderer */
+	CHECK_INT(record_from_json(&a, "[]", 2, &eb), HS_EUSAGE);
+	CHECK_STR(eb.msg, "manifest.json: expected an object, got an array");
+	record_release(m);
+	record_release(&a);
 	buf_release(&out);
 }

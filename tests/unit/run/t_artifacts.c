@@ -14,6 +14,7 @@
 #include "run/artifacts.h"
 #include "core/buf.h"
 #include "core/file.h"
+#include "record/record.h"
 #include "unit.h"
 
 #define TOKEN	"0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -29,6 +30,26 @@ struct entry {
 	char	*data;
 	size_t	 len;
 };
+
+/* a manifest as a run starts it (the run record's JSON) */
+static cJSON *
+manifest_new(const struct artifacts *a, const char *name, const char *partial)
+{
+	struct run_record rec;
+	cJSON *m;
+
+	record_init(&rec);
+	record_set_str(&rec.hubspy_version, HUBSPY_VERSION);
+	record_set_str(&rec.created, a->created);
+	record_set_str(&rec.profile_name, name);
+	if (partial != NULL) {
+		rec.partial = 1;
+		record_set_str(&rec.partial_reason, partial);
+	}
+	m = record_to_json(&rec);
+	record_release(&rec);
+	return m;
+}
 
 static int
 read_tarball(const char *path, struct entry *e, int max)
@@ -120,11 +141,10 @@ UNIT_TEST(artifacts_tarball_roundtrip)
 	artifacts_path(&a, "link", path, sizeof(path));
 	CHECK_INT(symlink("/etc/passwd", path), 0);
 
-	CHECK((m = artifacts_manifest_new(&a, "smoke")) != NULL);
-	CHECK_INT(artifacts_set_partial(m, "interrupted by SIGINT"), 0);
-	cJSON_AddItemToObject(m, "hub", cJSON_Parse("{\"token_kind\": "
+	CHECK((m = manifest_new(&a, "smoke", "interrupted by SIGINT")) != NULL);
+	cJSON_ReplaceItemInObjectCaseSensitive(m, "hub", cJSON_Parse("{\"token_kind\": "
 	    "\"service\", \"url\": \"http://h/hub/api\"}"));
-	cJSON_AddItemToObject(m, "profile", cJSON_Parse("{\"hub\": "
+	cJSON_ReplaceItemInObjectCaseSensitive(m, "profile", cJSON_Parse("{\"hub\": "
 	    "{\"server_options\": {\"password\": \"hunter2\"}}}"));
 	CHECK_INT(artifacts_finish(&a, m, &eb), 0);
 	snprintf(path, sizeof(path), "%s/%s.tar.gz", outdir, a.name);
@@ -249,7 +269,7 @@ UNIT_TEST(artifacts_names_and_no_redact)
 	b.no_redact = 1;
 	CHECK_INT(redact_add_secret(&b.redact, TOKEN), 0);
 	CHECK_INT(artifacts_write(&b, "run.log", "t=" TOKEN "\n", 51, &eb), 0);
-	m = artifacts_manifest_new(&b, "c");
+	m = manifest_new(&b, "c", NULL);
 	CHECK_INT(artifacts_finish(&b, m, &eb), 0);
 	n = read_tarball(b.tarball, e, 16);
 	for (i = 0; i < n; i++)
@@ -305,7 +325,7 @@ UNIT_TEST(artifacts_unwritable_dir)
 		    "size=256k,mode=0700"), 0);
 	else
 		CHECK_INT(chmod(outdir, 0500), 0);
-	m = artifacts_manifest_new(&a, "ro");
+	m = manifest_new(&a, "ro", NULL);
 	CHECK_INT(artifacts_finish(&a, m, &eb), HS_EIO);
 	if (mounted)
 		snprintf(want, sizeof(want), "cannot write '%s/manifest.json': "
@@ -353,7 +373,7 @@ UNIT_TEST(artifacts_disk_full)
 	for (i = 0; i < n; i++)
 		noise[i] = (char)(rand_r(&seed) & 0xff);
 	CHECK_INT(artifacts_write(&a, "record.bin", noise, n, &eb), 0);
-	m = artifacts_manifest_new(&a, "full");
+	m = manifest_new(&a, "full", NULL);
 	CHECK_INT(artifacts_finish(&a, m, &eb), HS_EIO);
 	snprintf(want, sizeof(want), "cannot write '%s/%s.tar.gz': No space "
 	    "left on device", outdir, a.name);

@@ -5,26 +5,17 @@
 
 #include <stddef.h>
 
-#include <cjson/cJSON.h>
-
 #include "core/hs.h"
+#include "record/record.h"
 
-#define RUNDATA_SCHEMA		1		/* docs/artifacts.md */
 #define RUNDATA_MEMBER_MAX	(256u << 20)	/* per archive member */
 #define RUNDATA_MANIFEST_MAX	(16u << 20)
-
-struct rundata_plateau {
-	long		 users;
-	const char	*dir;		/* "plateaus/0100" (points into manifest) */
-	const cJSON	*json;		/* the manifest object of this plateau */
-};
 
 struct rundata {
 	char			*where;		/* directory or archive path */
 	int			 is_archive;
-	cJSON			*manifest;
-	int			 schema;
-	struct rundata_plateau	*plateaus;	/* in manifest order */
+	struct run_record	 rec;		/* manifest.json, validated */
+	const struct record_plateau *plateaus;	/* rec.plateaus */
 	size_t			 nplateaus;
 	/* archive members read into memory (name below the top folder) */
 	struct rundata_member {
@@ -36,9 +27,11 @@ struct rundata {
 };
 #define RUNDATA_INIT { 0 }
 
-/* reads DIR/manifest.json; HS_EUSAGE (missing, bad JSON, unknown future
+/* reads DIR/manifest.json into rd->rec (record_from_json: validated);
+ * HS_EUSAGE (missing, bad JSON, a field of the wrong type, unknown future
  * schema: "archive schema 2 is newer than this hubspy reads (1); upgrade
- * hubspy"), HS_EIO, HS_ENOMEM. Release with rundata_release(). */
+ * hubspy"), HS_EIO, HS_ENOMEM. Release with rundata_release() in every
+ * case. */
 int	rundata_open_dir(struct rundata *rd, const char *dir,
 	    struct hs_errbuf *eb);
 /* reads a hubspy .tar.gz with libarchive: manifest.json, every
@@ -59,12 +52,7 @@ int	rundata_read(const struct rundata *rd, const char *rel, char **data,
 int	rundata_has(const struct rundata *rd, const char *rel);
 
 /* the plateau with these users, or NULL */
-const struct rundata_plateau *rundata_plateau(const struct rundata *rd,
+const struct record_plateau *rundata_plateau(const struct rundata *rd,
 	    long users);
-
-/* number at a cJSON path ("hub_usage.end.rss_bytes") or NAN when absent
- * or null */
-double	rundata_num(const cJSON *obj, const char *path);
-const char *rundata_str(const cJSON *obj, const char *path);
 
 #endif

@@ -2,7 +2,6 @@
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +12,8 @@
 
 #include "core/buf.h"
 #include "core/file.h"
-#include "report/rundata.h"
+#include "record/record.h"
+#include "record/rundata.h"
 
 #define ARCHIVE_TOTAL_MAX	(1024ull << 20)	/* all members kept */
 
@@ -21,47 +21,12 @@ static int
 parse_manifest(struct rundata *rd, const char *text, size_t len,
     struct hs_errbuf *eb)
 {
-	const cJSON *schema, *pl, *p, *u, *dir;
-	size_t n, i = 0;
+	int r;
 
-	if ((rd->manifest = cJSON_ParseWithLength(text, len)) == NULL)
-		return hs_error(eb, HS_EUSAGE, "manifest.json in '%s' is not "
-		    "valid JSON near byte %zu; the run is damaged", rd->where,
-		    (size_t)(cJSON_GetErrorPtr() ? cJSON_GetErrorPtr() - text : 0));
-	schema = cJSON_GetObjectItemCaseSensitive(rd->manifest, "schema");
-	if (!cJSON_IsNumber(schema) || schema->valuedouble < 1 ||
-	    schema->valuedouble != floor(schema->valuedouble))
-		return hs_error(eb, HS_EUSAGE, "manifest.json in '%s' has no "
-		    "schema number; not a hubspy run", rd->where);
-	if (schema->valuedouble > RUNDATA_SCHEMA)
-		return hs_error(eb, HS_EUSAGE, "'%s' uses archive schema %.0f, "
-		    "newer than this hubspy reads (%d); upgrade hubspy",
-		    rd->where, schema->valuedouble, RUNDATA_SCHEMA);
-	rd->schema = (int)schema->valuedouble;
-	pl = cJSON_GetObjectItemCaseSensitive(rd->manifest, "plateaus");
-	if (!cJSON_IsArray(pl))
-		return hs_error(eb, HS_EUSAGE, "manifest.json in '%s' has no "
-		    "'plateaus' array; the run is damaged", rd->where);
-	n = (size_t)cJSON_GetArraySize(pl);
-	if ((rd->plateaus = calloc(n ? n : 1, sizeof(*rd->plateaus))) == NULL)
-		return hs_error(eb, HS_ENOMEM, "out of memory");
-	cJSON_ArrayForEach(p, pl) {
-		u = cJSON_GetObjectItemCaseSensitive(p, "users");
-		dir = cJSON_GetObjectItemCaseSensitive(p, "dir");
-		if (!cJSON_IsNumber(u) || u->valuedouble < 0 ||
-		    u->valuedouble > 1e9)
-			return hs_error(eb, HS_EUSAGE, "manifest.json in '%s': "
-			    "plateau %zu has no 'users' count", rd->where, i + 1);
-		if (!cJSON_IsString(dir) || strstr(dir->valuestring, "..") ||
-		    dir->valuestring[0] == '/')
-			return hs_error(eb, HS_EUSAGE, "manifest.json in '%s': "
-			    "plateau %zu has no usable 'dir'", rd->where, i + 1);
-		rd->plateaus[i].users = (long)u->valuedouble;
-		rd->plateaus[i].dir = dir->valuestring;
-		rd->plateaus[i].json = p;
-		i++;
-	}
-	rd->nplateaus = i;
+	if ((r = record_from_json(&rd->rec, text, len, eb)) != 0)
+		return r;
+	rd->plateaus = rd->rec.plateaus;
+	rd->nplateaus = rd->rec.nplateaus;
 	return 0;
 }
 
@@ -90,6 +55,7 @@ rundata_open_dir(struct rundata *rd, const char *dir, struct hs_errbuf *eb)
 	int r;
 
 	memset(rd, 0, sizeof(*rd));
+	record_init(&rd->rec);
 	if ((rd->where = strdup(dir)) == NULL)
 		return hs_error(eb, HS_ENOMEM, "out of memory");
 	snprintf(path, sizeof(path), "%s/manifest.json", dir);
@@ -136,6 +102,7 @@ rundata_open_archive(struct rundata *rd, const char *path, struct hs_errbuf *eb)
 	size_t i;
 
 	memset(rd, 0, sizeof(*rd));
+	record_init(&rd->rec);
 	rd->is_archive = 1;
 	if ((rd->where = strdup(path)) == NULL || (a = archive_read_new()) == NULL) {
 		r = hs_error(eb, HS_ENOMEM, "out of memory");
@@ -231,6 +198,7 @@ rundata_open(struct rundata *rd, const char *path, struct hs_errbuf *eb)
 
 	if (stat(path, &st) != 0) {
 		memset(rd, 0, sizeof(*rd));
+		record_init(&rd->rec);
 		return hs_error(eb, HS_EUSAGE, "cannot open '%s': %s", path,
 		    strerror(errno));
 	}
@@ -249,8 +217,7 @@ rundata_release(struct rundata *rd)
 		free(rd->members[i].data);
 	}
 	free(rd->members);
-	free(rd->plateaus);
-	cJSON_Delete(rd->manifest);
+	record_release(&rd->rec);
 	free(rd->where);
 	memset(rd, 0, sizeof(*rd));
 }
@@ -307,7 +274,7 @@ rundata_has(const struct rundata *rd, const char *rel)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-const struct rundata_plateau *
+const struct record_plateau *
 rundata_plateau(const struct rundata *rd, long users)
 {
 	size_t i;
@@ -316,40 +283,4 @@ rundata_plateau(const struct rundata *rd, long users)
 		if (rd->plateaus[i].users == users)
 			return &rd->plateaus[i];
 	return NULL;
-}
-
-static const cJSON *
-at(const cJSON *obj, const char *path)
-{
-	char key[128];
-	const char *dot;
-	size_t n;
-
-	while (obj != NULL && *path) {
-		dot = strchr(path, '.');
-		n = dot ? (size_t)(dot - path) : strlen(path);
-		if (n >= sizeof(key))
-			return NULL;
-		memcpy(key, path, n);
-		key[n] = '\0';
-		obj = cJSON_GetObjectItemCaseSensitive(obj, key);
-		path += n + (dot ? 1 : 0);
-	}
-	return obj;
-}
-
-double
-rundata_num(const cJSON *obj, const char *path)
-{
-	const cJSON *v = at(obj, path);
-
-	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
-const char *
-rundata_str(const cJSON *obj, const char *path)
-{
-	const cJSON *v = at(obj, path);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
 }

@@ -1,10 +1,10 @@
-/* t_rundata.c -- unit tests for report/rundata.c: manifest schema checks */
+/* t_rundata.c -- unit tests for record/rundata.c: manifest schema checks */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/hs.h"
-#include "report/rundata.h"
+#include "record/rundata.h"
 #include "unit.h"
 
 static void
@@ -28,10 +28,10 @@ UNIT_TEST(rundata_schema)
 		  0, "" },
 		{ "{\"schema\":2,\"plateaus\":[]}", HS_EUSAGE,
 		  "uses archive schema 2, newer than this hubspy reads (1); upgrade hubspy" },
-		{ "{\"plateaus\":[]}", HS_EUSAGE, "has no schema number" },
+		{ "{\"plateaus\":[]}", HS_EUSAGE, "schema: missing" },
 		{ "{\"schema\":1,\"plateaus\":[{\"users\":10,\"dir\":\"../x\"}]}",
-		  HS_EUSAGE, "no usable 'dir'" },
-		{ "{\"schema\":1,", HS_EUSAGE, "is not valid JSON" },
+		  HS_EUSAGE, "not of the form plateaus/NNNN" },
+		{ "{\"schema\":1,", HS_EUSAGE, "not valid JSON" },
 	};
 	size_t i;
 
@@ -45,7 +45,7 @@ UNIT_TEST(rundata_schema)
 		if (cases[i].rc == 0) {
 			CHECK_INT(rd.nplateaus, 1);
 			CHECK_INT(rd.plateaus[0].users, 10);
-			CHECK(isnan(rundata_num(rd.plateaus[0].json, "hold.seconds")));
+			CHECK(isnan(rd.plateaus[0].hold_seconds));
 		}
 		rundata_release(&rd);
 	}

@@ -1,0 +1,253 @@
+/* record.h -- the run record: every figure of a run, typed, and its
+ * manifest.json (docs/artifacts.md, schema 1) out and back in */
+#ifndef RECORD_H
+#define RECORD_H
+
+#include <math.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "core/hs.h"
+#include "measure/measure.h"
+#include "measure/metrics.h"
+
+/*
+ * One struct run_record holds what a run measured: the coordinator fills
+ * it as the run goes, record_to_json() is the only writer of the manifest,
+ * record_from_json() the only reader, and the renderers (report.html, the
+ * terminal summary, summary.md) read its fields, never the JSON.
+ *
+ * Absent data: numbers are NAN, counts RECORD_NONE (-1), strings NULL,
+ * objects a has_* flag of 0; each is written as JSON null. The profile, its
+ * plan and the hub's /info answer are documents of their own: the record
+ * keeps them as JSON (written back as they are) and reads the few profile
+ * fields the renderers show into prof.
+ */
+
+#define RECORD_SCHEMA		1
+#define RECORD_MAX_PLATEAUS	64	/* PROFILE_MAX_PLATEAUS */
+#define RECORD_MAX_USERS	100000	/* PROFILE_MAX_USERS */
+#define RECORD_MAX_STRING	65536	/* bytes of any one string */
+#define RECORD_MAX_ITEMS	4096	/* timeline entries, captures, scopes,
+					 * request classes, status codes */
+#define RECORD_NONE		(-1LL)	/* an absent count */
+
+struct record_quantiles {
+	double	 p50, p90, p99, max;
+};
+
+/* one key of a request class's "status" object: "2xx", "404", "429",
+ * "5xx", "network" */
+struct record_status {
+	char		 key[16];
+	long long	 n;
+};
+
+/* requests of one class during a plateau */
+struct record_class {
+	char			 name[16];	/* "create", "probe"... */
+	long long		 count, retries;
+	struct record_quantiles	 latency_ms;
+	int			 has_status;
+	struct record_status	*status;	/* in manifest order */
+	size_t			 nstatus;
+};
+
+/* hub process usage at one moment */
+struct record_usage {
+	int	 present;
+	double	 cpu_seconds, rss_bytes, cgroup_memory_bytes;
+};
+
+struct record_capture {
+	char		*kind, *file, *sha256, *failure, *message;
+	long long	 bytes, samples;
+	double		 exit_code, seconds;
+};
+
+struct record_phase {
+	char		 phase[16];
+	long		 plateau;		/* -1: run-wide */
+	char		 start[40], end[40];
+	double		 seconds;
+};
+
+struct record_plateau {
+	long			 users;
+	char			 dir[32];	/* "plateaus/0100" */
+	int			 has_state;
+	struct {
+		long long	 asked, created, ready, failed, timed_out;
+	}			 state;
+	double			 ramp_seconds;
+	int			 has_requests;
+	struct record_class	*classes;	/* in manifest order */
+	size_t			 nclasses;
+	int			 has_throttle;
+	struct {
+		long long	 count_429;
+		double		 retry_after_seconds, throttled_seconds;
+		int		 active_server_limit;	/* -1: unknown */
+	}			 throttle;
+	int			 has_spawn;
+	long long		 spawn_count;
+	struct record_quantiles	 spawn_seconds;
+	int			 has_hold;
+	double			 hold_seconds, hold_rps;
+	/* /hub/metrics at both ends of the hold; restarted and delta are
+	 * computed from them when written */
+	int			 has_metrics, has_mstart, has_mend;
+	struct metrics_snapshot	 mstart, mend;
+	double			 metrics_seconds;
+	int			 has_usage;
+	struct record_usage	 usage_start, usage_end;
+	double			 usage_cpu_percent;
+	struct record_capture	*captures;
+	size_t			 ncaptures;
+};
+
+/* the profile fields the renderers show (from the profile document) */
+struct record_profile {
+	long		 users[RECORD_MAX_PLATEAUS];
+	size_t		 nusers;
+	int		 has_users;
+	double		 settle, hold, record_rate;
+	int		 servers;		/* -1: unknown */
+	char		*activity, *teardown;
+	char		**captures;		/* captures.run */
+	size_t		 ncaptures;
+	int		 has_captures;
+};
+
+struct run_record {
+	int			 schema;
+	char			*hubspy_version, *created, *profile_name;
+	int			 partial;
+	char			*partial_reason;
+	cJSON			*profile, *plan;	/* owned; NULL: null */
+	struct record_profile	 prof;
+	int			 has_hub;
+	struct {
+		char		*url, *version, *token_kind;
+		cJSON		*info;			/* owned; NULL: null */
+		char		**scopes;
+		size_t		 nscopes;
+	}			 hub;
+	int			 has_target;
+	struct {
+		char		*transport, *context, *namespace, *pod,
+				*container, *python, *pyspy;
+		double		 pid;
+	}			 target;
+	struct record_phase	*timeline;
+	size_t			 ntimeline;
+	struct record_plateau	*plateaus;
+	size_t			 nplateaus;
+	int			 has_after_purge;
+	struct record_usage	 after_purge;
+};
+
+/* an empty record (schema RECORD_SCHEMA, every figure absent) */
+void	 record_init(struct run_record *rec);
+/* frees everything the record holds; rec is empty afterwards */
+void	 record_release(struct run_record *rec);
+
+/* *dst = a copy of s (NULL stays NULL), the old value freed; HS_ENOMEM */
+int	 record_set_str(char **dst, const char *s);
+/* takes profile (a profile_to_json() object) and reads prof from it:
+ * 0, HS_EUSAGE (a field of the wrong type: eb), HS_ENOMEM. profile is
+ * owned by the record in every case. */
+int	 record_set_profile(struct run_record *rec, cJSON *profile,
+	    struct hs_errbuf *eb);
+/* appends one timeline entry; HS_ENOMEM */
+int	 record_add_phase(struct run_record *rec, const char *phase,
+	    long plateau, const char *start, const char *end, double seconds);
+/* appends an empty plateau (users, dir set) and returns it in *pp, valid
+ * until the next record_add_plateau(); HS_ENOMEM */
+int	 record_add_plateau(struct run_record *rec, long users, const char *dir,
+	    struct record_plateau **pp);
+/* the request classes with requests, throttling and spawn times of m */
+int	 record_plateau_set_measure(struct record_plateau *p,
+	    const struct measure *m);
+/* takes the snapshots (start or end NULL: not read); *start and *end are
+ * emptied (nothing to release). seconds: wall time between the reads */
+void	 record_plateau_set_metrics(struct record_plateau *p,
+	    struct metrics_snapshot *start, struct metrics_snapshot *end,
+	    double seconds);
+/* appends a copy of c (strings copied); HS_ENOMEM */
+int	 record_plateau_add_capture(struct record_plateau *p,
+	    const struct record_capture *c);
+#define RECORD_CAPTURE_INIT { NULL, NULL, NULL, NULL, NULL, RECORD_NONE, \
+	RECORD_NONE, NAN, NAN }
+
+/*
+ * The manifest (without "files", which the archive writer adds): a new
+ * object, cJSON_Delete() it; NULL when out of memory.
+ */
+cJSON	*record_to_json(const struct run_record *rec);
+/*
+ * Parses and validates manifest text into rec (record_init() done here;
+ * record_release() it in every case). Returns 0, HS_EUSAGE with one line
+ * naming the field ("manifest.json: plateaus[2].requests.start.status:
+ * expected an object of counts, got an array"), HS_ENOMEM.
+ */
+int	 record_from_json(struct run_record *rec, const char *text, size_t len,
+	    struct hs_errbuf *eb);
+
+/*
+ * {"requests", "throttle", "spawn_seconds"} of m, as a plateau has them:
+ * a new object (cJSON_Delete), NULL when out of memory. For commands that
+ * report a load without a run (stress, activity).
+ */
+cJSON	*record_measure_json(const struct measure *m);
+
+/*
+ * A plateau's hub_metrics object (docs/artifacts.md): the two snapshots
+ * (start or end NULL: not read), "restarted" and their "delta" over
+ * seconds. A new object (cJSON_Delete), NULL when out of memory.
+ */
+cJSON	*record_hub_metrics_json(const struct metrics_snapshot *start,
+	    const struct metrics_snapshot *end, double seconds);
+
+/* ---- what the renderers share ---- */
+
+/* the class named name, or NULL */
+const struct record_class *record_class_find(const struct record_plateau *p,
+	    const char *name);
+/* the first capture of this kind, or NULL */
+const struct record_capture *record_capture_find(
+	    const struct record_plateau *p, const char *kind);
+/* samples per second of record.raw: profile captures.record.rate, else 100 */
+double	 record_rate(const struct run_record *rec);
+/* hub RSS in MiB of one reading (rss, else cgroup memory), NAN if none */
+double	 record_usage_mib(const struct record_usage *u);
+/* hub CPU % of one core between the /hub/metrics reads, NAN if unknown
+ * (a read missing, the hub restarted) */
+double	 record_metrics_cpu_percent(const struct record_plateau *p);
+
+/*
+ * A plateau's row in every summary (report.html, the terminal, summary.md),
+ * defined once: NAN where the record has nothing, and each figure
+ * formatted ("-" when absent).
+ *   cls      the quoted request class: "probe" (latency under held load),
+ *            else the class with the most requests; NULL if none
+ *   n429     throttle.count_429, else the 429s of every class
+ *   errors   every status but 2xx and 429 (4xx, 5xx, network)
+ *   cpu      hub_usage.cpu_percent, else from /hub/metrics
+ *   rss      MiB at the end of the hold: hub_usage, else /hub/metrics
+ */
+enum record_col {
+	RC_USERS, RC_ASKED, RC_READY, RC_FAILED, RC_RAMP, RC_P50, RC_P99,
+	RC_RPS, RC_429, RC_ERRORS, RC_CPU, RC_RSS, RC_NCOLS
+};
+struct record_row {
+	const char	*cls;
+	double		 v[RC_NCOLS];
+	char		 s[RC_NCOLS][32];
+};
+void	 record_row(const struct record_plateau *p, struct record_row *row);
+/* v with f into dst, or "-" when v is NAN */
+void	 record_fmt(char *dst, size_t n, const char *f, double v);
+
+#endif
