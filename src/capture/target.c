@@ -419,23 +419,32 @@ target_start(struct target *t, struct proc *p, const char *const *cmd,
 	return r;
 }
 
+/* runs the argv built in a (then freed), or says it ran out of memory */
+static int
+run_av(struct target *t, struct proc *p, struct av *a, const char *out_path,
+    int64_t timeout_ms, struct hs_errbuf *eb)
+{
+	int r;
+
+	if (a->nomem)
+		r = hs_error(eb, HS_ENOMEM, "out of memory");
+	else
+		r = run_argv(t, p, a->v, out_path, timeout_ms, eb);
+	av_free(a);
+	return r;
+}
+
 int
 target_run(struct target *t, struct proc *p, const char *const *cmd,
     int64_t timeout_ms, struct hs_errbuf *eb)
 {
 	struct av a = { 0 };
 	size_t i;
-	int r;
 
 	av_transport(&a, t, 0);
 	for (i = 0; cmd[i]; i++)
 		av_add(&a, cmd[i]);
-	if (a.nomem)
-		r = hs_error(eb, HS_ENOMEM, "out of memory");
-	else
-		r = run_argv(t, p, a.v, NULL, timeout_ms, eb);
-	av_free(&a);
-	return r;
+	return run_av(t, p, &a, NULL, timeout_ms, eb);
 }
 
 int
@@ -452,11 +461,7 @@ target_kubectl(struct target *t, struct proc *p, const char *const *args,
 	av_kubectl(&a, t);
 	for (i = 0; args[i]; i++)
 		av_add(&a, args[i]);
-	if (a.nomem)
-		r = hs_error(eb, HS_ENOMEM, "out of memory");
-	else
-		r = run_argv(t, p, a.v, out_path, timeout_ms, eb);
-	av_free(&a);
+	r = run_av(t, p, &a, out_path, timeout_ms, eb);
 	if (r != 0 && t->failure == TF_KUBECTL_MISSING)
 		return target_fail(t, eb, TF_KUBECTL_MISSING,
 		    "cannot run kubectl", eb->msg);

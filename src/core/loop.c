@@ -262,22 +262,35 @@ loop_fd_find(struct loop *l, int fd)
 	return NULL;
 }
 
+/* arr with room for one more element (n used of *cap, each size bytes):
+ * arr itself, or a larger copy (doubling from first, *cap updated), or
+ * NULL when out of memory (arr and *cap unchanged) */
+static void *
+grow(void *arr, size_t *cap, size_t n, size_t first, size_t size)
+{
+	size_t ncap;
+	void *p;
+
+	if (arr != NULL && n < *cap)
+		return arr;
+	ncap = *cap ? *cap * 2 : first;
+	if ((p = reallocarray(arr, ncap, size)) != NULL)
+		*cap = ncap;
+	return p;
+}
+
 int
 loop_fd_add(struct loop *l, int fd, short events, loop_fd_cb *cb, void *arg)
 {
 	struct fdreg *r;
+	void *grown;
 
 	if (loop_fd_find(l, fd) != NULL)
 		return HS_EFAIL;
-	if (l->nfds == l->capfds) {
-		size_t ncap = l->capfds ? l->capfds * 2 : 8;
-		struct fdreg *p = reallocarray(l->fds, ncap, sizeof(*p));
-
-		if (p == NULL)
-			return HS_ENOMEM;
-		l->fds = p;
-		l->capfds = ncap;
-	}
+	if ((grown = grow(l->fds, &l->capfds, l->nfds, 8,
+	    sizeof(*l->fds))) == NULL)
+		return HS_ENOMEM;
+	l->fds = grown;
 	r = &l->fds[l->nfds++];
 	r->fd = fd;
 	r->events = events;
@@ -357,16 +370,12 @@ struct loop_timer *
 loop_timer_add(struct loop *l, int64_t delay_ms, loop_timer_cb *cb, void *arg)
 {
 	struct loop_timer *t;
+	void *grown;
 
-	if (l->nheap == l->capheap) {
-		size_t ncap = l->capheap ? l->capheap * 2 : 16;
-		struct loop_timer **p = reallocarray(l->heap, ncap, sizeof(*p));
-
-		if (p == NULL)
-			return NULL;
-		l->heap = p;
-		l->capheap = ncap;
-	}
+	if ((grown = grow(l->heap, &l->capheap, l->nheap, 16,
+	    sizeof(*l->heap))) == NULL)
+		return NULL;
+	l->heap = grown;
 	if ((t = malloc(sizeof(*t))) == NULL)
 		return NULL;
 	if (delay_ms < 0)
@@ -425,15 +434,12 @@ loop_timers_due(struct loop *l)
 int
 loop_child_add(struct loop *l, pid_t pid, loop_child_cb *cb, void *arg)
 {
-	if (l->nkids == l->capkids) {
-		size_t ncap = l->capkids ? l->capkids * 2 : 8;
-		struct child *p = reallocarray(l->kids, ncap, sizeof(*p));
+	void *grown;
 
-		if (p == NULL)
-			return HS_ENOMEM;
-		l->kids = p;
-		l->capkids = ncap;
-	}
+	if ((grown = grow(l->kids, &l->capkids, l->nkids, 8,
+	    sizeof(*l->kids))) == NULL)
+		return HS_ENOMEM;
+	l->kids = grown;
 	l->kids[l->nkids].pid = pid;
 	l->kids[l->nkids].cb = cb;
 	l->kids[l->nkids].arg = arg;

@@ -57,12 +57,8 @@ hist_lowest(int idx)
 int64_t
 hist_highest(int idx)
 {
-	int s;
-
-	if (idx < 2 * HIST_SUB)
-		return idx;
-	s = idx / HIST_SUB - 1;
-	return (((int64_t)(idx - HIST_SUB * s) + 1) << s) - 1;
+	/* the bucket ends just below where the next one starts */
+	return hist_lowest(idx + 1) - 1;
 }
 
 void
