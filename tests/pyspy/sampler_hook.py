@@ -3,9 +3,13 @@
 #
 # exec'd at the end of tests/hub/jupyterhub_config.py inside the hub
 # process. A daemon thread listens on the abstract unix socket
-# "\0pyspy-standin-<pid>"; each request line is JSON ({"locals": bool}) and
-# each answer line is a JSON snapshot of every thread (sys._current_frames),
-# innermost frame first, plus the process facts py-spy would read itself.
+# "\0pyspy-standin-<pid namespace inode>-<pid>" (abstract names are shared
+# across PID namespaces; capture.sh's hub runs in its own, where its PID is
+# small and the same in every concurrent test run); each request line is
+# JSON ({"locals": bool}) and each answer line is a JSON snapshot of every
+# thread (sys._current_frames), innermost frame first, plus the process
+# facts py-spy would read itself. A request that fails is reported on
+# stderr (the hub's log), not swallowed.
 # The sampler's own threads are left out: real py-spy would not see them.
 import json as _json
 import os as _os
@@ -77,8 +81,13 @@ def _hubspy_sampler():
                 else:
                     ans = snapshot(bool(req.get("locals")))
                 conn.sendall(_json.dumps(ans).encode() + b"\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass    # py-spy went away mid-answer: its business
         except Exception:
-            pass
+            import traceback
+            _sys.stderr.write("hubspy-sampler: a request failed\n" +
+                              traceback.format_exc())
+            _sys.stderr.flush()
         finally:
             mine.discard(_threading.get_ident())
             conn.close()
@@ -86,7 +95,11 @@ def _hubspy_sampler():
     def serve():
         mine.add(_threading.get_ident())
         s = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
-        s.bind("\0pyspy-standin-%d" % _os.getpid())
+        try:
+            ns = _os.stat("/proc/self/ns/pid").st_ino
+        except OSError:
+            ns = 0
+        s.bind("\0pyspy-standin-%d-%d" % (ns, _os.getpid()))
         s.listen(16)
         while True:
             c, _ = s.accept()
