@@ -1,12 +1,13 @@
 # hubspy -- one plain, non-recursive GNU Makefile
 #   make            build ./hubspy
-#   make check      all tests (unit, integration); last line "N passed, N failed"
+#   make check      all tests (unit, integration), suites in parallel; last line
+#                   "N passed, N failed, N skipped" (tests/README.md)
 #   make bench      benchmarks (figures, never pass/fail on time)
 #   make fuzz       longer fuzz runs of the parsers
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make deps       install the Debian build and test packages (idempotent)
 #   make demo       the README's quick start: a local hub, a real run
-#   knobs: SANITIZE=address,undefined  DEVELOPER=1  V=1
+#   knobs: SANITIZE=address,undefined  DEVELOPER=1  V=1  TESTS="unit report"  JOBS=4
 -include Makefile.local
 
 VERSION    := 0.1.0
@@ -93,7 +94,7 @@ man: docs/hubspy.1
 
 check: hubspy $(BUILD)/unit-tests
 	@LC_ALL=C HUBSPY=$(CURDIR)/hubspy UNIT=$(CURDIR)/$(BUILD)/unit-tests \
-	    BUILD=$(CURDIR)/$(BUILD) bash tests/run.sh $(TESTS)
+	    BUILD=$(CURDIR)/$(BUILD) $(if $(JOBS),JOBS=$(JOBS)) bash tests/run.sh $(TESTS)
 
 bench: hubspy
 	@LC_ALL=C HUBSPY=$(CURDIR)/hubspy BUILD=$(CURDIR)/$(BUILD) bash bench/run.sh

@@ -38,8 +38,8 @@ row() { rows+=("$(printf '%-58s %s' "$1" "$2")"); }
 
 # --- 1. real hub
 d=$B/hub
-bash "$HERE/hub/hub.sh" start "$d" || exit 1
-cleanup+=("bash '$HERE/hub/hub.sh' stop '$d'")
+bash "$HERE/harness/hub/hub.sh" start "$d" || exit 1
+cleanup+=("bash '$HERE/harness/hub/hub.sh' stop '$d'")
 . "$d/env"
 export JUPYTERHUB_API_URL=$HUB_API
 JUPYTERHUB_API_TOKEN=$(cat "$HUB_TOKEN_FILE")
@@ -56,7 +56,7 @@ row "  client CPU (s)" "$(awk -v u="$u" -v s="$s" 'BEGIN{printf "%.2f", u+s}')"
 row "  client peak RSS (MiB)" "$(awk -v r="$rss" 'BEGIN{printf "%.1f", r/1024}')"
 row "  hub requests per user lifecycle" "$(jget "$B/real.json" 'd["requests_per_lifecycle"]')"
 row "  hub CPU seconds per user lifecycle" "$(awk -v a="$c0" -v b="$c1" -v n="$N" 'BEGIN{printf "%.4f", (b-a)/n}')"
-bash "$HERE/hub/hub.sh" stop "$d"
+bash "$HERE/harness/hub/hub.sh" stop "$d"
 
 # --- 2. fake hub answering at once
 umask 077
@@ -64,7 +64,7 @@ echo benchtoken > "$B/token"
 JUPYTERHUB_API_TOKEN=benchtoken
 fh() {	# fh NAME: a fresh fake hub
 	FH_PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-	/usr/bin/python3 "$HERE/fakehub/fakehub.py" "$FH_PORT" "$B/$1.json" --token-file "$B/token" &
+	/usr/bin/python3 "$HERE/harness/fakehub/fakehub.py" "$FH_PORT" "$B/$1.json" --token-file "$B/token" &
 	FH_PID=$!
 	cleanup+=("kill $FH_PID")
 	export JUPYTERHUB_API_URL=http://127.0.0.1:$FH_PORT/hub/api

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # demo.sh -- `make demo`: the README's quick start against a real local hub.
 #
-# Starts Debian's JupyterHub exactly as the tests do (tests/hub/hub.sh, on
+# Starts Debian's JupyterHub exactly as the tests do
+# (tests/harness/hub/hub.sh, on
 # random loopback ports, in a temporary directory), hands hubspy the API URL
 # and the token through the environment (never on a command line), runs
 # `hubspy run profiles/quickstart.json` with the local transport against the
@@ -14,14 +15,14 @@ cd "$(dirname "$0")/.."
 HUBSPY=${HUBSPY:-$PWD/hubspy}
 work=$(mktemp -d "${TMPDIR:-/tmp}/hubspy-demo.XXXXXX")
 cleanup() {
-	bash tests/hub/hub.sh stop "$work/hub" >/dev/null 2>&1
+	bash tests/harness/hub/hub.sh stop "$work/hub" >/dev/null 2>&1
 	rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-echo "== starting a local JupyterHub (tests/hub/hub.sh)"
-bash tests/hub/hub.sh start "$work/hub" || exit 1
+echo "== starting a local JupyterHub (tests/harness/hub/hub.sh)"
+bash tests/harness/hub/hub.sh start "$work/hub" || exit 1
 # shellcheck disable=SC1091
 . "$work/hub/env"
 export JUPYTERHUB_API_URL=$HUB_API

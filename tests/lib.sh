@@ -1,15 +1,16 @@
 # lib.sh -- helpers for integration tests (sourced by tests/it/*.sh)
 #
 # Each script is a list of checks; every check prints "ok NAME" or
-# "not ok NAME" plus the reason, and the script ends with t_done, which
-# prints "N passed, N failed". Scripts run with LC_ALL=C in their own
-# mktemp -d ($T), removed on exit together with anything they started.
+# "not ok NAME" plus the reason, or "skip NAME (REASON)" when it cannot run
+# here, and the script ends with t_done, which prints "N passed, N failed,
+# N skipped". Scripts run with LC_ALL=C in their own mktemp -d ($T),
+# removed on exit together with anything they started.
 set -u
 export LC_ALL=C
 : "${HUBSPY:?HUBSPY must name the binary under test}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/hubspy-it.XXXXXX")
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-_passed=0 _failed=0
+_passed=0 _failed=0 _skipped=0
 _cleanups=()
 
 t_cleanup() { _cleanups+=("$*"); }
@@ -29,6 +30,27 @@ fail() {
 	shift
 	[ $# -gt 0 ] && printf '  %s\n' "$@"
 	return 0
+}
+# skip NAME REASON: the check cannot run here (a tool, a device or a
+# privilege is missing). Under CI (CI=true) a skip is a failure unless
+# REASON matches a pattern (grep -E) in tests/skips-allowed.txt.
+skip() {
+	if [ "${CI:-}" = true ] && ! skip_allowed "$2"; then
+		fail "$1" "skipped under CI: $2 (not allowed by tests/skips-allowed.txt)"
+		return 0
+	fi
+	_skipped=$((_skipped + 1))
+	echo "skip $1 ($2)"
+}
+# skip_allowed REASON: a pattern line of tests/skips-allowed.txt matches
+skip_allowed() {
+	local pat
+	[ -f "$HERE/skips-allowed.txt" ] || return 1
+	while IFS= read -r pat; do
+		case $pat in '' | '#'*) continue ;; esac
+		printf '%s\n' "$1" | grep -Eq -- "$pat" && return 0
+	done <"$HERE/skips-allowed.txt"
+	return 1
 }
 # check NAME COMMAND...: passes when the command succeeds
 check() {
@@ -67,18 +89,18 @@ one_line() {
 # hub_start [VAR=VALUE...]: a real JupyterHub; sets HUB_API, HUB_TOKEN_FILE...
 hub_start() {
 	local d=$T/hub.$RANDOM
-	if ! bash "$HERE/hub/hub.sh" start "$d" "$@"; then
+	if ! bash "$HERE/harness/hub/hub.sh" start "$d" "$@"; then
 		fail "hub starts" "see above"
 		t_done
 		exit 1
 	fi
-	t_cleanup "bash '$HERE/hub/hub.sh' stop '$d'"
+	t_cleanup "bash '$HERE/harness/hub/hub.sh' stop '$d'"
 	# shellcheck disable=SC1091
 	. "$d/env"
 	HUB_DIR=$d
 	export JUPYTERHUB_API_URL=$HUB_API
 }
-hub_stop() { bash "$HERE/hub/hub.sh" stop "$HUB_DIR"; }
+hub_stop() { bash "$HERE/harness/hub/hub.sh" stop "$HUB_DIR"; }
 # hub_get PATH: GET with the admin token (token sent in a header read from
 # a file, never on a command line)
 hub_get() {
@@ -99,6 +121,6 @@ hub_count_prefix() {
 }
 
 t_done() {
-	echo "$_passed passed, $_failed failed"
+	echo "$_passed passed, $_failed failed, $_skipped skipped"
 	[ "$_failed" -eq 0 ]
 }

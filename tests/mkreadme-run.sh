@@ -8,13 +8,13 @@ set -eu
 export LC_ALL=C
 cd "$(dirname "$0")/.."
 work=$(mktemp -d "${TMPDIR:-/tmp}/hubspy-readme.XXXXXX")
-trap 'bash tests/hub/hub.sh stop "$work/hub" >/dev/null 2>&1; rm -rf "$work"' EXIT
-bash tests/hub/hub.sh start "$work/hub" HUBSPY_T_EXTRA="$PWD/tests/pyspy/sampler_hook.py"
+trap 'bash tests/harness/hub/hub.sh stop "$work/hub" >/dev/null 2>&1; rm -rf "$work"' EXIT
+bash tests/harness/hub/hub.sh start "$work/hub" HUBSPY_T_EXTRA="$PWD/tests/harness/pyspy/sampler_hook.py"
 . "$work/hub/env"
 export JUPYTERHUB_API_URL=$HUB_API
 JUPYTERHUB_API_TOKEN=$(cat "$HUB_TOKEN_FILE")
 export JUPYTERHUB_API_TOKEN
-PATH=$PWD/tests/pyspy:$PATH ./hubspy run profiles/quickstart.json -o "$work/out" \
+PATH=$PWD/tests/harness/pyspy:$PATH ./hubspy run profiles/quickstart.json -o "$work/out" \
     --set 'plateaus.users=[20,100,300]' --set plateaus.hold=5 \
     --set captures.record.duration=8 --set captures.top.seconds=3 \
     --set target.transport=local --set "target.pid=$HUB_PID" \

@@ -6,6 +6,7 @@
 
 #include "load/hub.h"
 #include "load/load.h"
+#include "core/file.h"
 #include "core/loop.h"
 #include "measure/measure.h"
 #include "cli/opt.h"
@@ -51,8 +52,8 @@ struct cli_hub {
 	int		 verbose, dry_run, tty, color, timeout_s;
 	FILE		*log;
 	const char	*json_path;
-	FILE		*json_tmp;	/* opened early: unwritable fails first */
-	char		 json_tmp_path[1100];
+	struct file_atomic json_out;	/* opened early: unwritable fails
+					 * first */
 	int64_t		 t0_ms, last_draw_ms;
 	int		 progress_drawn;
 	int		 signals;
@@ -94,6 +95,13 @@ int	 cli_hub_write_json(struct cli_hub *ch, cJSON *root,
 	    struct hs_errbuf *eb);
 /* SIGINT/SIGTERM/SIGHUP: load_interrupt(ch->ld) and say what happens */
 void	 cli_hub_catch_signals(struct cli_hub *ch);
+/* load_new() with lc into ch->ld, then load_discover(): how many users
+ * named PREFIX-N the hub has and the highest N */
+int	 cli_hub_start_load(struct cli_hub *ch, const struct load_config *lc,
+	    size_t *existing, long *highest, struct hs_errbuf *eb);
+/* catches the signals and ramps ch->ld to count users, timed into
+ * ch->ramp_s; returns load_ramp()'s code */
+int	 cli_hub_ramp(struct cli_hub *ch, size_t count, struct hs_errbuf *eb);
 /* prints the plan of a dry run: what would be sent, and how many requests */
 void	 cli_hub_plan(FILE *fp, const char *what, long long requests);
 

@@ -13,19 +13,31 @@ struct cli_target_options {
 	const char	*context, *kubeconfig, *namespace, *pod;
 	const char	*selector, *container, *image;
 	int		 pid;		/* 0: find it */
-	const char	*kubectl, *pyspy, *tmpdir;
 	const char	*log_file;	/* local: the hub's log */
-	int		 exec_timeout;
 };
 extern const struct opt cli_target_opts[];
 /* the target group bound to member m of a command's options struct T */
 #define CLI_TARGET_GROUP(T, m) \
 	OPT_GROUP(cli_target_opts, T, m, struct cli_target_options)
 
-/* fills cfg from the parsed options (strings borrowed from o); returns 0
- * or HS_EUSAGE with one line in eb */
+/* the programs and bounds a capture uses: --kubectl, --py-spy, --tmpdir,
+ * --exec-timeout (capture, postmortem, preflight and run) */
+struct cli_tools_options {
+	const char	*kubectl, *pyspy, *tmpdir;
+	int		 exec_timeout;
+};
+extern const struct opt cli_tools_opts[];
+#define CLI_TOOLS_GROUP(T, m) \
+	OPT_GROUP(cli_tools_opts, T, m, struct cli_tools_options)
+
+/* fills cfg from the parsed target and tools options (strings borrowed);
+ * returns 0 or HS_EUSAGE with one line in eb */
 int	cli_target_config(const struct cli_target_options *o,
-	    struct target_config *cfg, struct hs_errbuf *eb);
+	    const struct cli_tools_options *tools, struct target_config *cfg,
+	    struct hs_errbuf *eb);
+/* only the tools' fields of cfg (`hubspy run`: the profile says where) */
+void	cli_tools_config(const struct cli_tools_options *o,
+	    struct target_config *cfg);
 
 /* prints the failure of a target step: "hubspy: MSG" plus, for failures
  * with a remedy longer than one line (permission_denied), the remedy on

@@ -26,6 +26,7 @@
 #include <cjson/cJSON.h>
 
 #include "core/buf.h"
+#include "core/file.h"
 #include "capture/capture.h"
 #include "core/loop.h"
 #include "core/proc.h"
@@ -327,18 +328,9 @@ static long long
 file_samples(const char *path)
 {
 	struct buf b = BUF_INIT(FILE_MAX);
-	char chunk[65536];
 	long long n = -1;
-	ssize_t k;
-	int fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
-	while ((k = read(fd, chunk, sizeof(chunk))) > 0)
-		if (buf_add(&b, chunk, (size_t)k) != 0)
-			break;
-	close(fd);
-	if (k == 0)
+	if (file_read(path, &b, NULL) == 0)
 		n = capture_raw_samples(b.data, b.len);
 	buf_release(&b);
 	return n;
@@ -583,36 +575,23 @@ out:
 	return r;
 }
 
+/* a dump's JSON, or NULL when it cannot be read whole */
 static char *
 slurp(const char *path)
 {
 	struct buf b = BUF_INIT(FILE_MAX);
-	char chunk[65536];
-	ssize_t k;
-	int fd;
+	char *s = NULL;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return NULL;
-	while ((k = read(fd, chunk, sizeof(chunk))) > 0)
-		if (buf_add(&b, chunk, (size_t)k) != 0)
-			break;
-	close(fd);
-	return buf_detach(&b, NULL);
+	if (file_read(path, &b, NULL) == 0)
+		s = buf_detach(&b, NULL);
+	buf_release(&b);
+	return s;
 }
 
 static int
 write_file(const char *path, const char *s, struct hs_errbuf *eb)
 {
-	FILE *fp = fopen(path, "we");
-
-	if (fp == NULL)
-		return hs_error(eb, HS_EIO, "cannot create '%s': %s", path,
-		    strerror(errno));
-	fputs(s, fp);
-	if (fclose(fp) != 0)
-		return hs_error(eb, HS_EIO, "cannot write '%s': %s", path,
-		    strerror(errno));
-	return 0;
+	return file_write_atomic(path, s, strlen(s), FILE_MODE, eb);
 }
 
 static int
@@ -1076,13 +1055,17 @@ out:
 static int
 local_tail(const char *from, const char *to, int tail, struct hs_errbuf *eb)
 {
-	char *all = slurp(from);
-	const char *p;
+	struct buf b = BUF_INIT(FILE_MAX);
+	const char *p, *all;
 	int n = 0, r;
 
-	if (all == NULL)
-		return hs_error(eb, HS_EIO, "cannot read the hub log '%s': %s",
-		    from, strerror(errno));
+	/* the end of the log, however long; a FIFO is read to its end (a log
+	 * handed over through a pipe) */
+	if ((r = file_read_tail(from, FILE_FIFO, &b, eb)) != 0) {
+		buf_release(&b);
+		return r;
+	}
+	all = b.data;
 	p = all + strlen(all);
 	if (p > all && p[-1] == '\n')
 		p--;
@@ -1092,7 +1075,7 @@ local_tail(const char *from, const char *to, int tail, struct hs_errbuf *eb)
 		p--;
 	}
 	r = write_file(to, p, eb);
-	free(all);
+	buf_release(&b);
 	return r;
 }
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli/cli_hub.h"
+#include "core/buf.h"
 #include "cli/cmd.h"
 
 #define H(kind, m) OPT_BIND(struct cli_hub_options, kind, m)
@@ -123,24 +124,34 @@ hook_event(void *arg, const char *line)
 	cli_hub_event(arg, line);
 }
 
+/* the first line of path; a pipe is fine (--token-file <(pass hub)) */
 static int
 read_token_file(struct cli_hub *ch, const char *path, struct hs_errbuf *eb)
 {
-	int fd;
-	ssize_t n;
+	struct buf b = BUF_INIT(64u << 10);
+	struct hs_errbuf feb = HS_ERRBUF_INIT;
+	int fd, r;
 	size_t len;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return hs_error(eb, HS_EAUTH, "cannot read token file '%.200s': "
-		    "%s", path, strerror(errno));
-	n = read(fd, ch->token, sizeof(ch->token) - 1);
-	close(fd);
-	if (n < 0)
-		return hs_error(eb, HS_EAUTH, "cannot read token file '%.200s': "
-		    "%s", path, strerror(errno));
-	ch->token[n] = '\0';
-	len = strcspn(ch->token, "\r\n");
-	ch->token[len] = '\0';
+	if ((fd = file_open_read(path, FILE_FIFO, &feb)) >= 0) {
+		r = file_read_fd(fd, path, &b, &feb);
+		close(fd);
+	} else
+		r = fd;
+	if (r == 0) {
+		len = strcspn(b.data, "\r\n");
+		if (len >= sizeof(ch->token))
+			r = hs_error(&feb, HS_EAUTH, "the token in '%.200s' is "
+			    "longer than %zu bytes", path, sizeof(ch->token) - 1);
+		else {
+			memcpy(ch->token, b.data, len);
+			ch->token[len] = '\0';
+		}
+	}
+	explicit_bzero(b.data, b.len);
+	buf_release(&b);
+	if (r != 0)
+		return hs_error(eb, HS_EAUTH, "token file: %s", feb.msg);
 	while (len > 0 && (ch->token[len - 1] == ' ' ||
 	    ch->token[len - 1] == '\t'))
 		ch->token[--len] = '\0';
@@ -191,22 +202,10 @@ open_outputs(struct cli_hub *ch, const struct cli_common_options *co,
 			    "'%.200s': %s", lf, strerror(errno));
 		}
 	}
-	if ((ch->json_path = co->json) != NULL) {
-		snprintf(ch->json_tmp_path, sizeof(ch->json_tmp_path),
-		    "%s.XXXXXX", ch->json_path);
-		fd = mkostemp(ch->json_tmp_path, O_CLOEXEC);
-		if (fd == -1 || (ch->json_tmp = fdopen(fd, "w")) == NULL) {
-			int e = errno;
-
-			if (fd != -1) {
-				close(fd);
-				unlink(ch->json_tmp_path);
-			}
-			ch->json_tmp_path[0] = '\0';
-			return hs_error(eb, HS_EIO, "cannot write --json file "
-			    "'%.200s': %s", ch->json_path, strerror(e));
-		}
-	}
+	if ((ch->json_path = co->json) != NULL &&
+	    file_atomic_open(&ch->json_out, ch->json_path, 0644, NULL) != 0)
+		return hs_error(eb, HS_EIO, "cannot write --json file "
+		    "'%.200s': %s", ch->json_path, strerror(errno));
 	return 0;
 }
 
@@ -278,11 +277,7 @@ cli_hub_release(struct cli_hub *ch)
 	if (ch->log)
 		fclose(ch->log);
 	ch->log = NULL;
-	if (ch->json_tmp) {
-		fclose(ch->json_tmp);
-		unlink(ch->json_tmp_path);
-	}
-	ch->json_tmp = NULL;
+	file_atomic_abort(&ch->json_out);
 	explicit_bzero(ch->token, sizeof(ch->token));
 }
 
@@ -314,6 +309,29 @@ void
 cli_hub_catch_signals(struct cli_hub *ch)
 {
 	loop_on_signal(ch->loop, on_signal, ch);
+}
+
+int
+cli_hub_start_load(struct cli_hub *ch, const struct load_config *lc,
+    size_t *existing, long *highest, struct hs_errbuf *eb)
+{
+	int r;
+
+	if ((r = load_new(&ch->ld, ch->hub, lc, eb)) != 0)
+		return r;
+	return load_discover(ch->ld, existing, highest, eb);
+}
+
+int
+cli_hub_ramp(struct cli_hub *ch, size_t count, struct hs_errbuf *eb)
+{
+	int64_t t = loop_now_us();
+	int r;
+
+	cli_hub_catch_signals(ch);
+	r = load_ramp(ch->ld, count, eb);
+	ch->ramp_s = (double)(loop_now_us() - t) / 1e6;
+	return r;
 }
 
 void
@@ -476,9 +494,9 @@ int
 cli_hub_write_json(struct cli_hub *ch, cJSON *root, struct hs_errbuf *eb)
 {
 	char *text = NULL;
-	int r = 0, fd;
+	int r = 0;
 
-	if (ch->json_tmp == NULL) {
+	if (ch->json_path == NULL || ch->json_out.tmp == NULL) {
 		cJSON_Delete(root);
 		return 0;
 	}
@@ -487,21 +505,13 @@ cli_hub_write_json(struct cli_hub *ch, cJSON *root, struct hs_errbuf *eb)
 		return hs_error(eb, HS_ENOMEM, "out of memory");
 	}
 	cJSON_Delete(root);
-	fd = fileno(ch->json_tmp);
-	if (fputs(text, ch->json_tmp) == EOF || fputc('\n', ch->json_tmp) ==
-	    EOF || fflush(ch->json_tmp) != 0 || fsync(fd) != 0 ||
-	    fchmod(fd, 0644) != 0)
+	/* temporary file, fsync, rename, directory fsync (core/file.h) */
+	if (file_atomic_write(&ch->json_out, text, strlen(text), NULL) != 0 ||
+	    file_atomic_write(&ch->json_out, "\n", 1, NULL) != 0 ||
+	    file_atomic_commit(&ch->json_out, NULL) != 0)
 		r = hs_error(eb, HS_EIO, "cannot write --json file '%.200s': %s",
 		    ch->json_path, strerror(errno));
-	if (fclose(ch->json_tmp) != 0 && r == 0)
-		r = hs_error(eb, HS_EIO, "cannot write --json file '%.200s': %s",
-		    ch->json_path, strerror(errno));
-	ch->json_tmp = NULL;
-	if (r == 0 && rename(ch->json_tmp_path, ch->json_path) != 0)
-		r = hs_error(eb, HS_EIO, "cannot write --json file '%.200s': %s",
-		    ch->json_path, strerror(errno));
-	if (r != 0)
-		unlink(ch->json_tmp_path);
+	file_atomic_abort(&ch->json_out);
 	cJSON_free(text);
 	return r;
 }
@@ -545,7 +555,7 @@ cli_hub_finish(struct cli_hub *ch, const char *command, int r,
 			    (double)measure_lifecycle_requests(ch->m) /
 			    (double)ch->m->lifecycles);
 	}
-	if (ch->m != NULL && ch->json_tmp != NULL && !ch->dry_run) {
+	if (ch->m != NULL && ch->json_out.tmp != NULL && !ch->dry_run) {
 		jr = cli_hub_write_json(ch, cli_hub_result_json(ch, command),
 		    &jeb);
 		if (jr != 0 && r == 0) {

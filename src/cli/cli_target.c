@@ -41,24 +41,43 @@ const struct opt cli_target_opts[] = {
 	  "the hub process in the container (default: the jupyterhub process "
 	  "found in /proc, skipping tini and configurable-http-proxy)", NULL,
 	  0 },
-	{ "kubectl", 0, T(OPT_STR, kubectl), "PATH", 0, 0, "kubectl",
-	  "the kubectl program", NULL, 0 },
-	{ "py-spy", 0, T(OPT_STR, pyspy), "PATH", 0, 0, "py-spy",
-	  "py-spy inside the container (or here, for local)", NULL, 0 },
-	{ "tmpdir", 0, T(OPT_STR, tmpdir), "DIR", 0, 0, "/tmp",
-	  "writable directory in the container for py-spy's output file",
-	  NULL, 0 },
 	{ "log-file", 0, T(OPT_STR, log_file), "FILE", 0, 0, NULL,
 	  "local: the hub's log file (kubectl reads the pod's log)", NULL, 0 },
-	{ "exec-timeout", 0, T(OPT_NUM, exec_timeout), "SECONDS", 1, 600, "30",
-	  "bound on each short kubectl or py-spy call", NULL, 0 },
 	OPT_END
 };
 #undef T
 
+/* the programs and bounds of the capture, shared with `hubspy run` (whose
+ * profile says where the hub is) */
+#define K(kind, m) OPT_BIND(struct cli_tools_options, kind, m)
+const struct opt cli_tools_opts[] = {
+	{ "kubectl", 0, K(OPT_STR, kubectl), "PATH", 0, 0, "kubectl",
+	  "the kubectl program", NULL, 0 },
+	{ "py-spy", 0, K(OPT_STR, pyspy), "PATH", 0, 0, "py-spy",
+	  "py-spy inside the hub container (or here, for local)", NULL, 0 },
+	{ "tmpdir", 0, K(OPT_STR, tmpdir), "DIR", 0, 0, "/tmp",
+	  "writable directory in the hub container for py-spy's files",
+	  NULL, 0 },
+	{ "exec-timeout", 0, K(OPT_NUM, exec_timeout), "SECONDS", 1, 600, "30",
+	  "bound on each short kubectl or py-spy call", NULL, 0 },
+	OPT_END
+};
+#undef K
+
+void
+cli_tools_config(const struct cli_tools_options *o,
+    struct target_config *cfg)
+{
+	cfg->kubectl = o->kubectl;
+	cfg->pyspy = o->pyspy;
+	cfg->tmpdir = o->tmpdir;
+	cfg->exec_timeout = o->exec_timeout;
+}
+
 int
 cli_target_config(const struct cli_target_options *o,
-    struct target_config *cfg, struct hs_errbuf *eb)
+    const struct cli_tools_options *tools, struct target_config *cfg,
+    struct hs_errbuf *eb)
 {
 	*cfg = (struct target_config)TARGET_CONFIG_INIT;
 	if (strcmp(o->transport, "debug") == 0)
@@ -75,11 +94,8 @@ cli_target_config(const struct cli_target_options *o,
 	cfg->container = o->container;
 	cfg->image = o->image;
 	cfg->pid = o->pid;
-	cfg->kubectl = o->kubectl;
-	cfg->pyspy = o->pyspy;
-	cfg->tmpdir = o->tmpdir;
 	cfg->log_file = o->log_file;
-	cfg->exec_timeout = o->exec_timeout;
+	cli_tools_config(tools, cfg);
 	return 0;
 }
 

@@ -78,9 +78,8 @@ activity_exec(struct args *a)
 	lc.start_servers = 0;
 	lc.activity_interval_s = o->interval;
 	lc.probe_interval_ms = o->probe_interval;
-	if ((r = load_new(&ch.ld, ch.hub, &lc, &eb)) != 0)
-		goto out;
-	if ((r = load_discover(ch.ld, &existing, &highest, &eb)) != 0)
+	if ((r = cli_hub_start_load(&ch, &lc, &existing, &highest,
+	    &eb)) != 0)
 		goto out;
 	printf("hub %s at %s: %zu users named %s-N (highest %ld); adding "
 	    "%lld users without servers for %lld s\n",
@@ -102,10 +101,7 @@ activity_exec(struct args *a)
 		r = 0;
 		goto out;
 	}
-	cli_hub_catch_signals(&ch);
-	t = loop_now_us();
-	r = load_ramp(ch.ld, (size_t)count, &eb);
-	ch.ramp_s = (double)(loop_now_us() - t) / 1e6;
+	r = cli_hub_ramp(&ch, (size_t)count, &eb);
 	if (r == 0) {
 		int64_t end = loop_now(ch.loop) + dur * 1000;
 

@@ -17,6 +17,7 @@ struct capture_options {
 	int		 blocking, locals;
 	int		 margin;
 	struct cli_target_options target;
+	struct cli_tools_options  tools;
 };
 
 /* with none of --top, --record and --dump: all three, as the description
@@ -71,6 +72,7 @@ static const struct opt capture_opts[] = {
 static const struct opt_group capture_groups[] = {
 	{ capture_opts, 0 },
 	CLI_TARGET_GROUP(struct capture_options, target),
+	CLI_TOOLS_GROUP(struct capture_options, tools),
 	OPT_GROUP_END
 };
 
@@ -126,7 +128,7 @@ capture_exec(struct args *a)
 	int all = !want_top && !want_record && !want_dump;
 	int r, failed = 0, rc;
 
-	if ((r = cli_target_config(&co->target, &cfg, &eb)) != 0)
+	if ((r = cli_target_config(&co->target, &co->tools, &cfg, &eb)) != 0)
 		return cmd_fail(&eb);
 	capture_opts_from(co, all, &top, &rec, &dump);
 	if ((r = loop_new(&l)) != 0) {

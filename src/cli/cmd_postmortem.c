@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
+#include "core/file.h"
 #include "capture/capture.h"
 #include "cli/cli_target.h"
 #include "cli/cmd.h"
@@ -20,6 +22,7 @@ struct postmortem_options {
 	const char	*output, *url;
 	int		 dumps, interval, top, tail, probe_timeout;
 	struct cli_target_options target;
+	struct cli_tools_options  tools;
 };
 
 #define O(kind, m) OPT_BIND(struct postmortem_options, kind, m)
@@ -48,6 +51,7 @@ static const struct opt postmortem_opts[] = {
 static const struct opt_group postmortem_groups[] = {
 	{ postmortem_opts, 0 },
 	CLI_TARGET_GROUP(struct postmortem_options, target),
+	CLI_TOOLS_GROUP(struct postmortem_options, tools),
 	OPT_GROUP_END
 };
 
@@ -145,7 +149,7 @@ postmortem_exec(struct args *a)
 	long ptimeout = po->probe_timeout;
 	int r, rc, have_pod = 0, have_pid = 0, have_pyspy = 0;
 
-	cli_target_config(&po->target, &cfg, &eb);
+	cli_target_config(&po->target, &po->tools, &cfg, &eb);
 	if ((r = loop_new(&l)) != 0) {
 		hs_error(&eb, r, "cannot set up the event loop");
 		return cmd_fail(&eb);
@@ -221,15 +225,19 @@ postmortem_exec(struct args *a)
 		cli_capture_print(stdout, &res, from);
 		snprintf(path, sizeof(path), "%s/stuck.txt", dir);
 		if (o.count > 1) {
-			FILE *fp = fopen(path, "re");
-			char line[600];
+			struct buf st = BUF_INIT(8u << 20);
+			char *line, *next;
 
-			while (fp && fgets(line, sizeof(line), fp)) {
-				fputs("    ", stdout);
-				cmd_safe_fputs(stdout, line);
-			}
-			if (fp)
-				fclose(fp);
+			if (file_read(path, &st, NULL) == 0)
+				for (line = st.data; *line != '\0'; line = next) {
+					next = line + strcspn(line, "\n");
+					if (*next == '\n')
+						*next++ = '\0';
+					fputs("    ", stdout);
+					cmd_safe_fputs(stdout, line);
+					fputc('\n', stdout);
+				}
+			buf_release(&st);
 		}
 	}
 	if (have_pyspy && po->top > 0 && !t.interrupted) {

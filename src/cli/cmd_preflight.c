@@ -19,6 +19,7 @@ struct preflight_options {
 	const char	*node_selector;
 	int		 count, step, failure_limit;
 	struct cli_target_options target;
+	struct cli_tools_options  tools;
 	struct cli_hub_options	  hub;
 };
 
@@ -43,6 +44,7 @@ static const struct opt preflight_opts[] = {
 static const struct opt_group preflight_groups[] = {
 	{ preflight_opts, 0 },
 	CLI_TARGET_GROUP(struct preflight_options, target),
+	CLI_TOOLS_GROUP(struct preflight_options, tools),
 	CLI_HUB_GROUP(struct preflight_options, hub),
 	OPT_GROUP_END
 };
@@ -119,7 +121,7 @@ preflight_exec(struct args *a)
 	if (opt_isset(a, &o->step))
 		plan.step = o->step;
 	plan.failure_limit = o->failure_limit;
-	cli_target_config(&o->target, &cfg, &eb);
+	cli_target_config(&o->target, &o->tools, &cfg, &eb);
 	if ((r = loop_new(&l)) != 0) {
 		hs_error(&eb, r, "cannot set up the event loop");
 		return cmd_fail(&eb);

@@ -17,6 +17,7 @@
 #include "run/artifacts.h"
 #include "core/buf.h"
 #include "cli/cli_hub.h"
+#include "cli/cli_target.h"
 #include "cli/cmd.h"
 #include "run/profile.h"
 #include "run/run.h"
@@ -27,8 +28,7 @@ struct run_options {
 	int		 no_redact;
 	const char	*hub_log;
 	int		 tail;
-	const char	*kubectl, *pyspy, *tmpdir;
-	int		 exec_timeout;
+	struct cli_tools_options  tools;
 	struct cli_hub_options	  hub;
 	struct cli_common_options common;	/* --json is not an option */
 };
@@ -50,15 +50,6 @@ static const struct opt run_opts[] = {
 	  "reads the pod's log)", NULL, 0 },
 	{ "tail", 0, O(OPT_NUM, tail), "N", 1, 1000000, "1000",
 	  "hub log lines kept in hub.log", NULL, 0 },
-	{ "kubectl", 0, O(OPT_STR, kubectl), "PATH", 0, 0, "kubectl",
-	  "the kubectl program", NULL, 0 },
-	{ "py-spy", 0, O(OPT_STR, pyspy), "PATH", 0, 0, "py-spy",
-	  "py-spy inside the hub container (or here, for local)", NULL, 0 },
-	{ "tmpdir", 0, O(OPT_STR, tmpdir), "DIR", 0, 0, "/tmp",
-	  "writable directory in the hub container for py-spy's files", NULL,
-	  0 },
-	{ "exec-timeout", 0, O(OPT_NUM, exec_timeout), "SECONDS", 1, 600, "30",
-	  "bound on each short kubectl or py-spy call", NULL, 0 },
 	OPT_END
 };
 #undef O
@@ -81,6 +72,7 @@ static const struct opt run_common_opts[] = {
 
 static const struct opt_group run_groups[] = {
 	{ run_opts, 0 },
+	CLI_TOOLS_GROUP(struct run_options, tools),
 	CLI_HUB_GROUP(struct run_options, hub),
 	OPT_GROUP(run_common_opts, struct run_options, common,
 	    struct cli_common_options),
@@ -239,11 +231,8 @@ run_cmd(struct args *a)
 	rc.art = &art;
 	rc.url = ch.url;
 	rc.tc = (struct target_config)TARGET_CONFIG_INIT;
-	rc.tc.kubectl = o->kubectl;
-	rc.tc.pyspy = o->pyspy;
-	rc.tc.tmpdir = o->tmpdir;
+	cli_tools_config(&o->tools, &rc.tc);
 	rc.tc.log_file = o->hub_log;
-	rc.tc.exec_timeout = o->exec_timeout;
 	rc.log_tail = o->tail;
 	rc.log_path = o->common.log_file;
 	rc.on_event = hook_event;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/file.h"
 #include "cli/cmd.h"
 #include "report/flame.h"
 #include "report/speedscope.h"
@@ -124,9 +125,7 @@ stacks_exec(struct args *a)
 	struct buf o = BUF_INIT(1u << 30);
 	struct toptable t = TOPTABLE_INIT;
 	struct flame_opts fo = FLAME_OPTS_INIT;
-	FILE *fp = NULL;
-	char *data = NULL;
-	size_t len = 0, cap = 0, n;
+	struct buf in = BUF_INIT(256u << 20);
 	int r;
 
 	if ((r = stacks_init(&s)) != 0) {
@@ -134,27 +133,8 @@ stacks_exec(struct args *a)
 		goto out;
 	}
 	if (so->speedscope) {
-		if ((fp = fopen(a->pos[0], "r")) == NULL) {
-			r = hs_error(&eb, HS_EIO, "cannot open '%s'", a->pos[0]);
-			goto out;
-		}
-		do {
-			char *nd;
-
-			if (len + 65536 > cap) {
-				cap = cap ? cap * 2 : 131072;
-				if (cap > (256u << 20) ||
-				    (nd = realloc(data, cap)) == NULL) {
-					r = hs_error(&eb, HS_ELIMIT, "'%s' is too "
-					    "large", a->pos[0]);
-					goto out;
-				}
-				data = nd;
-			}
-			n = fread(data + len, 1, cap - len, fp);
-			len += n;
-		} while (n > 0);
-		if ((r = speedscope_read(&s, data, len, 100, &eb)) != 0)
+		if ((r = file_read(a->pos[0], &in, &eb)) != 0 ||
+		    (r = speedscope_read(&s, in.data, in.len, 100, &eb)) != 0)
 			goto out;
 	} else if ((r = stacks_load_raw_file(&s, a->pos[0], &eb)) != 0)
 		goto out;
@@ -175,9 +155,7 @@ stacks_exec(struct args *a)
 	}
 	fwrite(o.data, 1, o.len, stdout);
 out:
-	if (fp != NULL)
-		fclose(fp);
-	free(data);
+	buf_release(&in);
 	toptable_release(&t);
 	buf_release(&o);
 	stacks_release(&s);

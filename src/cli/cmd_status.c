@@ -108,7 +108,7 @@ status_exec(struct args *a)
 	else
 		printf("servers: %zu ready, %zu pending, %zu stopped%s\n",
 		    t.ready, t.pending, t.stopped + t.other, "");
-	if (ch.json_tmp) {
+	if (ch.json_path) {
 		cJSON *root = cli_hub_result_json(&ch, "status"), *o;
 
 		if (root && (o = cJSON_AddObjectToObject(root, "status"))) {

@@ -56,7 +56,6 @@ stress_exec(struct args *a)
 	int keep = o->keep;
 	size_t existing = 0;
 	long highest = 0;
-	int64_t t;
 	int r;
 
 	if ((r = cli_hub_setup(&ch, &o->hub, &o->common, 1, 1, &eb)) != 0)
@@ -67,9 +66,8 @@ stress_exec(struct args *a)
 	lc.server_options = o->server_options;
 	lc.ready_timeout_s = o->ready_timeout;
 	lc.start_servers = 1;
-	if ((r = load_new(&ch.ld, ch.hub, &lc, &eb)) != 0)
-		goto out;
-	if ((r = load_discover(ch.ld, &existing, &highest, &eb)) != 0)
+	if ((r = cli_hub_start_load(&ch, &lc, &existing, &highest,
+	    &eb)) != 0)
 		goto out;
 	printf("hub %s at %s: %zu users named %s-N (highest %ld); adding "
 	    "%s-%ld..%s-%lld\n", hub_info(ch.hub)->version, ch.url, existing,
@@ -90,10 +88,7 @@ stress_exec(struct args *a)
 		r = 0;
 		goto out;
 	}
-	cli_hub_catch_signals(&ch);
-	t = loop_now_us();
-	r = load_ramp(ch.ld, (size_t)count, &eb);
-	ch.ramp_s = (double)(loop_now_us() - t) / 1e6;
+	r = cli_hub_ramp(&ch, (size_t)count, &eb);
 	cli_hub_progress(&ch, ch.ld, 1);
 	r = cli_hub_teardown(&ch, keep, r, &eb);
  out:

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/file.h"
 #include "core/xml.h"
 #include "report/chart.h"
 #include "report/diff.h"
@@ -289,37 +290,6 @@ plats_load(const struct rundata *rd, struct plat **out, struct hs_errbuf *eb)
 /* ---- files ---- */
 
 static int
-write_file(const char *path, const char *data, size_t len, struct hs_errbuf *eb)
-{
-	char tmp[4200];
-	FILE *fp;
-	int fd;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path);
-	if ((fd = mkstemp(tmp)) == -1)
-		return hs_error(eb, HS_EIO, "cannot create '%s': %s", path,
-		    strerror(errno));
-	if ((fp = fdopen(fd, "w")) == NULL) {
-		close(fd);
-		unlink(tmp);
-		return hs_error(eb, HS_EIO, "cannot write '%s': %s", path,
-		    strerror(errno));
-	}
-	if (fwrite(data, 1, len, fp) != len || fflush(fp) != 0 ||
-	    fclose(fp) != 0) {
-		unlink(tmp);
-		return hs_error(eb, HS_EIO, "cannot write '%s': %s; check "
-		    "free space", path, strerror(errno));
-	}
-	if (rename(tmp, path) != 0) {
-		unlink(tmp);
-		return hs_error(eb, HS_EIO, "cannot rename to '%s': %s", path,
-		    strerror(errno));
-	}
-	return 0;
-}
-
-static int
 top_text(const struct plat *p, struct buf *o, size_t max_rows, int sort)
 {
 	struct toptable t = TOPTABLE_INIT;
@@ -353,7 +323,7 @@ put(const char *dir, const char *rel, struct buf *b, struct hs_errbuf *eb)
 	char path[4200];
 
 	snprintf(path, sizeof(path), "%s/%s", dir, rel);
-	return write_file(path, b->data, b->len, eb);
+	return file_write_atomic(path, b->data, b->len, FILE_MODE, eb);
 }
 
 static int
@@ -1108,7 +1078,8 @@ report_build(const struct rundata *rd, const char *outdir,
 	if (html_path != NULL) {
 		if ((r = html(&o, rd, pl, eb)) != 0)
 			goto out;
-		if ((r = write_file(html_path, o.data, o.len, eb)) != 0)
+		if ((r = file_write_atomic(html_path, o.data, o.len, FILE_MODE,
+		    eb)) != 0)
 			goto out;
 	}
 	r = 0;

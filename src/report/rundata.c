@@ -6,10 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "core/buf.h"
+#include "core/file.h"
 #include "report/rundata.h"
 
 #define ARCHIVE_TOTAL_MAX	(1024ull << 20)	/* all members kept */
@@ -62,54 +65,20 @@ parse_manifest(struct rundata *rd, const char *text, size_t len,
 	return 0;
 }
 
+/* the whole regular file at path, NUL-terminated, in a new allocation */
 static int
 read_file(const char *path, char **data, size_t *len, size_t max,
     struct hs_errbuf *eb)
 {
-	FILE *fp;
-	char *b = NULL;
-	size_t cap = 0, n = 0, got;
+	struct buf b = BUF_INIT(max);
 	int r;
 
 	*data = NULL;
 	*len = 0;
-	if ((fp = fopen(path, "r")) == NULL)
-		return hs_error(eb, HS_EIO, "cannot open '%s': %s", path,
-		    strerror(errno));
-	for (;;) {
-		if (n + 1 >= cap) {
-			char *nb;
-
-			cap = cap ? cap * 2 : 65536;
-			if ((nb = realloc(b, cap)) == NULL) {
-				r = hs_error(eb, HS_ENOMEM, "out of memory");
-				goto out;
-			}
-			b = nb;
-		}
-		got = fread(b + n, 1, cap - n - 1, fp);
-		n += got;
-		if (n > max) {
-			r = hs_error(eb, HS_ELIMIT, "'%s' is larger than %zu "
-			    "bytes; refusing to read it", path, max);
-			goto out;
-		}
-		if (got == 0)
-			break;
-	}
-	if (ferror(fp)) {
-		r = hs_error(eb, HS_EIO, "cannot read '%s': %s", path,
-		    strerror(errno));
-		goto out;
-	}
-	b[n] = '\0';
-	*data = b;
-	*len = n;
-	b = NULL;
-	r = 0;
-out:
-	free(b);
-	fclose(fp);
+	if ((r = file_read(path, &b, eb)) == 0 &&
+	    (*data = buf_detach(&b, len)) == NULL)
+		r = hs_error(eb, HS_ENOMEM, "out of memory");
+	buf_release(&b);
 	return r;
 }
 
@@ -162,7 +131,7 @@ rundata_open_archive(struct rundata *rd, const char *path, struct hs_errbuf *eb)
 	unsigned long long total = 0;
 	la_int64_t size;
 	ssize_t got;
-	int r, ar;
+	int r, ar, fd = -1;
 	const struct rundata_member *man = NULL;
 	size_t i;
 
@@ -174,8 +143,17 @@ rundata_open_archive(struct rundata *rd, const char *path, struct hs_errbuf *eb)
 	}
 	archive_read_support_filter_gzip(a);
 	archive_read_support_format_tar(a);
-	if (archive_read_open_filename(a, path, 65536) != ARCHIVE_OK) {
-		r = hs_error(eb, errno == ENOENT ? HS_EUSAGE : HS_EIO,
+	/* a regular file only: a FIFO or a device named by mistake is an
+	 * error at once, not a wait */
+	if ((fd = file_open_read(path, 0, eb)) < 0) {
+		r = errno == ENOENT ? hs_error(eb, HS_EUSAGE, "cannot open "
+		    "archive '%s': %s", path, strerror(ENOENT)) : fd;
+		goto out;
+	}
+	if (archive_read_open_fd(a, fd, 65536) != ARCHIVE_OK) {
+		/* the file opened: what fails now is its format, unless the
+		 * disk itself answers with an error */
+		r = hs_error(eb, archive_errno(a) == EIO ? HS_EIO : HS_EUSAGE,
 		    "cannot open archive '%s': %s", path, archive_error_string(a));
 		goto out;
 	}
@@ -241,6 +219,8 @@ out:
 	free(data);
 	if (a != NULL)
 		archive_read_free(a);
+	if (fd != -1)
+		close(fd);
 	return r;
 }
 

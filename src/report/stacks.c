@@ -10,6 +10,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "core/file.h"
 #include "core/hs.h"
 #include "report/stacks.h"
 
@@ -757,21 +758,29 @@ stacks_parse_raw(struct stacks *s, const char *data, size_t len)
 int
 stacks_load_raw_file(struct stacks *s, const char *path, struct hs_errbuf *eb)
 {
-	FILE *fp = NULL;
 	char *b = NULL;
 	size_t cap = 256u << 10, have = 0, n, start;
-	int r, skipping = 0;
+	ssize_t got;
+	int fd, r, skipping = 0;
 	char *nl;
 
-	if ((fp = fopen(path, "r")) == NULL)
-		return hs_error(eb, HS_EIO, "cannot open '%s': %s", path,
-		    strerror(errno));
+	/* streamed, not read whole: a long capture is parsed in place */
+	if ((fd = file_open_read(path, 0, eb)) < 0)
+		return fd;
 	if ((b = malloc(cap)) == NULL) {
 		r = hs_error(eb, HS_ENOMEM, "out of memory reading '%s'", path);
 		goto out;
 	}
 	for (;;) {
-		n = fread(b + have, 1, cap - have, fp);
+		while ((got = read(fd, b + have, cap - have)) == -1 &&
+		    errno == EINTR)
+			;
+		if (got == -1) {
+			r = hs_error(eb, HS_EIO, "cannot read '%s': %s", path,
+			    strerror(errno));
+			goto out;
+		}
+		n = (size_t)got;
 		have += n;
 		start = 0;
 		while ((nl = memchr(b + start, '\n', have - start)) != NULL) {
@@ -808,11 +817,6 @@ stacks_load_raw_file(struct stacks *s, const char *path, struct hs_errbuf *eb)
 			b = nl;
 		}
 	}
-	if (ferror(fp)) {
-		r = hs_error(eb, HS_EIO, "cannot read '%s': %s", path,
-		    strerror(errno));
-		goto out;
-	}
 	if (have > 0 && !skipping &&
 	    (r = stacks_add_line(s, b, have)) != 0) {
 		hs_error(eb, r, "out of memory parsing '%s'", path);
@@ -821,8 +825,7 @@ stacks_load_raw_file(struct stacks *s, const char *path, struct hs_errbuf *eb)
 	r = 0;
 out:
 	free(b);
-	if (fp != NULL)
-		fclose(fp);
+	close(fd);
 	return r;
 }
 

@@ -150,51 +150,44 @@ artifacts_mkdir(const struct artifacts *a, const char *rel,
 	return mkdirs(path, eb);
 }
 
+/* the absolute path of rel, its parent directories made */
 static int
-write_file(const struct artifacts *a, const char *rel, const void *data,
-    size_t len, int flags, struct hs_errbuf *eb)
+prepare(const struct artifacts *a, const char *rel, char *path, size_t pathsz,
+    struct hs_errbuf *eb)
 {
-	char path[4096], *slash;
-	int fd, r;
+	const char *slash;
+	char parent[4096];
 
-	if (artifacts_path(a, rel, path, sizeof(path)) != 0)
+	if (artifacts_path(a, rel, path, pathsz) != 0)
 		return hs_error(eb, HS_ELIMIT, "path too long: '%.80s'", rel);
-	if ((slash = strrchr(rel, '/')) != NULL) {
-		char parent[4096];
-
-		snprintf(parent, sizeof(parent), "%.*s", (int)(slash - rel),
-		    rel);
-		if ((r = artifacts_mkdir(a, parent, eb)) != 0)
-			return r;
-	}
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0600)) ==
-	    -1)
-		return hs_error(eb, HS_EIO, "cannot write '%s': %s", path,
-		    strerror(errno));
-	if (file_write_all(fd, data, len) != 0) {
-		r = errno;
-		close(fd);
-		return hs_error(eb, HS_EIO, "cannot write '%s': %s", path,
-		    strerror(r));
-	}
-	if (close(fd) != 0)
-		return hs_error(eb, HS_EIO, "cannot write '%s': %s", path,
-		    strerror(errno));
-	return 0;
+	if ((slash = strrchr(rel, '/')) == NULL)
+		return 0;
+	snprintf(parent, sizeof(parent), "%.*s", (int)(slash - rel), rel);
+	return artifacts_mkdir(a, parent, eb);
 }
 
 int
 artifacts_write(const struct artifacts *a, const char *rel, const void *data,
     size_t len, struct hs_errbuf *eb)
 {
-	return write_file(a, rel, data, len, O_TRUNC, eb);
+	char path[4096];
+	int r;
+
+	if ((r = prepare(a, rel, path, sizeof(path), eb)) != 0)
+		return r;
+	return file_write_atomic(path, data, len, FILE_MODE, eb);
 }
 
 int
 artifacts_append(const struct artifacts *a, const char *rel,
     const void *data, size_t len, struct hs_errbuf *eb)
 {
-	return write_file(a, rel, data, len, O_APPEND, eb);
+	char path[4096];
+	int r;
+
+	if ((r = prepare(a, rel, path, sizeof(path), eb)) != 0)
+		return r;
+	return file_append(path, data, len, eb);
 }
 
 cJSON *
@@ -335,13 +328,21 @@ load_archived(const struct artifacts *a, const char *rel, int flags,
 {
 	struct buf raw = BUF_INIT(ARTIFACTS_MAX_FILE);
 	char path[4096];
-	int r;
+	int fd, r;
 
 	*nred = 0;
 	buf_reset(out);
 	if (artifacts_path(a, rel, path, sizeof(path)) != 0)
 		return hs_error(eb, HS_ELIMIT, "path too long: '%.80s'", rel);
-	if ((r = file_read(path, &raw, eb)) != 0)
+	/* the scan skipped symbolic links; one put there since is not
+	 * followed out of the run directory either */
+	if ((fd = file_open_read(path, FILE_NOFOLLOW, eb)) < 0) {
+		r = fd;
+		goto out;
+	}
+	r = file_read_fd(fd, path, &raw, eb);
+	close(fd);
+	if (r != 0)
 		goto out;
 	/* binary files lose only the registered secrets */
 	if (!redact_is_text(raw.data, raw.len))
@@ -405,32 +406,25 @@ write_tarball(struct artifacts *a, const struct entries *e,
     const char *manifest, cJSON *files, struct hs_errbuf *eb)
 {
 	struct buf data = BUF_INIT(ARTIFACTS_MAX_FILE);
+	struct file_atomic fa = FILE_ATOMIC_INIT;
 	struct archive *ar = NULL;
-	char *tmp = NULL, *final = NULL, hex[65];
+	char *final = NULL, hex[65];
 	const cJSON *fe;
 	time_t now = time(NULL);
 	size_t i, nred;
-	int fd = -1, r, dfd;
+	int r;
 
-	if (asprintf(&final, "%s/%s.tar.gz", a->outdir, a->name) == -1 ||
-	    asprintf(&tmp, "%s/.%s.tar.gz.XXXXXX", a->outdir, a->name) == -1) {
-		free(final);
+	if (asprintf(&final, "%s/%s.tar.gz", a->outdir, a->name) == -1)
 		return hs_error(eb, HS_ENOMEM, "out of memory");
-	}
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
-		r = hs_error(eb, HS_EIO, "cannot write '%s': %s", final,
-		    strerror(errno));
-		free(tmp);
-		tmp = NULL;
+	if ((r = file_atomic_open(&fa, final, FILE_MODE, eb)) != 0)
 		goto out;
-	}
 	if ((ar = archive_write_new()) == NULL) {
 		r = hs_error(eb, HS_ENOMEM, "out of memory");
 		goto out;
 	}
 	if (archive_write_add_filter_gzip(ar) != ARCHIVE_OK ||
 	    archive_write_set_format_pax_restricted(ar) != ARCHIVE_OK ||
-	    archive_write_open_fd(ar, fd) != ARCHIVE_OK) {
+	    archive_write_open_fd(ar, fa.fd) != ARCHIVE_OK) {
 		r = archive_fail(ar, final, eb);
 		goto out;
 	}
@@ -475,25 +469,8 @@ write_tarball(struct artifacts *a, const struct entries *e,
 		r = archive_fail(ar, final, eb);
 		goto out;
 	}
-	if (fsync(fd) != 0 || close(fd) != 0) {
-		fd = -1;
-		r = hs_error(eb, HS_EIO, "cannot write '%s': %s", final,
-		    strerror(errno));
+	if ((r = file_atomic_commit(&fa, eb)) != 0)
 		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, final) != 0) {
-		r = hs_error(eb, HS_EIO, "cannot write '%s': %s", final,
-		    strerror(errno));
-		goto out;
-	}
-	free(tmp);
-	tmp = NULL;
-	/* the rename itself reaches the disk */
-	if ((dfd = open(a->outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
-		fsync(dfd);
-		close(dfd);
-	}
 	free(a->tarball);
 	a->tarball = final;
 	final = NULL;
@@ -501,12 +478,7 @@ write_tarball(struct artifacts *a, const struct entries *e,
 out:
 	if (ar != NULL)
 		archive_write_free(ar);
-	if (fd != -1)
-		close(fd);
-	if (tmp != NULL) {
-		unlink(tmp);
-		free(tmp);
-	}
+	file_atomic_abort(&fa);
 	free(final);
 	buf_release(&data);
 	return r;

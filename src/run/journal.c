@@ -19,10 +19,12 @@ journal_open(struct journal *j, const char *path, struct hs_errbuf *eb)
 	j->fd = -1;
 	if ((j->path = strdup(path)) == NULL)
 		return hs_error(eb, HS_ENOMEM, "out of memory");
-	j->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	if (j->fd == -1)
+	/* FILE_SYNC: a new journal's name is on the disk before any batch */
+	if ((j->fd = file_open_append(path, FILE_SYNC, NULL)) < 0) {
+		j->fd = -1;
 		return hs_error(eb, HS_EIO, "cannot open journal '%s': %s",
 		    path, strerror(errno));
+	}
 	return 0;
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run.sh -- builds and runs every tests/fuzz/fuzz_*.c harness for
-# FUZZ_SECONDS each (default 60; `make check` uses 10), seeded from the test
-# captures. libFuzzer (clang -fsanitize=fuzzer) with ASan and UBSan when
+# FUZZ_SECONDS each (default 60; `make check` uses 10), seeded from
+# tests/fixtures. libFuzzer (clang -fsanitize=fuzzer) with ASan and UBSan when
 # clang has it, else tests/fuzz/driver.c (random mutations) under ASan.
 # Crashes are kept in tests/fuzz/crashes/. Ends with "N passed, N failed".
 set -u
@@ -23,17 +23,17 @@ fi
 # seeds: the raw captures, and speedscope files made from them
 mkdir -p "$work/seed_stacks" "$work/seed_speedscope" tests/fuzz/crashes
 i=0
-for f in tests/data/run/plateaus/*/record.raw tests/golden/in/*.raw; do
+for f in tests/fixtures/run/plateaus/*/record.raw tests/fixtures/golden/in/*.raw; do
 	i=$((i + 1))
 	cp "$f" "$work/seed_stacks/$i.raw"
 done
-cp tests/golden/in/*.json "$work/seed_speedscope/" 2>/dev/null
+cp tests/fixtures/golden/in/*.json "$work/seed_speedscope/" 2>/dev/null
 mkdir -p "$work/seed_metrics" "$work/seed_profile" "$work/seed_redact"
-cp tests/unit/data/*.prom "$work/seed_metrics/" 2>/dev/null
+cp tests/fixtures/metrics/*.prom "$work/seed_metrics/" 2>/dev/null
 cp profiles/*.json "$work/seed_profile/"
-cp tests/data/run/plateaus/*/dump-*.txt tests/unit/data/*.prom "$work/seed_redact/" 2>/dev/null
+cp tests/fixtures/run/plateaus/*/dump-*.txt tests/fixtures/metrics/*.prom "$work/seed_redact/" 2>/dev/null
 if [ -x ./hubspy ]; then
-	for f in tests/data/run/plateaus/*/record.raw; do
+	for f in tests/fixtures/run/plateaus/*/record.raw; do
 		i=$((i + 1))
 		./hubspy stacks --speedscope-out "$f" >"$work/seed_speedscope/$i.json" 2>/dev/null
 	done
@@ -48,6 +48,11 @@ for h in tests/fuzz/fuzz_*.c; do
 	fuzz_redact) seeds=$work/seed_redact ;;
 	*) seeds=$work/seed_stacks ;;
 	esac
+	# the seeds come from tests/fixtures: none means a fixture moved
+	if [ -z "$(ls -A "$seeds")" ]; then
+		echo "not ok $name (no seeds: nothing copied from tests/fixtures)"
+		failed=$((failed + 1)); continue
+	fi
 	if [ $mode = libfuzzer ]; then
 		# shellcheck disable=SC2086
 		if ! clang $flags -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # capture.sh -- the capture engine for real: the REAL kubectl against an
-# in-test API server (tests/k8s/apiserver.py) whose "pod" is this machine,
-# a REAL JupyterHub (tests/hub) with the sampler hook, and the py-spy
-# stand-in (tests/pyspy/py-spy); then the local transport. Every failure
-# class is produced and asserted on its message and exit code.
+# in-test API server (tests/harness/k8s/apiserver.py) whose "pod" is this
+# machine, a REAL JupyterHub (tests/harness/hub) with the sampler hook, and
+# the py-spy stand-in (tests/harness/pyspy/py-spy); then the local
+# transport. Every failure class is produced and asserted on its message
+# and exit code.
 #
 # The script re-runs itself in a new PID namespace (unshare) when it can,
 # so the hub discovery sees this test's hub only, as in a pod; without
@@ -14,16 +15,17 @@ fi
 . "$(dirname "$0")/../lib.sh"
 ROOT=$(cd "$HERE/.." && pwd)
 PY=/usr/bin/python3
+PYSPYDIR=$ROOT/tests/harness/pyspy
 
-hub_start HUBSPY_T_EXTRA="$ROOT/tests/pyspy/sampler_hook.py"
+hub_start HUBSPY_T_EXTRA="$ROOT/tests/harness/pyspy/sampler_hook.py"
 export JUPYTERHUB_API_URL=$HUB_API
 
 # --- the cluster: one hub pod whose container is this machine ---
-# (tests/k8s/lib.sh: state NAME=VALUE... rewrites it, re-read per request;
-# STATE, REQS, PODPATH)
+# (tests/harness/k8s/lib.sh: state NAME=VALUE... rewrites it, re-read per
+# request; STATE, REQS, PODPATH)
 REMOTE=$T/remote		# the "container's" /tmp (--tmpdir)
 mkdir -p "$REMOTE"
-. "$ROOT/tests/k8s/lib.sh"
+. "$ROOT/tests/harness/k8s/lib.sh"
 k8s_start
 
 if [ -n "${HUBSPY_T_NS:-}" ]; then
@@ -36,7 +38,7 @@ fi
 K=(--tmpdir "$REMOTE" "${PIDOPT[@]}")
 
 # --- the py-spy stand-in keeps pyspy.md's contract (section 7) ---
-SPY=$ROOT/tests/pyspy/py-spy
+SPY=$ROOT/tests/harness/pyspy/py-spy
 expect_eq "stand-in: --version" "$("$SPY" --version)" "py-spy 0.4.2"
 expect_eq "stand-in: version from PYSPY_STANDIN_VERSION" \
     "$(PYSPY_STANDIN_VERSION=0.3.14 "$SPY" -V)" "py-spy 0.3.14"
@@ -81,6 +83,9 @@ expect_grep "capture names pod, container, pid, python, py-spy" "$out" \
     "^hub: pod hub-abc namespace jhub container hub pid $HUB_PID python 3\.[0-9]+\.[0-9]+ py-spy 0\.4\.2$"
 if [ -n "$discovery" ]; then
 	pass "discovery found the jupyterhub process (not tini, not the proxy)"
+else
+	skip "discovery found the jupyterhub process (not tini, not the proxy)" \
+	    "no PID namespace (unshare -pf failed): --pid used instead"
 fi
 expect_grep "record.raw holds the real hub's stacks" "$T/c1/record.raw" \
     'jupyterhub/app\.py:[0-9]+\).* [0-9]+$'
@@ -119,9 +124,9 @@ expect_grep "the file came back through cat without a tty" "$REQS" \
 expect_nogrep "record never ran with a tty" "$REQS" 'command=record.*tty=true'
 
 # deterministic targets: every thread idle / one thread stuck in a call
-"$PY" "$ROOT/tests/pyspy/app.py" "$ROOT/tests/pyspy/sampler_hook.py" idle &
+"$PY" "$PYSPYDIR/app.py" "$PYSPYDIR/sampler_hook.py" idle &
 IDLE=$!
-"$PY" "$ROOT/tests/pyspy/app.py" "$ROOT/tests/pyspy/sampler_hook.py" stuck &
+"$PY" "$PYSPYDIR/app.py" "$PYSPYDIR/sampler_hook.py" stuck &
 STUCK=$!
 t_cleanup "kill $IDLE $STUCK"
 
@@ -323,7 +328,7 @@ expect_grep "preflight: --count above capacity warns" "$out" \
 expect_grep "preflight: --step above 500 with a failure limit warns" "$out" \
     '^plan: step +warn +steps of 1000 \(above 500\) with a consecutive failure limit of 5'
 # --- local: py-spy runs here against the real hub ---
-export PATH=$ROOT/tests/pyspy:$PATH
+export PATH=$ROOT/tests/harness/pyspy:$PATH
 L=(--transport local "${PIDOPT[@]}")
 run_hubspy capture --record 2 --dump 2 --interval 1 --top 1 --idle -o "$T/l1" "${L[@]}"
 expect_rc "local: capture exits 0" 0

@@ -31,6 +31,8 @@ if command -v groff >/dev/null 2>&1; then
 	else
 		fail "man page renders without warnings" "$(head -n 5 "$T/groff.err")"
 	fi
+else
+	skip "man page renders without warnings" "groff not installed (make deps)"
 fi
 
 # every command: --help works, mentions its name, and a bad option is one line, exit 2

@@ -4,7 +4,7 @@
 # ends with the run completed (or stopped with a clear message) and the
 # fake hub's user table empty.
 . "$(dirname "$0")/../lib.sh"
-FAKE=$HERE/fakehub/fakehub.py
+FAKE=$HERE/harness/fakehub/fakehub.py
 jget() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
 umask 077
 /usr/bin/python3 -c 'import secrets; print(secrets.token_hex(16))' > "$T/token"

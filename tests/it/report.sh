@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# report.sh -- hubspy report on the fixture run (tests/data/run): the files
+# report.sh -- hubspy report on the fixture run (tests/fixtures/run): the files
 # it writes into a run directory, XML/HTML validity, a real browser (two
 # Chromium launches: self-test + screenshot), archives, diffs, JSON, schema
-# refusal, and the golden files (tests/golden/run.sh)
+# refusal, and the golden files (tests/golden.sh)
 . "$(dirname "$0")/../lib.sh"
 ROOT=$(cd "$HERE/.." && pwd)
-cp -r "$ROOT/tests/data/run" "$T/run"
+cp -r "$ROOT/tests/fixtures/run" "$T/run"
 R=$T/run
 
 run_hubspy report --write "$R"
@@ -131,7 +131,7 @@ expect_rc "a plateau without record.raw still reports" 0
 expect_grep "the missing capture is named" "$R/report.html" "no capture for 1000 users"
 
 # hostile text from the run (profile name, folder names, frames) stays text
-cp -r "$ROOT/tests/data/run" "$T/hostile"
+cp -r "$ROOT/tests/fixtures/run" "$T/hostile"
 mv "$T/hostile/plateaus/0100" "$T/hostile/plateaus/0100\"<b>&x"
 printf '%s\n' '<script>alert(1)</script> (x.py:1);]]></y> (</svg>:2) 5' >>"$T/hostile/plateaus/3000/record.raw"
 /usr/bin/python3 - "$T/hostile/manifest.json" <<'PY'
@@ -147,10 +147,59 @@ check "markup in names: report.html is well-formed" xmllint --noout "$T/hostile/
 check "markup in frames: the flamegraph is well-formed" xmllint --noout "$T/hostile/plateaus/3000/record.svg"
 expect_nogrep "markup in names is escaped" "$T/hostile/report.html" '<script>alert'
 
-# golden files: parser, top tables, diff tables, summary
-if HUBSPY=$HUBSPY bash "$ROOT/tests/golden/run.sh" >"$T/golden.out" 2>&1; then
-	pass "golden files ($(tail -n 1 "$T/golden.out"))"
+# the files it writes and reads (src/core/file.c): a full disk leaves
+# nothing behind, a symlink at the output is replaced (its target kept),
+# a FIFO given as the run is refused at once
+if unshare -m true 2>/dev/null; then
+	mkdir -p "$T/full"
+	unshare -m sh -c 'mount -t tmpfs -o size=64k tmpfs "$1" &&
+	    "$HUBSPY" report --html "$1/report.html" "$2" >/dev/null 2>"$3"
+	    echo "rc=$?"; ls -A "$1"' sh "$T/full" "$R" "$T/full.err" >"$T/full.out" 2>&1
+	expect_eq "--html on a full disk: exit 6, no file, no temporary" \
+	    "$(cat "$T/full.out")" "rc=6"
+	one_line "--html on a full disk: one line" "$T/full.err"
+	expect_grep "--html on a full disk: names the file and why" "$T/full.err" \
+	    "^hubspy: cannot write '.*/report\.html': No space left on device$"
 else
-	fail "golden files" "$(grep -A 12 '^not ok' "$T/golden.out" | head -n 40)"
+	skip "--html on a full disk" "cannot mount a tmpfs (unshare -m not permitted here)"
+fi
+echo keep >"$T/link-target"
+ln -s "$T/link-target" "$T/link.html"
+run_hubspy report --html "$T/link.html" "$R"
+expect_rc "--html onto a symlink exits 0" 0
+check "--html onto a symlink: the link is now the report" test ! -L "$T/link.html" -a -s "$T/link.html"
+expect_eq "--html onto a symlink: its target is untouched" "$(cat "$T/link-target")" keep
+mkfifo "$T/run.fifo"
+out=$T/.stdout err=$T/.stderr
+timeout 20 "$HUBSPY" report "$T/run.fifo" >"$out" 2>"$err" </dev/null
+rc=$?
+expect_rc "a FIFO as the run is refused, not waited on" 6
+expect_grep "a FIFO as the run: says why" "$err" "cannot read '.*run\.fifo': not a regular file"
+
+# golden files: parser, top tables, diff tables, summary; each file is
+# its own check, failures with the start of their diff
+HUBSPY=$HUBSPY bash "$ROOT/tests/golden.sh" >"$T/golden.out" 2>&1
+grc=$? ngold=0 nbad=0 gname=
+gflush() {
+	[ -n "$gname" ] && fail "$gname" "$(head -n 12 "$T/golden.diff")"
+	gname=
+}
+while IFS= read -r line; do
+	case $line in
+	"ok golden "*) gflush; pass "${line#ok }"; ngold=$((ngold + 1)) ;;
+	"not ok golden "*)
+		gflush; gname=${line#not ok }; : >"$T/golden.diff"
+		ngold=$((ngold + 1)) nbad=$((nbad + 1)) ;;
+	[0-9]*" passed, "*) ;;
+	*) [ -n "$gname" ] && printf '  %s\n' "$line" >>"$T/golden.diff" ;;
+	esac
+done <"$T/golden.out"
+gflush
+# golden.sh's own verdict agrees: it compared something, and failed
+# exactly when a file differed
+if [ "$ngold" -gt 0 ] && [ $((grc != 0)) -eq $((nbad > 0)) ]; then
+	pass "golden.sh compared $ngold files"
+else
+	fail "golden.sh compared $ngold files" "exit $grc, $nbad differ:" "$(tail -n 5 "$T/golden.out")"
 fi
 t_done

@@ -1,5 +1,5 @@
 # run-hook.py -- HUBSPY_T_EXTRA of tests/it/run*.sh, exec'd at the end of
-# tests/hub/jupyterhub_config.py: the sampler hook (real stacks for the
+# tests/harness/hub/jupyterhub_config.py: the sampler hook (real stacks for the
 # py-spy stand-in) plus start() and stop() delays read from the file
 # $HUBSPY_T_DELAYS ("START STOP" seconds) on every call, so a test makes
 # one phase slow enough to interrupt without restarting the hub.

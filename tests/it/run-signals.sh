@@ -11,9 +11,9 @@ ROOT=$(cd "$HERE/.." && pwd)
 PY=/usr/bin/python3
 echo "0 0" >"$T/delays"
 hub_start HUBSPY_T_EXTRA="$ROOT/tests/it/run-hook.py" \
-    HUBSPY_T_SAMPLER="$ROOT/tests/pyspy/sampler_hook.py" \
+    HUBSPY_T_SAMPLER="$ROOT/tests/harness/pyspy/sampler_hook.py" \
     HUBSPY_T_DELAYS="$T/delays"
-. "$ROOT/tests/k8s/lib.sh"
+. "$ROOT/tests/harness/k8s/lib.sh"
 k8s_start
 JUPYTERHUB_API_TOKEN=$(cat "$HUB_TOKEN_FILE")
 export JUPYTERHUB_API_TOKEN
@@ -149,7 +149,7 @@ if mount -t tmpfs -o ro,size=64k tmpfs "$T/ro" 2>/dev/null; then
 	one_line "read-only output: one line" "$err"
 	expect_grep "read-only output: says why" "$err" 'Read-only file system'
 else
-	echo "skip: read-only output (cannot mount a tmpfs here)"
+	skip "read-only output" "cannot mount a tmpfs here"
 fi
 
 # --- output directory full during the run: exit 6, no tarball, no users ---
@@ -166,7 +166,7 @@ if mount -t tmpfs -o size=2m tmpfs "$T/full" 2>/dev/null; then
 	    "$(find "$T/full" -name '*.tar.gz*' | wc -l)" 0
 	expect_eq "disk full: no users left on the hub" "$(hub_count_prefix $P)" 0
 else
-	echo "skip: disk full (cannot mount a tmpfs here)"
+	skip "disk full" "cannot mount a tmpfs here"
 fi
 
 # --- the journal cannot be written (full before the first batch) ---
@@ -181,7 +181,7 @@ if mount -t tmpfs -o size=256k tmpfs "$T/jfull" 2>/dev/null; then
 	expect_eq "journal full: no tarball" "$(find "$T/jfull" -name '*.tar.gz*' | wc -l)" 0
 	expect_eq "journal full: no users left on the hub" "$(hub_count_prefix $P)" 0
 else
-	echo "skip: journal full (cannot mount a tmpfs here)"
+	skip "journal full" "cannot mount a tmpfs here"
 fi
 
 # --- the hub dies before the teardown: exit 8, purge --run named ---

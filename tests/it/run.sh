@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
-# run.sh -- `hubspy run` end to end for real: a REAL JupyterHub (tests/hub,
-# with the sampler hook), the REAL kubectl against the in-test API server
-# (tests/k8s) and the py-spy stand-in inside the "pod". The archive is
-# checked with tar, with libarchive (hubspy report), against the manifest
-# schema (tests/schema_check.py), for checksums and for the token. Then
-# the plan (--dry-run), usage errors, and a run killed with SIGKILL during
-# the ramp whose users `hubspy purge --run DIR` removes, exactly.
+# run.sh -- `hubspy run` end to end for real: a REAL JupyterHub
+# (tests/harness/hub, with the sampler hook), the REAL kubectl against the
+# in-test API server (tests/harness/k8s) and the py-spy stand-in inside the
+# "pod". The archive is checked with tar, with libarchive (hubspy
+# report), against the manifest schema (tests/schema_check.py), for
+# checksums and for the token. Then the plan (--dry-run), usage errors,
+# and a run killed with SIGKILL during the ramp whose users `hubspy purge
+# --run DIR` removes, exactly.
 . "$(dirname "$0")/../lib.sh"
 ROOT=$(cd "$HERE/.." && pwd)
 PY=/usr/bin/python3
 echo "0 0" >"$T/delays"
 hub_start HUBSPY_T_EXTRA="$ROOT/tests/it/run-hook.py" \
-    HUBSPY_T_SAMPLER="$ROOT/tests/pyspy/sampler_hook.py" \
+    HUBSPY_T_SAMPLER="$ROOT/tests/harness/pyspy/sampler_hook.py" \
     HUBSPY_T_DELAYS="$T/delays"
-. "$ROOT/tests/k8s/lib.sh"
+. "$ROOT/tests/harness/k8s/lib.sh"
 k8s_start
 JUPYTERHUB_API_TOKEN=$(cat "$HUB_TOKEN_FILE")
 export JUPYTERHUB_API_TOKEN

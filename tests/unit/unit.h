@@ -7,8 +7,8 @@
 /*
  * UNIT_TEST(name) { ... CHECK(...); ... } registers a case at start-up;
  * the runner (unit.c) runs them all, or those whose names contain argv[1],
- * prints "ok NAME" or "not ok NAME" with each failed check, and ends with
- * "N passed, N failed".
+ * prints "ok NAME" or "not ok NAME" with each failed check (or "skip NAME
+ * (REASON)"), and ends with "N passed, N failed, N skipped".
  */
 typedef void unit_fn(void);
 void	unit_register(const char *name, unit_fn *fn);
@@ -16,6 +16,12 @@ int	unit_check(int ok, const char *file, int line, const char *fmt, ...)
 	    __attribute__((format(printf, 4, 5)));
 /* a scratch directory for the current case (removed afterwards) */
 const char *unit_tmpdir(void);
+/*
+ * Marks the current case skipped (something it needs is missing); the
+ * case should return right after. Under CI (CI=true) the case fails
+ * instead, unless REASON matches a pattern of tests/skips-allowed.txt.
+ */
+void	unit_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #define UNIT_TEST(name)							\
 	static void name(void);						\

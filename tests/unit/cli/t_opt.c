@@ -1,4 +1,5 @@
-/* t_opt.c -- unit tests for the typed option binding: defaults, bounds, set flags, lists, groups */
+/* t_opt.c -- unit tests for cli/opt.c: option parsing, and the typed
+ * option binding: defaults, bounds, set flags, lists, groups */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +7,98 @@
 #include "cli/opt.h"
 #include "core/hs.h"
 #include "unit.h"
+
+static const char *const colours[] = { "red", "blue", NULL };
+struct t_options {
+	int		 count, verbose;
+	const char	*colour;
+	struct opt_list	 set;
+};
+#define B(kind, m) OPT_BIND(struct t_options, kind, m)
+static const struct opt t_opts[] = {
+	{ "count", 'c', B(OPT_NUM, count), "N", 1, 100, "10", "users", NULL, 0 },
+	{ "verbose", 'v', B(OPT_FLAG, verbose), NULL, 0, 0, NULL, "more", NULL,
+	  0 },
+	{ "colour", 0, B(OPT_STR, colour), "C", 0, 0, NULL, "a colour",
+	  colours, 0 },
+	{ "set", 0, B(OPT_LIST, set), "K=V", 0, 0, NULL, "override", NULL, 0 },
+	OPT_END
+};
+#undef B
+static const struct opt_group t_groups[] = { { t_opts, 0 }, OPT_GROUP_END };
+static const struct cmd t_cmd = { "t", "[OPTIONS] X", "test", NULL,
+	t_groups, sizeof(struct t_options), 1, 1, NULL, 0 };
+
+static int
+parse(const char *line, struct args *a, struct hs_errbuf *eb)
+{
+	static char copy[256];
+	char *argv[16], *tok, *save;
+	int argc = 0;
+
+	strlcpy(copy, line, sizeof(copy));
+	for (tok = strtok_r(copy, " ", &save); tok && argc < 15;
+	    tok = strtok_r(NULL, " ", &save))
+		argv[argc++] = tok;
+	argv[argc] = NULL;
+	return args_parse(&t_cmd, argc, argv, a, eb);
+}
+
+UNIT_TEST(opt_parse_table)
+{
+	static const struct {
+		const char	*line;
+		int		 r;
+		const char	*msg;
+	} cases[] = {
+		{ "t x --count 5", 0, "" },
+		{ "t x --count=5 -vv", 0, "" },
+		{ "t x -c5", 0, "" },
+		{ "t x --count 0", HS_EUSAGE, "--count: '0' is too small (min 1)" },
+		{ "t x --count 101", HS_EUSAGE, "--count: '101' is too large (max 100)" },
+		{ "t x --count ten", HS_EUSAGE, "--count: 'ten' is not a whole number (1 to 100)" },
+		{ "t x --count", HS_EUSAGE, "--count needs a value (N)" },
+		{ "t x --count 1 --count 2", HS_EUSAGE, "--count given twice" },
+		{ "t x --nope", HS_EUSAGE, "unknown option '--nope' for 't'; see 'hubspy t --help'" },
+		{ "t x --colour green", HS_EUSAGE, "--colour: 'green' is not one of: red, blue" },
+		{ "t", HS_EUSAGE, "'t' needs an argument; usage: hubspy t [OPTIONS] X" },
+		{ "t x y", HS_EUSAGE, "unexpected argument 'y'; usage: hubspy t [OPTIONS] X" },
+		{ "t x -vx", HS_EUSAGE, "-v takes no value ('-vx')" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct hs_errbuf eb = HS_ERRBUF_INIT;
+		struct args a;
+
+		CHECK_INT(parse(cases[i].line, &a, &eb), cases[i].r);
+		CHECK_STR(eb.msg, cases[i].msg);
+		args_release(&a);
+	}
+}
+
+UNIT_TEST(opt_values)
+{
+	struct hs_errbuf eb = HS_ERRBUF_INIT;
+	struct args a;
+	const struct t_options *o;
+
+	CHECK_INT(parse("t x -vv --count=7 --set a=1 --set b=2 --colour red",
+	    &a, &eb), 0);
+	o = a.opts;
+	CHECK_INT(o->count, 7);
+	CHECK_INT(o->verbose, 2);
+	CHECK_STR(o->colour, "red");
+	CHECK_INT(o->set.n, 2);
+	CHECK_STR(o->set.v[1], "b=2");
+	CHECK_STR(a.pos[0], "x");
+	args_release(&a);
+	CHECK_INT(parse("t x", &a, &eb), 0);
+	o = a.opts;
+	CHECK_INT(o->count, 10);
+	CHECK_INT(o->verbose, 0);
+	args_release(&a);
+}
 
 /* a shared group, bound as a member struct at different offsets */
 struct tg_options {

@@ -44,3 +44,25 @@ UNIT_TEST(xml_escape_sticky_error)
 	CHECK_INT(xml_escape(&b, "a", 1), HS_ELIMIT);
 	buf_release(&b);
 }
+
+UNIT_TEST(xml_escape_cases)
+{
+	static const struct { const char *in, *out; } cases[] = {
+		{ "<module> (a.py:1)", "&lt;module&gt; (a.py:1)" },
+		{ "a&b\"c", "a&amp;b&quot;c" },
+		{ "ctl\x01x", "ctl?x" },
+		{ "caf\xc3\xa9", "caf\xc3\xa9" },
+		{ "bad\xc3(", "bad?(" },
+		{ "bad\xff", "bad?" },
+		{ "surrogate\xed\xa0\x80", "surrogate???" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct buf b = BUF_INIT(1024);
+
+		CHECK_INT(xml_escape(&b, cases[i].in, strlen(cases[i].in)), 0);
+		CHECK_STR(b.data, cases[i].out);
+		buf_release(&b);
+	}
+}

@@ -1,7 +1,8 @@
 # k8s/lib.sh -- the in-test cluster the REAL kubectl talks to (sourced by
-# tests/it/*.sh after tests/lib.sh and hub_start): tests/k8s/apiserver.py
-# with one hub pod "hub-abc" (namespace jhub) whose container is this
-# machine, with the py-spy stand-in (tests/pyspy) on the container's PATH.
+# tests/it/*.sh after tests/lib.sh and hub_start):
+# tests/harness/k8s/apiserver.py with one hub pod "hub-abc" (namespace
+# jhub) whose container is this machine, with the py-spy stand-in
+# (tests/harness/pyspy) on the container's PATH.
 #   state [KEY=VALUE...]  rewrites the cluster (re-read on every request):
 #                         path=, two=1, forbid=a,b, PYSPY_STANDIN_*=
 #   k8s_start             starts the API server, writes a kubeconfig and
@@ -9,7 +10,7 @@
 # Sets STATE, REQS (the API server's request log), PODPATH.
 K8S_ROOT=$(cd "$HERE/.." && pwd)
 STATE=$T/state.json REQS=$T/requests.log
-PODPATH=$K8S_ROOT/tests/pyspy:/usr/local/bin:/usr/bin:/bin
+PODPATH=$K8S_ROOT/tests/harness/pyspy:/usr/local/bin:/usr/bin:/bin
 state() {
 	/usr/bin/python3 - "$STATE" "$HUB_LOG" "$PODPATH" "$@" <<'EOF'
 import json, sys
@@ -39,7 +40,8 @@ EOF
 k8s_start() {
 	local _
 	state
-	/usr/bin/python3 "$K8S_ROOT/tests/k8s/apiserver.py" "$STATE" "$T/port" \
+	/usr/bin/python3 "$K8S_ROOT/tests/harness/k8s/apiserver.py" "$STATE" \
+	    "$T/port" \
 	    "$REQS" >"$T/apiserver.log" 2>&1 &
 	K8S_APIPID=$!
 	t_cleanup "kill $K8S_APIPID"

@@ -9,10 +9,10 @@
 #include "report/summary.h"
 #include "unit.h"
 
-#define GOLDEN "tests/unit/data/summary-1.md"
+#define GOLDEN "tests/fixtures/summary/summary-1.md"
 
 /*
- * The golden file is tests/unit/data/summary-1.md; after a deliberate
+ * The golden file is tests/fixtures/summary/summary-1.md; after a deliberate
  * change, HUBSPY_REGEN=1 build/plain/unit-tests summary rewrites it (then
  * review `git diff` before committing).
  */
@@ -25,7 +25,7 @@ UNIT_TEST(summary_golden)
 	cJSON *m;
 	FILE *fp;
 
-	CHECK_INT(file_read("tests/unit/data/manifest-1.json", &in, &eb), 0);
+	CHECK_INT(file_read("tests/fixtures/summary/manifest-1.json", &in, &eb), 0);
 	CHECK((m = cJSON_Parse(in.data)) != NULL);
 	/* a run directory with a top table for the first plateau only */
 	snprintf(dir, sizeof(dir), "%s/run", unit_tmpdir());

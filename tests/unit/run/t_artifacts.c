@@ -293,8 +293,7 @@ UNIT_TEST(artifacts_unwritable_dir)
 	if (geteuid() == 0) {
 		if (mount("tmpfs", outdir, "tmpfs", 0, "size=256k,mode=0700")
 		    != 0) {
-			printf("  skip: artifacts_unwritable_dir: cannot mount "
-			    "tmpfs: %s\n", strerror(errno));
+			unit_skip("cannot mount a tmpfs: %s", strerror(errno));
 			return;
 		}
 		mounted = 1;
@@ -345,8 +344,7 @@ UNIT_TEST(artifacts_disk_full)
 	snprintf(outdir, sizeof(outdir), "%s/full", unit_tmpdir());
 	CHECK_INT(mkdir(outdir, 0700), 0);
 	if (mount("tmpfs", outdir, "tmpfs", 0, "size=64k,mode=0700") != 0) {
-		printf("  skip: artifacts_disk_full: cannot mount a 64k tmpfs: "
-		    "%s\n", strerror(errno));
+		unit_skip("cannot mount a tmpfs: %s", strerror(errno));
 		return;
 	}
 	CHECK_INT(artifacts_init(&a, outdir, "full", WHEN, &eb), 0);

@@ -1,22 +1,24 @@
 #!/usr/bin/env bash
-# run.sh -- golden-file tests of the stack parser, top tables, diff tables
+# golden.sh -- golden-file tests of the stack parser, top tables, diff tables
 # and the terminal summary.
-#   tests/golden/run.sh            compare; prints "ok NAME"/"not ok NAME"
-#                                  and "N passed, N failed"
-#   tests/golden/run.sh --update   show each difference as a diff, then
-#                                  accept it (asks on a terminal; set
-#                                  GOLDEN_ACCEPT=1 to accept without asking)
-# Inputs: tests/golden/in/* and the run fixture tests/data/run.
+#   tests/golden.sh            compare; prints "ok NAME"/"not ok NAME"
+#                              and "N passed, N failed"
+#   tests/golden.sh --update   show each difference as a diff, then
+#                              accept it (asks on a terminal; set
+#                              GOLDEN_ACCEPT=1 to accept without asking)
+# Inputs: tests/fixtures/golden/in/* and the run fixture tests/fixtures/run;
+# expected outputs: tests/fixtures/golden/expected/NAME.
 set -u
 export LC_ALL=C
-cd "$(dirname "$0")/../.." || exit 1
+cd "$(dirname "$0")/.." || exit 1
 : "${HUBSPY:=$PWD/hubspy}"
 update=0
 [ "${1:-}" = --update ] && update=1
-exp=tests/golden/expected
+exp=tests/fixtures/golden/expected
+in=tests/fixtures/golden/in
 got=$(mktemp -d "${TMPDIR:-/tmp}/hubspy-golden.XXXXXX")
 trap 'rm -rf "$got"' EXIT
-run=tests/data/run
+run=tests/fixtures/run
 passed=0 failed=0
 
 gen() {	# NAME COMMAND...: output of the command (stdout and exit code)
@@ -27,11 +29,11 @@ gen() {	# NAME COMMAND...: output of the command (stdout and exit code)
 	[ $rc -eq 0 ] || echo "exit $rc" >>"$got/$name"
 }
 
-gen stacks-edge.txt "$HUBSPY" stacks tests/golden/in/edge.raw
-gen stacks-speedscope.txt "$HUBSPY" stacks --speedscope tests/golden/in/pyspy.speedscope.json
-gen top-edge.txt "$HUBSPY" stacks --top tests/golden/in/edge.raw
-gen top-edge-by-line.txt "$HUBSPY" stacks --top --by-line tests/golden/in/edge.raw
-gen top-edge-sort-total.txt "$HUBSPY" stacks --top --sort 4 tests/golden/in/edge.raw
+gen stacks-edge.txt "$HUBSPY" stacks "$in/edge.raw"
+gen stacks-speedscope.txt "$HUBSPY" stacks --speedscope "$in/pyspy.speedscope.json"
+gen top-edge.txt "$HUBSPY" stacks --top "$in/edge.raw"
+gen top-edge-by-line.txt "$HUBSPY" stacks --top --by-line "$in/edge.raw"
+gen top-edge-sort-total.txt "$HUBSPY" stacks --top --sort 4 "$in/edge.raw"
 for p in 0100 1000 3000; do
 	gen "stacks-run-$p.txt" "$HUBSPY" stacks "$run/plateaus/$p/record.raw"
 	gen "top-run-$p.txt" "$HUBSPY" stacks --top "$run/plateaus/$p/record.raw"
@@ -72,6 +74,14 @@ for f in "$got"/*; do
 		echo "kept the old $name"
 		failed=$((failed + 1))
 	fi
+done
+# an expected file that nothing generates any more is a failure too
+for f in "$exp"/*; do
+	name=$(basename "$f")
+	[ -e "$got/$name" ] && continue
+	echo "not ok golden $name"
+	echo "  $exp/$name: no command above generates it"
+	failed=$((failed + 1))
 done
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

@@ -35,7 +35,7 @@ req(const struct metrics_snapshot *m, const char *handler, const char *code)
 
 #define LIST "jupyterhub.apihandlers.users.UserListAPIHandler"
 
-/* a page fetched from Debian's JupyterHub 3.0.0 (tests/hub) */
+/* a page fetched from Debian's JupyterHub 3.0.0 (tests/harness/hub) */
 UNIT_TEST(metrics_real_30_page)
 {
 	struct hs_errbuf eb = HS_ERRBUF_INIT;
@@ -43,7 +43,7 @@ UNIT_TEST(metrics_real_30_page)
 	const struct metrics_sum *x;
 	size_t i;
 
-	CHECK_INT(parse_file("tests/unit/data/metrics-3.0.prom", NULL, &m,
+	CHECK_INT(parse_file("tests/fixtures/metrics/metrics-3.0.prom", NULL, &m,
 	    &eb), 0);
 	CHECK(m.cpu_seconds == 1.21);
 	CHECK(m.rss_bytes == 78114816);
@@ -72,9 +72,9 @@ UNIT_TEST(metrics_hub_json_30)
 	cJSON *j, *d, *reqs, *it;
 	int n = 0;
 
-	CHECK_INT(parse_file("tests/unit/data/metrics-3.0.prom", NULL, &s,
+	CHECK_INT(parse_file("tests/fixtures/metrics/metrics-3.0.prom", NULL, &s,
 	    &eb), 0);
-	CHECK_INT(parse_file("tests/unit/data/metrics-3.0-end.prom",
+	CHECK_INT(parse_file("tests/fixtures/metrics/metrics-3.0-end.prom",
 	    "jupyterhub", &e, &eb), 0);
 	CHECK((j = metrics_hub_json(&s, &e, 2.0)) != NULL);
 	CHECK(cJSON_IsFalse(cJSON_GetObjectItem(j, "restarted")));

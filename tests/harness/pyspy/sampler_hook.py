@@ -1,7 +1,7 @@
 # sampler_hook.py -- test-hub hook (HUBSPY_T_EXTRA): serves real stacks of
-# this JupyterHub to the py-spy stand-in (tests/pyspy/py-spy).
+# this JupyterHub to the py-spy stand-in (tests/harness/pyspy/py-spy).
 #
-# exec'd at the end of tests/hub/jupyterhub_config.py inside the hub
+# exec'd at the end of tests/harness/hub/jupyterhub_config.py inside the hub
 # process. A daemon thread listens on the abstract unix socket
 # "\0pyspy-standin-<pid namespace inode>-<pid>" (abstract names are shared
 # across PID namespaces; capture.sh's hub runs in its own, where its PID is

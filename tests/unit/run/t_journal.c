@@ -110,7 +110,7 @@ UNIT_TEST(journal_write_error)
 
 	/* /dev/full: every write fails with ENOSPC */
 	if (access("/dev/full", W_OK) != 0) {
-		printf("  skip: no /dev/full\n");
+		unit_skip("no /dev/full");
 		return;
 	}
 	CHECK_INT(journal_open(&j, "/dev/full", &eb), 0);
