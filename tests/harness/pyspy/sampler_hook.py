@@ -8,7 +8,8 @@
 # small and the same in every concurrent test run); each request line is
 # JSON ({"locals": bool}) and each answer line is a JSON snapshot of every
 # thread (sys._current_frames), innermost frame first, plus the process
-# facts py-spy would read itself.
+# facts py-spy would read itself. A request that fails is reported on
+# stderr (the hub's log), not swallowed.
 # The sampler's own threads are left out: real py-spy would not see them.
 import json as _json
 import os as _os
@@ -80,8 +81,13 @@ def _hubspy_sampler():
                 else:
                     ans = snapshot(bool(req.get("locals")))
                 conn.sendall(_json.dumps(ans).encode() + b"\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass    # py-spy went away mid-answer: its business
         except Exception:
-            pass
+            import traceback
+            _sys.stderr.write("hubspy-sampler: a request failed\n" +
+                              traceback.format_exc())
+            _sys.stderr.flush()
         finally:
             mine.discard(_threading.get_ident())
             conn.close()
