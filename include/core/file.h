@@ -44,6 +44,9 @@ struct file_atomic {
 };
 #define FILE_ATOMIC_INIT { -1, NULL, NULL, 0 }
 
+/* 1 when name (a file name, no '/') is the temporary file of an atomic
+ * write (".NAME.tmp-XXXXXX"): one a crash left behind, never a result */
+int	 file_is_atomic_temp(const char *name);
 /* creates the temporary file (O_EXCL, 0600) in path's directory; mode (0
  * for FILE_MODE) is set at commit. fa->fd is the file to write, for a
  * library that takes an fd. Returns 0, HS_EIO, HS_ENOMEM; on failure fa is

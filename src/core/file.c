@@ -10,6 +10,7 @@
  * an error at once rather than a hang or an endless read, and stop at the
  * buffer's cap with an error rather than a silent truncation.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -75,6 +76,20 @@ file_atomic_abort(struct file_atomic *fa)
 	fa->tmp = NULL;
 	fa->path = NULL;
 	errno = e;
+}
+
+int
+file_is_atomic_temp(const char *name)
+{
+	size_t n = strlen(name), i;
+
+	/* "." + at least one character + ".tmp-" + 6 hex digits */
+	if (n < 13 || name[0] != '.' || memcmp(name + n - 11, ".tmp-", 5) != 0)
+		return 0;
+	for (i = n - 6; i < n; i++)
+		if (!isxdigit((unsigned char)name[i]))
+			return 0;
+	return 1;
 }
 
 int

@@ -262,6 +262,9 @@ scan_dir(const char *root, const char *rel, int depth, struct entries *e,
 			continue;
 		if (rel[0] == '\0' && strcmp(d->d_name, ARTIFACTS_MANIFEST) == 0)
 			continue;
+		/* a write that a crash cut short: not part of the run */
+		if (file_is_atomic_temp(d->d_name))
+			continue;
 		if ((size_t)snprintf(sub, sizeof(sub), "%s%s%s", rel,
 		    rel[0] ? "/" : "", d->d_name) >= sizeof(sub) ||
 		    (size_t)snprintf(path, sizeof(path), "%s/%s", root, sub) >=

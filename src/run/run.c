@@ -577,7 +577,10 @@ run_one_capture(struct run *rn, enum profile_capture which,
 
 			snprintf(path, sizeof(path), "%s/record.svg", absdir);
 			snprintf(to, sizeof(to), "%s/record.pyspy.svg", absdir);
-			rename(path, to);
+			if (rename(path, to) == -1 && errno != ENOENT)
+				event(rn, "plateau %d users: cannot keep py-spy's "
+				    "flamegraph as record.pyspy.svg: %s",
+				    rn->plateau, strerror(errno));
 		}
 		break;
 	default:

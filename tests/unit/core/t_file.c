@@ -377,3 +377,34 @@ UNIT_TEST(file_read_tail_regular)
 	CHECK_STR(b.data, "short\n");
 	buf_release(&b);
 }
+
+UNIT_TEST(file_atomic_temp_names)
+{
+	static const struct {
+		const char	*name;
+		int		 want;
+	} cases[] = {
+		{ ".report.html.tmp-0a1b2c", 1 },
+		{ ".x.tmp-ABCDEF", 1 },
+		{ "report.html.tmp-0a1b2c", 0 },	/* no leading dot */
+		{ ".report.html.tmp-0a1b2", 0 },	/* 5 digits */
+		{ ".report.html.tmp-0a1b2g", 0 },	/* not hex */
+		{ ".tmp-0a1b2c", 0 },			/* no name */
+		{ ".report.html", 0 },
+		{ "", 0 },
+	};
+	struct hs_errbuf eb = HS_ERRBUF_INIT;
+	struct file_atomic fa = FILE_ATOMIC_INIT;
+	char path[600];
+	const char *slash;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		CHECK_INT(file_is_atomic_temp(cases[i].name), cases[i].want);
+	/* and the names file_atomic_open() really makes */
+	snprintf(path, sizeof(path), "%s/out.txt", unit_tmpdir());
+	CHECK_INT(file_atomic_open(&fa, path, 0, &eb), 0);
+	slash = fa.tmp ? strrchr(fa.tmp, '/') : NULL;
+	CHECK(slash != NULL && file_is_atomic_temp(slash + 1));
+	file_atomic_abort(&fa);
+}

@@ -140,6 +140,9 @@ UNIT_TEST(artifacts_tarball_roundtrip)
 	/* symlinks are never followed into the archive */
 	artifacts_path(&a, "link", path, sizeof(path));
 	CHECK_INT(symlink("/etc/passwd", path), 0);
+	/* nor is the temporary file of a write a crash cut short */
+	CHECK_INT(artifacts_write(&a, "plateaus/0100/.record.svg.tmp-0a1b2c",
+	    "<svg", 4, &eb), 0);
 
 	CHECK((m = manifest_new(&a, "smoke", "interrupted by SIGINT")) != NULL);
 	cJSON_ReplaceItemInObjectCaseSensitive(m, "hub", cJSON_Parse("{\"token_kind\": "
