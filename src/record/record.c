@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/json.h"
 #include "record/record.h"
 
 /* ---- lifecycle ---- */
@@ -836,22 +837,6 @@ struct rd {
 	struct hs_errbuf	*eb;
 };
 
-static const char *
-kind(const cJSON *v)
-{
-	if (cJSON_IsArray(v))
-		return "an array";
-	if (cJSON_IsObject(v))
-		return "an object";
-	if (cJSON_IsString(v))
-		return "a string";
-	if (cJSON_IsNumber(v))
-		return "a number";
-	if (cJSON_IsBool(v))
-		return "a boolean";
-	return "null";
-}
-
 static void
 join(char *dst, size_t n, const char *base, const char *key)
 {
@@ -916,7 +901,7 @@ mismatch(struct rd *c, const char *base, const char *key, const char *want,
 	if (cJSON_IsNumber(v))
 		return bad(c, base, key, "expected %s, got %g", want,
 		    v->valuedouble);
-	return bad(c, base, key, "expected %s, got %s", want, kind(v));
+	return bad(c, base, key, "expected %s, got %s", want, json_kind(v));
 }
 
 /* an object or absent (*out NULL) */
