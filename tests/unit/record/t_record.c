@@ -245,7 +245,14 @@ UNIT_TEST(record_fixture_stable)
 	CHECK_STR(w.s[RC_ERRORS], "2");		/* a 5xx, a network error */
 	CHECK_STR(w.s[RC_429], "13");
 	CHECK_STR(w.s[RC_CPU], "43.3");
+	/* the archive's files, typed, and written back last */
+	CHECK_INT(a.nfiles, 10);
+	CHECK_STR(a.files[0].path, "plateaus/0100/dump-1.txt");
+	CHECK_INT(a.files[0].bytes, 704);
+	CHECK_INT(a.files[0].redactions, RECORD_NONE);
 	CHECK((ja = print(&a)) != NULL);
+	CHECK(ja != NULL && strstr(ja, "\"files\":") > strstr(ja,
+	    "\"after_purge\":"));
 	CHECK_INT(record_from_json(&b, ja, strlen(ja), &eb), 0);
 	CHECK((jb = print(&b)) != NULL);
 	CHECK_STR(jb, ja);
@@ -271,6 +278,7 @@ UNIT_TEST(record_fixture_stable)
 #define CLS(x)	PL("\"requests\": {\"create\": {" x "}}")
 #define SNAP(x)	PL("\"hub_metrics\": {\"start\": {" x "}}")
 #define TOP(x)	"{\"schema\": 1, \"plateaus\": [], " x "}"
+#define SHA	"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 UNIT_TEST(record_malformed)
 {
@@ -457,6 +465,34 @@ UNIT_TEST(record_malformed)
 	  "target.pod: expected a string, got an object" },
 	{ TOP("\"timeline\": {}"),
 	  "timeline: expected an array, got an object" },
+	{ TOP("\"files\": 7"), "files: expected an array, got 7" },
+	{ TOP("\"files\": [\"a\"]"),
+	  "files[0]: expected an object, got a string" },
+	{ TOP("\"files\": [{\"bytes\": 1, \"sha256\": \"" SHA "\"}]"),
+	  "files[0].path: missing" },
+	{ TOP("\"files\": [{\"path\": \"../x\", \"bytes\": 1, \"sha256\": "
+	  "\"" SHA "\"}]"),
+	  "files[0].path: '../x' is not a path inside the archive" },
+	{ TOP("\"files\": [{\"path\": \"/etc/passwd\", \"bytes\": 1, "
+	  "\"sha256\": \"" SHA "\"}]"),
+	  "files[0].path: '/etc/passwd' is not a path inside the archive" },
+	{ TOP("\"files\": [{\"path\": \"a//b\", \"bytes\": 1, \"sha256\": "
+	  "\"" SHA "\"}]"),
+	  "files[0].path: 'a//b' is not a path inside the archive" },
+	{ TOP("\"files\": [{\"path\": \"a/./b\", \"bytes\": 1, \"sha256\": "
+	  "\"" SHA "\"}]"),
+	  "files[0].path: 'a/./b' is not a path inside the archive" },
+	{ TOP("\"files\": [{\"path\": \"a\", \"sha256\": \"" SHA "\"}]"),
+	  "files[0].bytes: missing" },
+	{ TOP("\"files\": [{\"path\": \"a\", \"bytes\": -1, \"sha256\": "
+	  "\"" SHA "\"}]"),
+	  "files[0].bytes: expected a non-negative integer, got -1" },
+	{ TOP("\"files\": [{\"path\": \"a\", \"bytes\": 1, \"sha256\": "
+	  "\"ABC\"}]"),
+	  "files[0].sha256: expected 64 lower-case hex digits" },
+	{ TOP("\"files\": [{\"path\": \"a\", \"bytes\": 1, \"sha256\": "
+	  "\"" SHA "\", \"redactions\": \"2\"}]"),
+	  "files[0].redactions: expected a non-negative integer, got a string" },
 	{ TOP("\"timeline\": [[]]"),
 	  "timeline[0]: expected an object, got an array" },
 	{ TOP("\"timeline\": [{\"phase\": 1}]"),
@@ -516,7 +552,7 @@ UNIT_TEST(record_minimal)
 	    "\"hold\": null, \"hub_metrics\": null, \"hub_usage\": null, "
 	    "\"captures\": null, \"unknown_key\": [1, {}]"),
 	    TOP("\"hub\": null, \"target\": null, \"timeline\": null, "
-	    "\"profile\": null, \"after_purge\": null, \"files\": 7"),
+	    "\"profile\": null, \"after_purge\": null, \"files\": null"),
 	};
 	struct hs_errbuf eb = HS_ERRBUF_INIT;
 	struct run_record rec;
