@@ -31,6 +31,7 @@
 #define RECORD_MAX_STRING	65536	/* bytes of any one string */
 #define RECORD_MAX_ITEMS	4096	/* timeline entries, captures, scopes,
 					 * request classes, status codes */
+#define RECORD_MAX_FILES	65536	/* entries of "files" */
 #define RECORD_NONE		(-1LL)	/* an absent count */
 
 struct record_quantiles {
@@ -64,6 +65,13 @@ struct record_capture {
 	char		*kind, *file, *sha256, *failure, *message;
 	long long	 bytes, samples;
 	double		 exit_code, seconds;
+};
+
+/* one file of the archive, as archived (after redaction) */
+struct record_file {
+	char		*path;		/* below the top folder */
+	long long	 bytes, redactions;
+	char		 sha256[65];	/* 64 lower-case hex digits */
 };
 
 struct record_phase {
@@ -146,12 +154,25 @@ struct run_record {
 	size_t			 nplateaus;
 	int			 has_after_purge;
 	struct record_usage	 after_purge;
+	/* set when the run is archived (record_add_file); written last */
+	struct record_file	*files;
+	size_t			 nfiles;
 };
 
 /* an empty record (schema RECORD_SCHEMA, every figure absent) */
 void	 record_init(struct run_record *rec);
 /* frees everything the record holds; rec is empty afterwards */
 void	 record_release(struct run_record *rec);
+
+/*
+ * The archive's files, in archive order: record_clear_files() empties the
+ * list, record_add_file() appends one and gives each capture whose file is
+ * path its bytes and sha256 (a capture's figures are those of its file as
+ * archived). 0 or HS_ENOMEM; HS_ELIMIT past RECORD_MAX_FILES.
+ */
+void	 record_clear_files(struct run_record *rec);
+int	 record_add_file(struct run_record *rec, const char *path,
+	    long long bytes, const char *sha256, long long redactions);
 
 /* *dst = a copy of s (NULL stays NULL), the old value freed; HS_ENOMEM */
 int	 record_set_str(char **dst, const char *s);

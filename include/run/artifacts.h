@@ -5,10 +5,10 @@
 #include <stddef.h>
 #include <time.h>
 
-#include <cjson/cJSON.h>
-
 #include "core/hs.h"
 #include "run/redact.h"
+
+struct run_record;
 
 /*
  * A run writes into its run directory OUTDIR/hubspy-<UTC>-<profile>/
@@ -63,13 +63,15 @@ int	 artifacts_append(const struct artifacts *a, const char *rel,
 	    const void *data, size_t len, struct hs_errbuf *eb);
 
 /*
- * Archives the run directory: sets manifest "files" (replacing it), writes
- * manifest.json (redacted with REDACT_KEEP_HEX) into the run directory and
- * the tarball; a->tarball names it. manifest stays the caller's. Returns 0,
- * HS_EIO (one line naming the path: "cannot write 'P': No space left on
- * device"), HS_ELIMIT (a file over ARTIFACTS_MAX_FILE), HS_ENOMEM.
+ * Archives the run directory: sets the record's files (record_add_file:
+ * path, bytes, sha256 and redactions of each file as archived, and so the
+ * bytes and sha256 of each capture), writes the record as manifest.json
+ * (redacted with REDACT_KEEP_HEX) into the run directory and the tarball;
+ * a->tarball names it. Returns 0, HS_EIO (one line naming the path:
+ * "cannot write 'P': No space left on device"), HS_ELIMIT (a file over
+ * ARTIFACTS_MAX_FILE, or more than RECORD_MAX_FILES), HS_ENOMEM.
  */
-int	 artifacts_finish(struct artifacts *a, cJSON *manifest,
+int	 artifacts_finish(struct artifacts *a, struct run_record *rec,
 	    struct hs_errbuf *eb);
 
 /* removes the run directory and everything in it (after a successful

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/json.h"
 #include "record/record.h"
 
 /* ---- lifecycle ---- */
@@ -136,6 +137,7 @@ record_release(struct run_record *rec)
 	for (i = 0; i < rec->nplateaus; i++)
 		plateau_release(&rec->plateaus[i]);
 	free(rec->plateaus);
+	record_clear_files(rec);
 	record_init(rec);
 }
 
@@ -153,6 +155,72 @@ record_set_str(char **dst, const char *s)
 	free(*dst);
 	*dst = c;
 	return 0;
+}
+
+void
+record_clear_files(struct run_record *rec)
+{
+	size_t i;
+
+	for (i = 0; i < rec->nfiles; i++)
+		free(rec->files[i].path);
+	free(rec->files);
+	rec->files = NULL;
+	rec->nfiles = 0;
+}
+
+/* a capture's bytes and sha256 are those of its file as archived */
+static int
+sync_captures(struct run_record *rec, const struct record_file *f)
+{
+	size_t i, k;
+
+	for (i = 0; i < rec->nplateaus; i++)
+		for (k = 0; k < rec->plateaus[i].ncaptures; k++) {
+			struct record_capture *c = &rec->plateaus[i].captures[k];
+
+			if (c->file == NULL || strcmp(c->file, f->path) != 0)
+				continue;
+			c->bytes = f->bytes;
+			if (record_set_str(&c->sha256, f->sha256) != 0)
+				return HS_ENOMEM;
+		}
+	return 0;
+}
+
+/* appends one file (no capture is touched) */
+static int
+file_push(struct run_record *rec, const char *path, long long bytes,
+    const char *sha256, long long redactions)
+{
+	struct record_file *f;
+
+	if (rec->nfiles >= RECORD_MAX_FILES)
+		return HS_ELIMIT;
+	if ((f = reallocarray(rec->files, rec->nfiles + 1,
+	    sizeof(*f))) == NULL)
+		return HS_ENOMEM;
+	rec->files = f;
+	f = &rec->files[rec->nfiles];
+	memset(f, 0, sizeof(*f));
+	if ((f->path = strdup(path)) == NULL)
+		return HS_ENOMEM;
+	f->bytes = bytes;
+	f->redactions = redactions;
+	snprintf(f->sha256, sizeof(f->sha256), "%s", sha256);
+	rec->nfiles++;
+	return 0;
+}
+
+int
+record_add_file(struct run_record *rec, const char *path, long long bytes,
+    const char *sha256, long long redactions)
+{
+	int r;
+
+	if ((r = file_push(rec, path, bytes, sha256, redactions)) != 0)
+		return r;
+	return sync_captures(rec, &rec->files[rec->nfiles - 1]);
 }
 
 int
@@ -817,6 +885,18 @@ record_to_json(const struct run_record *rec)
 		w_usage(&w, o, "hub_usage", &rec->after_purge);
 	} else
 		jnull(&w, m, "after_purge");
+	if (rec->nfiles > 0) {
+		a = jarr(&w, m, "files");
+		for (i = 0; i < rec->nfiles; i++) {
+			const struct record_file *f = &rec->files[i];
+
+			o = jobj(&w, a, NULL);
+			jstr(&w, o, "path", f->path);
+			jcount(&w, o, "bytes", f->bytes);
+			jstr(&w, o, "sha256", f->sha256);
+			jcount(&w, o, "redactions", f->redactions);
+		}
+	}
 	if (w.failed) {
 		cJSON_Delete(m);
 		return NULL;
@@ -835,22 +915,6 @@ record_to_json(const struct run_record *rec)
 struct rd {
 	struct hs_errbuf	*eb;
 };
-
-static const char *
-kind(const cJSON *v)
-{
-	if (cJSON_IsArray(v))
-		return "an array";
-	if (cJSON_IsObject(v))
-		return "an object";
-	if (cJSON_IsString(v))
-		return "a string";
-	if (cJSON_IsNumber(v))
-		return "a number";
-	if (cJSON_IsBool(v))
-		return "a boolean";
-	return "null";
-}
 
 static void
 join(char *dst, size_t n, const char *base, const char *key)
@@ -916,7 +980,7 @@ mismatch(struct rd *c, const char *base, const char *key, const char *want,
 	if (cJSON_IsNumber(v))
 		return bad(c, base, key, "expected %s, got %g", want,
 		    v->valuedouble);
-	return bad(c, base, key, "expected %s, got %s", want, kind(v));
+	return bad(c, base, key, "expected %s, got %s", want, json_kind(v));
 }
 
 /* an object or absent (*out NULL) */
@@ -1593,6 +1657,93 @@ r_doc(struct rd *c, const cJSON *m, const char *base, const char *key,
 	return 0;
 }
 
+/* a path below the archive's top folder: relative, no "..", no empty or
+ * "." component */
+static int
+member_path_ok(const char *p)
+{
+	const char *c = p;
+	size_t n;
+
+	if (*p == '\0' || *p == '/')
+		return 0;
+	while (*c != '\0') {
+		n = strcspn(c, "/");
+		if (n == 0 || (n == 1 && c[0] == '.') ||
+		    (n == 2 && c[0] == '.' && c[1] == '.'))
+			return 0;
+		c += n;
+		if (*c == '/')
+			c++;
+		else
+			break;
+	}
+	return p[strlen(p) - 1] != '/';
+}
+
+static int
+is_sha256_hex(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < 64; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[64] == '\0';
+}
+
+/* "files": what the archive holds, with sizes and checksums */
+static int
+r_files(struct rd *c, const cJSON *m, struct run_record *rec)
+{
+	const cJSON *a, *e;
+	char ep[64], *path = NULL, sha[65];
+	long long bytes, red;
+	size_t i = 0;
+	int r;
+
+	if ((r = r_arr(c, m, "", "files", &a, RECORD_MAX_FILES)) != 0 ||
+	    a == NULL)
+		return r;
+	cJSON_ArrayForEach(e, a) {
+		snprintf(ep, sizeof(ep), "files[%zu]", i++);
+		if (!cJSON_IsObject(e))
+			return mismatch(c, ep, NULL, "an object", e);
+		if ((r = r_str(c, e, ep, "path", &path)) != 0 ||
+		    (r = r_count(c, e, ep, "bytes", &bytes)) != 0 ||
+		    (r = r_strbuf(c, e, ep, "sha256", sha, sizeof(sha))) != 0 ||
+		    (r = r_count(c, e, ep, "redactions", &red)) != 0)
+			goto out;
+		if (path == NULL) {
+			r = bad(c, ep, "path", "missing");
+			goto out;
+		}
+		if (!member_path_ok(path)) {
+			r = bad(c, ep, "path", "'%.60s' is not a path inside the "
+			    "archive", path);
+			goto out;
+		}
+		if (bytes < 0) {
+			r = bad(c, ep, "bytes", "missing");
+			goto out;
+		}
+		if (!is_sha256_hex(sha)) {
+			r = bad(c, ep, "sha256", "expected 64 lower-case hex "
+			    "digits");
+			goto out;
+		}
+		/* as written: the captures keep their own figures */
+		if ((r = file_push(rec, path, bytes, sha, red)) != 0) {
+			r = nomem(c);
+			goto out;
+		}
+	}
+	r = 0;
+out:
+	free(path);
+	return r;
+}
+
 static int
 r_top(struct rd *c, const cJSON *m, struct run_record *rec)
 {
@@ -1755,7 +1906,7 @@ record_from_json(struct run_record *rec, const char *text, size_t len,
 			}
 		i++;
 	}
-	r = 0;
+	r = r_files(&c, m, rec);
 out:
 	cJSON_Delete(m);
 	return r;

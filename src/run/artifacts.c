@@ -23,6 +23,7 @@
 #include "run/artifacts.h"
 #include "core/buf.h"
 #include "core/file.h"
+#include "record/record.h"
 
 #define MAX_FILES	100000
 #define MAX_DEPTH	8
@@ -188,17 +189,6 @@ artifacts_append(const struct artifacts *a, const char *rel,
 	if ((r = prepare(a, rel, path, sizeof(path), eb)) != 0)
 		return r;
 	return file_append(path, data, len, eb);
-}
-
-static int
-set_item(cJSON *obj, const char *key, cJSON *v)
-{
-	if (v == NULL)
-		return HS_ENOMEM;
-	if (cJSON_GetObjectItemCaseSensitive(obj, key) != NULL)
-		return cJSON_ReplaceItemInObjectCaseSensitive(obj, key, v) ?
-		    0 : HS_ENOMEM;
-	return cJSON_AddItemToObject(obj, key, v) ? 0 : HS_ENOMEM;
 }
 
 /* the run directory's entries, relative, sorted; dirs end with '/' */
@@ -375,15 +365,14 @@ archive_fail(struct archive *ar, const char *path, struct hs_errbuf *eb)
 
 static int
 write_tarball(struct artifacts *a, const struct entries *e,
-    const char *manifest, cJSON *files, struct hs_errbuf *eb)
+    const char *manifest, const struct run_record *rec, struct hs_errbuf *eb)
 {
 	struct buf data = BUF_INIT(ARTIFACTS_MAX_FILE);
 	struct file_atomic fa = FILE_ATOMIC_INIT;
 	struct archive *ar = NULL;
 	char *final = NULL, hex[65];
-	const cJSON *fe;
 	time_t now = time(NULL);
-	size_t i, nred;
+	size_t i, k = 0, nred;
 	int r;
 
 	if (asprintf(&final, "%s/%s.tar.gz", a->outdir, a->name) == -1)
@@ -406,7 +395,6 @@ write_tarball(struct artifacts *a, const struct entries *e,
 		r = archive_fail(ar, final, eb);
 		goto out;
 	}
-	fe = files->child;
 	for (i = 0; i < e->n; i++) {
 		size_t n = strlen(e->v[i]);
 
@@ -423,14 +411,13 @@ write_tarball(struct artifacts *a, const struct entries *e,
 		if ((r = load_archived(a, e->v[i], 0, &data, &nred, eb)) != 0)
 			goto out;
 		artifacts_sha256_hex(data.data, data.len, hex);
-		if (fe == NULL || strcmp(hex, cJSON_GetStringValue(
-		    cJSON_GetObjectItemCaseSensitive(fe, "sha256"))) != 0) {
+		if (k >= rec->nfiles || strcmp(hex, rec->files[k].sha256) != 0) {
 			r = hs_error(eb, HS_EIO, "'%s/%s' changed while it was "
 			    "archived; is another process writing there?",
 			    a->dir, e->v[i]);
 			goto out;
 		}
-		fe = fe->next;
+		k++;
 		if (add_entry(ar, a->name, e->v[i], data.data, data.len, 0,
 		    now) != 0) {
 			r = archive_fail(ar, final, eb);
@@ -456,49 +443,14 @@ out:
 	return r;
 }
 
-/* a capture's bytes and sha256 are those of its file as archived */
-static int
-sync_captures(cJSON *manifest, const cJSON *files)
-{
-	const cJSON *pl, *fe;
-	cJSON *c;
-
-	cJSON_ArrayForEach(pl, cJSON_GetObjectItemCaseSensitive(manifest,
-	    "plateaus"))
-		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(pl,
-		    "captures")) {
-			const cJSON *f = cJSON_GetObjectItemCaseSensitive(c,
-			    "file");
-
-			if (!cJSON_IsString(f))
-				continue;
-			cJSON_ArrayForEach(fe, files) {
-				const cJSON *p = cJSON_GetObjectItemCaseSensitive(fe,
-				    "path");
-
-				if (!cJSON_IsString(p) ||
-				    strcmp(p->valuestring, f->valuestring) != 0)
-					continue;
-				if (set_item(c, "bytes", cJSON_Duplicate(
-				    cJSON_GetObjectItemCaseSensitive(fe,
-				    "bytes"), 0)) != 0 ||
-				    set_item(c, "sha256", cJSON_Duplicate(
-				    cJSON_GetObjectItemCaseSensitive(fe,
-				    "sha256"), 0)) != 0)
-					return HS_ENOMEM;
-				break;
-			}
-		}
-	return 0;
-}
-
 int
-artifacts_finish(struct artifacts *a, cJSON *manifest, struct hs_errbuf *eb)
+artifacts_finish(struct artifacts *a, struct run_record *rec,
+    struct hs_errbuf *eb)
 {
 	struct entries e = { NULL, 0 };
 	struct buf data = BUF_INIT(ARTIFACTS_MAX_FILE);
 	struct buf mtext = BUF_INIT(ARTIFACTS_MAX_FILE);
-	cJSON *files = NULL, *fe;
+	cJSON *manifest = NULL;
 	char *text = NULL, hex[65];
 	size_t i, nred;
 	int r;
@@ -506,29 +458,25 @@ artifacts_finish(struct artifacts *a, cJSON *manifest, struct hs_errbuf *eb)
 	if ((r = scan_dir(a->dir, "", 0, &e, eb)) != 0)
 		goto out;
 	qsort(e.v, e.n, sizeof(*e.v), cmpstr);
-	if ((files = cJSON_CreateArray()) == NULL)
-		goto nomem;
+	record_clear_files(rec);
 	for (i = 0; i < e.n; i++) {
 		if (e.v[i][strlen(e.v[i]) - 1] == '/')
 			continue;
 		if ((r = load_archived(a, e.v[i], 0, &data, &nred, eb)) != 0)
 			goto out;
 		artifacts_sha256_hex(data.data, data.len, hex);
-		if ((fe = cJSON_CreateObject()) == NULL ||
-		    !cJSON_AddItemToArray(files, fe) ||
-		    cJSON_AddStringToObject(fe, "path", e.v[i]) == NULL ||
-		    cJSON_AddNumberToObject(fe, "bytes", (double)data.len) ==
-		    NULL ||
-		    cJSON_AddStringToObject(fe, "sha256", hex) == NULL ||
-		    cJSON_AddNumberToObject(fe, "redactions", (double)nred) ==
-		    NULL)
-			goto nomem;
+		if ((r = record_add_file(rec, e.v[i], (long long)data.len, hex,
+		    (long long)nred)) != 0) {
+			if (r == HS_ELIMIT)
+				r = hs_error(eb, r, "more than %d files in '%s'",
+				    RECORD_MAX_FILES, a->dir);
+			else
+				goto nomem;
+			goto out;
+		}
 	}
-	if ((r = set_item(manifest, "files", cJSON_Duplicate(files, 1))) != 0)
-		goto nomem;
-	if ((r = sync_captures(manifest, files)) != 0)
-		goto nomem;
-	if ((text = cJSON_Print(manifest)) == NULL)
+	if ((manifest = record_to_json(rec)) == NULL ||
+	    (text = cJSON_Print(manifest)) == NULL)
 		goto nomem;
 	/* hubspy writes the manifest itself, after the redaction of the
 	 * files: its checksums are hex by design and stay; the token, an
@@ -539,18 +487,18 @@ artifacts_finish(struct artifacts *a, cJSON *manifest, struct hs_errbuf *eb)
 	else
 		r = redact_text(&a->redact, text, strlen(text),
 		    REDACT_KEEP_HEX, &mtext, NULL);
-	if (r != 0 || (r = buf_addch(&mtext, '\n')) != 0)
+	if (r != 0 || buf_addch(&mtext, '\n') != 0)
 		goto nomem;
 	if ((r = artifacts_write(a, ARTIFACTS_MANIFEST, mtext.data, mtext.len,
 	    eb)) != 0)
 		goto out;
-	r = write_tarball(a, &e, mtext.data, files, eb);
+	r = write_tarball(a, &e, mtext.data, rec, eb);
 	goto out;
 nomem:
 	r = hs_error(eb, HS_ENOMEM, "out of memory writing the manifest");
 out:
 	cJSON_free(text);
-	cJSON_Delete(files);
+	cJSON_Delete(manifest);
 	entries_release(&e);
 	buf_release(&data);
 	buf_release(&mtext);

@@ -17,6 +17,7 @@
 #include "capture/capture.h"
 #include "core/buf.h"
 #include "core/file.h"
+#include "core/json.h"
 #include "run/profile.h"
 
 #define PROFILE_MAX_BYTES	(1u << 20)
@@ -248,22 +249,6 @@ ferr(const struct ctx *c, const char *path, const char *msg)
 
 	return hs_error(c->eb, HS_EUSAGE, "%s: %s: %s",
 	    origin_of(c, path, tmp, sizeof(tmp)), path, msg);
-}
-
-static const char *
-json_kind(const cJSON *v)
-{
-	if (cJSON_IsNull(v))
-		return "null";
-	if (cJSON_IsBool(v))
-		return "a boolean";
-	if (cJSON_IsNumber(v))
-		return "a number";
-	if (cJSON_IsString(v))
-		return "a string";
-	if (cJSON_IsArray(v))
-		return "an array";
-	return "an object";
 }
 
 static int

@@ -876,7 +876,6 @@ archive(struct run *rn, struct hs_errbuf *eb)
 {
 	struct hs_errbuf web = HS_ERRBUF_INIT;
 	char path[2200];
-	cJSON *m;
 	int r, seen;
 
 	phase_begin(rn, "archive", -1);
@@ -917,11 +916,7 @@ archive(struct run *rn, struct hs_errbuf *eb)
 			if ((r = write_summary(rn, eb)) != 0)
 				return r;
 		}
-		if ((m = record_to_json(&rn->rec)) == NULL)
-			return hs_error(eb, HS_ENOMEM, "out of memory");
-		r = artifacts_finish(rn->art, m, eb);
-		cJSON_Delete(m);
-		if (r != 0)
+		if ((r = artifacts_finish(rn->art, &rn->rec, eb)) != 0)
 			return r;
 		poll_signals(rn);
 		/* a signal while the archive was written: again, partial */

@@ -3,7 +3,6 @@
 #include <stdlib.h>
 
 #include "measure/measure.h"
-#include "record/record.h"
 #include "unit.h"
 
 UNIT_TEST(hist_buckets_continuous)
@@ -78,60 +77,4 @@ UNIT_TEST(hist_quantiles_table)
 	CHECK_INT(hist_quantile(g, 0.99), 123456);
 	free(h);
 	free(g);
-}
-
-UNIT_TEST(measure_json_shape)
-{
-	struct measure *m = calloc(1, sizeof(*m));
-	cJSON *j, *c, *st;
-	char *s;
-
-	measure_request(m, MC_CREATE, 201, 1500, 0);
-	measure_request(m, MC_CREATE, 503, 2500, 0);
-	measure_request(m, MC_CREATE, 201, 1000, 1);
-	measure_request(m, MC_START, 429, 800, 0);
-	measure_429(m, 30);
-	measure_request(m, MC_START, 429, 800, 0);
-	measure_429(m, -1);
-	measure_request(m, MC_STOP, 400, 100, 0);
-	measure_request(m, MC_STOP, 0, 0, 0);
-	hist_record(&m->spawn, 2500000);
-	j = record_measure_json(m);
-	CHECK(j != NULL);
-	c = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "requests"), "create");
-	CHECK_INT(cJSON_GetObjectItem(c, "count")->valueint, 3);
-	CHECK_INT(cJSON_GetObjectItem(c, "retries")->valueint, 1);
-	st = cJSON_GetObjectItem(c, "status");
-	CHECK_INT(cJSON_GetObjectItem(st, "2xx")->valueint, 2);
-	CHECK_INT(cJSON_GetObjectItem(st, "5xx")->valueint, 1);
-	CHECK_INT(cJSON_GetObjectItem(st, "network")->valueint, 0);
-	CHECK(cJSON_GetObjectItem(st, "400") == NULL);
-	CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(c, "latency_ms"),
-	    "max")->valuedouble == 2.5);
-	st = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(j,
-	    "requests"), "stop"), "status");
-	CHECK_INT(cJSON_GetObjectItem(st, "400")->valueint, 1);
-	CHECK_INT(cJSON_GetObjectItem(st, "network")->valueint, 1);
-	CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "requests"),
-	    "probe") == NULL);
-	c = cJSON_GetObjectItem(j, "throttle");
-	CHECK_INT(cJSON_GetObjectItem(c, "count_429")->valueint, 2);
-	CHECK(cJSON_GetObjectItem(c, "retry_after_seconds")->valuedouble == 30);
-	CHECK(cJSON_IsTrue(cJSON_GetObjectItem(c, "active_server_limit")));
-	c = cJSON_GetObjectItem(j, "spawn_seconds");
-	CHECK_INT(cJSON_GetObjectItem(c, "count")->valueint, 1);
-	CHECK(cJSON_GetObjectItem(c, "p50")->valuedouble == 2.5);
-	CHECK_INT(measure_lifecycle_requests(m), 7);
-	cJSON_Delete(j);
-	/* empty: quantiles are null, no request classes */
-	measure_reset(m);
-	j = record_measure_json(m);
-	s = cJSON_PrintUnformatted(j);
-	CHECK_STR(s, "{\"requests\":{},\"throttle\":{\"count_429\":0,"
-	    "\"retry_after_seconds\":0,\"throttled_seconds\":0,"
-	    "\"active_server_limit\":false},\"spawn_seconds\":{\"count\":0,"
-	    "\"p50\":null,\"p90\":null,\"p99\":null,\"max\":null}}");
-	cJSON_free(s);
-	cJSON_Delete(j);
-	free(m);
 }

@@ -245,7 +245,14 @@ UNIT_TEST(record_fixture_stable)
 	CHECK_STR(w.s[RC_ERRORS], "2");		/* a 5xx, a network error */
 	CHECK_STR(w.s[RC_429], "13");
 	CHECK_STR(w.s[RC_CPU], "43.3");
+	/* the archive's files, typed, and written back last */
+	CHECK_INT(a.nfiles, 10);
+	CHECK_STR(a.files[0].path, "plateaus/0100/dump-1.txt");
+	CHECK_INT(a.files[0].bytes, 704);
+	CHECK_INT(a.files[0].redactions, RECORD_NONE);
 	CHECK((ja = print(&a)) != NULL);
+	CHECK(ja != NULL && strstr(ja, "\"files\":") > strstr(ja,
+	    "\"after_purge\":"));
 	CHECK_INT(record_from_json(&b, ja, strlen(ja), &eb), 0);
 	CHECK((jb = print(&b)) != NULL);
 	CHECK_STR(jb, ja);
@@ -271,6 +278,7 @@ UNIT_TEST(record_fixture_stable)
 #define CLS(x)	PL("\"requests\": {\"create\": {" x "}}")
 #define SNAP(x)	PL("\"hub_metrics\": {\"start\": {" x "}}")
 #define TOP(x)	"{\"schema\": 1, \"plateaus\": [], " x "}"
+#define SHA	"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 UNIT_TEST(record_malformed)
 {
@@ -457,6 +465,34 @@ UNIT_TEST(record_malformed)
 	  "target.pod: expected a string, got an object" },
 	{ TOP("\"timeline\": {}"),
 	  "timeline: expected an array, got an object" },
+	{ TOP("\"files\": 7"), "files: expected an array, got 7" },
+	{ TOP("\"files\": [\"a\"]"),
+	  "files[0]: expected an object, got a string" },
+	{ TOP("\"files\": [{\"bytes\": 1, \"sha256\": \"" SHA "\"}]"),
+	  "files[0].path: missing" },
+	{ TOP("\"files\": [{\"path\": \"../x\", \"bytes\": 1, \"sha256\": "
+	  "\"" SHA "\"}]"),
+	  "files[0].path: '../x' is not a path inside the archive" },
+	{ TOP("\"files\": [{\"path\": \"/etc/passwd\", \"bytes\": 1, "
+	  "\"sha256\": \"" SHA "\"}]"),
+	  "files[0].path: '/etc/passwd' is not a path inside the archive" },
+	{ TOP("\"files\": [{\"path\": \"a//b\", \"bytes\": 1, \"sha256\": "
+	  "\"" SHA "\"}]"),
+	  "files[0].path: 'a//b' is not a path inside the archive" },
+	{ TOP("\"files\": [{\"path\": \"a/./b\", \"bytes\": 1, \"sha256\": "
+	  "\"" SHA "\"}]"),
+	  "files[0].path: 'a/./b' is not a path inside the archive" },
+	{ TOP("\"files\": [{\"path\": \"a\", \"sha256\": \"" SHA "\"}]"),
+	  "files[0].bytes: missing" },
+	{ TOP("\"files\": [{\"path\": \"a\", \"bytes\": -1, \"sha256\": "
+	  "\"" SHA "\"}]"),
+	  "files[0].bytes: expected a non-negative integer, got -1" },
+	{ TOP("\"files\": [{\"path\": \"a\", \"bytes\": 1, \"sha256\": "
+	  "\"ABC\"}]"),
+	  "files[0].sha256: expected 64 lower-case hex digits" },
+	{ TOP("\"files\": [{\"path\": \"a\", \"bytes\": 1, \"sha256\": "
+	  "\"" SHA "\", \"redactions\": \"2\"}]"),
+	  "files[0].redactions: expected a non-negative integer, got a string" },
 	{ TOP("\"timeline\": [[]]"),
 	  "timeline[0]: expected an object, got an array" },
 	{ TOP("\"timeline\": [{\"phase\": 1}]"),
@@ -516,7 +552,7 @@ UNIT_TEST(record_minimal)
 	    "\"hold\": null, \"hub_metrics\": null, \"hub_usage\": null, "
 	    "\"captures\": null, \"unknown_key\": [1, {}]"),
 	    TOP("\"hub\": null, \"target\": null, \"timeline\": null, "
-	    "\"profile\": null, \"after_purge\": null, \"files\": 7"),
+	    "\"profile\": null, \"after_purge\": null, \"files\": null"),
 	};
 	struct hs_errbuf eb = HS_ERRBUF_INIT;
 	struct run_record rec;
@@ -631,4 +667,62 @@ UNIT_TEST(record_message_one_line)
 	CHECK_STR(eb.msg, "manifest.json: plateaus[0].requests.a?b: expected "
 	    "an object, got 5");
 	record_release(&rec);
+}
+
+/* the tallies of src/measure as the record writes them (stress and
+ * activity --json, and each plateau of the manifest) */
+UNIT_TEST(record_measure_json_shape)
+{
+	struct measure *m = calloc(1, sizeof(*m));
+	cJSON *j, *c, *st;
+	char *s;
+
+	measure_request(m, MC_CREATE, 201, 1500, 0);
+	measure_request(m, MC_CREATE, 503, 2500, 0);
+	measure_request(m, MC_CREATE, 201, 1000, 1);
+	measure_request(m, MC_START, 429, 800, 0);
+	measure_429(m, 30);
+	measure_request(m, MC_START, 429, 800, 0);
+	measure_429(m, -1);
+	measure_request(m, MC_STOP, 400, 100, 0);
+	measure_request(m, MC_STOP, 0, 0, 0);
+	hist_record(&m->spawn, 2500000);
+	j = record_measure_json(m);
+	CHECK(j != NULL);
+	c = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "requests"), "create");
+	CHECK_INT(cJSON_GetObjectItem(c, "count")->valueint, 3);
+	CHECK_INT(cJSON_GetObjectItem(c, "retries")->valueint, 1);
+	st = cJSON_GetObjectItem(c, "status");
+	CHECK_INT(cJSON_GetObjectItem(st, "2xx")->valueint, 2);
+	CHECK_INT(cJSON_GetObjectItem(st, "5xx")->valueint, 1);
+	CHECK_INT(cJSON_GetObjectItem(st, "network")->valueint, 0);
+	CHECK(cJSON_GetObjectItem(st, "400") == NULL);
+	CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(c, "latency_ms"),
+	    "max")->valuedouble == 2.5);
+	st = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(j,
+	    "requests"), "stop"), "status");
+	CHECK_INT(cJSON_GetObjectItem(st, "400")->valueint, 1);
+	CHECK_INT(cJSON_GetObjectItem(st, "network")->valueint, 1);
+	CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "requests"),
+	    "probe") == NULL);
+	c = cJSON_GetObjectItem(j, "throttle");
+	CHECK_INT(cJSON_GetObjectItem(c, "count_429")->valueint, 2);
+	CHECK(cJSON_GetObjectItem(c, "retry_after_seconds")->valuedouble == 30);
+	CHECK(cJSON_IsTrue(cJSON_GetObjectItem(c, "active_server_limit")));
+	c = cJSON_GetObjectItem(j, "spawn_seconds");
+	CHECK_INT(cJSON_GetObjectItem(c, "count")->valueint, 1);
+	CHECK(cJSON_GetObjectItem(c, "p50")->valuedouble == 2.5);
+	CHECK_INT(measure_lifecycle_requests(m), 7);
+	cJSON_Delete(j);
+	/* empty: quantiles are null, no request classes */
+	measure_reset(m);
+	j = record_measure_json(m);
+	s = cJSON_PrintUnformatted(j);
+	CHECK_STR(s, "{\"requests\":{},\"throttle\":{\"count_429\":0,"
+	    "\"retry_after_seconds\":0,\"throttled_seconds\":0,"
+	    "\"active_server_limit\":false},\"spawn_seconds\":{\"count\":0,"
+	    "\"p50\":null,\"p90\":null,\"p99\":null,\"max\":null}}");
+	cJSON_free(s);
+	cJSON_Delete(j);
+	free(m);
 }

@@ -31,24 +31,19 @@ struct entry {
 	size_t	 len;
 };
 
-/* a manifest as a run starts it (the run record's JSON) */
-static cJSON *
-manifest_new(const struct artifacts *a, const char *name, const char *partial)
+/* a run record as a run starts it */
+static void
+record_new(struct run_record *rec, const struct artifacts *a,
+    const char *name, const char *partial)
 {
-	struct run_record rec;
-	cJSON *m;
-
-	record_init(&rec);
-	record_set_str(&rec.hubspy_version, HUBSPY_VERSION);
-	record_set_str(&rec.created, a->created);
-	record_set_str(&rec.profile_name, name);
+	record_init(rec);
+	record_set_str(&rec->hubspy_version, HUBSPY_VERSION);
+	record_set_str(&rec->created, a->created);
+	record_set_str(&rec->profile_name, name);
 	if (partial != NULL) {
-		rec.partial = 1;
-		record_set_str(&rec.partial_reason, partial);
+		rec->partial = 1;
+		record_set_str(&rec->partial_reason, partial);
 	}
-	m = record_to_json(&rec);
-	record_release(&rec);
-	return m;
 }
 
 static int
@@ -122,6 +117,9 @@ UNIT_TEST(artifacts_tarball_roundtrip)
 	char outdir[512], path[1024], hex[65], cmd[1200], line[512];
 	const cJSON *files, *f;
 	cJSON *m, *mj;
+	struct run_record rec;
+	struct record_plateau *pl = NULL;
+	struct record_capture cap = RECORD_CAPTURE_INIT;
 	struct stat st;
 	FILE *fp;
 	int n, i, k, nfiles = 0, ntar = 0;
@@ -144,12 +142,24 @@ UNIT_TEST(artifacts_tarball_roundtrip)
 	CHECK_INT(artifacts_write(&a, "plateaus/0100/.record.svg.tmp-0a1b2c",
 	    "<svg", 4, &eb), 0);
 
-	CHECK((m = manifest_new(&a, "smoke", "interrupted by SIGINT")) != NULL);
-	cJSON_ReplaceItemInObjectCaseSensitive(m, "hub", cJSON_Parse("{\"token_kind\": "
-	    "\"service\", \"url\": \"http://h/hub/api\"}"));
-	cJSON_ReplaceItemInObjectCaseSensitive(m, "profile", cJSON_Parse("{\"hub\": "
-	    "{\"server_options\": {\"password\": \"hunter2\"}}}"));
-	CHECK_INT(artifacts_finish(&a, m, &eb), 0);
+	record_new(&rec, &a, "smoke", "interrupted by SIGINT");
+	rec.has_hub = 1;
+	record_set_str(&rec.hub.token_kind, "service");
+	record_set_str(&rec.hub.url, "http://h/hub/api");
+	CHECK_INT(record_set_profile(&rec, cJSON_Parse("{\"hub\": "
+	    "{\"server_options\": {\"password\": \"hunter2\"}}}"), &eb), 0);
+	/* a capture gets the size and checksum of its file as archived */
+	CHECK_INT(record_add_plateau(&rec, 100, "plateaus/0100", &pl), 0);
+	cap.kind = (char *)"record";
+	cap.file = (char *)"plateaus/0100/record.raw";
+	cap.bytes = 1;
+	CHECK(pl != NULL && record_plateau_add_capture(pl, &cap) == 0);
+	CHECK_INT(artifacts_finish(&a, &rec, &eb), 0);
+	CHECK_INT(rec.nfiles, 5);
+	CHECK(pl != NULL && pl->ncaptures == 1 && pl->captures[0].bytes == 49 &&
+	    pl->captures[0].sha256 != NULL &&
+	    strlen(pl->captures[0].sha256) == 64);
+	CHECK((m = record_to_json(&rec)) != NULL);
 	snprintf(path, sizeof(path), "%s/%s.tar.gz", outdir, a.name);
 	CHECK_STR(a.tarball, path);
 	CHECK(cJSON_IsTrue(cJSON_GetObjectItem(m, "partial")));
@@ -242,6 +252,7 @@ UNIT_TEST(artifacts_tarball_roundtrip)
 		CHECK_INT(others, 0);
 	}
 	cJSON_Delete(m);
+	record_release(&rec);
 	CHECK_INT(artifacts_remove_dir(&a, &eb), 0);
 	CHECK(stat(a.dir, &st) == -1 && errno == ENOENT);
 	artifacts_release(&a);
@@ -255,7 +266,7 @@ UNIT_TEST(artifacts_names_and_no_redact)
 	struct artifacts a = ARTIFACTS_INIT, b = ARTIFACTS_INIT;
 	struct entry e[16];
 	char outdir[512], plat[32];
-	cJSON *m;
+	struct run_record rec;
 	int n, i, found = 0;
 
 	snprintf(outdir, sizeof(outdir), "%s/o", unit_tmpdir());
@@ -272,15 +283,15 @@ UNIT_TEST(artifacts_names_and_no_redact)
 	b.no_redact = 1;
 	CHECK_INT(redact_add_secret(&b.redact, TOKEN), 0);
 	CHECK_INT(artifacts_write(&b, "run.log", "t=" TOKEN "\n", 51, &eb), 0);
-	m = manifest_new(&b, "c", NULL);
-	CHECK_INT(artifacts_finish(&b, m, &eb), 0);
+	record_new(&rec, &b, "c", NULL);
+	CHECK_INT(artifacts_finish(&b, &rec, &eb), 0);
 	n = read_tarball(b.tarball, e, 16);
 	for (i = 0; i < n; i++)
 		if (strstr(e[i].path, "run.log") != NULL)
 			found = strcmp(e[i].data, "t=" TOKEN "\n") == 0;
 	CHECK(found);
 	free_entries(e, n);
-	cJSON_Delete(m);
+	record_release(&rec);
 	artifacts_release(&a);
 	artifacts_release(&b);
 }
@@ -309,7 +320,7 @@ UNIT_TEST(artifacts_unwritable_dir)
 	struct artifacts a = ARTIFACTS_INIT;
 	char outdir[512], want[1200];
 	int mounted = 0;
-	cJSON *m;
+	struct run_record rec;
 
 	snprintf(outdir, sizeof(outdir), "%s/ro", unit_tmpdir());
 	CHECK_INT(mkdir(outdir, 0700), 0);
@@ -328,8 +339,8 @@ UNIT_TEST(artifacts_unwritable_dir)
 		    "size=256k,mode=0700"), 0);
 	else
 		CHECK_INT(chmod(outdir, 0500), 0);
-	m = manifest_new(&a, "ro", NULL);
-	CHECK_INT(artifacts_finish(&a, m, &eb), HS_EIO);
+	record_new(&rec, &a, "ro", NULL);
+	CHECK_INT(artifacts_finish(&a, &rec, &eb), HS_EIO);
 	if (mounted)
 		snprintf(want, sizeof(want), "cannot write '%s/manifest.json': "
 		    "Read-only file system", a.dir);
@@ -339,7 +350,7 @@ UNIT_TEST(artifacts_unwritable_dir)
 	CHECK_STR(eb.msg, want);
 	check_nothing_left(outdir, a.name);
 	CHECK(a.tarball == NULL);
-	cJSON_Delete(m);
+	record_release(&rec);
 	artifacts_release(&a);
 	/* a run directory that cannot be made at all */
 	CHECK_INT(artifacts_init(&a, outdir, "ro", WHEN + 1, &eb), HS_EIO);
@@ -362,7 +373,7 @@ UNIT_TEST(artifacts_disk_full)
 	char outdir[512], want[1200], *noise;
 	unsigned int seed = 7;
 	size_t i, n = 36 * 1024;
-	cJSON *m;
+	struct run_record rec;
 
 	snprintf(outdir, sizeof(outdir), "%s/full", unit_tmpdir());
 	CHECK_INT(mkdir(outdir, 0700), 0);
@@ -376,8 +387,8 @@ UNIT_TEST(artifacts_disk_full)
 	for (i = 0; i < n; i++)
 		noise[i] = (char)(rand_r(&seed) & 0xff);
 	CHECK_INT(artifacts_write(&a, "record.bin", noise, n, &eb), 0);
-	m = manifest_new(&a, "full", NULL);
-	CHECK_INT(artifacts_finish(&a, m, &eb), HS_EIO);
+	record_new(&rec, &a, "full", NULL);
+	CHECK_INT(artifacts_finish(&a, &rec, &eb), HS_EIO);
 	snprintf(want, sizeof(want), "cannot write '%s/%s.tar.gz': No space "
 	    "left on device", outdir, a.name);
 	CHECK_STR(eb.msg, want);
@@ -388,7 +399,7 @@ UNIT_TEST(artifacts_disk_full)
 	    "left on device", a.dir);
 	CHECK_STR(eb.msg, want);
 	free(noise);
-	cJSON_Delete(m);
+	record_release(&rec);
 	artifacts_release(&a);
 	umount2(outdir, MNT_DETACH);
 }
