@@ -27,7 +27,8 @@ struct chart {
 	int		 logx;		/* log-scale x (users 10..10000) */
 };
 
-/* appends an <svg> (width 560, height 300) to out */
+/* appends an <svg> (width 560, height 300) to out; returns 0 or out's
+ * error (buf_error()) */
 int	chart_render(const struct chart *c, struct buf *out);
 
 struct chart_span {
@@ -35,9 +36,9 @@ struct chart_span {
 	const char	*kind;		/* phase: picks the colour */
 	double		 start, end;	/* seconds since the run started */
 };
-/* a horizontal timeline of spans, one row per distinct kind */
+/* a horizontal timeline of spans, one row per distinct kind; returns 0 or
+ * out's error */
 int	chart_timeline(const char *title, const struct chart_span *spans,
 	    size_t n, struct buf *out);
-
 
 #endif

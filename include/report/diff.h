@@ -34,7 +34,8 @@ void	diff_release(struct diff *d);
 
 /* a text table of the first max movers (0: all) whose change is at least
  * min_pct points, after the headline sentence ("`hash_token` from 2.1 %
- * to 19.8 % of samples between 100 and 3000 users"); la/lb name A and B */
+ * to 19.8 % of samples between 100 and 3000 users"); la/lb name A and B.
+ * Returns 0 or out's error (buf_error()) */
 int	diff_write_text(const struct diff *d, struct buf *out, size_t max,
 	    double min_pct, const char *la, const char *lb);
 /* the one-sentence headline for a mover into dst */

@@ -47,7 +47,8 @@ void	toptable_fmt_pct(char *dst, size_t n, double pct);
 void	toptable_fmt_time(char *dst, size_t n, double seconds);
 
 /* the table as py-spy prints it (header line, then at most max_rows rows,
- * 0 = all); labels are cut at width columns (0 = no cut) */
+ * 0 = all); labels are cut at width columns (0 = no cut). Returns 0 or
+ * out's error (buf_error()) */
 int	toptable_write_text(const struct toptable *t, struct buf *out,
 	    size_t max_rows, size_t width);
 

@@ -59,11 +59,14 @@ fold(const struct stacks *s, uint32_t node, struct buf *path, struct buf *o)
 	if (node != STACKS_ROOT) {
 		const struct stacks_name *nm = &s->names[s->nodes[node].name];
 
-		if ((keep > 0 && (r = buf_addch(path, ';')) != 0) ||
-		    (r = buf_add(path, nm->text, nm->len)) != 0)
-			return r;
-		if (s->nodes[node].self > 0 && (r = buf_printf(o, "%s %llu\n",
-		    path->data, (unsigned long long)s->nodes[node].self)) != 0)
+		if (keep > 0)
+			buf_addch(path, ';');
+		buf_add(path, nm->text, nm->len);
+		if (s->nodes[node].self > 0)
+			buf_printf(o, "%s %llu\n", path->data,
+			    (unsigned long long)s->nodes[node].self);
+		/* one check per node: the tree can have millions */
+		if ((r = buf_error(path)) != 0 || (r = buf_error(o)) != 0)
 			return r;
 	}
 	if ((n = stacks_children_sorted(s, node, &kids)) < 0)
@@ -93,24 +96,24 @@ describe(const struct stacks *s, struct buf *o)
 	size_t i;
 	int r;
 
-	if ((r = buf_printf(o, "lines %zu\nmalformed %zu\nfirst_bad %zu\n"
-	    "samples %llu\nnodes %zu\nnames %zu\n\n", s->lines, s->malformed,
-	    s->first_bad, (unsigned long long)s->total, s->nnodes - 1,
-	    s->nnames)) != 0)
-		return r;
+	buf_printf(o, "lines %zu\nmalformed %zu\nfirst_bad %zu\nsamples %llu\n"
+	    "nodes %zu\nnames %zu\n\n", s->lines, s->malformed, s->first_bad,
+	    (unsigned long long)s->total, s->nnodes - 1, s->nnames);
 	if ((ids = calloc(s->nnames + 1, sizeof(*ids))) == NULL)
 		return HS_ENOMEM;
 	for (i = 0; i < s->nnames; i++)
 		ids[i] = (uint32_t)i;
 	qsort_r(ids, s->nnames, sizeof(*ids), cmp_name, (void *)s);
-	for (i = 0; i < s->nnames && r == 0; i++) {
+	for (i = 0; i < s->nnames; i++) {
 		const struct stacks_name *nm = &s->names[ids[i]];
 
-		r = buf_printf(o, "%-7s line %-5d func %s | %s\n", kinds[nm->kind],
+		buf_printf(o, "%-7s line %-5d func %s | %s\n", kinds[nm->kind],
 		    nm->line, s->names[nm->func].text, nm->text);
 	}
 	free(ids);
-	if (r == 0 && (r = buf_addch(o, '\n')) == 0)
+	buf_addch(o, '\n');
+	/* the tree is walked only into a buffer still good */
+	if ((r = buf_error(o)) == 0)
 		r = fold(s, STACKS_ROOT, &path, o);
 	buf_release(&path);
 	return r;

@@ -20,8 +20,6 @@ static const char *const palette[] = {
 };
 #define NPAL (sizeof(palette) / sizeof(palette[0]))
 
-
-
 static double
 nice_ceil(double v)
 {
@@ -46,17 +44,14 @@ fmt_num(char *dst, size_t n, double v)
 		snprintf(dst, n, "%g", v);
 }
 
-static int
+static void
 text(struct buf *o, double x, double y, const char *anchor, const char *extra,
     const char *s)
 {
-	int r;
-
-	if ((r = buf_printf(o, "<text x=\"%.1f\" y=\"%.1f\" "
-	    "text-anchor=\"%s\"%s>", x, y, anchor, extra ? extra : "")) != 0 ||
-	    (r = xml_escape(o, s, strlen(s))) != 0)
-		return r;
-	return buf_addstr(o, "</text>\n");
+	buf_printf(o, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\"%s>", x, y,
+	    anchor, extra ? extra : "");
+	xml_escape(o, s, strlen(s));
+	buf_addstr(o, "</text>\n");
 }
 
 int
@@ -66,7 +61,7 @@ chart_render(const struct chart *c, struct buf *o)
 	double pw = CW - ML - MR, ph = CH - MT - MB;
 	size_t i, j, nodata = 1;
 	char lab[64];
-	int r, pen, cat;
+	int pen, cat;
 
 	for (i = 0; i < c->n; i++) {
 		v = c->logx ? log10(c->x[i] > 0 ? c->x[i] : 1) : c->x[i];
@@ -97,47 +92,41 @@ chart_render(const struct chart *c, struct buf *o)
 #define XP(k) (ML + ((cat ? (double)(k) : c->logx ? \
 	log10(c->x[k] > 0 ? c->x[k] : 1) : c->x[k]) - xmin) / (xmax - xmin) * pw)
 #define YP(val) (MT + ph - (val) / ymax * ph)
-	if ((r = buf_printf(o, "<svg class=\"hschart\" width=\"%d\" height=\"%d\" "
+	buf_printf(o, "<svg class=\"hschart\" width=\"%d\" height=\"%d\" "
 	    "viewBox=\"0 0 %d %d\" xmlns=\"http://www.w3.org/2000/svg\" "
 	    "font-family=\"sans-serif\" font-size=\"11\">\n"
 	    "<rect width=\"%d\" height=\"%d\" fill=\"#fff\"/>\n",
-	    CW, CH, CW, CH, CW, CH)) != 0 ||
-	    (r = text(o, CW / 2.0, 18, "middle", " font-size=\"14\" "
-	    "font-weight=\"bold\"", c->title)) != 0)
-		return r;
+	    CW, CH, CW, CH, CW, CH);
+	text(o, CW / 2.0, 18, "middle", " font-size=\"14\" font-weight=\"bold\"",
+	    c->title);
 	/* axes and grid */
 	for (i = 0; i <= 5; i++) {
 		v = ymax * (double)i / 5;
 		fmt_num(lab, sizeof(lab), v);
-		if ((r = buf_printf(o, "<line x1=\"%d\" x2=\"%.1f\" y1=\"%.1f\" "
-		    "y2=\"%.1f\" stroke=\"#ddd\"/>\n", ML, ML + pw, YP(v),
-		    YP(v))) != 0 ||
-		    (r = text(o, ML - 6, YP(v) + 4, "end", NULL, lab)) != 0)
-			return r;
+		buf_printf(o, "<line x1=\"%d\" x2=\"%.1f\" y1=\"%.1f\" "
+		    "y2=\"%.1f\" stroke=\"#ddd\"/>\n", ML, ML + pw, YP(v), YP(v));
+		text(o, ML - 6, YP(v) + 4, "end", NULL, lab);
 	}
 	for (i = 0; i < c->n; i++) {
 		if (c->xnames && c->xnames[i])
 			strlcpy(lab, c->xnames[i], sizeof(lab));
 		else
 			fmt_num(lab, sizeof(lab), c->x[i]);
-		if ((r = text(o, XP(i), MT + ph + 16, "middle", NULL, lab)) != 0)
-			return r;
+		text(o, XP(i), MT + ph + 16, "middle", NULL, lab);
 	}
-	if ((r = buf_printf(o, "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%.1f\" "
+	buf_printf(o, "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%.1f\" "
 	    "stroke=\"#333\"/><line x1=\"%d\" x2=\"%.1f\" y1=\"%.1f\" "
 	    "y2=\"%.1f\" stroke=\"#333\"/>\n", ML, ML, MT, MT + ph, ML, ML + pw,
-	    MT + ph, MT + ph)) != 0 ||
-	    (r = text(o, ML + pw / 2, CH - 8, "middle", NULL,
-	    c->xlabel ? c->xlabel : "")) != 0 ||
-	    (r = buf_printf(o, "<text x=\"14\" y=\"%.1f\" text-anchor=\"middle\" "
-	    "transform=\"rotate(-90 14 %.1f)\">", MT + ph / 2, MT + ph / 2)) != 0 ||
-	    (r = xml_escape(o, c->ylabel ? c->ylabel : "",
-	    c->ylabel ? strlen(c->ylabel) : 0)) != 0 ||
-	    (r = buf_addstr(o, "</text>\n")) != 0)
-		return r;
-	if (nodata && (r = text(o, ML + pw / 2, MT + ph / 2, "middle",
-	    " fill=\"#999\"", "no data")) != 0)
-		return r;
+	    MT + ph, MT + ph);
+	text(o, ML + pw / 2, CH - 8, "middle", NULL, c->xlabel ? c->xlabel : "");
+	buf_printf(o, "<text x=\"14\" y=\"%.1f\" text-anchor=\"middle\" "
+	    "transform=\"rotate(-90 14 %.1f)\">", MT + ph / 2, MT + ph / 2);
+	xml_escape(o, c->ylabel ? c->ylabel : "",
+	    c->ylabel ? strlen(c->ylabel) : 0);
+	buf_addstr(o, "</text>\n");
+	if (nodata)
+		text(o, ML + pw / 2, MT + ph / 2, "middle", " fill=\"#999\"",
+		    "no data");
 	for (j = 0; j < c->nseries; j++) {
 		const struct chart_series *s = &c->series[j];
 		const char *col = palette[j % NPAL];
@@ -153,59 +142,50 @@ chart_render(const struct chart *c, struct buf *o)
 				px = XP(i) - pw / (double)c->n * 0.4 +
 				    bw * (double)j;
 				fmt_num(lab, sizeof(lab), v);
-				if ((r = buf_printf(o, "<rect x=\"%.1f\" y=\"%.1f\" "
+				buf_printf(o, "<rect x=\"%.1f\" y=\"%.1f\" "
 				    "width=\"%.1f\" height=\"%.1f\" fill=\"%s\">"
 				    "<title>", px, YP(v), bw, ph - (YP(v) - MT),
-				    col)) != 0 ||
-				    (r = xml_escape(o, s->name,
-				    strlen(s->name))) != 0 ||
-				    (r = buf_printf(o, ": %s</title></rect>\n",
-				    lab)) != 0)
-					return r;
+				    col);
+				xml_escape(o, s->name, strlen(s->name));
+				buf_printf(o, ": %s</title></rect>\n", lab);
 			}
 		} else {
-			if ((r = buf_printf(o, "<path fill=\"none\" stroke=\"%s\" "
+			buf_printf(o, "<path fill=\"none\" stroke=\"%s\" "
 			    "stroke-width=\"2\"%s d=\"", col, s->dashed ?
-			    " stroke-dasharray=\"5,3\"" : "")) != 0)
-				return r;
+			    " stroke-dasharray=\"5,3\"" : "");
 			pen = 0;
 			for (i = 0; i < c->n; i++) {
 				if (isnan(s->y[i])) {
 					pen = 0;
 					continue;
 				}
-				if ((r = buf_printf(o, "%s%.1f,%.1f ", pen ? "L" :
-				    "M", XP(i), YP(s->y[i]))) != 0)
-					return r;
+				buf_printf(o, "%s%.1f,%.1f ", pen ? "L" : "M",
+				    XP(i), YP(s->y[i]));
 				pen = 1;
 			}
-			if ((r = buf_addstr(o, "\"/>\n")) != 0)
-				return r;
+			buf_addstr(o, "\"/>\n");
 			for (i = 0; i < c->n; i++) {
 				if (isnan(s->y[i]))
 					continue;
 				fmt_num(lab, sizeof(lab), s->y[i]);
-				if ((r = buf_printf(o, "<circle cx=\"%.1f\" "
-				    "cy=\"%.1f\" r=\"3\" fill=\"%s\"><title>",
-				    XP(i), YP(s->y[i]), col)) != 0 ||
-				    (r = xml_escape(o, s->name,
-				    strlen(s->name))) != 0 ||
-				    (r = buf_printf(o, ": %s</title></circle>\n",
-				    lab)) != 0)
-					return r;
+				buf_printf(o, "<circle cx=\"%.1f\" cy=\"%.1f\" "
+				    "r=\"3\" fill=\"%s\"><title>", XP(i),
+				    YP(s->y[i]), col);
+				xml_escape(o, s->name, strlen(s->name));
+				buf_printf(o, ": %s</title></circle>\n", lab);
 			}
 		}
 		/* legend */
 		py = MT + 8 + 16 * (double)j;
 		px = CW - MR + 10;
-		if ((r = buf_printf(o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"14\" "
-		    "height=\"4\" fill=\"%s\"/>\n", px, py - 4, col)) != 0 ||
-		    (r = text(o, px + 18, py, "start", NULL, s->name)) != 0)
-			return r;
+		buf_printf(o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"14\" "
+		    "height=\"4\" fill=\"%s\"/>\n", px, py - 4, col);
+		text(o, px + 18, py, "start", NULL, s->name);
 	}
 #undef XP
 #undef YP
-	return buf_addstr(o, "</svg>\n");
+	buf_addstr(o, "</svg>\n");
+	return buf_error(o);
 }
 
 int
@@ -216,7 +196,6 @@ chart_timeline(const char *title, const struct chart_span *sp, size_t n,
 	size_t nk = 0, i, k;
 	double tmax = 0, W = 900, L = 90, R = 20, rowh = 22, top = 34, x, w;
 	char lab[64];
-	int r;
 
 	for (i = 0; i < n; i++) {
 		if (sp[i].end > tmax)
@@ -228,31 +207,29 @@ chart_timeline(const char *title, const struct chart_span *sp, size_t n,
 			kinds[nk++] = sp[i].kind;
 	}
 	tmax = nice_ceil(tmax);
-	if ((r = buf_printf(o, "<svg class=\"hschart\" width=\"%.0f\" "
+	buf_printf(o, "<svg class=\"hschart\" width=\"%.0f\" "
 	    "height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
 	    "xmlns=\"http://www.w3.org/2000/svg\" font-family=\"sans-serif\" "
 	    "font-size=\"11\">\n<rect width=\"100%%\" height=\"100%%\" "
 	    "fill=\"#fff\"/>\n", W, top + rowh * (double)nk + 40, W,
-	    top + rowh * (double)nk + 40)) != 0 ||
-	    (r = text(o, W / 2, 18, "middle", " font-size=\"14\" "
-	    "font-weight=\"bold\"", title)) != 0)
-		return r;
-	if (n == 0)
-		return (r = text(o, W / 2, top + 10, "middle", " fill=\"#999\"",
-		    "no data")) != 0 ? r : buf_addstr(o, "</svg>\n");
+	    top + rowh * (double)nk + 40);
+	text(o, W / 2, 18, "middle", " font-size=\"14\" font-weight=\"bold\"",
+	    title);
+	if (n == 0) {
+		text(o, W / 2, top + 10, "middle", " fill=\"#999\"", "no data");
+		buf_addstr(o, "</svg>\n");
+		return buf_error(o);
+	}
 	for (k = 0; k < nk; k++)
-		if ((r = text(o, L - 6, top + rowh * (double)k + 15, "end", NULL,
-		    kinds[k])) != 0)
-			return r;
+		text(o, L - 6, top + rowh * (double)k + 15, "end", NULL,
+		    kinds[k]);
 	for (i = 0; i <= 5; i++) {
 		x = L + (W - L - R) * (double)i / 5;
 		snprintf(lab, sizeof(lab), "%gs", tmax * (double)i / 5);
-		if ((r = buf_printf(o, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
+		buf_printf(o, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
 		    "y2=\"%.1f\" stroke=\"#ddd\"/>\n", x, x, top,
-		    top + rowh * (double)nk)) != 0 ||
-		    (r = text(o, x, top + rowh * (double)nk + 16, "middle", NULL,
-		    lab)) != 0)
-			return r;
+		    top + rowh * (double)nk);
+		text(o, x, top + rowh * (double)nk + 16, "middle", NULL, lab);
 	}
 	for (i = 0; i < n; i++) {
 		for (k = 0; k < nk; k++)
@@ -264,19 +241,16 @@ chart_timeline(const char *title, const struct chart_span *sp, size_t n,
 		w = (W - L - R) * (sp[i].end - sp[i].start) / tmax;
 		if (w < 1)
 			w = 1;
-		if ((r = buf_printf(o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+		buf_printf(o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
 		    "height=\"%.1f\" fill=\"%s\" stroke=\"#fff\"><title>", x,
-		    top + rowh * (double)k + 2, w, rowh - 4,
-		    palette[k % NPAL])) != 0 ||
-		    (r = xml_escape(o, sp[i].label,
-		    strlen(sp[i].label))) != 0 ||
-		    (r = buf_printf(o, " (%.1f s)</title></rect>\n",
-		    sp[i].end - sp[i].start)) != 0)
-			return r;
-		if (w > 7.0 * (double)strlen(sp[i].label) + 6 &&
-		    (r = text(o, x + 3, top + rowh * (double)k + 15, "start",
-		    " fill=\"#fff\"", sp[i].label)) != 0)
-			return r;
+		    top + rowh * (double)k + 2, w, rowh - 4, palette[k % NPAL]);
+		xml_escape(o, sp[i].label, strlen(sp[i].label));
+		buf_printf(o, " (%.1f s)</title></rect>\n",
+		    sp[i].end - sp[i].start);
+		if (w > 7.0 * (double)strlen(sp[i].label) + 6)
+			text(o, x + 3, top + rowh * (double)k + 15, "start",
+			    " fill=\"#fff\"", sp[i].label);
 	}
-	return buf_addstr(o, "</svg>\n");
+	buf_addstr(o, "</svg>\n");
+	return buf_error(o);
 }

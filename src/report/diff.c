@@ -130,28 +130,27 @@ diff_write_text(const struct diff *d, struct buf *out, size_t max,
 {
 	char line[1024];
 	size_t i, shown = 0;
-	int r;
 
 	if (d->nmovers == 0 || fabs(d->movers[0].b_pct - d->movers[0].a_pct) <
-	    min_pct)
-		return buf_printf(out, "no function moved by %.1f points or more "
+	    min_pct) {
+		buf_printf(out, "no function moved by %.1f points or more "
 		    "between %s and %s\n", min_pct, la, lb);
+		return buf_error(out);
+	}
 	diff_sentence(&d->movers[d->headline], la, lb, line, sizeof(line));
-	if ((r = buf_printf(out, "%s\n\n  %%Total A  %%Total B    change    "
-	    "%%Own A    %%Own B  Function (filename)\n", line)) != 0)
-		return r;
+	buf_printf(out, "%s\n\n  %%Total A  %%Total B    change    "
+	    "%%Own A    %%Own B  Function (filename)\n", line);
 	for (i = 0; i < d->nmovers && (max == 0 || shown < max); i++) {
 		const struct diff_mover *m = &d->movers[i];
 
 		if (fabs(m->b_pct - m->a_pct) < min_pct)
 			break;
-		if ((r = buf_printf(out, "  %7.2f%% %7.2f%% %+8.2f  %7.2f%% "
-		    "%7.2f%%  %s\n", m->a_pct, m->b_pct, m->b_pct - m->a_pct,
-		    m->a_own, m->b_own, m->label)) != 0)
-			return r;
+		buf_printf(out, "  %7.2f%% %7.2f%% %+8.2f  %7.2f%% %7.2f%%  %s\n",
+		    m->a_pct, m->b_pct, m->b_pct - m->a_pct, m->a_own, m->b_own,
+		    m->label);
 		shown++;
 	}
-	return 0;
+	return buf_error(out);
 }
 
 /* differential colouring: B's node -> A's node, and the share change */

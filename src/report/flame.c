@@ -75,7 +75,8 @@ struct render {
 	size_t			 frames;
 };
 
-static int
+/* appends one frame; the buffer keeps the first error */
+static void
 frame(struct render *rd, uint32_t node, uint64_t x, size_t depth)
 {
 	const struct stacks *s = rd->s;
@@ -87,7 +88,7 @@ frame(struct render *rd, uint32_t node, uint64_t x, size_t depth)
 	char cnt[32], note[256] = "";
 	double px = 100.0 * (double)x / rd->total;
 	double pw = 100.0 * (double)n->total / rd->total;
-	int r;
+	struct buf *out = rd->out;
 
 	if (nm) {
 		const struct stacks_name *fn = &s->names[nm->func];
@@ -98,44 +99,39 @@ frame(struct render *rd, uint32_t node, uint64_t x, size_t depth)
 	if (rd->o->color)
 		rd->o->color(rd->o->color_arg, s, node, rgb, note, sizeof(note));
 	flame_fmt_count(cnt, sizeof(cnt), n->total);
-	if ((r = buf_addstr(rd->out, "<g><title>")) != 0 ||
-	    (r = xml_escape(rd->out, label, llen)) != 0)
-		return r;
+	buf_addstr(out, "<g><title>");
+	xml_escape(out, label, llen);
 	if (nm)
-		r = buf_printf(rd->out, " (%s sample%s, %.2f%%)", cnt,
+		buf_printf(out, " (%s sample%s, %.2f%%)", cnt,
 		    n->total == 1 ? "" : "s", pw);
 	else
-		r = buf_printf(rd->out, " (%s sample%s, 100%%)", cnt,
+		buf_printf(out, " (%s sample%s, 100%%)", cnt,
 		    n->total == 1 ? "" : "s");
-	if (r != 0)
-		return r;
-	if (note[0] && ((r = buf_addch(rd->out, '\n')) != 0 ||
-	    (r = xml_escape(rd->out, note, strlen(note))) != 0))
-		return r;
-	if ((r = buf_printf(rd->out, "</title><rect x=\"%.4f%%\" y=\"%zu\" "
+	if (note[0]) {
+		buf_addch(out, '\n');
+		xml_escape(out, note, strlen(note));
+	}
+	buf_printf(out, "</title><rect x=\"%.4f%%\" y=\"%zu\" "
 	    "width=\"%.4f%%\" height=\"15\" fill=\"rgb(%u,%u,%u)\" "
 	    "fg:x=\"%llu\" fg:w=\"%llu\"/><text x=\"%.4f%%\" y=\"%.2f\">",
 	    px, TOP_Y + depth * FRAME_H, pw, rgb[0], rgb[1], rgb[2],
 	    (unsigned long long)x, (unsigned long long)n->total, px + 0.25,
-	    TOP_Y + depth * FRAME_H + 10.5)) != 0)
-		return r;
+	    TOP_Y + depth * FRAME_H + 10.5);
 	fit = (size_t)(pw / 100.0 * FRAMES_W / FONT_W);
-	if (fit >= 3) {
-		if (llen <= fit)
-			r = xml_escape(rd->out, label, llen);
-		else if ((r = xml_escape(rd->out, label, fit - 2)) == 0)
-			r = buf_addstr(rd->out, "..");
-		if (r != 0)
-			return r;
+	if (fit >= 3 && llen <= fit)
+		xml_escape(out, label, llen);
+	else if (fit >= 3) {
+		xml_escape(out, label, fit - 2);
+		buf_addstr(out, "..");
 	}
-	if ((r = buf_addstr(rd->out, "</text></g>\n")) != 0)
-		return r;
+	buf_addstr(out, "</text></g>\n");
 	rd->frames++;
 	if (depth > rd->maxdepth)
 		rd->maxdepth = depth;
-	return 0;
 }
 
+/* draws node and its subtree; stops at the buffer's first error (a full
+ * buffer would otherwise sort every remaining subtree for nothing) */
 static int
 walk(struct render *rd, uint32_t node, uint64_t x, size_t depth)
 {
@@ -143,7 +139,8 @@ walk(struct render *rd, uint32_t node, uint64_t x, size_t depth)
 	ssize_t nk, i;
 	int r;
 
-	if ((r = frame(rd, node, x, depth)) != 0)
+	frame(rd, node, x, depth);
+	if ((r = buf_error(rd->out)) != 0)
 		return r;
 	if ((nk = stacks_children_sorted(rd->s, node, &kids)) < 0)
 		return HS_ENOMEM;
@@ -256,18 +253,16 @@ flame_render(const struct stacks *s, const struct flame_opts *o,
 	/* the height goes first: measure, then draw straight into out */
 	h = ((s->total > 0 ? max_depth(&rd, STACKS_ROOT, 0) : 0) + 1) * FRAME_H +
 	    TOP_Y + 22;
-	if (!o->embed && (r = buf_addstr(out, "<?xml version=\"1.0\" "
-	    "standalone=\"no\"?>\n")) != 0)
-		goto out;
-	if ((r = buf_printf(out, "<svg version=\"1.1\" width=\"%d\" "
+	if (!o->embed)
+		buf_addstr(out, "<?xml version=\"1.0\" standalone=\"no\"?>\n");
+	buf_printf(out, "<svg version=\"1.1\" width=\"%d\" "
 	    "height=\"%zu\" viewBox=\"0 0 %d %zu\"%s%s%s class=\"hsflame\" "
 	    "xmlns=\"http://www.w3.org/2000/svg\" "
 	    "xmlns:fg=\"http://github.com/jonhoo/inferno\"%s>\n",
 	    FLAME_WIDTH, h, FLAME_WIDTH, h, o->id ? " id=\"" : "",
 	    o->id ? o->id : "", o->id ? "\"" : "",
-	    o->embed ? "" : " onload=\"hsFlameInit(evt)\"")) != 0)
-		goto out;
-	if ((r = buf_addstr(out, "<style type=\"text/css\">"
+	    o->embed ? "" : " onload=\"hsFlameInit(evt)\"");
+	buf_addstr(out, "<style type=\"text/css\">"
 	    ".hsflame text{font-family:monospace;font-size:12px;fill:rgb(0,0,0)}"
 	    ".hsflame .hstitle{text-anchor:middle;font-size:17px}"
 	    ".hsframes text{pointer-events:none}"
@@ -275,24 +270,24 @@ flame_render(const struct stacks *s, const struct flame_opts *o,
 	    "stroke-width:0.5}"
 	    ".hsframes g:hover rect{stroke:rgb(0,0,0)}"
 	    ".hsunzoom,.hssearch{cursor:pointer}"
-	    "</style>\n")) != 0)
-		goto out;
-	if (!o->embed && ((r = buf_addstr(out, "<script type=\"text/ecmascript\">"
-	    "<![CDATA[\n")) != 0 || (r = buf_addstr(out, script)) != 0 ||
-	    (r = buf_addstr(out, "]]></script>\n")) != 0))
-		goto out;
-	if ((r = buf_printf(out, "<rect x=\"0\" y=\"0\" width=\"100%%\" "
+	    "</style>\n");
+	if (!o->embed) {
+		buf_addstr(out, "<script type=\"text/ecmascript\"><![CDATA[\n");
+		buf_addstr(out, script);
+		buf_addstr(out, "]]></script>\n");
+	}
+	buf_printf(out, "<rect x=\"0\" y=\"0\" width=\"100%%\" "
 	    "height=\"%zu\" fill=\"rgb(248,248,240)\"/>\n"
-	    "<text class=\"hstitle\" x=\"50.0000%%\" y=\"24.00\">", h)) != 0 ||
-	    (r = xml_escape(out, title, strlen(title))) != 0 ||
-	    (r = buf_addstr(out, "</text>\n")) != 0)
-		goto out;
-	if (subtitle && ((r = buf_addstr(out, "<text x=\"50.0000%\" "
-	    "y=\"40.00\" style=\"text-anchor:middle\">")) != 0 ||
-	    (r = xml_escape(out, subtitle, strlen(subtitle))) != 0 ||
-	    (r = buf_addstr(out, "</text>\n")) != 0))
-		goto out;
-	if ((r = buf_printf(out, "<text class=\"hsdetails\" x=\"10\" "
+	    "<text class=\"hstitle\" x=\"50.0000%%\" y=\"24.00\">", h);
+	xml_escape(out, title, strlen(title));
+	buf_addstr(out, "</text>\n");
+	if (subtitle) {
+		buf_addstr(out, "<text x=\"50.0000%\" y=\"40.00\" "
+		    "style=\"text-anchor:middle\">");
+		xml_escape(out, subtitle, strlen(subtitle));
+		buf_addstr(out, "</text>\n");
+	}
+	buf_printf(out, "<text class=\"hsdetails\" x=\"10\" "
 	    "y=\"%zu\"> </text>\n"
 	    "<text class=\"hsunzoom\" x=\"10\" y=\"24.00\" style=\"opacity:0\">"
 	    "Reset Zoom</text>\n"
@@ -300,16 +295,15 @@ flame_render(const struct stacks *s, const struct flame_opts *o,
 	    "<text class=\"hsmatched\" x=\"1090\" y=\"%zu\"> </text>\n"
 	    "<svg class=\"hsframes\" x=\"%d\" width=\"%d\" "
 	    "total_samples=\"%llu\">\n", h - 7, h - 7, FRAMES_X, FRAMES_W,
-	    (unsigned long long)s->total)) != 0)
-		goto out;
-	if (s->total == 0 && (r = buf_printf(out, "<text x=\"50%%\" y=\"%d\" "
-	    "style=\"text-anchor:middle\">no samples</text>\n", TOP_Y + 11)) != 0)
-		goto out;
+	    (unsigned long long)s->total);
+	if (s->total == 0)
+		buf_printf(out, "<text x=\"50%%\" y=\"%d\" "
+		    "style=\"text-anchor:middle\">no samples</text>\n", TOP_Y + 11);
+	/* the walk is the expensive part: not started on a failed buffer */
+	if ((r = buf_error(out)) != 0)
+		return r;
 	if (s->total > 0 && (r = walk(&rd, STACKS_ROOT, 0, 0)) != 0)
-		goto out;
-	if ((r = buf_addstr(out, "</svg>\n</svg>\n")) != 0)
-		goto out;
-	r = 0;
-out:
-	return r;
+		return r;
+	buf_addstr(out, "</svg>\n</svg>\n");
+	return buf_error(out);
 }

@@ -152,20 +152,20 @@ top_text(const struct plat *p, struct buf *o, size_t max_rows, int sort)
 	if ((r = toptable_build(&t, &p->s, 0, p->rate, p->ticks,
 	    (enum toptable_sort)sort)) != 0)
 		return r;
-	r = buf_printf(o, "Total Samples %llu, %zu malformed line%s, "
-	    "%.0f Hz\n\n", (unsigned long long)p->s.total, p->s.malformed,
+	buf_printf(o, "Total Samples %llu, %zu malformed line%s, %.0f Hz\n\n",
+	    (unsigned long long)p->s.total, p->s.malformed,
 	    p->s.malformed == 1 ? "" : "s", p->rate);
-	if (r == 0)
-		r = toptable_write_text(&t, o, max_rows, 0);
+	r = toptable_write_text(&t, o, max_rows, 0);
 	toptable_release(&t);
-	if (r == 0 && max_rows == 0) {
-		if ((r = toptable_build(&t, &p->s, 1, p->rate, p->ticks,
-		    (enum toptable_sort)sort)) != 0)
-			return r;
-		if ((r = buf_addstr(o, "\nby line:\n\n")) == 0)
-			r = toptable_write_text(&t, o, 0, 0);
-		toptable_release(&t);
-	}
+	/* the by-line table is built only for a buffer still good */
+	if (r != 0 || max_rows != 0)
+		return r;
+	if ((r = toptable_build(&t, &p->s, 1, p->rate, p->ticks,
+	    (enum toptable_sort)sort)) != 0)
+		return r;
+	buf_addstr(o, "\nby line:\n\n");
+	r = toptable_write_text(&t, o, 0, 0);
+	toptable_release(&t);
 	return r;
 }
 
@@ -292,10 +292,10 @@ out:
 
 /* ---- HTML ---- */
 
-static int
+static void
 esc(struct buf *o, const char *s)
 {
-	return xml_escape(o, s ? s : "", s ? strlen(s) : 0);
+	xml_escape(o, s ? s : "", s ? strlen(s) : 0);
 }
 
 static const char css[] =
@@ -326,10 +326,10 @@ h_top_table(struct buf *o, const struct plat *p)
 	if ((r = toptable_build(&t, &p->s, 0, p->rate, p->ticks,
 	    TOPTABLE_OWN)) != 0)
 		return r;
-	r = buf_addstr(o, "<table class=\"sortable top\"><thead><tr>"
+	buf_addstr(o, "<table class=\"sortable top\"><thead><tr>"
 	    "<th>%Own</th><th>%Total</th><th>OwnTime</th><th>TotalTime</th>"
 	    "<th class=\"fn\">Function (filename)</th></tr></thead><tbody>\n");
-	for (i = 0; r == 0 && i < t.nrows && i < HTML_TOP_ROWS; i++) {
+	for (i = 0; i < t.nrows && i < HTML_TOP_ROWS; i++) {
 		const struct toptable_row *row = &t.rows[i];
 		double po = t.ticks > 0 ? 100.0 * (double)row->own / t.ticks : 0;
 		double pt = t.ticks > 0 ? 100.0 * (double)row->total / t.ticks : 0;
@@ -338,24 +338,21 @@ h_top_table(struct buf *o, const struct plat *p)
 		toptable_fmt_pct(b, sizeof(b), pt);
 		toptable_fmt_time(c, sizeof(c), (double)row->own / t.rate);
 		toptable_fmt_time(d, sizeof(d), (double)row->total / t.rate);
-		if ((r = buf_printf(o, "<tr><td data-v=\"%.4f\">%s</td>"
+		buf_printf(o, "<tr><td data-v=\"%.4f\">%s</td>"
 		    "<td data-v=\"%.4f\">%s</td><td data-v=\"%llu\">%ss</td>"
 		    "<td data-v=\"%llu\">%ss</td><td class=\"fn\">", po, a, pt, b,
 		    (unsigned long long)row->own, c,
-		    (unsigned long long)row->total, d)) != 0 ||
-		    (r = esc(o, row->label)) != 0)
-			break;
-		r = buf_addstr(o, "</td></tr>\n");
+		    (unsigned long long)row->total, d);
+		esc(o, row->label);
+		buf_addstr(o, "</td></tr>\n");
 	}
-	if (r == 0)
-		r = buf_printf(o, "</tbody></table><p class=\"note\">%zu of %zu "
-		    "functions; all of them, and the by-line table, are in ",
-		    t.nrows < HTML_TOP_ROWS ? t.nrows : (size_t)HTML_TOP_ROWS,
-		    t.nrows);
-	if (r == 0 && (r = esc(o, p->p->dir)) == 0)
-		r = buf_addstr(o, "/top-table.txt</p>\n");
+	buf_printf(o, "</tbody></table><p class=\"note\">%zu of %zu functions; "
+	    "all of them, and the by-line table, are in ",
+	    t.nrows < HTML_TOP_ROWS ? t.nrows : (size_t)HTML_TOP_ROWS, t.nrows);
+	esc(o, p->p->dir);
+	buf_addstr(o, "/top-table.txt</p>\n");
 	toptable_release(&t);
-	return r;
+	return buf_error(o);
 }
 
 /* "Thread 123 ..." headers named in stuck.txt */
@@ -384,26 +381,26 @@ is_stuck(const char *stuck, const char *line, size_t len)
 	return 0;
 }
 
-static int
-h_dumps(struct buf *o, const struct rundata *rd, const struct plat *p,
-    struct hs_errbuf *eb)
+/* the dumps, stuck threads highlighted; unreadable ones are skipped, and
+ * none is read once the buffer has failed */
+static void
+h_dumps(struct buf *o, const struct rundata *rd, const struct plat *p)
 {
 	struct hs_errbuf e2 = HS_ERRBUF_INIT;
 	char rel[600], *stuck = NULL, *data = NULL;
 	size_t len, slen = 0;
-	int r = 0, k, nd = 0, mark;
+	int k, nd = 0, mark;
 
 	snprintf(rel, sizeof(rel), "%s/stuck.txt", p->p->dir);
 	if (rundata_has(rd, rel))
 		(void)rundata_read(rd, rel, &stuck, &slen, TEXT_MAX, &e2);
 	if (stuck != NULL && slen > 0) {
-		if ((r = buf_addstr(o, "<h4>Stuck threads (stack unchanged "
-		    "across dumps)</h4><pre class=\"stuckfile\">")) != 0 ||
-		    (r = xml_escape(o, stuck, slen)) != 0 ||
-		    (r = buf_addstr(o, "</pre>\n")) != 0)
-			goto out;
+		buf_addstr(o, "<h4>Stuck threads (stack unchanged across dumps)"
+		    "</h4><pre class=\"stuckfile\">");
+		xml_escape(o, stuck, slen);
+		buf_addstr(o, "</pre>\n");
 	}
-	for (k = 1; k <= MAX_DUMPS; k++) {
+	for (k = 1; k <= MAX_DUMPS && buf_error(o) == 0; k++) {
 		const char *line, *end, *nl;
 
 		snprintf(rel, sizeof(rel), "%s/dump-%d.txt", p->p->dir, k);
@@ -412,35 +409,28 @@ h_dumps(struct buf *o, const struct rundata *rd, const struct plat *p,
 		if (rundata_read(rd, rel, &data, &len, TEXT_MAX, &e2) != 0)
 			continue;
 		nd++;
-		if ((r = buf_printf(o, "<details%s><summary>dump %d</summary>"
-		    "<pre>", k == 1 ? " open=\"open\"" : "", k)) != 0)
-			goto out;
+		buf_printf(o, "<details%s><summary>dump %d</summary><pre>",
+		    k == 1 ? " open=\"open\"" : "", k);
 		mark = 0;
 		for (line = data, end = data + len; line < end; line = nl + 1) {
 			if ((nl = memchr(line, '\n', (size_t)(end - line))) == NULL)
 				nl = end;
 			if (strncmp(line, "Thread ", 7) == 0 || nl == line)
 				mark = is_stuck(stuck, line, (size_t)(nl - line));
-			if ((mark && (r = buf_addstr(o,
-			    "<span class=\"stuck\">")) != 0) ||
-			    (r = xml_escape(o, line,
-			    (size_t)(nl - line))) != 0 ||
-			    (mark && (r = buf_addstr(o, "</span>")) != 0) ||
-			    (r = buf_addch(o, '\n')) != 0)
-				goto out;
+			if (mark)
+				buf_addstr(o, "<span class=\"stuck\">");
+			xml_escape(o, line, (size_t)(nl - line));
+			if (mark)
+				buf_addstr(o, "</span>");
+			buf_addch(o, '\n');
 		}
-		if ((r = buf_addstr(o, "</pre></details>\n")) != 0)
-			goto out;
+		buf_addstr(o, "</pre></details>\n");
 		free(data);
 		data = NULL;
 	}
-	if (nd == 0 && (r = buf_addstr(o, "<p class=\"note\">no dumps</p>\n")) != 0)
-		goto out;
-out:
-	(void)eb;
-	free(data);
+	if (nd == 0)
+		buf_addstr(o, "<p class=\"note\">no dumps</p>\n");
 	free(stuck);
-	return r;
 }
 
 static double
@@ -521,9 +511,8 @@ h_charts(struct buf *o, const struct rundata *rd)
 	c.ylabel = "ms";
 	c.nseries = 2 * ncls;
 	c.logx = 1;
-	if ((r = buf_addstr(o, "<div class=\"charts\">\n")) != 0 ||
-	    (r = chart_render(&c, o)) != 0)
-		goto out;
+	buf_addstr(o, "<div class=\"charts\">\n");
+	chart_render(&c, o);
 	for (i = 0; i < n; i++) {
 		struct record_row w;
 
@@ -538,8 +527,7 @@ h_charts(struct buf *o, const struct rundata *rd)
 	c.title = "Request rate";
 	c.ylabel = "requests per second";
 	c.nseries = 1;
-	if ((r = chart_render(&c, o)) != 0)
-		goto out;
+	chart_render(&c, o);
 	se[0] = (struct chart_series){ "429 responses", Y(7), 0 };
 	se[1] = (struct chart_series){ "errors", Y(8), 0 };
 	for (i = 0; i < n; i++) {
@@ -552,14 +540,12 @@ h_charts(struct buf *o, const struct rundata *rd)
 	c.title = "429s and errors";
 	c.ylabel = "responses";
 	c.nseries = 2;
-	if ((r = chart_render(&c, o)) != 0)
-		goto out;
+	chart_render(&c, o);
 	se[0] = (struct chart_series){ "hub CPU %", Y(9), 0 };
 	c.title = "Hub CPU during hold";
 	c.ylabel = "% of one core";
 	c.nseries = 1;
-	if ((r = chart_render(&c, o)) != 0)
-		goto out;
+	chart_render(&c, o);
 	/* memory: each plateau, then after purge */
 	Y(10)[n] = record_usage_mib(&rec->after_purge);
 	names[n] = "after purge";
@@ -567,8 +553,7 @@ h_charts(struct buf *o, const struct rundata *rd)
 	se[0] = (struct chart_series){ "hub RSS", Y(10), 0 };
 	c.title = "Hub memory";
 	c.ylabel = "MiB";
-	if ((r = chart_render(&c, o)) != 0)
-		goto out;
+	chart_render(&c, o);
 	c.n = n;
 	c.xnames = NULL;
 	c.bars = 0;
@@ -591,22 +576,17 @@ h_charts(struct buf *o, const struct rundata *rd)
 	c.title = "Spawn time distribution";
 	c.ylabel = "seconds";
 	c.nseries = 4;
-	if ((r = chart_render(&c, o)) != 0)
-		goto out;
+	chart_render(&c, o);
 	/* the ramp timeline */
 	ns = rec->ntimeline;
-	if ((sp = calloc(ns ? ns : 1, sizeof(*sp))) == NULL) {
-		r = HS_ENOMEM;
+	if ((sp = calloc(ns ? ns : 1, sizeof(*sp))) == NULL)
 		goto out;
-	}
 	{
 		double t0 = NAN;
 		char (*sl)[48] = calloc(ns ? ns : 1, sizeof(*sl));
 
-		if (sl == NULL) {
-			r = HS_ENOMEM;
+		if (sl == NULL)
 			goto out;
-		}
 		for (i = 0; i < ns; i++) {
 			double s0 = iso_seconds(rec->timeline[i].start);
 
@@ -632,12 +612,11 @@ h_charts(struct buf *o, const struct rundata *rd)
 			sp[j].end = s1 - t0;
 			j++;
 		}
-		r = chart_timeline("Run timeline (seconds since start)", sp, j, o);
+		chart_timeline("Run timeline (seconds since start)", sp, j, o);
 		free(sl);
-		if (r != 0)
-			goto out;
 	}
-	r = buf_addstr(o, "</div>\n");
+	buf_addstr(o, "</div>\n");
+	r = buf_error(o);
 #undef Y
 out:
 	free(sp);
@@ -648,22 +627,19 @@ out:
 	return r;
 }
 
-static int
+static void
 h_summary(struct buf *o, const struct rundata *rd, const struct plat *pl)
 {
+	static const enum record_col cols[] = { RC_READY, RC_FAILED, RC_RAMP,
+	    RC_P50, RC_P99, RC_RPS, RC_429, RC_ERRORS, RC_CPU, RC_RSS };
 	char v[12][48];
 	size_t i;
-	int r;
 
-	if ((r = buf_addstr(o, "<table class=\"sortable summary\"><thead><tr>"
+	buf_addstr(o, "<table class=\"sortable summary\"><thead><tr>"
 	    "<th>users</th><th>ready</th><th>failed</th><th>ramp s</th>"
 	    "<th>class</th><th>p50 ms</th><th>p99 ms</th><th>req/s</th>"
 	    "<th>429s</th><th>errors</th><th>hub CPU %</th><th>hub RSS MiB</th>"
-	    "<th>samples</th></tr></thead><tbody>\n")) != 0)
-		return r;
-	static const enum record_col cols[] = { RC_READY, RC_FAILED, RC_RAMP,
-	    RC_P50, RC_P99, RC_RPS, RC_429, RC_ERRORS, RC_CPU, RC_RSS };
-
+	    "<th>samples</th></tr></thead><tbody>\n");
 	for (i = 0; i < rd->nplateaus; i++) {
 		struct record_row w;
 		const char *cls;
@@ -677,98 +653,89 @@ h_summary(struct buf *o, const struct rundata *rd, const struct plat *pl)
 			snprintf(v[10], 48, "%llu", (unsigned long long)pl[i].s.total);
 		else
 			snprintf(v[10], 48, "-");
-		if ((r = buf_printf(o, "<tr><td data-v=\"%ld\"><a href=\"#p%s\">"
-		    "%ld</a></td>", rd->plateaus[i].users, pl[i].tag,
-		    rd->plateaus[i].users)) != 0)
-			return r;
+		buf_printf(o, "<tr><td data-v=\"%ld\"><a href=\"#p%s\">%ld</a></td>",
+		    rd->plateaus[i].users, pl[i].tag, rd->plateaus[i].users);
 		for (k = 0; k < 11; k++) {
 			if (k == 3) {
-				if ((r = buf_addstr(o, "<td>")) != 0 ||
-				    (r = esc(o, cls ? cls : "-")) != 0 ||
-				    (r = buf_addstr(o, "</td>")) != 0)
-					return r;
+				buf_addstr(o, "<td>");
+				esc(o, cls ? cls : "-");
+				buf_addstr(o, "</td>");
 			}
-			if ((r = buf_printf(o, "<td data-v=\"%s\">%s</td>",
-			    strcmp(v[k], "-") == 0 ? "-1" : v[k], v[k])) != 0)
-				return r;
+			buf_printf(o, "<td data-v=\"%s\">%s</td>",
+			    strcmp(v[k], "-") == 0 ? "-1" : v[k], v[k]);
 		}
-		if ((r = buf_addstr(o, "</tr>\n")) != 0)
-			return r;
+		buf_addstr(o, "</tr>\n");
 	}
-	return buf_addstr(o, "</tbody></table>\n");
+	buf_addstr(o, "</tbody></table>\n");
 }
 
-static int
+static void
 h_captures(struct buf *o, const struct plat *p)
 {
 	size_t i;
-	int r = 0;
 
 	for (i = 0; i < p->p->ncaptures; i++) {
 		const struct record_capture *c = &p->p->captures[i];
-		const char *fail = c->failure, *msg = c->message;
 
-		if (fail == NULL)
+		if (c->failure == NULL)
 			continue;
-		if ((r = buf_addstr(o, "<p class=\"warn\">")) != 0 ||
-		    (r = esc(o, c->kind)) != 0 ||
-		    (r = buf_addstr(o, " failed: ")) != 0 ||
-		    (r = esc(o, fail)) != 0 ||
-		    (msg && ((r = buf_addstr(o, ": ")) != 0 ||
-		    (r = esc(o, msg)) != 0)) ||
-		    (r = buf_addstr(o, "</p>\n")) != 0)
-			return r;
+		buf_addstr(o, "<p class=\"warn\">");
+		esc(o, c->kind);
+		buf_addstr(o, " failed: ");
+		esc(o, c->failure);
+		if (c->message) {
+			buf_addstr(o, ": ");
+			esc(o, c->message);
+		}
+		buf_addstr(o, "</p>\n");
 	}
-	return r;
 }
 
 static int
 h_plateau(struct buf *o, const struct rundata *rd, const struct plat *p,
-    const char *profile, struct hs_errbuf *eb)
+    const char *profile)
 {
 	struct flame_opts fo = FLAME_OPTS_INIT;
 	char title[300], id[64];
 	int r;
 
-	if ((r = buf_printf(o, "<h2 id=\"p%s\">%ld users</h2>\n", p->tag,
-	    p->p->users)) != 0 || (r = h_captures(o, p)) != 0)
-		return r;
+	buf_printf(o, "<h2 id=\"p%s\">%ld users</h2>\n", p->tag, p->p->users);
+	h_captures(o, p);
 	if (!p->have) {
-		if ((r = buf_addstr(o, "<p class=\"warn\">no profile: ")) != 0 ||
-		    (r = esc(o, p->why)) != 0 ||
-		    (r = buf_addstr(o, "</p>\n")) != 0)
-			return r;
+		buf_addstr(o, "<p class=\"warn\">no profile: ");
+		esc(o, p->why);
+		buf_addstr(o, "</p>\n");
 	} else {
-		if ((r = buf_printf(o, "<p class=\"note\">%llu samples from %zu "
-		    "stacks at %.0f Hz", (unsigned long long)p->s.total,
-		    p->s.lines, p->rate)) != 0)
-			return r;
-		if (p->s.malformed > 0 && (r = buf_printf(o, "; <span "
-		    "class=\"warn\">%zu malformed line%s skipped (first: line "
-		    "%zu)</span>", p->s.malformed, p->s.malformed == 1 ? "" : "s",
-		    p->s.first_bad)) != 0)
-			return r;
-		if ((r = buf_addstr(o, ". Speedscope: <a href=\"")) != 0 ||
-		    (r = esc(o, p->p->dir)) != 0 ||
-		    (r = buf_addstr(o, "/record.speedscope.json\">")) != 0 ||
-		    (r = esc(o, p->p->dir)) != 0 ||
-		    (r = buf_addstr(o, "/record.speedscope.json</a> (open it in "
-		    "speedscope.app).</p>\n")) != 0)
-			return r;
+		buf_printf(o, "<p class=\"note\">%llu samples from %zu stacks at "
+		    "%.0f Hz", (unsigned long long)p->s.total, p->s.lines,
+		    p->rate);
+		if (p->s.malformed > 0)
+			buf_printf(o, "; <span class=\"warn\">%zu malformed line%s "
+			    "skipped (first: line %zu)</span>", p->s.malformed,
+			    p->s.malformed == 1 ? "" : "s", p->s.first_bad);
+		buf_addstr(o, ". Speedscope: <a href=\"");
+		esc(o, p->p->dir);
+		buf_addstr(o, "/record.speedscope.json\">");
+		esc(o, p->p->dir);
+		buf_addstr(o, "/record.speedscope.json</a> (open it in "
+		    "speedscope.app).</p>\n");
 		snprintf(title, sizeof(title), "hubspy %s: %ld users", profile,
 		    p->p->users);
 		snprintf(id, sizeof(id), "flame-%s", p->tag);
 		fo.title = title;
 		fo.embed = 1;
 		fo.id = id;
-		if ((r = flame_render(&p->s, &fo, o)) != 0 ||
-		    (r = buf_addstr(o, "<h3>Top functions</h3>\n")) != 0 ||
-		    (r = h_top_table(o, p)) != 0)
+		/* flame_render() checks the buffer before its walk, and returns
+		 * its error: the top table is not built for a failed one */
+		if ((r = flame_render(&p->s, &fo, o)) != 0)
+			return r;
+		buf_addstr(o, "<h3>Top functions</h3>\n");
+		if ((r = h_top_table(o, p)) != 0)
 			return r;
 	}
-	if ((r = buf_addstr(o, "<h3>Dumps</h3>\n")) != 0)
-		return r;
-	return h_dumps(o, rd, p, eb);
+	buf_addstr(o, "<h3>Dumps</h3>\n");
+	h_dumps(o, rd, p);
+	return buf_error(o);
 }
 
 static int
@@ -780,63 +747,98 @@ h_diffs(struct buf *o, struct plat *pl, size_t n, const char *profile)
 	int r = 0;
 
 	np = diff_pairs(pl, n, pairs, 64);
-	if (np == 0)
-		return buf_addstr(o, "<p class=\"note\">fewer than two plateaus "
-		    "with a profile: nothing to compare</p>\n");
+	if (np == 0) {
+		buf_addstr(o, "<p class=\"note\">fewer than two plateaus with a "
+		    "profile: nothing to compare</p>\n");
+		return buf_error(o);
+	}
+	/* diff_render() returns the buffer's error: no diff is built after */
 	for (i = 0; i < np && r == 0; i++) {
 		struct plat *a = &pl[pairs[i][0]], *b = &pl[pairs[i][1]];
 		char line[1024];
-		size_t k, shown = 0;
+		size_t k;
 
 		snprintf(la, sizeof(la), "%ld", a->p->users);
 		snprintf(lb, sizeof(lb), "%ld users", b->p->users);
 		diff_label(a, b, dl, sizeof(dl));
 		if ((r = diff_build(&d, &a->s, &b->s)) != 0)
 			break;
-		if ((r = buf_printf(o, "<h3 id=\"d%s\">%ld to %ld users</h3>\n",
-		    dl, a->p->users, b->p->users)) != 0)
-			goto next;
+		buf_printf(o, "<h3 id=\"d%s\">%ld to %ld users</h3>\n", dl,
+		    a->p->users, b->p->users);
 		if (d.nmovers > 0) {
 			diff_sentence(&d.movers[d.headline], la, lb, line, sizeof(line));
-			if ((r = buf_addstr(o, "<p><b>")) != 0 ||
-			    (r = esc(o, line)) != 0 ||
-			    (r = buf_addstr(o, "</b></p>\n")) != 0)
-				goto next;
+			buf_addstr(o, "<p><b>");
+			esc(o, line);
+			buf_addstr(o, "</b></p>\n");
 		}
-		if ((r = buf_printf(o, "<table class=\"sortable movers\"><thead>"
+		buf_printf(o, "<table class=\"sortable movers\"><thead>"
 		    "<tr><th>%%Total at %ld</th><th>%%Total at %ld</th>"
 		    "<th>change (points)</th><th>%%Own at %ld</th>"
 		    "<th>%%Own at %ld</th><th class=\"fn\">Function (filename)"
 		    "</th></tr></thead><tbody>\n", a->p->users, b->p->users,
-		    a->p->users, b->p->users)) != 0)
-			goto next;
-		for (k = 0; k < d.nmovers && shown < 15; k++, shown++) {
+		    a->p->users, b->p->users);
+		for (k = 0; k < d.nmovers && k < 15; k++) {
 			const struct diff_mover *m = &d.movers[k];
 
 			if (fabs(m->b_pct - m->a_pct) < 0.05)
 				break;
-			if ((r = buf_printf(o, "<tr><td data-v=\"%.4f\">%.2f%%</td>"
+			buf_printf(o, "<tr><td data-v=\"%.4f\">%.2f%%</td>"
 			    "<td data-v=\"%.4f\">%.2f%%</td><td data-v=\"%.4f\" "
 			    "style=\"color:%s\">%+.2f</td><td data-v=\"%.4f\">"
 			    "%.2f%%</td><td data-v=\"%.4f\">%.2f%%</td>"
 			    "<td class=\"fn\">", m->a_pct, m->a_pct, m->b_pct,
 			    m->b_pct, m->b_pct - m->a_pct, m->b_pct > m->a_pct ?
 			    "#c00" : "#00c", m->b_pct - m->a_pct, m->a_own,
-			    m->a_own, m->b_own, m->b_own)) != 0 ||
-			    (r = esc(o, m->label)) != 0 ||
-			    (r = buf_addstr(o, "</td></tr>\n")) != 0)
-				goto next;
+			    m->a_own, m->b_own, m->b_own);
+			esc(o, m->label);
+			buf_addstr(o, "</td></tr>\n");
 		}
-		if ((r = buf_addstr(o, "</tbody></table>\n")) != 0)
-			goto next;
+		buf_addstr(o, "</tbody></table>\n");
 		snprintf(title, sizeof(title), "hubspy %s: %ld users against %ld "
 		    "users", profile, b->p->users, a->p->users);
 		snprintf(id, sizeof(id), "diff-%s", dl);
 		r = diff_render(&a->s, &b->s, title, 1, id, o);
-next:
 		diff_release(&d);
 	}
 	return r;
+}
+
+/* prefix and s, when the record has s */
+static void
+h_part(struct buf *o, const char *prefix, const char *s)
+{
+	if (s == NULL)
+		return;
+	buf_addstr(o, prefix);
+	esc(o, s);
+}
+
+/* "CREATED — hub VERSION at URL — target TRANSPORT pod POD pid PID, py-spy
+ * VERSION": the parts the record has, py-spy "missing" when the target was
+ * reached without it */
+static void
+h_headline(struct buf *o, const struct run_record *rec)
+{
+	const char *sep = rec->created ? " &#8212; " : "";
+
+	buf_addstr(o, "<p>");
+	h_part(o, "", rec->created);
+	if (rec->has_hub && (rec->hub.version || rec->hub.url)) {
+		buf_printf(o, "%shub", sep);
+		h_part(o, " ", rec->hub.version);
+		h_part(o, " at ", rec->hub.url);
+		sep = " &#8212; ";
+	}
+	if (rec->has_target) {
+		buf_printf(o, "%starget", sep);
+		h_part(o, " ", rec->target.transport);
+		h_part(o, " pod ", rec->target.pod);
+		if (!isnan(rec->target.pid))
+			buf_printf(o, " pid %.0f", rec->target.pid);
+		buf_addstr(o, ", py-spy ");
+		esc(o, rec->target.pyspy ? rec->target.pyspy : "missing");
+	}
+	buf_addstr(o, "</p>\n");
 }
 
 static int
@@ -850,60 +852,56 @@ html(struct buf *o, const struct rundata *rd, struct plat *pl,
 
 	if (profile == NULL)
 		profile = "run";
-	if ((r = buf_addstr(o, "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/"
+	buf_addstr(o, "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/"
 	    "1999/xhtml\" lang=\"en\"><head><meta charset=\"utf-8\"/>"
 	    "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src "
 	    "'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
-	    "img-src data:\"/><title>hubspy report: ")) != 0 ||
-	    (r = esc(o, profile)) != 0 ||
-	    (r = buf_printf(o, "</title>\n<style type=\"text/css\">/*<![CDATA[*/"
-	    "%s/*]]>*/</style>\n</head>\n<body>\n<h1>hubspy report: ", css)) != 0 ||
-	    (r = esc(o, profile)) != 0 || (r = buf_addstr(o, "</h1>\n<p>")) != 0 ||
-	    (r = esc(o, rec->created)) != 0 ||
-	    (r = buf_addstr(o, " &#8212; hub ")) != 0 ||
-	    (r = esc(o, rec->hub.version)) != 0 ||
-	    (r = buf_addstr(o, " at ")) != 0 ||
-	    (r = esc(o, rec->hub.url)) != 0 ||
-	    (r = buf_addstr(o, " &#8212; target ")) != 0 ||
-	    (r = esc(o, rec->target.transport)) != 0 ||
-	    (r = buf_addstr(o, " ")) != 0 ||
-	    (r = esc(o, rec->target.pod)) != 0 ||
-	    (r = buf_addstr(o, ", py-spy ")) != 0 ||
-	    (r = esc(o, rec->target.pyspy)) != 0 ||
-	    (r = buf_addstr(o, "</p>\n")) != 0)
-		return nomem(eb, r, "report.html");
-	if (rec->partial && ((r = buf_addstr(o, "<p class=\"warn\">"
-	    "partial run: ")) != 0 || (r = esc(o, rec->partial_reason)) != 0 || (r = buf_addstr(o, "</p>\n")) != 0))
-		return nomem(eb, r, "report.html");
-	if ((r = buf_addstr(o, "<p id=\"jserrors\" class=\"warn\"></p>"
+	    "img-src data:\"/><title>hubspy report: ");
+	esc(o, profile);
+	buf_printf(o, "</title>\n<style type=\"text/css\">/*<![CDATA[*/"
+	    "%s/*]]>*/</style>\n</head>\n<body>\n<h1>hubspy report: ", css);
+	esc(o, profile);
+	buf_addstr(o, "</h1>\n");
+	h_headline(o, rec);
+	if (rec->partial) {
+		buf_addstr(o, "<p class=\"warn\">partial run: ");
+		esc(o, rec->partial_reason);
+		buf_addstr(o, "</p>\n");
+	}
+	buf_addstr(o, "<p id=\"jserrors\" class=\"warn\"></p>"
 	    "<pre id=\"selftest\" style=\"display:none\"></pre>\n"
 	    "<div id=\"searchbar\">Search all flamegraphs (regular expression): "
 	    "<input id=\"search\" type=\"text\" size=\"40\"/> "
 	    "<span class=\"note\">hover a frame for details, click to zoom, "
 	    "click Reset Zoom to go back; tables sort by a click on a column"
-	    "</span></div>\n<h2>Summary</h2>\n")) != 0 ||
-	    (r = h_summary(o, rd, pl)) != 0 ||
-	    (r = buf_addstr(o, "<p class=\"note\">latency is the quoted request "
-	    "class (probe requests during the hold when present); errors are "
-	    "all responses but 2xx and 429, plus network failures.</p>\n"
-	    "<h2>Charts</h2>\n")) != 0 ||
-	    (r = h_charts(o, rd)) != 0)
-		return nomem(eb, r, "report.html");
+	    "</span></div>\n<h2>Summary</h2>\n");
+	h_summary(o, rd, pl);
+	buf_addstr(o, "<p class=\"note\">latency is the quoted request class "
+	    "(probe requests during the hold when present); errors are all "
+	    "responses but 2xx and 429, plus network failures.</p>\n"
+	    "<h2>Charts</h2>\n");
+	/* each step below returns the buffer's error: nothing more is
+	 * rendered into a failed buffer */
+	if ((r = h_charts(o, rd)) != 0)
+		goto fail;
 	for (i = 0; i < rd->nplateaus; i++)
-		if ((r = h_plateau(o, rd, &pl[i], profile, eb)) != 0)
-			return nomem(eb, r, "report.html");
-	if ((r = buf_addstr(o, "<h2>What changed between plateaus</h2>\n<p "
+		if ((r = h_plateau(o, rd, &pl[i], profile)) != 0)
+			goto fail;
+	buf_addstr(o, "<h2>What changed between plateaus</h2>\n<p "
 	    "class=\"note\">shares are per cent of each plateau's samples, so "
 	    "captures of different lengths compare; red frames take a larger "
-	    "share than before, blue a smaller one</p>\n")) != 0 ||
-	    (r = h_diffs(o, pl, rd->nplateaus, profile)) != 0)
-		return nomem(eb, r, "report.html");
-	if ((r = buf_addstr(o, "<script type=\"text/javascript\">//<![CDATA[\n")) != 0 ||
-	    (r = buf_addstr(o, flame_script())) != 0 ||
-	    (r = buf_addstr(o, page_script)) != 0 ||
-	    (r = buf_addstr(o, "//]]></script>\n</body></html>\n")) != 0)
-		return nomem(eb, r, "report.html");
-	return 0;
+	    "share than before, blue a smaller one</p>\n");
+	if ((r = h_diffs(o, pl, rd->nplateaus, profile)) != 0)
+		goto fail;
+	buf_addstr(o, "<script type=\"text/javascript\">//<![CDATA[\n");
+	buf_addstr(o, flame_script());
+	buf_addstr(o, page_script);
+	buf_addstr(o, "//]]></script>\n</body></html>\n");
+	if ((r = buf_error(o)) == 0)
+		return 0;
+fail:
+	/* an add that failed unchecked came before an allocation's r */
+	return nomem(eb, buf_error(o) ? buf_error(o) : r, "report.html");
 }
 
 int
@@ -960,53 +958,56 @@ report_summary(const struct rundata *rd, size_t top_n, int sort,
 	const struct run_record *rec = &rd->rec;
 	const char *profile = rec->profile_name;
 	size_t i;
+	double m;
 	int r;
 
 	if ((r = plats_load(rd, &pl, eb)) != 0)
 		return r;
-	r = buf_printf(o, "hubspy run '%s' created %s, hub %s, schema %d\n",
+	buf_printf(o, "hubspy run '%s' created %s, hub %s, schema %d\n",
 	    profile ? profile : "?", rec->created ? rec->created : "?",
 	    rec->hub.version ? rec->hub.version : "?", rec->schema);
-	if (r == 0 && rec->partial)
-		r = buf_printf(o, "partial run: %s\n", rec->partial_reason ?
+	if (rec->partial)
+		buf_printf(o, "partial run: %s\n", rec->partial_reason ?
 		    rec->partial_reason : "no reason recorded");
-	if (r == 0)
-		r = buf_printf(o, "\n%7s %6s %6s %-8s %8s %8s %7s %6s %6s %8s "
-		    "%8s\n", "users", "ready", "failed", "class", "p50 ms",
-		    "p99 ms", "req/s", "429s", "errors", "hub CPU", "RSS MiB");
-	for (i = 0; r == 0 && i < rd->nplateaus; i++) {
+	buf_printf(o, "\n%7s %6s %6s %-8s %8s %8s %7s %6s %6s %8s %8s\n",
+	    "users", "ready", "failed", "class", "p50 ms", "p99 ms", "req/s",
+	    "429s", "errors", "hub CPU", "RSS MiB");
+	for (i = 0; i < rd->nplateaus; i++) {
 		struct record_row w;
 		char cpu[40];
 
 		record_row(&rd->plateaus[i], &w);
 		record_fmt(cpu, sizeof(cpu), "%.1f%%", w.v[RC_CPU]);
-		r = buf_printf(o, "%7ld %6s %6s %-8.8s %8s %8s %7s %6s %6s %8s "
-		    "%8s\n", rd->plateaus[i].users, w.s[RC_READY],
-		    w.s[RC_FAILED], w.cls ? w.cls : "-", w.s[RC_P50],
-		    w.s[RC_P99], w.s[RC_RPS], w.s[RC_429], w.s[RC_ERRORS], cpu,
-		    w.s[RC_RSS]);
+		buf_printf(o, "%7ld %6s %6s %-8.8s %8s %8s %7s %6s %6s %8s %8s\n",
+		    rd->plateaus[i].users, w.s[RC_READY], w.s[RC_FAILED],
+		    w.cls ? w.cls : "-", w.s[RC_P50], w.s[RC_P99], w.s[RC_RPS],
+		    w.s[RC_429], w.s[RC_ERRORS], cpu, w.s[RC_RSS]);
 	}
-	if (r == 0) {
-		double m = record_usage_mib(&rec->after_purge);
-
-		if (!isnan(m))
-			r = buf_printf(o, "after purge: hub RSS %.0f MiB\n", m);
-	}
-	for (i = 0; r == 0 && top_n > 0 && i < rd->nplateaus; i++) {
-		r = buf_printf(o, "\n%ld users: ", pl[i].p->users);
-		if (r != 0)
-			break;
+	m = record_usage_mib(&rec->after_purge);
+	if (!isnan(m))
+		buf_printf(o, "after purge: hub RSS %.0f MiB\n", m);
+	/* a top table is built only for a buffer still good; its failure is
+	 * HS_ENOMEM, as it always was */
+	for (i = 0; top_n > 0 && i < rd->nplateaus; i++) {
+		buf_printf(o, "\n%ld users: ", pl[i].p->users);
 		if (!pl[i].have) {
-			r = buf_printf(o, "no profile (%s)\n", pl[i].why);
+			buf_printf(o, "no profile (%s)\n", pl[i].why);
 			continue;
 		}
-		if ((r = buf_printf(o, "%llu samples", (unsigned long long)
-		    pl[i].s.total)) == 0 && pl[i].s.malformed > 0)
-			r = buf_printf(o, ", %zu malformed lines skipped",
+		buf_printf(o, "%llu samples", (unsigned long long)pl[i].s.total);
+		if (pl[i].s.malformed > 0)
+			buf_printf(o, ", %zu malformed lines skipped",
 			    pl[i].s.malformed);
-		if (r == 0 && (r = buf_addstr(o, "\n")) == 0)
-			r = top_text(&pl[i], o, top_n, sort) == 0 ? 0 : HS_ENOMEM;
+		buf_addstr(o, "\n");
+		if ((r = buf_error(o)) != 0)
+			break;
+		if (top_text(&pl[i], o, top_n, sort) != 0) {
+			r = HS_ENOMEM;
+			break;
+		}
 	}
+	if (r == 0)
+		r = buf_error(o);
 	plats_free(pl, rd->nplateaus);
 	return r ? nomem(eb, r, "the summary") : 0;
 }
@@ -1141,15 +1142,14 @@ report_diff(const struct rundata *a, long ua, const struct rundata *b, long ub,
 		snprintf(la, sizeof(la), "%s (%ld users)", a->where, ua);
 		snprintf(lb, sizeof(lb), "%s (%ld users)", b->where, ub);
 	}
-	if ((r = diff_build(&d, &sa, &sb)) != 0 ||
-	    (r = buf_printf(out, "%llu samples at A, %llu at B; shares are per "
-	    "cent of each capture's samples\n", (unsigned long long)sa.total,
-	    (unsigned long long)sb.total)) != 0 ||
-	    (r = diff_write_text(&d, out, max, 0.05, la, lb)) != 0) {
-		nomem(eb, r, "the diff");
-		goto out;
+	if ((r = diff_build(&d, &sa, &sb)) == 0) {
+		buf_printf(out, "%llu samples at A, %llu at B; shares are per "
+		    "cent of each capture's samples\n",
+		    (unsigned long long)sa.total, (unsigned long long)sb.total);
+		r = diff_write_text(&d, out, max, 0.05, la, lb);
 	}
-	r = 0;
+	if (r != 0)
+		nomem(eb, r, "the diff");
 out:
 	diff_release(&d);
 	stacks_release(&sa);

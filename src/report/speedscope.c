@@ -193,31 +193,29 @@ out:
 
 /* --- writing --- */
 
-static int
+static void
 json_str(struct buf *o, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + len;
 	size_t n;
-	int r;
 
-	if ((r = buf_addch(o, '"')) != 0)
-		return r;
-	while (p < end && r == 0) {
+	buf_addch(o, '"');
+	while (p < end) {
 		if (*p == '"' || *p == '\\') {
-			r = buf_printf(o, "\\%c", *p);
+			buf_printf(o, "\\%c", *p);
 			p++;
 		} else if (*p < 0x20) {
-			r = buf_printf(o, "\\u%04x", *p);
+			buf_printf(o, "\\u%04x", *p);
 			p++;
 		} else if ((n = xml_utf8_seq(p, end)) > 0) {
-			r = buf_add(o, p, n);
+			buf_add(o, p, n);
 			p += n;
 		} else {
-			r = buf_addch(o, '?');
+			buf_addch(o, '?');
 			p++;
 		}
 	}
-	return r ? r : buf_addch(o, '"');
+	buf_addch(o, '"');
 }
 
 /* the shortest of %.15g and %.17g that reads back as v */
@@ -255,7 +253,8 @@ frame_index(struct sw *w, uint32_t name)
 
 /* samples of the subtree at node; outside a thread's profile (inside = 0)
  * stop at the thread frames that start profiles: those below nothing but
- * process frames (top = 1), as find_threads() finds them */
+ * process frames (top = 1), as find_threads() finds them. Stops at the
+ * first error of either buffer: the tree can have millions of nodes. */
 static int
 emit(struct sw *w, uint32_t node, size_t depth, int inside, int top)
 {
@@ -275,15 +274,15 @@ emit(struct sw *w, uint32_t node, size_t depth, int inside, int top)
 		w->path[depth - 1] = n->name;
 	}
 	if (n->self > 0 && depth > 0) {
-		if ((r = buf_addstr(w->o, w->first ? "[" : ",[")) != 0)
-			return r;
+		buf_addstr(w->o, w->first ? "[" : ",[");
 		for (i = 0; i < depth; i++)
-			if ((r = buf_printf(w->o, "%s%d", i ? "," : "",
-			    frame_index(w, w->path[i]))) != 0)
-				return r;
-		if ((r = buf_addch(w->o, ']')) != 0 ||
-		    (r = buf_printf(w->weights, "%s%s", w->first ? "" : ",",
-		    shortest((double)n->self / w->rate, num, sizeof(num)))) != 0)
+			buf_printf(w->o, "%s%d", i ? "," : "",
+			    frame_index(w, w->path[i]));
+		buf_addch(w->o, ']');
+		buf_printf(w->weights, "%s%s", w->first ? "" : ",",
+		    shortest((double)n->self / w->rate, num, sizeof(num)));
+		if ((r = buf_error(w->o)) != 0 ||
+		    (r = buf_error(w->weights)) != 0)
 			return r;
 		w->endv += (double)n->self / w->rate;
 		w->first = 0;
@@ -355,6 +354,9 @@ write_profile(struct sw *w, const char *name, uint32_t node, int inside)
 	uint32_t a;
 	int r;
 
+	/* emit() is the expensive part: not started on a failed buffer */
+	if ((r = buf_error(o)) != 0)
+		return r;
 	/* the path down to a thread node (the node itself is set by emit) */
 	for (a = node; a != STACKS_ROOT; a = w->s->nodes[a].parent)
 		depth++;
@@ -368,18 +370,17 @@ write_profile(struct sw *w, const char *name, uint32_t node, int inside)
 	w->endv = 0;
 	r = emit(w, node, depth, inside, 1);
 	w->o = o;
-	if (r != 0)
-		goto out;
-	if ((r = buf_addstr(o, "{\"type\":\"sampled\",\"name\":")) != 0 ||
-	    (r = json_str(o, name, strlen(name))) != 0 ||
-	    (r = buf_printf(o, ",\"unit\":\"seconds\",\"startValue\":0.0,"
-	    "\"endValue\":%.6g,\"samples\":[", w->endv)) != 0 ||
-	    (r = buf_add(o, smp.data, smp.len)) != 0 ||
-	    (r = buf_addstr(o, "],\"weights\":[")) != 0 ||
-	    (r = buf_add(o, wts.data, wts.len)) != 0 ||
-	    (r = buf_addstr(o, "]}")) != 0)
-		goto out;
-out:
+	if (r == 0) {
+		buf_addstr(o, "{\"type\":\"sampled\",\"name\":");
+		json_str(o, name, strlen(name));
+		buf_printf(o, ",\"unit\":\"seconds\",\"startValue\":0.0,"
+		    "\"endValue\":%.6g,\"samples\":[", w->endv);
+		buf_add(o, smp.data, smp.len);
+		buf_addstr(o, "],\"weights\":[");
+		buf_add(o, wts.data, wts.len);
+		buf_addstr(o, "]}");
+		r = buf_error(o);
+	}
 	buf_release(&wts);
 	buf_release(&smp);
 	return r;
@@ -411,12 +412,12 @@ speedscope_write(const struct stacks *s, double rate, const char *name,
 		goto out;
 	if (np > 1)
 		qsort(pv, np, sizeof(*pv), cmp_prof);
-	if ((r = buf_addstr(o, "{\"$schema\":\"https://www.speedscope.app/"
-	    "file-format-schema.json\",\"profiles\":[")) != 0)
-		goto out;
+	buf_addstr(o, "{\"$schema\":\"https://www.speedscope.app/"
+	    "file-format-schema.json\",\"profiles\":[");
 	for (i = 0; i < np; i++) {
-		if ((i > 0 && (r = buf_addch(o, ',')) != 0) ||
-		    (r = write_profile(&w, pv[i].name, pv[i].node, 1)) != 0)
+		if (i > 0)
+			buf_addch(o, ',');
+		if ((r = write_profile(&w, pv[i].name, pv[i].node, 1)) != 0)
 			goto out;
 	}
 	/* samples outside any thread frame (captures without --threads) */
@@ -425,13 +426,14 @@ speedscope_write(const struct stacks *s, double rate, const char *name,
 
 		for (i = 0; i < np; i++)
 			inthreads += s->nodes[pv[i].node].total;
-		if (inthreads < s->total &&
-		    ((np > 0 && (r = buf_addch(o, ',')) != 0) ||
-		    (r = write_profile(&w, "all", STACKS_ROOT, 0)) != 0))
-			goto out;
+		if (inthreads < s->total) {
+			if (np > 0)
+				buf_addch(o, ',');
+			if ((r = write_profile(&w, "all", STACKS_ROOT, 0)) != 0)
+				goto out;
+		}
 	}
-	if ((r = buf_addstr(o, "],\"shared\":{\"frames\":[")) != 0)
-		goto out;
+	buf_addstr(o, "],\"shared\":{\"frames\":[");
 	for (i = 0; i < w.nf; i++) {
 		const struct stacks_name *nm = &s->names[w.order[i]];
 		const char *fn, *file;
@@ -444,25 +446,22 @@ speedscope_write(const struct stacks *s, double rate, const char *name,
 		} else
 			stacks_split(nm->text, nm->len, &fn, &nl, &file, &fl,
 			    &line);
-		if ((r = buf_addstr(o, i ? ",{\"name\":" : "{\"name\":")) != 0 ||
-		    (r = json_str(o, fn, nl)) != 0 ||
-		    (r = buf_addstr(o, ",\"file\":")) != 0 ||
-		    (r = json_str(o, file, fl)) != 0)
-			goto out;
+		buf_addstr(o, i ? ",{\"name\":" : "{\"name\":");
+		json_str(o, fn, nl);
+		buf_addstr(o, ",\"file\":");
+		json_str(o, file, fl);
 		if (line > 0)
-			r = buf_printf(o, ",\"line\":%d,\"col\":null}", line);
+			buf_printf(o, ",\"line\":%d,\"col\":null}", line);
 		else
-			r = buf_addstr(o, ",\"line\":null,\"col\":null}");
-		if (r != 0)
-			goto out;
+			buf_addstr(o, ",\"line\":null,\"col\":null}");
 	}
-	if ((r = buf_addstr(o, "]},\"activeProfileIndex\":null,"
-	    "\"exporter\":\"hubspy@" HUBSPY_VERSION "\",\"name\":")) != 0 ||
-	    (r = json_str(o, name ? name : "hubspy profile",
-	    strlen(name ? name : "hubspy profile"))) != 0 ||
-	    (r = buf_addstr(o, "}\n")) != 0)
-		goto out;
-	r = 0;
+	if (name == NULL)
+		name = "hubspy profile";
+	buf_addstr(o, "]},\"activeProfileIndex\":null,"
+	    "\"exporter\":\"hubspy@" HUBSPY_VERSION "\",\"name\":");
+	json_str(o, name, strlen(name));
+	buf_addstr(o, "}\n");
+	r = buf_error(o);
 out:
 	free(pv);
 	free(w.fidx);

@@ -153,11 +153,9 @@ toptable_write_text(const struct toptable *t, struct buf *out, size_t max_rows,
 	char po[32], pt[32], to[32], tt[32];
 	const struct toptable_row *row;
 	size_t i;
-	int r;
 
-	if ((r = buf_printf(out, "  %%Own   %%Total  OwnTime  TotalTime  "
-	    "Function (filename%s)\n", t->by_line ? ":line" : "")) != 0)
-		return r;
+	buf_printf(out, "  %%Own   %%Total  OwnTime  TotalTime  "
+	    "Function (filename%s)\n", t->by_line ? ":line" : "");
 	for (i = 0; i < t->nrows && (max_rows == 0 || i < max_rows); i++) {
 		row = &t->rows[i];
 		toptable_fmt_pct(po, sizeof(po), t->ticks > 0 ?
@@ -166,10 +164,8 @@ toptable_write_text(const struct toptable *t, struct buf *out, size_t max_rows,
 		    100.0 * (double)row->total / t->ticks : 0);
 		toptable_fmt_time(to, sizeof(to), (double)row->own / t->rate);
 		toptable_fmt_time(tt, sizeof(tt), (double)row->total / t->rate);
-		if ((r = buf_printf(out, "%s %s %7ss %8ss   %.*s\n", po, pt, to,
-		    tt, width ? (int)width : (int)strlen(row->label),
-		    row->label)) != 0)
-			return r;
+		buf_printf(out, "%s %s %7ss %8ss   %.*s\n", po, pt, to, tt,
+		    width ? (int)width : (int)strlen(row->label), row->label);
 	}
-	return 0;
+	return buf_error(out);
 }

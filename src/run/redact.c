@@ -87,11 +87,11 @@ struct scan {
 	size_t		 count;
 };
 
-static int
+static void
 emit_mark(struct scan *s)
 {
 	s->count++;
-	return buf_addstr(s->out, REDACT_MARK);
+	buf_addstr(s->out, REDACT_MARK);
 }
 
 /* the length of a run of hex digits at i */
@@ -212,11 +212,11 @@ benign_key(const char *k, size_t n)
 
 /* an identifier at [i, e): copies it and redacts what follows it if it
  * names a secret; returns the position to continue from */
-static int
+static void
 identifier(struct scan *s, size_t i, size_t e, size_t *next)
 {
 	size_t n = e - i, j = e, vb, ve, t;
-	int header, key, r;
+	int header, key;
 
 	header = n == 13 && strncasecmp(s->in + i, "authorization", 13) == 0;
 	key = header || contains(s->in + i, n, "token") ||
@@ -227,21 +227,19 @@ identifier(struct scan *s, size_t i, size_t e, size_t *next)
 	    contains(s->in + i, n, "cookie");
 	if (!header && benign_key(s->in + i, n))
 		key = 0;
-	if ((r = buf_add(s->out, s->in + i, n)) != 0)
-		return r;
+	buf_add(s->out, s->in + i, n);
 	*next = e;
 	if (!key)
-		return 0;
+		return;
 	/* "token abc123...": one space then the token itself */
 	if (((n == 5 && strncasecmp(s->in + i, "token", 5) == 0) ||
 	    (n == 6 && strncasecmp(s->in + i, "bearer", 6) == 0)) &&
 	    j < s->len && s->in[j] == ' ' &&
 	    (t = bare_token(s, j + 1)) > 0) {
-		if ((r = buf_addch(s->out, ' ')) != 0 ||
-		    (r = emit_mark(s)) != 0)
-			return r;
+		buf_addch(s->out, ' ');
+		emit_mark(s);
 		*next = j + 1 + t;
-		return 0;
+		return;
 	}
 	/* key ["'] [spaces] (':' | '=') [spaces] value */
 	if (j < s->len && (s->in[j] == '"' || s->in[j] == '\''))
@@ -250,17 +248,15 @@ identifier(struct scan *s, size_t i, size_t e, size_t *next)
 		j++;
 	if (j >= s->len || (s->in[j] != ':' && s->in[j] != '=') ||
 	    (j + 1 < s->len && s->in[j + 1] == '='))
-		return 0;
+		return;
 	j++;
 	while (j < s->len && (s->in[j] == ' ' || s->in[j] == '\t'))
 		j++;
 	if (!value_span(s, j, header, &vb, &ve))
-		return 0;
-	if ((r = buf_add(s->out, s->in + e, vb - e)) != 0 ||
-	    (r = emit_mark(s)) != 0)
-		return r;
+		return;
+	buf_add(s->out, s->in + e, vb - e);
+	emit_mark(s);
 	*next = ve;
-	return 0;
 }
 
 /* a registered secret at i: its length, else 0 */
@@ -285,16 +281,15 @@ redact_text(const struct redact *rd, const char *in, size_t len, int flags,
 {
 	struct scan s = { in, len, out, 0 };
 	size_t i = 0, lit = 0, m, e, next;
-	int r = 0, c;
+	int c;
 
 	/* plain text is copied in runs from lit to i, flushed before
-	 * anything else is written */
-	while (i < len) {
+	 * anything else is written; a failed buffer ends the scan */
+	while (i < len && buf_error(out) == 0) {
 		c = (unsigned char)in[i];
 		if ((m = secret_at(rd, &s, i)) > 0) {
-			if ((r = buf_add(out, in + lit, i - lit)) != 0 ||
-			    (r = emit_mark(&s)) != 0)
-				goto out;
+			buf_add(out, in + lit, i - lit);
+			emit_mark(&s);
 			lit = i += m;
 			continue;
 		}
@@ -306,9 +301,8 @@ redact_text(const struct redact *rd, const char *in, size_t len, int flags,
 		if (!(flags & REDACT_KEEP_HEX) && isxdigit(c) &&
 		    (m = hex_run(&s, i)) >= 32 && m <= 64 &&
 		    hex_is_value(&s, i, m)) {
-			if ((r = buf_add(out, in + lit, i - lit)) != 0 ||
-			    (r = emit_mark(&s)) != 0)
-				goto out;
+			buf_add(out, in + lit, i - lit);
+			emit_mark(&s);
 			lit = i += m;
 			continue;
 		}
@@ -317,17 +311,15 @@ redact_text(const struct redact *rd, const char *in, size_t len, int flags,
 			for (e = i; e < len && is_ident((unsigned char)in[e]) &&
 			    (e == i || secret_at(rd, &s, e) == 0); e++)
 				;
-			if ((r = buf_add(out, in + lit, i - lit)) != 0 ||
-			    (r = identifier(&s, i, e, &next)) != 0)
-				goto out;
+			buf_add(out, in + lit, i - lit);
+			identifier(&s, i, e, &next);
 			lit = i = next;
 			continue;
 		}
 		i++;
 	}
-	r = buf_add(out, in + lit, i - lit);
-out:
+	buf_add(out, in + lit, i - lit);
 	if (nredacted != NULL)
 		*nredacted = s.count;
-	return r;
+	return buf_error(out);
 }

@@ -39,6 +39,8 @@ expect_grep "report.html names the biggest mover" "$R/report.html" '`hash_token`
 expect_grep "report.html highlights the stuck thread" "$R/report.html" '<span class="stuck">Thread 12 \(active\)'
 expect_grep "report.html reports malformed lines" "$R/report.html" '4 malformed lines skipped'
 expect_grep "report.html shows the failed top capture" "$R/report.html" 'top failed: other: Error: Inappropriate ioctl'
+expect_grep "report.html's header names the target's parts" "$R/report.html" \
+    '^<p>2026-11-27T23:15:00Z &#8212; hub 3\.0\.0 at http://127\.0\.0\.1:8081/hub/api &#8212; target kubectl pod hub-5d8f pid 1, py-spy 0\.4\.2</p>$'
 expect_grep "top-table.txt has py-spy's columns" "$R/plateaus/3000/top-table.txt" '^  %Own   %Total  OwnTime  TotalTime  Function \(filename\)$'
 expect_grep "top-table.txt has hash_token" "$R/plateaus/3000/top-table.txt" '^ 70\.60%  70\.60%    7\.06s     7\.06s   hash_token \(jupyterhub/utils\.py\)$'
 /usr/bin/python3 - "$R/plateaus/3000/record.speedscope.json" >"$T/ss.out" 2>&1 <<'PY'
@@ -149,6 +151,31 @@ rm "$R/plateaus/1000/record.speedscope.json"
 run_hubspy report --write "$R"
 expect_rc "a plateau without record.raw still reports" 0
 expect_grep "the missing capture is named" "$R/report.html" "no capture for 1000 users"
+
+# the header line names only the target's parts the run recorded
+for v in local nopyspy notarget; do
+	mkdir -p "$T/head-$v"
+	/usr/bin/python3 - "$ROOT/tests/fixtures/run/manifest.json" "$T/head-$v/manifest.json" "$v" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+t = m["target"]
+if sys.argv[3] == "local":
+    t.update(transport="local", context=None, namespace=None, pod=None, container=None, pid=123)
+elif sys.argv[3] == "nopyspy":
+    t.update(pod="hub-abc", pid=None, pyspy=None)
+else:
+    m["target"] = None
+json.dump(m, open(sys.argv[2], "w"))
+PY
+	run_hubspy report --html "$T/head-$v.html" "$T/head-$v"
+	expect_rc "header ($v): report.html written" 0
+done
+expect_grep "header: a local run has a pid and no pod" "$T/head-local.html" \
+    '&#8212; target local pid 123, py-spy 0\.4\.2</p>$'
+expect_grep "header: py-spy missing is said" "$T/head-nopyspy.html" \
+    '&#8212; target kubectl pod hub-abc, py-spy missing</p>$'
+expect_grep "header: no target, no target part" "$T/head-notarget.html" \
+    '^<p>2026-11-27T23:15:00Z &#8212; hub 3\.0\.0 at http://127\.0\.0\.1:8081/hub/api</p>$'
 
 # hostile text from the run (profile name, hub and pod names, capture
 # messages, frames) stays text; a plateau folder is plateaus/NNNN or the
