@@ -986,8 +986,8 @@ report_summary(const struct rundata *rd, size_t top_n, int sort,
 	m = record_usage_mib(&rec->after_purge);
 	if (!isnan(m))
 		buf_printf(o, "after purge: hub RSS %.0f MiB\n", m);
-	/* a top table is built only for a buffer still good; its failure is
-	 * HS_ENOMEM, as it always was */
+	/* a top table is built only for a buffer still good; its failure
+	 * (out of memory, or the summary's cap) is said as it is */
 	for (i = 0; top_n > 0 && i < rd->nplateaus; i++) {
 		buf_printf(o, "\n%ld users: ", pl[i].p->users);
 		if (!pl[i].have) {
@@ -1001,10 +1001,8 @@ report_summary(const struct rundata *rd, size_t top_n, int sort,
 		buf_addstr(o, "\n");
 		if ((r = buf_error(o)) != 0)
 			break;
-		if (top_text(&pl[i], o, top_n, sort) != 0) {
-			r = HS_ENOMEM;
+		if ((r = top_text(&pl[i], o, top_n, sort)) != 0)
 			break;
-		}
 	}
 	if (r == 0)
 		r = buf_error(o);
