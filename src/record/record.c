@@ -1707,8 +1707,10 @@ r_files(struct rd *c, const cJSON *m, struct run_record *rec)
 		return r;
 	cJSON_ArrayForEach(e, a) {
 		snprintf(ep, sizeof(ep), "files[%zu]", i++);
-		if (!cJSON_IsObject(e))
-			return mismatch(c, ep, NULL, "an object", e);
+		if (!cJSON_IsObject(e)) {
+			r = mismatch(c, ep, NULL, "an object", e);
+			goto out;
+		}
 		if ((r = r_str(c, e, ep, "path", &path)) != 0 ||
 		    (r = r_count(c, e, ep, "bytes", &bytes)) != 0 ||
 		    (r = r_strbuf(c, e, ep, "sha256", sha, sizeof(sha))) != 0 ||

@@ -468,6 +468,9 @@ UNIT_TEST(record_malformed)
 	{ TOP("\"files\": 7"), "files: expected an array, got 7" },
 	{ TOP("\"files\": [\"a\"]"),
 	  "files[0]: expected an object, got a string" },
+	{ TOP("\"files\": [{\"path\": \"a\", \"bytes\": 1, \"sha256\": \"" SHA
+	  "\"}, \"b\"]"),
+	  "files[1]: expected an object, got a string" },
 	{ TOP("\"files\": [{\"bytes\": 1, \"sha256\": \"" SHA "\"}]"),
 	  "files[0].path: missing" },
 	{ TOP("\"files\": [{\"path\": \"../x\", \"bytes\": 1, \"sha256\": "
