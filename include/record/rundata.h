@@ -14,7 +14,8 @@
 struct rundata {
 	char			*where;		/* directory or archive path */
 	int			 is_archive;
-	struct run_record	 rec;		/* manifest.json, validated */
+	const struct run_record	*rec;		/* the run: &own, or borrowed */
+	struct run_record	 own;		/* manifest.json, validated */
 	const struct record_plateau *plateaus;	/* rec.plateaus */
 	size_t			 nplateaus;
 	/* archive members read into memory (name below the top folder) */
@@ -27,7 +28,7 @@ struct rundata {
 };
 #define RUNDATA_INIT { 0 }
 
-/* reads DIR/manifest.json into rd->rec (record_from_json: validated);
+/* reads DIR/manifest.json into rd->own (record_from_json: validated);
  * HS_EUSAGE (missing, bad JSON, a field of the wrong type, unknown future
  * schema: "archive schema 2 is newer than this hubspy reads (1); upgrade
  * hubspy"), HS_EIO, HS_ENOMEM. Release with rundata_release() in every
@@ -39,6 +40,11 @@ int	rundata_open_dir(struct rundata *rd, const char *dir,
  * refused (HS_ELIMIT) */
 int	rundata_open_archive(struct rundata *rd, const char *path,
 	    struct hs_errbuf *eb);
+/* a run directory whose record is already in memory (the run writing
+ * it): rd->rec borrows rec, which must outlive rd; manifest.json is not
+ * read. 0 or HS_ENOMEM. */
+int	rundata_use_dir(struct rundata *rd, const char *dir,
+	    const struct run_record *rec, struct hs_errbuf *eb);
 /* directory or archive, by what path is */
 int	rundata_open(struct rundata *rd, const char *path,
 	    struct hs_errbuf *eb);

@@ -11,8 +11,10 @@
 #include "report/stacks.h"
 
 /*
- * For the archive writer: given a run directory holding manifest.json and
- * plateaus/NNNN/record.raw (and dumps, stuck.txt, ...), writes into it
+ * For the archive writer: given a run directory holding plateaus/NNNN/
+ * record.raw (and dumps, stuck.txt, ...) and its record (rec: the run's
+ * own, borrowed; NULL: read and validate the directory's manifest.json),
+ * writes into it
  *   plateaus/NNNN/record.svg, top-table.txt, record.speedscope.json
  *   diffs/AAAA-BBBB.svg (each consecutive pair, and first-last)
  *   report.html (self-contained: no network fetch of any kind)
@@ -21,7 +23,8 @@
  * (no manifest, unknown schema), HS_EIO (unwritable) or HS_ENOMEM, with one
  * line in eb. Files are written to a temporary name then renamed.
  */
-int	report_write_dir(const char *rundir, struct hs_errbuf *eb);
+int	report_write_dir(const char *rundir, const struct run_record *rec,
+	    struct hs_errbuf *eb);
 
 /* the same, from an open run: report.html into html_path (NULL: skip),
  * per-plateau files only when outdir is not NULL */

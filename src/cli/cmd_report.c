@@ -175,7 +175,7 @@ report_exec(struct args *a)
 			    "directory", a->pos[0]);
 			goto out;
 		}
-		r = report_write_dir(a->pos[0], &eb);
+		r = report_write_dir(a->pos[0], NULL, &eb);
 		if (r == 0)
 			printf("wrote %s/report.html\n", a->pos[0]);
 		goto out;

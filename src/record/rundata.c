@@ -23,11 +23,21 @@ parse_manifest(struct rundata *rd, const char *text, size_t len,
 {
 	int r;
 
-	if ((r = record_from_json(&rd->rec, text, len, eb)) != 0)
+	if ((r = record_from_json(&rd->own, text, len, eb)) != 0)
 		return r;
-	rd->plateaus = rd->rec.plateaus;
-	rd->nplateaus = rd->rec.nplateaus;
+	rd->rec = &rd->own;
+	rd->plateaus = rd->own.plateaus;
+	rd->nplateaus = rd->own.nplateaus;
 	return 0;
+}
+
+/* an empty rd: no members, an empty record of its own */
+static void
+rundata_init(struct rundata *rd)
+{
+	memset(rd, 0, sizeof(*rd));
+	record_init(&rd->own);
+	rd->rec = &rd->own;
 }
 
 /* the whole regular file at path, NUL-terminated, in a new allocation */
@@ -54,8 +64,7 @@ rundata_open_dir(struct rundata *rd, const char *dir, struct hs_errbuf *eb)
 	size_t len;
 	int r;
 
-	memset(rd, 0, sizeof(*rd));
-	record_init(&rd->rec);
+	rundata_init(rd);
 	if ((rd->where = strdup(dir)) == NULL)
 		return hs_error(eb, HS_ENOMEM, "out of memory");
 	snprintf(path, sizeof(path), "%s/manifest.json", dir);
@@ -101,8 +110,7 @@ rundata_open_archive(struct rundata *rd, const char *path, struct hs_errbuf *eb)
 	const struct rundata_member *man = NULL;
 	size_t i;
 
-	memset(rd, 0, sizeof(*rd));
-	record_init(&rd->rec);
+	rundata_init(rd);
 	rd->is_archive = 1;
 	if ((rd->where = strdup(path)) == NULL || (a = archive_read_new()) == NULL) {
 		r = hs_error(eb, HS_ENOMEM, "out of memory");
@@ -197,8 +205,7 @@ rundata_open(struct rundata *rd, const char *path, struct hs_errbuf *eb)
 	struct stat st;
 
 	if (stat(path, &st) != 0) {
-		memset(rd, 0, sizeof(*rd));
-		record_init(&rd->rec);
+		rundata_init(rd);
 		return hs_error(eb, HS_EUSAGE, "cannot open '%s': %s", path,
 		    strerror(errno));
 	}
@@ -217,9 +224,22 @@ rundata_release(struct rundata *rd)
 		free(rd->members[i].data);
 	}
 	free(rd->members);
-	record_release(&rd->rec);
+	record_release(&rd->own);
 	free(rd->where);
 	memset(rd, 0, sizeof(*rd));
+}
+
+int
+rundata_use_dir(struct rundata *rd, const char *dir,
+    const struct run_record *rec, struct hs_errbuf *eb)
+{
+	rundata_init(rd);
+	if ((rd->where = strdup(dir)) == NULL)
+		return hs_error(eb, HS_ENOMEM, "out of memory");
+	rd->rec = rec;
+	rd->plateaus = rec->plateaus;
+	rd->nplateaus = rec->nplateaus;
+	return 0;
 }
 
 static const struct rundata_member *

@@ -71,7 +71,7 @@ report_load_stacks(const struct rundata *rd, const struct record_plateau *p,
 	if (rundata_has(rd, rel)) {
 		if ((r = rundata_read(rd, rel, &data, &len, RAW_MAX, eb)) != 0)
 			return r;
-		r = speedscope_read(s, data, len, record_rate(&rd->rec), eb);
+		r = speedscope_read(s, data, len, record_rate(rd->rec), eb);
 		free(data);
 		return r;
 	}
@@ -115,7 +115,7 @@ plats_load(const struct rundata *rd, struct plat **out, struct hs_errbuf *eb)
 		for (char *c = p->tag; *c; c++)
 			if (!isalnum((unsigned char)*c) && *c != '-' && *c != '_')
 				*c = '_';
-		p->rate = record_rate(&rd->rec);
+		p->rate = record_rate(rd->rec);
 		if ((r = stacks_init(&p->s)) != 0) {
 			plats_free(pl, rd->nplateaus);
 			return hs_error(eb, r, "out of memory");
@@ -465,7 +465,7 @@ h_charts(struct buf *o, const struct rundata *rd)
 	size_t ncls = 0;
 	int r = HS_ENOMEM;
 	struct chart_span *sp = NULL;
-	const struct run_record *rec = &rd->rec;
+	const struct run_record *rec = rd->rec;
 
 	if (x == NULL || ys == NULL || names == NULL || lab == NULL)
 		goto out;
@@ -845,7 +845,7 @@ static int
 html(struct buf *o, const struct rundata *rd, struct plat *pl,
     struct hs_errbuf *eb)
 {
-	const struct run_record *rec = &rd->rec;
+	const struct run_record *rec = rd->rec;
 	const char *profile = rec->profile_name;
 	size_t i;
 	int r;
@@ -910,7 +910,7 @@ report_build(const struct rundata *rd, const char *outdir,
 {
 	struct buf o = BUF_INIT(OUT_MAX);
 	struct plat *pl = NULL;
-	const char *profile = rd->rec.profile_name;
+	const char *profile = rd->rec->profile_name;
 	int r;
 
 	if ((r = plats_load(rd, &pl, eb)) != 0)
@@ -933,13 +933,15 @@ out:
 }
 
 int
-report_write_dir(const char *rundir, struct hs_errbuf *eb)
+report_write_dir(const char *rundir, const struct run_record *rec,
+    struct hs_errbuf *eb)
 {
 	struct rundata rd = RUNDATA_INIT;
 	char path[4200];
 	int r;
 
-	if ((r = rundata_open_dir(&rd, rundir, eb)) != 0)
+	if ((r = rec != NULL ? rundata_use_dir(&rd, rundir, rec, eb) :
+	    rundata_open_dir(&rd, rundir, eb)) != 0)
 		goto out;
 	snprintf(path, sizeof(path), "%s/report.html", rundir);
 	r = report_build(&rd, rundir, path, eb);
@@ -955,7 +957,7 @@ report_summary(const struct rundata *rd, size_t top_n, int sort,
     struct buf *o, struct hs_errbuf *eb)
 {
 	struct plat *pl = NULL;
-	const struct run_record *rec = &rd->rec;
+	const struct run_record *rec = rd->rec;
 	const char *profile = rec->profile_name;
 	size_t i;
 	double m;
@@ -1025,9 +1027,9 @@ report_summary_json(const struct rundata *rd, size_t top_n, int sort,
 		return r;
 	r = HS_ENOMEM;
 	if ((root = cJSON_CreateObject()) == NULL ||
-	    cJSON_AddNumberToObject(root, "schema", rd->rec.schema) == NULL ||
+	    cJSON_AddNumberToObject(root, "schema", rd->rec->schema) == NULL ||
 	    cJSON_AddStringToObject(root, "profile_name",
-	    rd->rec.profile_name ? rd->rec.profile_name : "") == NULL ||
+	    rd->rec->profile_name ? rd->rec->profile_name : "") == NULL ||
 	    (arr = cJSON_AddArrayToObject(root, "plateaus")) == NULL)
 		goto out;
 	for (i = 0; i < rd->nplateaus; i++) {

@@ -899,8 +899,9 @@ archive(struct run *rn, struct hs_errbuf *eb)
 	if ((r = write_manifest_file(rn, eb)) != 0)
 		return r;
 	/* report.html and the per-plateau files before summary.md, which
-	 * shows the top functions of each top-table.txt */
-	if ((r = report_write_dir(rn->art->dir, &web)) != 0) {
+	 * shows the top functions of each top-table.txt; from the record in
+	 * memory (manifest.json, just written, is for the archive) */
+	if ((r = report_write_dir(rn->art->dir, &rn->rec, &web)) != 0) {
 		if (r == HS_EIO || r == HS_ENOMEM)
 			return *eb = web, r;
 		event(rn, "report: %s", web.msg);
