@@ -90,6 +90,10 @@ int	 file_read_fd(int fd, const char *path, struct buf *b,
  * returns 0, HS_EIO ("cannot read 'P': ..."), HS_ELIMIT ("'P' is larger
  * than N bytes"), HS_ENOMEM */
 int	 file_read(const char *path, struct buf *b, struct hs_errbuf *eb);
+/* the same, at most max bytes, into a new NUL-terminated allocation
+ * (*data, free with free(); *len its length, when len is not NULL) */
+int	 file_read_alloc(const char *path, size_t max, char **data,
+	    size_t *len, struct hs_errbuf *eb);
 /* the end of a file (a log), into an empty b: a regular file from b->max
  * bytes before its end; a FIFO (with FILE_FIFO) is read to its end,
  * keeping at least the last b->max / 2 bytes. Never HS_ELIMIT. */

@@ -579,13 +579,9 @@ out:
 static char *
 slurp(const char *path)
 {
-	struct buf b = BUF_INIT(FILE_MAX);
-	char *s = NULL;
+	char *s;
 
-	if (file_read(path, &b, NULL) == 0)
-		s = buf_detach(&b, NULL);
-	buf_release(&b);
-	return s;
+	return file_read_alloc(path, FILE_MAX, &s, NULL, NULL) == 0 ? s : NULL;
 }
 
 static int

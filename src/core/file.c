@@ -340,6 +340,23 @@ file_read(const char *path, struct buf *b, struct hs_errbuf *eb)
 }
 
 int
+file_read_alloc(const char *path, size_t max, char **data, size_t *len,
+    struct hs_errbuf *eb)
+{
+	struct buf b = BUF_INIT(max);
+	int r;
+
+	*data = NULL;
+	if (len != NULL)
+		*len = 0;
+	if ((r = file_read(path, &b, eb)) == 0 &&
+	    (*data = buf_detach(&b, len)) == NULL)
+		r = hs_error(eb, HS_ENOMEM, "out of memory reading '%s'", path);
+	buf_release(&b);
+	return r;
+}
+
+int
 file_read_tail(const char *path, int flags, struct buf *b,
     struct hs_errbuf *eb)
 {

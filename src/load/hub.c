@@ -855,7 +855,9 @@ on_probe_body(char *p, size_t sz, size_t nm, void *arg)
 {
 	struct hub_probe *pr = arg;
 
-	/* a chunk past the cap is left out, the transfer goes on */
+	/* the body stops at the first chunk past the cap (the buffer's
+	 * error is sticky: no later chunk leaves a hole); the transfer goes
+	 * on so the status and latency are still read */
 	(void)buf_add(&pr->text.body, p, sz * nm);
 	return sz * nm;
 }

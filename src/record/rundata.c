@@ -40,23 +40,6 @@ rundata_init(struct rundata *rd)
 	rd->rec = &rd->own;
 }
 
-/* the whole regular file at path, NUL-terminated, in a new allocation */
-static int
-read_file(const char *path, char **data, size_t *len, size_t max,
-    struct hs_errbuf *eb)
-{
-	struct buf b = BUF_INIT(max);
-	int r;
-
-	*data = NULL;
-	*len = 0;
-	if ((r = file_read(path, &b, eb)) == 0 &&
-	    (*data = buf_detach(&b, len)) == NULL)
-		r = hs_error(eb, HS_ENOMEM, "out of memory");
-	buf_release(&b);
-	return r;
-}
-
 int
 rundata_open_dir(struct rundata *rd, const char *dir, struct hs_errbuf *eb)
 {
@@ -68,7 +51,7 @@ rundata_open_dir(struct rundata *rd, const char *dir, struct hs_errbuf *eb)
 	if ((rd->where = strdup(dir)) == NULL)
 		return hs_error(eb, HS_ENOMEM, "out of memory");
 	snprintf(path, sizeof(path), "%s/manifest.json", dir);
-	if ((r = read_file(path, &text, &len, RUNDATA_MANIFEST_MAX, eb)) != 0) {
+	if ((r = file_read_alloc(path, RUNDATA_MANIFEST_MAX, &text, &len, eb)) != 0) {
 		if (r == HS_EIO)
 			hs_error(eb, HS_EUSAGE, "no manifest.json in '%s'; give "
 			    "a hubspy run directory or archive", dir);
@@ -266,7 +249,7 @@ rundata_read(const struct rundata *rd, const char *rel, char **data,
 		return hs_error(eb, HS_EUSAGE, "bad file name '%s'", rel);
 	if (!rd->is_archive) {
 		snprintf(path, sizeof(path), "%s/%s", rd->where, rel);
-		return read_file(path, data, len, max, eb);
+		return file_read_alloc(path, max, data, len, eb);
 	}
 	if ((m = member(rd, rel)) == NULL)
 		return hs_error(eb, HS_EIO, "no '%s' in archive '%s'", rel,

@@ -900,7 +900,9 @@ archive(struct run *rn, struct hs_errbuf *eb)
 		return r;
 	/* report.html and the per-plateau files before summary.md, which
 	 * shows the top functions of each top-table.txt; from the record in
-	 * memory (manifest.json, just written, is for the archive) */
+	 * memory. manifest.json, written just before, keeps the run
+	 * directory readable (`hubspy report DIR`) should rendering or
+	 * archiving fail; artifacts_finish() rewrites it with the files */
 	if ((r = report_write_dir(rn->art->dir, &rn->rec, &web)) != 0) {
 		if (r == HS_EIO || r == HS_ENOMEM)
 			return *eb = web, r;

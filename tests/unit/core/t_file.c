@@ -408,3 +408,22 @@ UNIT_TEST(file_atomic_temp_names)
 	CHECK(slash != NULL && file_is_atomic_temp(slash + 1));
 	file_atomic_abort(&fa);
 }
+
+UNIT_TEST(file_read_alloc_whole_or_nothing)
+{
+	struct hs_errbuf eb = HS_ERRBUF_INIT;
+	char path[600], *data = (char *)"x";
+	size_t len = 99;
+
+	snprintf(path, sizeof(path), "%s/f", unit_tmpdir());
+	CHECK_INT(file_write_atomic(path, "hello", 5, 0, &eb), 0);
+	CHECK_INT(file_read_alloc(path, 5, &data, &len, &eb), 0);
+	CHECK_STR(data, "hello");
+	CHECK_INT(len, 5);
+	free(data);
+	/* over the cap: an error and no allocation */
+	CHECK_INT(file_read_alloc(path, 4, &data, &len, &eb), HS_ELIMIT);
+	CHECK(data == NULL);
+	CHECK_INT(len, 0);
+	CHECK(strstr(eb.msg, "is larger than 4 bytes") != NULL);
+}
