@@ -43,7 +43,7 @@ expect_eq "keep: names cont-1..cont-12" "$names" "$(echo cont-{1..12})"
 run_hubspy status --prefix cont
 keep_out st
 expect_rc "status: exit 0" 0
-expect_grep "status: hub version" "$out" '^hub: 3\.0\.0 at '
+expect_grep "status: hub version" "$out" "^hub: $HUB_RELEASE_RE at "
 expect_grep "status: users counted" "$out" '^users named cont-N: 12$'
 expect_grep "status: servers ready" "$out" '^servers: 12 ready, 0 pending, 0 stopped$'
 

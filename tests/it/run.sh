@@ -135,7 +135,7 @@ expect_eq "manifest: activity and probes flowed during the hold" \
     "$(mq 'sorted(set(m["plateaus"][1]["requests"]) & {"activity", "probe"})')" "['activity', 'probe']"
 expect_eq "manifest: target and hub" \
     "$(mq 'm["target"]["transport"], m["target"]["pod"], m["target"]["pyspy"], m["hub"]["version"], m["hub"]["token_kind"], "admin:users" in m["hub"]["scopes"]')" \
-    "kubectl hub-abc 0.4.2 3.0.0 service True"
+    "kubectl hub-abc 0.4.2 $HUB_RELEASE service True"
 expect_eq "journal: 5 names (batches of 2 and 3)" \
     "$("$PY" -c 'import json,sys; print(sum(len(json.loads(l)["names"]) for l in open(sys.argv[1])))' "$T/x1/$top/journal.jsonl")" 5
 expect_grep "run.log has the hub requests" "$T/x1/$top/run.log" '^[0-9T:-]+Z POST /users \(create\) 201 '
