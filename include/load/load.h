@@ -8,6 +8,7 @@
 #include "core/buf.h"
 #include "core/hs.h"
 #include "load/hub.h"
+#include "load/named.h"
 #include "measure/measure.h"
 
 /*
@@ -46,9 +47,12 @@ struct load_config {
 	/* called about 4 times a second while the engine turns the loop */
 	void		(*on_tick)(void *arg);
 	void		*hook_arg;
+	/* N named servers per user (load/named.h) instead of the default
+	 * server; 0: the default server only */
+	int		 named_servers;
 };
 #define LOAD_CONFIG_INIT { "hubspy", 10, 32, NULL, 300, 1, 0, 0, 1000, \
-	600, 30, NULL, NULL, NULL, NULL, NULL }
+	600, 30, NULL, NULL, NULL, NULL, NULL, 0 }
 
 enum load_phase {
 	LOAD_IDLE, LOAD_DISCOVER, LOAD_CREATE, LOAD_START, LOAD_WAIT,
@@ -56,10 +60,12 @@ enum load_phase {
 };
 const char *load_phase_name(enum load_phase p);
 
+/* with named servers, started .. timed_out count servers, not users */
 struct load_progress {
 	enum load_phase	 phase;
 	size_t		 target, created, started, ready, failed, timed_out;
 	size_t		 stopped, deleted, left;
+	size_t		 named_target, named_removed;	/* 0 without */
 	uint64_t	 n429;
 	int		 ceiling;		/* active_server_limit reached */
 	double		 p50_ms, p99_ms;	/* all classes, this window */
@@ -100,8 +106,10 @@ int	 load_hold_begin(struct load *ld);
 void	 load_hold_end(struct load *ld);
 
 /*
- * Synchronous: stops servers in parallel, waits until none remains, then
- * deletes the users. names/n only for LOAD_TD_NAMES (borrowed). Returns 0,
+ * Synchronous: removes the named servers (ours with named_servers; every
+ * hubspy-named one the hub lists for LOAD_TD_PREFIX and LOAD_TD_NAMES),
+ * stops servers in parallel, waits until none remains, then deletes the
+ * users. names/n only for LOAD_TD_NAMES (borrowed). Returns 0,
  * HS_ELEFT (eb says how many users remain) when the hub stopped answering
  * or the teardown timeout passed.
  */

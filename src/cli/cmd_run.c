@@ -28,6 +28,7 @@ struct run_options {
 	int		 no_redact;
 	const char	*hub_log;
 	int		 tail;
+	int		 named_servers;
 	struct cli_tools_options  tools;
 	struct cli_hub_options	  hub;
 	struct cli_common_options common;	/* --json is not an option */
@@ -50,6 +51,10 @@ static const struct opt run_opts[] = {
 	  "reads the pod's log)", NULL, 0 },
 	{ "tail", 0, O(OPT_NUM, tail), "N", 1, 1000000, "1000",
 	  "hub log lines kept in hub.log", NULL, 0 },
+	{ "named-servers", 0, O(OPT_NUM, named_servers), "N", 0, 64, "0",
+	  "each user gets N named servers (srv-1..srv-N) instead of the "
+	  "default server; they are removed before the users (overrides the "
+	  "profile's hub.named_servers)", NULL, 0 },
 	OPT_END
 };
 #undef O
@@ -110,6 +115,8 @@ resolve_hub(struct profile *p, const struct args *a,
 		return r;
 	if (opt_isset(a, &o->hub.concurrency))
 		p->load.concurrency = o->hub.concurrency;
+	if (opt_isset(a, &o->named_servers))
+		p->hub.named_servers = o->named_servers;
 	*h = o->hub;
 	h->url = p->hub.url;
 	h->prefix = p->hub.prefix;
