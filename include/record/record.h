@@ -268,6 +268,22 @@ struct record_row {
 	char		 s[RC_NCOLS][32];
 };
 void	 record_row(const struct record_plateau *p, struct record_row *row);
+/*
+ * The event loop over a plateau's hold, the headline of every summary:
+ * from jupyterhub_event_loop_interval_seconds (5.0+) at both ends, the
+ * upper bounds (ms) of the buckets holding the 50th and 99th percentile
+ * and the highest interval seen (INFINITY: past the last finite bucket,
+ * whose bound is over_ms). Without the metric (hubs before 5.0) the
+ * stated fallback is the probe's latency under the held load.
+ */
+struct record_loop {
+	int		 has_metric;
+	double		 count, p50_ms, p99_ms, max_ms, over_ms;
+	double		 probe_p50_ms, probe_p99_ms;	/* NAN if none */
+};
+void	 record_loop(const struct record_plateau *p, struct record_loop *lp);
+/* the same as one line of text, "event loop p50 <= 50 ms, ..." */
+void	 record_loop_line(const struct record_plateau *p, char *dst, size_t n);
 /* v with f into dst, or "-" when v is NAN */
 void	 record_fmt(char *dst, size_t n, const char *f, double v);
 

@@ -146,6 +146,19 @@ expect_grep "record.raw holds the hub's stacks" "$T/x1/$top/plateaus/0005/record
 expect_grep "py-spy ran in the pod through kubectl exec" "$REQS" 'command=py-spy&command=record'
 run_hubspy report "$tarball"
 expect_rc "hubspy report reads the tarball (libarchive)" 0
+# the event loop leads each plateau: the 5.x metric, else the probe
+if [ "$HUB_VERSION" = 5 ]; then
+	loop_re='^- 5 users: event loop interval p50 <?= [0-9]+ ms, p99 [<>]=? ?[0-9]+ ms, max [<>]=? ?[0-9]+ ms \([0-9]+ intervals of the hold'
+	html_re='<li><b>5 users</b>: event loop interval p50 &lt;= [0-9]+ ms, p99 &[lg]t;=? ?[0-9]+ ms'
+else
+	loop_re='^- 5 users: event loop not measured by this hub \(the metric is 5\.0\+\); probe latency instead: p50 [0-9.]+ ms'
+	html_re="<li><b>5 users</b>: event loop ${loop_re#*event loop }"
+fi
+expect_grep "summary.md leads with the event loop" "$T/x1/$top/summary.md" "$loop_re"
+expect_eq "summary.md: the event loop before the plateau table" \
+    "$(grep -n '^## ' "$T/x1/$top/summary.md" | head -n 2 | cut -d: -f2 | tr '\n' ,)" "## Event loop,## Plateaus,"
+expect_grep "report.html leads with the event loop" "$T/x1/$top/report.html" "$html_re"
+expect_grep "the terminal report leads with the event loop" "$out" "^5 users: event loop ${loop_re#*event loop }"
 
 # --no-redact, keep: the users stay, purge --run removes them
 run_hubspy run profiles/smoke.json "${S[@]}" -o "$T/o2" --set teardown=keep \
