@@ -129,6 +129,10 @@ void	 load_interrupt(struct load *ld);
 /* the N of "PREFIX-N" (digits only, no sign, no leading zero unless "0"),
  * or -1 */
 long	 load_name_index(const char *prefix, const char *name);
+/* the start body for compact JSON options, as the hub of this major
+ * version reads it: the options themselves before 6.0, from 6.0 on
+ * {"user_options": OPTIONS}; a new string (free), NULL out of memory */
+char	*load_start_body(const char *options, int hub_major);
 /* the bulk-create body {"usernames":[...],"admin":false} appended to b */
 int	 load_create_body(struct buf *b, const char *const *names, size_t n);
 /* the exact singleuser activity body for the UTC time t (seconds, with

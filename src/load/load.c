@@ -75,6 +75,8 @@ struct load {
 	struct load_config	 cfg;
 	char			*prefix;
 	char			*options;	/* compact JSON or NULL */
+	char			*start_body;	/* as the hub's version wants
+						 * it (load_start_body) */
 	char			 filter[NAME_MAX_LEN + 32];
 
 	struct luser		**blk;		/* blocks of ULEN: stable */
@@ -230,6 +232,22 @@ load_create_body(struct buf *b, const char *const *names, size_t n)
 	return buf_addstr(b, "],\"admin\":false}");
 }
 
+char *
+load_start_body(const char *options, int hub_major)
+{
+	char *s = NULL;
+
+	/* 6.0 reads {"user_options": {...}, "display_name": ...}; the bare
+	 * form only while neither key is in it, so an option named
+	 * display_name would be lost: wrap it from 6.0 on */
+	if (hub_major >= 6) {
+		if (asprintf(&s, "{\"user_options\":%s}", options) < 0)
+			s = NULL;
+		return s;
+	}
+	return strdup(options);
+}
+
 static int64_t
 wall_us(void)
 {
@@ -305,8 +323,11 @@ load_new(struct load **lp, struct hub *h, const struct load_config *cfg,
 	if (opt && (ld->options = cJSON_PrintUnformatted(opt)) == NULL)
 		goto out;
 	ld->cfg.server_options = ld->options;
+	if (ld->options && (ld->start_body = load_start_body(ld->options,
+	    hub_info(h)->major)) == NULL)
+		goto out;
 	if (cfg->named_servers > 0) {
-		struct named_config nc = { cfg->named_servers, ld->options,
+		struct named_config nc = { cfg->named_servers, ld->start_body,
 		    ld->cfg.spawn_concurrency, ld->cfg.ready_timeout_s,
 		    ld->cfg.poll_interval_ms, ld->filter, &ld->interrupted };
 
@@ -360,6 +381,7 @@ load_free(struct load *ld)
 	free(ld->tu);
 	free(ld->prefix);
 	free(ld->options);
+	free(ld->start_body);
 	named_free(ld->named);
 	free(ld);
 }
@@ -1091,7 +1113,7 @@ send_start(struct load *ld, struct luser *u)
 	int r;
 
 	snprintf(path, sizeof(path), "/users/%s/server", u->name);
-	if ((r = hub_request(ld->hub, MC_START, "POST", path, ld->options,
+	if ((r = hub_request(ld->hub, MC_START, "POST", path, ld->start_body,
 	    on_start, u)) != 0)
 		return r;
 	if (!u->started) {
