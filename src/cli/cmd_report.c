@@ -5,19 +5,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "core/buf.h"
 #include "cli/cmd.h"
+#include "report/gate.h"
 #include "report/report.h"
 #include "report/toptable.h"
+#include "run/baseline.h"
 
 static const char *const sort_choices[] = { "own-time", "total-time",
 	"own-pct", "total-pct", NULL };
 
 struct report_options {
-	const char	*html, *diff;
+	const char	*html;
+	int		 diff;
+	struct opt_list	 fail_on;
+	const char	*baseline;
+	int		 markdown;
 	int		 users;
 	int		 json;
 	int		 top;
@@ -30,13 +37,27 @@ static const struct opt report_opts[] = {
 	{ "html", 0, O(OPT_STR, html), "FILE", 0, 0, NULL,
 	  "write the self-contained report (charts, flamegraphs, top tables, "
 	  "diffs, dumps) to FILE instead of printing the summary", NULL, 0 },
-	{ "diff", 0, O(OPT_STR, diff), "A", 0, 0, NULL,
+	{ "diff", 0, O(OPT_FLAG, diff), NULL, 0, 0, NULL,
 	  "compare two captures: `--diff A ARCHIVE B` compares the plateaus of "
 	  "A and B users of one run; `--diff OLD NEW` (two runs) compares the "
 	  "plateaus of --users users, or the largest plateau both runs have",
 	  NULL, 0 },
+	{ "fail-on", 0, O(OPT_LIST, fail_on), "EXPR", 0, 0, NULL,
+	  "with --diff of two runs: a regression gate. EXPR is a bound that "
+	  "fails the gate, checked at every plateau both runs have (or "
+	  "FIGURE@USERS): 'start.p99>+20%', 'probe.p99>+50ms', 'hub_cpu>+10%', "
+	  "'event_loop.p99>0.5s', 'errors>0', 'function:hash_token>+5pp' "
+	  "(docs/report.md). Repeatable; exit 9 when one is broken",
+	  NULL, 0 },
+	{ "baseline", 0, O(OPT_STR, baseline), "DIR", 0, 0, NULL,
+	  "compare NEW with the baseline of its profile kept in DIR by "
+	  "'hubspy run --baseline DIR' (implies --diff)", NULL, 0 },
+	{ "markdown", 0, O(OPT_FLAG, markdown), NULL, 0, 0, NULL,
+	  "with --fail-on: print the gate as a Markdown table (a CI job "
+	  "summary)", NULL, 0 },
 	{ "users", 0, O(OPT_NUM, users), "N", 1, 1000000, NULL,
-	  "with --diff of two runs: the plateau to compare", NULL, 0 },
+	  "with --diff of two runs: the plateau to compare (and to gate)",
+	  NULL, 0 },
 	{ "json", 0, O(OPT_FLAG, json), NULL, 0, 0, NULL,
 	  "print the summary as JSON", NULL, 0 },
 	{ "top", 0, O(OPT_NUM, top), "N", 0, 1000, "10",
@@ -87,53 +108,139 @@ common_users(const struct rundata *a, const struct rundata *b)
 	return best;
 }
 
+/* the gate: every --fail-on bound on OLD and NEW, printed as text,
+ * Markdown or JSON; HS_EGATE when one is broken */
+static int
+do_gate(const struct args *a, const struct rundata *ra,
+    const struct rundata *rb, long users, struct hs_errbuf *eb)
+{
+	const struct report_options *o = a->opts;
+	struct gate_result res = GATE_RESULT_INIT;
+	struct gate_bound *b = NULL;
+	struct buf out = BUF_INIT(64u << 20);
+	const struct gate_check *c;
+	cJSON *j = NULL;
+	char *text = NULL, line[400];
+	size_t i;
+	int r;
+
+	if ((b = calloc(o->fail_on.n, sizeof(*b))) == NULL) {
+		r = hs_error(eb, HS_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < o->fail_on.n; i++)
+		if ((r = gate_parse(&b[i], o->fail_on.v[i], eb)) != 0)
+			goto out;
+	if ((r = gate_eval(b, o->fail_on.n, ra, rb, users, &res, eb)) != 0)
+		goto out;
+	if (o->json) {
+		if ((j = gate_to_json(&res)) == NULL ||
+		    (text = cJSON_Print(j)) == NULL) {
+			r = hs_error(eb, HS_ENOMEM, "out of memory");
+			goto out;
+		}
+		cmd_safe_fputs(stdout, text);
+		fputc('\n', stdout);
+	} else {
+		r = o->markdown ? gate_write_markdown(&res, &out) :
+		    gate_write_text(&res, &out);
+		if (r != 0) {
+			r = hs_error(eb, r, "out of memory writing the gate");
+			goto out;
+		}
+		print_buf(&out);
+	}
+	r = 0;
+	if (res.broken > 0) {
+		for (c = res.checks; c->state != GATE_BROKEN; c++)
+			;
+		gate_fmt(c, line, sizeof(line));
+		r = hs_error(eb, HS_EGATE, "gate failed: %zu of %zu checks "
+		    "broken, the first %s", res.broken, res.nchecks, line);
+	}
+out:
+	cJSON_free(text);
+	cJSON_Delete(j);
+	buf_release(&out);
+	gate_result_release(&res);
+	free(b);
+	return r;
+}
+
 static int
 do_diff(struct args *a, struct hs_errbuf *eb)
 {
 	struct rundata ra = RUNDATA_INIT, rb = RUNDATA_INIT;
 	struct buf out = BUF_INIT(64u << 20);
 	const struct report_options *o = a->opts;
-	const char *da = o->diff;
 	const char *errstr = NULL;
+	const char *da, *db;
+	char base[4200];
 	long ua, ub;
 	int r;
 
-	if (is_number(da)) {
-		if (a->npos != 2 || !is_number(a->pos[1])) {
-			r = hs_error(eb, HS_EUSAGE, "--diff %s: give the other "
-			    "plateau after the archive: 'hubspy report --diff "
-			    "%s ARCHIVE B'", da, da);
+	if (o->baseline == NULL && a->npos == 3 && is_number(a->pos[0]) &&
+	    is_number(a->pos[2])) {
+		if (o->fail_on.n > 0) {
+			r = hs_error(eb, HS_EUSAGE, "--fail-on compares two "
+			    "runs: 'hubspy report --diff OLD NEW --fail-on "
+			    "EXPR'");
 			goto out;
 		}
-		ua = (long)strtonum(da, 0, 1000000, &errstr);
-		ub = (long)strtonum(a->pos[1], 0, 1000000, &errstr);
+		ua = (long)strtonum(a->pos[0], 0, 1000000, &errstr);
+		ub = (long)strtonum(a->pos[2], 0, 1000000, &errstr);
 		if (errstr != NULL) {
 			r = hs_error(eb, HS_EUSAGE, "--diff: plateau is %s "
 			    "(0 to 1000000 users)", errstr);
 			goto out;
 		}
-		if ((r = rundata_open(&ra, a->pos[0], eb)) != 0)
+		if ((r = rundata_open(&ra, a->pos[1], eb)) != 0)
 			goto out;
 		r = report_diff(&ra, ua, &ra, ub, 25, &out, eb);
-	} else {
-		if (a->npos != 1) {
-			r = hs_error(eb, HS_EUSAGE, "--diff %s: compare two runs "
-			    "with 'hubspy report --diff OLD NEW', or two plateaus "
-			    "with 'hubspy report --diff A ARCHIVE B'", da);
-			goto out;
-		}
-		if ((r = rundata_open(&ra, da, eb)) != 0 ||
-		    (r = rundata_open(&rb, a->pos[0], eb)) != 0)
-			goto out;
-		ua = ub = opt_isset(a, &o->users) ? o->users : -1;
-		if (ua < 0 && (ua = ub = common_users(&ra, &rb)) < 0) {
-			r = hs_error(eb, HS_EUSAGE, "'%s' and '%s' have no "
-			    "plateau with the same users; pick one with --users",
-			    da, a->pos[0]);
-			goto out;
-		}
-		r = report_diff(&ra, ua, &rb, ub, 25, &out, eb);
+		goto print;
 	}
+	if (o->baseline != NULL ? a->npos != 1 : a->npos != 2) {
+		r = hs_error(eb, HS_EUSAGE, o->baseline != NULL ?
+		    "--baseline: give one run to compare with the baseline: "
+		    "'hubspy report --diff --baseline DIR NEW'" :
+		    "--diff: compare two runs with 'hubspy report --diff OLD "
+		    "NEW', or two plateaus with 'hubspy report --diff A "
+		    "ARCHIVE B'");
+		goto out;
+	}
+	db = a->pos[a->npos - 1];
+	if ((r = rundata_open(&rb, db, eb)) != 0)
+		goto out;
+	if (o->baseline != NULL) {
+		if ((r = baseline_path(o->baseline, rb.rec->profile_name, base,
+		    sizeof(base), eb)) != 0)
+			goto out;
+		if (access(base, F_OK) != 0) {
+			r = hs_error(eb, HS_EUSAGE, "--baseline: no baseline "
+			    "of profile '%s' in '%s' (no '%s'); a passing "
+			    "'hubspy run --baseline %s' keeps one",
+			    rb.rec->profile_name ? rb.rec->profile_name :
+			    "run", o->baseline, base, o->baseline);
+			goto out;
+		}
+		da = base;
+	} else
+		da = a->pos[0];
+	if ((r = rundata_open(&ra, da, eb)) != 0)
+		goto out;
+	ua = ub = opt_isset(a, &o->users) ? o->users : -1;
+	if (o->fail_on.n > 0) {
+		r = do_gate(a, &ra, &rb, ua, eb);
+		goto out;
+	}
+	if (ua < 0 && (ua = ub = common_users(&ra, &rb)) < 0) {
+		r = hs_error(eb, HS_EUSAGE, "'%s' and '%s' have no "
+		    "plateau with the same users; pick one with --users",
+		    da, db);
+		goto out;
+	}
+	r = report_diff(&ra, ua, &rb, ub, 25, &out, eb);
+print:
 	if (r == 0)
 		print_buf(&out);
 out:
@@ -160,8 +267,14 @@ report_exec(struct args *a)
 	struct stat st;
 	int r;
 
-	if (o->diff != NULL) {
+	if (o->diff || o->baseline != NULL) {
 		r = do_diff(a, &eb);
+		goto out;
+	}
+	if (o->fail_on.n > 0 || o->markdown) {
+		r = hs_error(&eb, HS_EUSAGE, "--%s gates a comparison: "
+		    "'hubspy report --diff OLD NEW --fail-on EXPR'",
+		    o->fail_on.n > 0 ? "fail-on" : "markdown");
 		goto out;
 	}
 	if (a->npos != 1) {
@@ -204,7 +317,7 @@ out:
 }
 
 const struct cmd cmd_report = {
-	"report", "[OPTIONS] ARCHIVE [B]",
+	"report", "[OPTIONS] ARCHIVE | --diff OLD NEW | --diff A ARCHIVE B",
 	"summarise a run archive; write report.html; compare plateaus or runs",
 	"Reads a run archive (hubspy-*.tar.gz) or run directory and prints, per "
 	"plateau, the users, client latency, 429s and errors, hub CPU and "
@@ -213,6 +326,11 @@ const struct cmd cmd_report = {
 	"--html writes one self-contained page (no network fetch of any kind) "
 	"with charts, every plateau's flamegraph and top table, the "
 	"differential flamegraphs between plateaus and the py-spy dumps with "
-	"stuck threads highlighted. Archives of a newer schema are refused.",
-	report_groups, sizeof(struct report_options), 1, 2, report_exec, 0
+	"stuck threads highlighted. Archives of a newer schema are refused.\n\n"
+	"--fail-on turns a comparison of two runs into a pass or fail for "
+	"CI: every bound is checked at each plateau both runs have (matched "
+	"by users), the output names each check with both values, and the "
+	"exit code is 0 when all hold, 9 when one is broken, 2 for a "
+	"malformed bound or a missing plateau.",
+	report_groups, sizeof(struct report_options), 1, 3, report_exec, 0
 };

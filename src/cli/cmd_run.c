@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "run/artifacts.h"
+#include "run/baseline.h"
 #include "core/buf.h"
 #include "cli/cli_hub.h"
 #include "cli/cli_target.h"
@@ -28,6 +29,7 @@ struct run_options {
 	int		 no_redact;
 	const char	*hub_log;
 	int		 tail;
+	const char	*baseline;
 	struct cli_tools_options  tools;
 	struct cli_hub_options	  hub;
 	struct cli_common_options common;	/* --json is not an option */
@@ -50,6 +52,10 @@ static const struct opt run_opts[] = {
 	  "reads the pod's log)", NULL, 0 },
 	{ "tail", 0, O(OPT_NUM, tail), "N", 1, 1000000, "1000",
 	  "hub log lines kept in hub.log", NULL, 0 },
+	{ "baseline", 0, O(OPT_STR, baseline), "DIR", 0, 0, NULL,
+	  "after a passing run (exit 0, every capture done), keep a copy of "
+	  "its archive as DIR/PROFILE.tar.gz, replacing the last one; compare "
+	  "with it by 'hubspy report --diff --baseline DIR NEW'", NULL, 0 },
 	OPT_END
 };
 #undef O
@@ -178,6 +184,29 @@ open_run_log(struct cli_hub *ch, const struct artifacts *art,
 	return 0;
 }
 
+/* --baseline: a passing run's archive becomes its profile's baseline;
+ * returns the exit code (a copy that fails is an I/O error) */
+static int
+keep_baseline(struct cli_hub *ch, const char *dir, const struct profile *p,
+    const struct artifacts *art, const struct run_result *res, int code)
+{
+	struct hs_errbuf eb = HS_ERRBUF_INIT;
+	char path[4200], line[4400];
+
+	if (code != 0 || res->partial || res->capture_failures > 0) {
+		cli_hub_event(ch, code != 0 || res->partial ? "baseline not "
+		    "kept: the run did not pass" : "baseline not kept: some "
+		    "captures failed");
+		return code;
+	}
+	if (baseline_keep(dir, p->name, art->tarball, path, sizeof(path),
+	    &eb) != 0)
+		return cmd_fail(&eb);
+	snprintf(line, sizeof(line), "baseline kept: %s", path);
+	cli_hub_event(ch, line);
+	return 0;
+}
+
 static int
 run_cmd(struct args *a)
 {
@@ -255,6 +284,8 @@ run_cmd(struct args *a)
 	else if (res.capture_failures)
 		cli_hub_event(&ch, "some captures failed: see the summary");
 	code = r == 0 ? 0 : cmd_fail(&eb);
+	if (o->baseline != NULL && art.tarball != NULL)
+		code = keep_baseline(&ch, o->baseline, &p, &art, &res, code);
 	if (art.tarball != NULL) {
 		if (res.summary[0]) {
 			printf("summary: ");
