@@ -10,8 +10,8 @@
 #include <cjson/cJSON.h>
 
 #include "core/buf.h"
+#include "cli/cli_gate.h"
 #include "cli/cmd.h"
-#include "report/gate.h"
 #include "report/report.h"
 #include "report/toptable.h"
 #include "run/baseline.h"
@@ -22,14 +22,13 @@ static const char *const sort_choices[] = { "own-time", "total-time",
 struct report_options {
 	const char	*html;
 	int		 diff;
-	struct opt_list	 fail_on;
 	const char	*baseline;
-	int		 markdown;
 	int		 users;
 	int		 json;
 	int		 top;
 	const char	*sort;
 	int		 write;
+	struct cli_gate_options gate;
 };
 
 #define O(kind, m) OPT_BIND(struct report_options, kind, m)
@@ -42,19 +41,9 @@ static const struct opt report_opts[] = {
 	  "A and B users of one run; `--diff OLD NEW` (two runs) compares the "
 	  "plateaus of --users users, or the largest plateau both runs have",
 	  NULL, 0 },
-	{ "fail-on", 0, O(OPT_LIST, fail_on), "EXPR", 0, 0, NULL,
-	  "with --diff of two runs: a regression gate. EXPR is a bound that "
-	  "fails the gate, checked at every plateau both runs have (or "
-	  "FIGURE@USERS): 'start.p99>+20%', 'probe.p99>+50ms', 'hub_cpu>+10%', "
-	  "'event_loop.p99>0.5s', 'errors>0', 'function:hash_token>+5pp' "
-	  "(docs/report.md). Repeatable; exit 9 when one is broken",
-	  NULL, 0 },
 	{ "baseline", 0, O(OPT_STR, baseline), "DIR", 0, 0, NULL,
 	  "compare NEW with the baseline of its profile kept in DIR by "
 	  "'hubspy run --baseline DIR' (implies --diff)", NULL, 0 },
-	{ "markdown", 0, O(OPT_FLAG, markdown), NULL, 0, 0, NULL,
-	  "with --fail-on: print the gate as a Markdown table (a CI job "
-	  "summary)", NULL, 0 },
 	{ "users", 0, O(OPT_NUM, users), "N", 1, 1000000, NULL,
 	  "with --diff of two runs: the plateau to compare (and to gate)",
 	  NULL, 0 },
@@ -73,7 +62,9 @@ static const struct opt report_opts[] = {
 #undef O
 
 static const struct opt_group report_groups[] = {
-	{ report_opts, 0 }, OPT_GROUP_END
+	{ report_opts, 0 },
+	CLI_GATE_GROUP(struct report_options, gate),
+	OPT_GROUP_END
 };
 
 static int
@@ -108,65 +99,6 @@ common_users(const struct rundata *a, const struct rundata *b)
 	return best;
 }
 
-/* the gate: every --fail-on bound on OLD and NEW, printed as text,
- * Markdown or JSON; HS_EGATE when one is broken */
-static int
-do_gate(const struct args *a, const struct rundata *ra,
-    const struct rundata *rb, long users, struct hs_errbuf *eb)
-{
-	const struct report_options *o = a->opts;
-	struct gate_result res = GATE_RESULT_INIT;
-	struct gate_bound *b = NULL;
-	struct buf out = BUF_INIT(64u << 20);
-	const struct gate_check *c;
-	cJSON *j = NULL;
-	char *text = NULL, line[400];
-	size_t i;
-	int r;
-
-	if ((b = calloc(o->fail_on.n, sizeof(*b))) == NULL) {
-		r = hs_error(eb, HS_ENOMEM, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < o->fail_on.n; i++)
-		if ((r = gate_parse(&b[i], o->fail_on.v[i], eb)) != 0)
-			goto out;
-	if ((r = gate_eval(b, o->fail_on.n, ra, rb, users, &res, eb)) != 0)
-		goto out;
-	if (o->json) {
-		if ((j = gate_to_json(&res)) == NULL ||
-		    (text = cJSON_Print(j)) == NULL) {
-			r = hs_error(eb, HS_ENOMEM, "out of memory");
-			goto out;
-		}
-		cmd_safe_fputs(stdout, text);
-		fputc('\n', stdout);
-	} else {
-		r = o->markdown ? gate_write_markdown(&res, &out) :
-		    gate_write_text(&res, &out);
-		if (r != 0) {
-			r = hs_error(eb, r, "out of memory writing the gate");
-			goto out;
-		}
-		print_buf(&out);
-	}
-	r = 0;
-	if (res.broken > 0) {
-		for (c = res.checks; c->state != GATE_BROKEN; c++)
-			;
-		gate_fmt(c, line, sizeof(line));
-		r = hs_error(eb, HS_EGATE, "gate failed: %zu of %zu checks "
-		    "broken, the first %s", res.broken, res.nchecks, line);
-	}
-out:
-	cJSON_free(text);
-	cJSON_Delete(j);
-	buf_release(&out);
-	gate_result_release(&res);
-	free(b);
-	return r;
-}
-
 static int
 do_diff(struct args *a, struct hs_errbuf *eb)
 {
@@ -174,6 +106,7 @@ do_diff(struct args *a, struct hs_errbuf *eb)
 	struct buf out = BUF_INIT(64u << 20);
 	const struct report_options *o = a->opts;
 	const char *errstr = NULL;
+	struct gate_bound *gb = NULL;
 	const char *da, *db;
 	char base[4200];
 	long ua, ub;
@@ -181,7 +114,7 @@ do_diff(struct args *a, struct hs_errbuf *eb)
 
 	if (o->baseline == NULL && a->npos == 3 && is_number(a->pos[0]) &&
 	    is_number(a->pos[2])) {
-		if (o->fail_on.n > 0) {
+		if (o->gate.fail_on.n > 0) {
 			r = hs_error(eb, HS_EUSAGE, "--fail-on compares two "
 			    "runs: 'hubspy report --diff OLD NEW --fail-on "
 			    "EXPR'");
@@ -208,6 +141,9 @@ do_diff(struct args *a, struct hs_errbuf *eb)
 		    "ARCHIVE B'");
 		goto out;
 	}
+	/* a malformed bound costs no archive read */
+	if ((r = cli_gate_parse(&o->gate, &gb, eb)) != 0)
+		goto out;
 	db = a->pos[a->npos - 1];
 	if ((r = rundata_open(&rb, db, eb)) != 0)
 		goto out;
@@ -229,8 +165,8 @@ do_diff(struct args *a, struct hs_errbuf *eb)
 	if ((r = rundata_open(&ra, da, eb)) != 0)
 		goto out;
 	ua = ub = opt_isset(a, &o->users) ? o->users : -1;
-	if (o->fail_on.n > 0) {
-		r = do_gate(a, &ra, &rb, ua, eb);
+	if (o->gate.fail_on.n > 0) {
+		r = cli_gate_run(&o->gate, gb, o->json, &ra, &rb, ua, eb);
 		goto out;
 	}
 	if (ua < 0 && (ua = ub = common_users(&ra, &rb)) < 0) {
@@ -244,6 +180,7 @@ print:
 	if (r == 0)
 		print_buf(&out);
 out:
+	free(gb);
 	buf_release(&out);
 	rundata_release(&ra);
 	rundata_release(&rb);
@@ -271,10 +208,10 @@ report_exec(struct args *a)
 		r = do_diff(a, &eb);
 		goto out;
 	}
-	if (o->fail_on.n > 0 || o->markdown) {
+	if (o->gate.fail_on.n > 0 || o->gate.markdown) {
 		r = hs_error(&eb, HS_EUSAGE, "--%s gates a comparison: "
 		    "'hubspy report --diff OLD NEW --fail-on EXPR'",
-		    o->fail_on.n > 0 ? "fail-on" : "markdown");
+		    o->gate.fail_on.n > 0 ? "fail-on" : "markdown");
 		goto out;
 	}
 	if (a->npos != 1) {

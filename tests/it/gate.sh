@@ -6,17 +6,7 @@
 # profile against the same hub with every spawn 1.5 s longer, gated by
 # `hubspy report --diff --baseline DIR NEW --fail-on start.p50>+50%`.
 . "$(dirname "$0")/../lib.sh"
-ROOT=$(cd "$HERE/.." && pwd)
-PY=/usr/bin/python3
-echo "0 0" >"$T/delays"
-hub_start HUBSPY_T_EXTRA="$ROOT/tests/it/run-hook.py" \
-    HUBSPY_T_SAMPLER="$ROOT/tests/harness/pyspy/sampler_hook.py" \
-    HUBSPY_T_DELAYS="$T/delays"
-. "$ROOT/tests/harness/k8s/lib.sh"
-k8s_start
-JUPYTERHUB_API_TOKEN=$(cat "$HUB_TOKEN_FILE")
-export JUPYTERHUB_API_TOKEN
-mkdir -p "$T/remote"
+run_hub_start
 S=(--set "target.pid=$HUB_PID" --tmpdir "$T/remote" --set plateaus.users=[4]
    --set plateaus.settle=0.5 --set plateaus.hold=1 --set 'captures.run=["record"]'
    --set captures.record.duration=1 --set captures.record.idle=true
@@ -60,10 +50,29 @@ run_hubspy run profiles/smoke.json "${S[@]}" -o "$T/o3" --baseline "$B" \
     --set target.pod=nope
 expect_rc "a failed run: exit 5" 5
 check "a failed run leaves the baseline as it was" cmp "$old" "$B/smoke.tar.gz"
-# a passing run on the slow hub replaces it
+# run --fail-on: the slow run is gated against the baseline it would
+# replace; broken, it keeps the old one
 echo "1.5 0" >"$T/delays"
-run_hubspy run profiles/smoke.json "${S[@]}" -o "$T/o4" --baseline "$B"
+run_hubspy run profiles/smoke.json "${S[@]}" -o "$T/o4" --baseline "$B" \
+    --fail-on 'start.p50>+50%' --fail-on 'errors>+0'
+expect_rc "run --baseline --fail-on on the slow hub: exit 9" 9
+expect_grep "run --fail-on: the gate's lines on stdout" "$out" '^broken +start\.p50>\+50% at 4 users: '
+case $(tail -n 1 "$out") in *.tar.gz) pass "run --fail-on: the last line is still the tarball" ;;
+*) fail "run --fail-on: the last line is still the tarball" "$(tail -n 1 "$out")" ;; esac
+expect_grep "run --fail-on: says the baseline was not kept" "$err" '^hubspy: baseline not kept: the gate failed$'
+expect_grep "run --fail-on: names the broken bound" "$err" '^hubspy: gate failed: 1 of 2 checks broken, the first start\.p50>\+50%'
+check "run --fail-on: a broken gate keeps the old baseline" cmp "$old" "$B/smoke.tar.gz"
+run_hubspy run profiles/smoke.json "${S[@]}" -o "$T/o6" --fail-on 'start.p50>+50%'
+expect_rc "run --fail-on without --baseline: exit 2" 2
+run_hubspy run profiles/smoke.json "${S[@]}" -o "$T/o6" --baseline "$B" --fail-on 'start.p50>+50x'
+expect_rc "run --fail-on with a malformed bound: exit 2" 2
+one_line "run --fail-on with a malformed bound: one line" "$err"
+check "a malformed bound: refused before anything runs (no output directory)" test ! -e "$T/o6"
+# a passing run (the bound holds) replaces it
+run_hubspy run profiles/smoke.json "${S[@]}" -o "$T/o5" --baseline "$B" \
+    --fail-on 'errors>+0'
 expect_rc "a passing run: exit 0" 0
+expect_grep "a passing run: the gate held" "$out" '^gate: passed$'
 check "a passing run replaces the baseline" cmp "$(tail -n 1 "$out")" "$B/smoke.tar.gz"
 echo "0 0" >"$T/delays"
 expect_eq "no users left on the hub" "$(hub_count_prefix hubspy-smoke)" 0
