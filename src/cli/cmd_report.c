@@ -141,6 +141,11 @@ do_diff(struct args *a, struct hs_errbuf *eb)
 		    "ARCHIVE B'");
 		goto out;
 	}
+	if (o->gate.markdown && o->gate.fail_on.n == 0) {
+		r = hs_error(eb, HS_EUSAGE, "--markdown prints the gate: give "
+		    "--fail-on EXPR");
+		goto out;
+	}
 	/* a malformed bound costs no archive read */
 	if ((r = cli_gate_parse(&o->gate, &gb, eb)) != 0)
 		goto out;

@@ -225,6 +225,13 @@ keep_baseline(struct cli_hub *ch, const struct run_options *o,
 			if (r == HS_EGATE)
 				cli_hub_event(ch, "baseline not kept: the gate "
 				    "failed");
+			else if (r == HS_EUSAGE) {
+				struct hs_errbuf why = eb;
+
+				hs_error(&eb, r, "%s; the baseline '%s' stays "
+				    "(remove it to start a new one)", why.msg,
+				    path);
+			}
 			goto out;
 		}
 	}

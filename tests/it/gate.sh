@@ -75,5 +75,13 @@ expect_rc "a passing run: exit 0" 0
 expect_grep "a passing run: the gate held" "$out" '^gate: passed$'
 check "a passing run replaces the baseline" cmp "$(tail -n 1 "$out")" "$B/smoke.tar.gz"
 echo "0 0" >"$T/delays"
+# the profile's plateaus changed: nothing to compare, the baseline stays
+cp "$B/smoke.tar.gz" "$T/base.before"
+run_hubspy run profiles/smoke.json "${S[@]}" --set plateaus.users=[3] \
+    -o "$T/o7" --baseline "$B" --fail-on 'errors>+0'
+expect_rc "run --fail-on, no plateau in common with the baseline: exit 2" 2
+expect_grep "no plateau in common: says how to start a new baseline" "$err" \
+    "have no plateau with the same users.*the baseline '$B/smoke\.tar\.gz' stays \(remove it to start a new one\)"
+check "no plateau in common: the baseline stays" cmp "$T/base.before" "$B/smoke.tar.gz"
 expect_eq "no users left on the hub" "$(hub_count_prefix hubspy-smoke)" 0
 t_done

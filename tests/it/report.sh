@@ -154,6 +154,8 @@ expect_rc "a figure neither run has (the event loop before JupyterHub 5): exit 2
 expect_grep "a figure neither run has: says so" "$err" "'event_loop.p99' has no value at any plateau both runs have"
 run_hubspy report "$A" --fail-on 'errors>0'
 expect_rc "--fail-on without --diff: exit 2" 2
+run_hubspy report --diff "$A" "$T/hot" --markdown
+expect_rc "--markdown without --fail-on: exit 2" 2
 run_hubspy report --diff 100 "$A" 3000 --fail-on 'errors>0'
 expect_rc "--fail-on on two plateaus of one run: exit 2" 2
 # baselines: the archive kept per profile name
