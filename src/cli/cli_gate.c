@@ -12,8 +12,10 @@
 #define G(kind, m) OPT_BIND(struct cli_gate_options, kind, m)
 const struct opt cli_gate_opts[] = {
 	{ "fail-on", 0, G(OPT_LIST, fail_on), "EXPR", 0, 0, NULL,
-	  "a regression gate: a bound that fails it, checked at every "
-	  "plateau both runs have (or FIGURE@USERS): 'start.p99>+20%', "
+	  "a regression gate of the new run against the old one (report "
+	  "--diff OLD NEW, or run against its --baseline): a bound that fails "
+	  "it, checked at every plateau both runs have (or FIGURE@USERS): "
+	  "'start.p99>+20%', "
 	  "'probe.p99>+50ms', 'hub_cpu>+10%', 'event_loop.p99>0.5s', "
 	  "'errors>0', 'function:hash_token>+5pp' (docs/report.md). "
 	  "Repeatable; exit 9 when one is broken", NULL, 0 },

@@ -48,7 +48,7 @@ static const struct opt report_opts[] = {
 	  "with --diff of two runs: the plateau to compare (and to gate)",
 	  NULL, 0 },
 	{ "json", 0, O(OPT_FLAG, json), NULL, 0, 0, NULL,
-	  "print the summary as JSON", NULL, 0 },
+	  "print the summary (with --fail-on: the gate) as JSON", NULL, 0 },
 	{ "top", 0, O(OPT_NUM, top), "N", 0, 1000, "10",
 	  "rows of the top table per plateau (0: none)", NULL, 0 },
 	{ "sort", 0, O(OPT_STR, sort), "COLUMN", 0, 0, "own-time",

@@ -371,6 +371,10 @@ const struct cmd cmd_run = {
 	"marked partial (exit 7); a second one tears down at once. A failed "
 	"teardown exits 8 and names the purge command. Without py-spy the "
 	"load and the hub measurements still run and the captures are "
-	"recorded as failed.",
+	"recorded as failed.\n\n"
+	"--baseline DIR keeps the archive of the last passing run of each "
+	"profile; with --fail-on the run is first gated against it "
+	"(docs/report.md, The gate) and becomes the baseline only if every "
+	"bound holds (exit 9 otherwise).",
 	run_groups, sizeof(struct run_options), 1, 1, run_cmd, 0,
 };
