@@ -157,3 +157,104 @@ out:
 	gate_result_release(&res);
 	rundata_release(&rd);
 }
+
+/* a plateau whose two /hub/metrics reads hold the event-loop histogram
+ * (JupyterHub 5.0+): cumulative counts at the start and the end */
+static void
+loop_plateau(struct run_record *rec, long users, const double *end,
+    double end_start_time)
+{
+	static const double le[] = { 0.05, 0.1, 0.5, 1, INFINITY };
+	struct record_plateau *p;
+	char dir[32];
+	size_t i;
+
+	snprintf(dir, sizeof(dir), "plateaus/%04ld", users);
+	if (!CHECK(record_add_plateau(rec, users, dir, &p) == 0))
+		return;
+	p->has_metrics = p->has_mstart = p->has_mend = 1;
+	p->mstart.has_event_loop = p->mend.has_event_loop = 1;
+	p->mstart.nloop = p->mend.nloop = 5;
+	p->mstart.start_time = 1000;
+	p->mend.start_time = end_start_time;
+	for (i = 0; i < 5; i++) {
+		p->mstart.loop_le[i] = p->mend.loop_le[i] = le[i];
+		p->mstart.loop_cum[i] = 10;
+		p->mend.loop_cum[i] = end[i];
+	}
+}
+
+/* the event-loop quantiles over the hold, linear within a bucket as
+ * Prometheus's histogram_quantile(); a hub restarted in between has none */
+UNIT_TEST(gate_event_loop)
+{
+	static const double end[] = { 60, 80, 98, 100, 100 };	/* +50 +20 +18 +2 */
+	static const struct {
+		const char	*expr;
+		double		 want;
+	} cases[] = {
+		{ "event_loop.p50>1s", 0.045 },
+		{ "event_loop.p90>1s", 0.1 + 0.4 * 11.0 / 18.0 },
+		{ "event_loop.p99>1s", 0.5 + 0.5 * 1.1 / 2.0 },
+	};
+	struct hs_errbuf eb = HS_ERRBUF_INIT;
+	struct run_record rec, restarted;
+	struct rundata rd = RUNDATA_INIT, rr = RUNDATA_INIT;
+	struct gate_result res = GATE_RESULT_INIT;
+	struct gate_bound b;
+	size_t i;
+
+	record_init(&rec);
+	record_init(&restarted);
+	loop_plateau(&rec, 4, end, 1000);
+	loop_plateau(&restarted, 4, end, 2000);
+	CHECK(rundata_use_dir(&rd, "old", &rec, &eb) == 0);
+	CHECK(rundata_use_dir(&rr, "new", &restarted, &eb) == 0);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		CHECK(gate_parse(&b, cases[i].expr, &eb) == 0);
+		if (!CHECK(gate_eval(&b, 1, &rd, &rd, -1, &res, &eb) == 0))
+			continue;
+		CHECK_INT(res.nchecks, 1);
+		if (!CHECK(fabs(res.checks[0].new - cases[i].want) < 1e-9))
+			fprintf(stderr, "  %s: got %g, want %g\n", cases[i].expr,
+			    res.checks[0].new, cases[i].want);
+		CHECK_INT(res.checks[0].state, GATE_HELD);
+		gate_result_release(&res);
+	}
+	/* an absolute bound above the p99 breaks */
+	CHECK(gate_parse(&b, "event_loop.p99>500ms", &eb) == 0);
+	CHECK(gate_eval(&b, 1, &rd, &rd, -1, &res, &eb) == 0);
+	CHECK_INT(res.broken, 1);
+	gate_result_release(&res);
+	/* a restarted hub: no value in either run, nothing to gate */
+	CHECK_INT(gate_eval(&b, 1, &rr, &rr, -1, &res, &eb), HS_EUSAGE);
+	CHECK(strstr(eb.msg, "'event_loop.p99' has no value at any plateau "
+	    "both runs have") != NULL);
+	gate_result_release(&res);
+	/* restarted at one plateau of two: that check is missing, neither
+	 * held nor broken, and the other one counts */
+	loop_plateau(&rec, 8, end, 1000);
+	loop_plateau(&restarted, 2, end, 1000);	/* not in rec: not compared */
+	loop_plateau(&restarted, 8, end, 1000);
+	rundata_release(&rd);
+	rundata_release(&rr);
+	CHECK(rundata_use_dir(&rd, "old", &rec, &eb) == 0);
+	CHECK(rundata_use_dir(&rr, "new", &restarted, &eb) == 0);
+	CHECK(gate_parse(&b, "event_loop.p99>+10%", &eb) == 0);
+	if (CHECK(gate_eval(&b, 1, &rd, &rr, -1, &res, &eb) == 0)) {
+		CHECK_INT(res.nchecks, 2);
+		CHECK_INT(res.checks[0].users, 4);
+		CHECK_INT(res.checks[0].state, GATE_MISSING);
+		CHECK_INT(res.checks[1].users, 8);
+		CHECK_INT(res.checks[1].state, GATE_HELD);
+		CHECK_INT(res.missing, 1);
+	}
+	gate_result_release(&res);
+	CHECK(gate_eval(&b, 1, &rd, &rd, -1, &res, &eb) == 0);
+	CHECK_INT(res.missing, 0);
+	gate_result_release(&res);
+	rundata_release(&rd);
+	rundata_release(&rr);
+	record_release(&rec);
+	record_release(&restarted);
+}
