@@ -93,11 +93,19 @@ one_line() {
 # hub_start [VAR=VALUE...]: a real JupyterHub (the version of
 # HUBSPY_T_HUB_VERSION, default 3); sets HUB_API, HUB_VERSION,
 # HUB_TOKEN_FILE... Without JupyterHub 5's root filesystem the suite is
-# one skip (a failure under CI: .ci/deps builds it)
+# one clear skip (a failure under CI: .ci/deps builds it). The ports are
+# free when chosen but another suite's hub may take one before this hub
+# binds it: a start that fails is retried (twice) on fresh ports.
 hub_start() {
-	local d=$T/hub.$RANDOM hrc
-	bash "$HERE/harness/hub/hub.sh" start "$d" "$@" 2>"$T/.hub-start.err"
-	hrc=$?
+	local d hrc try
+	for try in 1 2 3; do
+		d=$T/hub.$RANDOM
+		bash "$HERE/harness/hub/hub.sh" start "$d" "$@" 2>"$T/.hub-start.err"
+		hrc=$?
+		[ "$hrc" -eq 0 ] || [ "$hrc" -eq 3 ] && break
+		bash "$HERE/harness/hub/hub.sh" stop "$d" >/dev/null 2>&1
+		echo "# hub start $try failed, retrying on fresh ports: $(tail -n 1 "$T/.hub-start.err")"
+	done
 	if [ "$hrc" -eq 3 ]; then
 		skip "hub ${HUBSPY_T_HUB_VERSION:-3}" "no JupyterHub 5 root filesystem (.ci/deps builds it)"
 		t_done
