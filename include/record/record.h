@@ -284,6 +284,15 @@ struct record_loop {
 void	 record_loop(const struct record_plateau *p, struct record_loop *lp);
 /* the same as one line of text, "event loop p50 <= 50 ms, ..." */
 void	 record_loop_line(const struct record_plateau *p, char *dst, size_t n);
+/*
+ * Plateau k's spawns as one line: the client's request -> ready times
+ * (spawn_seconds) beside the hub's own server_spawn_duration_seconds
+ * {status="success"} over the plateau's ramp (its metrics at the start
+ * of this hold less those at the end of the previous one; left out when
+ * a read is missing or the hub restarted), "spawn: ..." into dst.
+ */
+void	 record_spawn_line(const struct run_record *rec, size_t k, char *dst,
+	    size_t n);
 /* v with f into dst, or "-" when v is NAN */
 void	 record_fmt(char *dst, size_t n, const char *f, double v);
 

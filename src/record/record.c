@@ -2101,6 +2101,58 @@ record_loop_line(const struct record_plateau *p, char *dst, size_t n)
 		    "metric is 5.0+), and no probe latency");
 }
 
+static const struct metrics_sum *
+spawn_success(const struct metrics_snapshot *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nspawns; i++)
+		if (strcmp(m->spawns[i].key, "success") == 0)
+			return &m->spawns[i];
+	return NULL;
+}
+
+void
+record_spawn_line(const struct run_record *rec, size_t k, char *dst,
+    size_t n)
+{
+	const struct record_plateau *p = &rec->plateaus[k];
+	const struct metrics_snapshot *prev = NULL;
+	const struct metrics_sum *a, *b;
+	size_t len = 0;
+	double c = NAN, sum = NAN;
+
+	if (p->has_spawn && p->spawn_count > 0)
+		len = (size_t)snprintf(dst, n, "spawn request -> ready (client, "
+		    "%lld spawns): p50 %.2f s, p99 %.2f s, max %.2f s",
+		    p->spawn_count, p->spawn_seconds.p50, p->spawn_seconds.p99,
+		    p->spawn_seconds.max);
+	else
+		len = (size_t)snprintf(dst, n, "spawn request -> ready: no "
+		    "spawn timed by the client");
+	if (len >= n)
+		return;
+	if (k > 0 && rec->plateaus[k - 1].has_mend)
+		prev = &rec->plateaus[k - 1].mend;
+	if (p->has_mstart && (b = spawn_success(&p->mstart)) != NULL) {
+		c = b->count;
+		sum = b->sum;
+		if (k > 0) {
+			a = prev ? spawn_success(prev) : NULL;
+			if (a == NULL || prev->start_time != p->mstart.start_time)
+				c = NAN;	/* unknown, or restarted */
+			else {
+				c -= a->count;
+				sum -= a->sum;
+			}
+		}
+	}
+	if (!isnan(c) && c > 0)
+		snprintf(dst + len, n - len, "; the hub's own spawn "
+		    "(server_spawn_duration_seconds, success, %.0f during the "
+		    "ramp): mean %.2f s", c, sum / c);
+}
+
 void
 record_row(const struct record_plateau *p, struct record_row *w)
 {

@@ -148,9 +148,11 @@ else
 fi
 expect_grep "summary.md leads with the event loop" "$T/x1/$top/summary.md" "$loop_re"
 expect_eq "summary.md: the event loop before the plateau table" \
-    "$(grep -n '^## ' "$T/x1/$top/summary.md" | head -n 2 | cut -d: -f2 | tr '\n' ,)" "## Event loop,## Plateaus,"
+    "$(grep -n '^## ' "$T/x1/$top/summary.md" | head -n 3 | cut -d: -f2 | tr '\n' ,)" "## Event loop,## Spawns,## Plateaus,"
 expect_grep "report.html leads with the event loop" "$T/x1/$top/report.html" "$html_re"
 expect_grep "the terminal report leads with the event loop" "$out" "^5 users: event loop ${loop_re#*event loop }"
+expect_grep "summary.md: the client's spawn times beside the hub's own" "$T/x1/$top/summary.md" \
+    '^- 5 users: spawn request -> ready \(client, 3 spawns\): p50 [0-9.]+ s, p99 [0-9.]+ s, max [0-9.]+ s; the hub.s own spawn \(server_spawn_duration_seconds, success, 3 during the ramp\): mean [0-9.]+ s$' 
 
 # --no-redact, keep: the users stay, purge --run removes them
 run_hubspy run profiles/smoke.json "${S[@]}" -o "$T/o2" --set teardown=keep \
