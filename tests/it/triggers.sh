@@ -58,7 +58,9 @@ expect_eq "bad thresholds: no run directory" "$(find "$T/o0" -mindepth 1 2>/dev/
 
 # --- a real stall in the middle of the hold ---
 "$HUBSPY" run profiles/smoke.json "${S[@]}" -o "$T/o1" --set plateaus.users=[5] \
-    --set plateaus.hold=14 >"$T/s.out" 2>"$T/s.err" </dev/null &
+    --set plateaus.hold=14 --set 'captures.run=["record","dump"]' \
+    --set captures.record.duration=2 --set captures.record.idle=true \
+    >"$T/s.out" 2>"$T/s.err" </dev/null &
 pid=$!
 if seen "$T/s.err" 'hold 14 s'; then
 	sleep 3
@@ -102,8 +104,34 @@ expect_eq "watch_start is the wall clock with ms" \
     "$(mf '__import__("re").fullmatch(r"[0-9-]{10}T[0-9:]{8}\.[0-9]{3}Z", m["watch_start"]) is not None')" True
 expect_grep "the run says what the watch cost" "$T/s.err" \
     '^.*triggers: 1 captured, 0 skipped; the watch sent [0-9]+ health probes'
+# report.html: the stalls first, the timeline with the trigger's marker
+# linking to its part, its dumps and its record against the steady one
+H=$X/report.html
+check "report.html is well-formed XML (xmllint)" xmllint --noout "$H"
+expect_eq "report.html: the stalls come before the summary" \
+    "$(grep -o '<h2[^>]*>[^<]*</h2>' "$H" | head -n 2 | tr '\n' '|')" \
+    '<h2 id="stalls">Stalls caught</h2>|<h2>Summary</h2>|'
+expect_grep "report.html: the timeline's trigger marker links to its part" "$H" \
+    '<a href="#trigger-1"><g class="trigger">'
+expect_grep "report.html: the timeline draws the probe's latency" "$H" '<polyline[^>]*class="probe"'
+expect_grep "report.html: the trigger's part" "$H" '<h3 id="trigger-1">Trigger 1: probe '
+expect_grep "report.html: its dumps link to their files" "$H" 'href="triggers/01/dump-2.txt"'
+expect_grep "report.html: the stall against the steady record, in a sentence" "$H" \
+    'during the stall, <code>hubspy_test_stall</code> took [0-9.]+ % of samples \(own time\), [0-9.]+ % in the plateau.s steady record'
+expect_grep "report.html: the differential flamegraph" "$H" 'id="trigger-flame-1"'
+expect_eq "summary.md: the stalls are its first section" \
+    "$(grep '^## ' "$X/summary.md" | head -n 1)" "## Stalls caught"
+expect_grep "summary.md: the trigger, its plateau and its folder" "$X/summary.md" \
+    '^- trigger 1 at .*: probe [0-9.]+ s \(threshold 1\.000 s\), plateau 5 hold, 5 users: `triggers/01/` \(4 captures\)$'
 run_hubspy report "$tarball"
 expect_rc "hubspy report reads the archive with its trigger" 0
+run_hubspy report --html "$T/again.html" "$tarball"
+expect_rc "hubspy report --html renders the archive again" 0
+expect_grep "report --html from the archive: the trigger's dumps and diff too" "$T/again.html" \
+    'during the stall, <code>hubspy_test_stall</code>'
+expect_eq "report --html from the archive: the same stall section" \
+    "$(sed -n '/<h2 id="stalls">/,/<h2>Summary/p' "$T/again.html" | md5sum)" \
+    "$(sed -n '/<h2 id="stalls">/,/<h2>Summary/p' "$H" | md5sum)"
 check "schema_check accepts the archive" "$PY" "$ROOT/tests/schema_check.py" "$X"
 if grep -q "$JUPYTERHUB_API_TOKEN" -r "$X"; then fail "the token is in no file" "$(grep -rl "$JUPYTERHUB_API_TOKEN" "$X")"
 else pass "the token is in no file"; fi
