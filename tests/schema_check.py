@@ -41,7 +41,7 @@ def need(obj, where, spec):
 
 
 PHASES = {"preflight", "ramp", "settle", "hold", "capture", "teardown",
-          "archive"}
+          "archive", "watch"}
 FAILURES = {None, "kubectl_missing", "not_authorised", "pod_not_found",
             "container_not_found", "pyspy_missing", "permission_denied",
             "no_such_pid", "not_python", "unsupported_python", "idle",

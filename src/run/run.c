@@ -77,6 +77,7 @@ struct run {
 	struct trigger_watch	*tw;
 	int			 ntrig;		/* triggers captured */
 	int			 trig_fail;	/* HS_ENOMEM in a callback */
+	int			 watch_ended;	/* hubspy watch: a signal ended it */
 };
 
 /* --- small helpers --- */
@@ -182,6 +183,16 @@ on_signal(void *arg, int signo)
 {
 	struct run *rn = arg;
 
+	if (rn->cfg->watch && strcmp(rn->phase, "watch") == 0 &&
+	    rn->signals == 0 && !rn->capturing) {
+		/* the way a watch ends: not an interruption */
+		rn->watch_ended = 1;
+		event(rn, "%s: ending the watch, then archiving",
+		    signo == SIGTERM ? "SIGTERM" : signo == SIGHUP ? "SIGHUP" :
+		    "SIGINT");
+		loop_stop(rn->loop);
+		return;
+	}
 	if (rn->signals++ == 0) {
 		rn->signo = signo;
 		run_reason(rn->reason, sizeof(rn->reason), signo, rn->phase,
@@ -204,7 +215,9 @@ on_signal(void *arg, int signo)
 static int
 interrupted(void *arg)
 {
-	return ((struct run *)arg)->signals > 0;
+	struct run *rn = arg;
+
+	return rn->signals > 0 || rn->watch_ended;
 }
 
 /* turns the loop for seconds, or until a signal */
@@ -213,7 +226,7 @@ wait_for(struct run *rn, double seconds)
 {
 	int64_t dl = loop_now(rn->loop) + (int64_t)(seconds * 1000.0);
 
-	while (!rn->signals && loop_now(rn->loop) < dl)
+	while (!interrupted(rn) && loop_now(rn->loop) < dl)
 		if (loop_run(rn->loop, interrupted, rn, dl) < 0)
 			break;
 }
@@ -830,12 +843,31 @@ watch_stop(struct run *rn)
 	}
 	trigger_watch_cost(rn->tw, &cost);
 	event(rn, "triggers: %d captured, %zu skipped; the watch sent %lld "
-	    "health probes and %lld /metrics reads in %.0f s", rn->ntrig,
-	    rn->rec.ntriggers - (size_t)rn->ntrig, cost.probes,
-	    cost.metrics_reads, cost.seconds);
+	    "health probes and %lld /metrics reads in %.0f s (%.2f requests "
+	    "per second)", rn->ntrig, rn->rec.ntriggers - (size_t)rn->ntrig,
+	    cost.probes, cost.metrics_reads, cost.seconds, cost.seconds > 0 ?
+	    (double)(cost.probes + cost.metrics_reads) / cost.seconds : 0);
 	trigger_watch_free(rn->tw);
 	rn->tw = NULL;
 	return r;
+}
+
+/* hubspy watch: the stall watch alone, for watch_seconds or until a
+ * signal */
+static int
+watch_phase(struct run *rn, struct hs_errbuf *eb)
+{
+	double s = rn->cfg->watch_seconds;
+
+	phase_begin(rn, "watch", -1);
+	if (s > 0)
+		event(rn, "watching for %g s (Ctrl-C ends the watch sooner)", s);
+	else
+		event(rn, "watching until Ctrl-C");
+	wait_for(rn, s > 0 ? s : 1e9);
+	if (phase_end(rn) != 0)
+		return hs_error(eb, HS_ENOMEM, "out of memory");
+	return 0;
 }
 
 /* --- one plateau --- */
@@ -998,6 +1030,8 @@ teardown(struct run *rn, struct hs_errbuf *eb)
 	struct load_progress lp;
 	int r = 0, have;
 
+	if (rn->ld == NULL)		/* hubspy watch: nothing was made */
+		return 0;
 	if (rn->p->teardown == PROFILE_TEARDOWN_KEEP) {
 		load_progress(rn->ld, &lp);
 		event(rn, "teardown keep: %zu users left on the hub; remove them "
@@ -1247,14 +1281,16 @@ run_exec(const struct run_config *cfg, struct run_result *res,
 		r = hs_error(eb, HS_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((r = artifacts_path(rn.art, JOURNAL_FILE, jpath,
-	    sizeof(jpath))) != 0 || (r = journal_open(&rn.j, jpath, eb)) != 0) {
+	if (!cfg->watch && ((r = artifacts_path(rn.art, JOURNAL_FILE, jpath,
+	    sizeof(jpath))) != 0 || (r = journal_open(&rn.j, jpath,
+	    eb)) != 0)) {
 		if (r == HS_ELIMIT)
 			r = hs_error(eb, HS_EIO, "run directory path too long");
 		goto out;
 	}
 
-	if ((r = preflight(&rn, eb)) != 0 || (r = start_load(&rn, eb)) != 0 ||
+	if ((r = preflight(&rn, eb)) != 0 ||
+	    (!cfg->watch && (r = start_load(&rn, eb)) != 0) ||
 	    (r = watch_start(&rn, eb)) != 0 || rn.signals) {
 		struct hs_errbuf reb = HS_ERRBUF_INIT;
 
@@ -1265,7 +1301,9 @@ run_exec(const struct run_config *cfg, struct run_result *res,
 		artifacts_remove_dir(rn.art, &reb);
 		goto out;
 	}
-	for (k = 0; k < rn.p->plateaus.n && !rn.signals; k++) {
+	if (cfg->watch && (r = watch_phase(&rn, eb)) != 0)
+		goto out;
+	for (k = 0; !cfg->watch && k < rn.p->plateaus.n && !rn.signals; k++) {
 		if ((r = plateau(&rn, k, &plan->p[k], &feb)) != 0) {
 			fatal = r;
 			if (r == HS_ENOMEM) {

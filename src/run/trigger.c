@@ -374,7 +374,8 @@ trigger_watch_new(struct trigger_watch **wp, struct loop *l, struct hub *h,
 	if ((w->probe_timer = loop_timer_add(l, 0, on_probe_timer, w)) ==
 	    NULL || (w->check_timer = loop_timer_add(l, CHECK_MS, on_check,
 	    w)) == NULL || (w->metrics_on && (w->metrics_timer =
-	    loop_timer_add(l, 0, on_metrics_timer, w)) == NULL)) {
+	    loop_timer_add(l, (int64_t)(c->metrics_interval_s * 1000),
+	    on_metrics_timer, w)) == NULL)) {
 		trigger_watch_free(w);
 		return hs_error(eb, HS_ENOMEM, "out of memory");
 	}
