@@ -35,6 +35,7 @@
 #include "core/loop.h"
 #include "measure/measure.h"
 #include "measure/metrics.h"
+#include "run/postmortem.h"
 #include "run/preflight.h"
 #include "run/profile.h"
 #include "record/record.h"
@@ -1117,6 +1118,29 @@ copy_log(struct run *rn, struct hs_errbuf *eb)
 	return r;
 }
 
+/* what the postmortem bundle has and a run gets cheaply (two kubectl
+ * calls): the hub container's log before a restart (hub-previous.log)
+ * and the pod's events (events.txt), each only when there is one */
+static void
+pod_postmortem(struct run *rn)
+{
+	struct hs_errbuf peb = HS_ERRBUF_INIT;
+	char path[2200];
+	int n = 0;
+
+	if (postmortem_previous(&rn->t, rn->art->dir, rn->cfg->log_tail > 0 ?
+	    rn->cfg->log_tail : 1000, &peb) == 0)
+		event(rn, "the hub container restarted: its log before the "
+		    "restart is hub-previous.log");
+	else if (strstr(peb.msg, "no previous container") == NULL)
+		event(rn, "previous hub log: %s", peb.msg);
+	if (postmortem_events(&rn->t, rn->art->dir, &n, &peb) != 0)
+		event(rn, "pod events: %s", peb.msg);
+	else if (n == 0 && artifacts_path(rn->art, "events.txt", path,
+	    sizeof(path)) == 0)
+		unlink(path);		/* no events: no empty file */
+}
+
 static int
 archive(struct run *rn, struct hs_errbuf *eb)
 {
@@ -1135,6 +1159,9 @@ archive(struct run *rn, struct hs_errbuf *eb)
 		else
 			chmod(path, 0600);
 	}
+	if (rn->target_init && rn->t.transport != TARGET_LOCAL &&
+	    rn->t.pod != NULL && rn->signals < 2)
+		pod_postmortem(rn);
 	if (rn->cfg->log_path && copy_log(rn, &web) != 0)
 		event(rn, "run log: %s", web.msg);
 	poll_signals(rn);

@@ -153,7 +153,10 @@ if [ -n "$X" ]; then
 	expect_grep "watch debug: its dump shows the stall" "$X/${st#watch }/dump-1.txt" hubspy_test_stall
 fi
 
-# --- Ctrl-C ends a watch normally ---
+# --- Ctrl-C ends a watch normally; a pod that restarted: the cheap part
+# of the postmortem bundle goes into the archive ---
+echo "[C 2026-11-27 00:00:08] the last words of the old hub" >"$T/old.log"
+state previous="$T/old.log" last_reason=OOMKilled events=1
 env --default-signal=INT "$HUBSPY" watch -o "$T/w4" "${W[@]}" >"$T/w4.out" 2>"$T/w4.err" </dev/null &
 pid=$!
 wait_seen "$T/w4.err" 'watching until Ctrl-C' && sleep 2
@@ -163,5 +166,12 @@ expect_eq "Ctrl-C ends a watch with exit 0" "$?" 0
 expect_grep "Ctrl-C: said" "$T/w4.err" 'SIGINT: ending the watch, then archiving'
 check "Ctrl-C: the archive is written" test -f "$(tail -n 1 "$T/w4.out")"
 extract_run "$(tail -n 1 "$T/w4.out")" && expect_eq "Ctrl-C: not partial" "$(mf 'm["partial"]')" False
+expect_grep "restarted pod: the previous container's log is in the archive" "$X/hub-previous.log" 'the last words of the old hub'
+expect_grep "restarted pod: the pod's events are in the archive" "$X/events.txt" '^Warning Unhealthy .*Liveness probe failed'
+expect_grep "restarted pod: said" "$T/w4.err" 'the hub container restarted: its log before the restart is hub-previous\.log'
+for d in "$T"/w1/*/; do
+	check "a pod that never restarted: no hub-previous.log, no empty events.txt" \
+	    test ! -e "$d/hub-previous.log" -a ! -e "$d/events.txt"
+done
 
 t_done
