@@ -16,7 +16,10 @@ struct metrics_snapshot;
  * probe (GET BASE/hub/health, no token) still unanswered after probe_s
  * seconds, or the hub's own event_loop_interval_seconds histogram
  * (JupyterHub 5.x, read from /hub/metrics when the token may) holding an
- * interval above loop_s since the last read. The caller (run.c, the watch
+ * interval above loop_s since the last read, or (log_file: the hub's log
+ * on this machine, followed from its end) a 5.x "Event loop was
+ * unresponsive for at least N s" line with N above loop_s; that line is
+ * written when the stall is over, so its dumps show what came after. The caller (run.c, the watch
  * command) gets one callback per trigger and captures at once, while the
  * stall lasts.
  *
@@ -35,12 +38,14 @@ struct trigger_config {
 	int	 max_per_window;	/* fires per window */
 	double	 probe_timeout_s;	/* a probe gives up after this */
 	const char *metrics_prefix;	/* "jupyterhub" */
+	const char *log_file;		/* the hub's log, followed; NULL: none */
 };
-#define TRIGGER_CONFIG_INIT { 1.0, 0.5, 1.0, 5.0, 30.0, 3, 60.0, NULL }
+#define TRIGGER_CONFIG_INIT { 1.0, 0.5, 1.0, 5.0, 30.0, 3, 60.0, NULL, NULL }
 
 enum trigger_source {
 	TRIGGER_PROBE,		/* "probe" */
 	TRIGGER_LOOP,		/* "loop_interval" */
+	TRIGGER_LOG,		/* "log": "Event loop was unresponsive" */
 	TRIGGER_NSOURCES
 };
 const char *trigger_source_name(enum trigger_source s);
@@ -79,6 +84,10 @@ enum trigger_verdict trigger_gate_eval(struct trigger_gate *g,
  */
 double	 trigger_loop_interval(const struct metrics_snapshot *prev,
 	    const struct metrics_snapshot *cur);
+
+/* the N of a JupyterHub 5.x "Event loop was unresponsive for at least N
+ * s" log line, NAN when the line is not one. Pure, unit-tested. */
+double	 trigger_log_line(const char *line, size_t len);
 
 /* what fired, handed to the callback (valid during the call) */
 struct trigger_event {

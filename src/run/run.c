@@ -803,6 +803,9 @@ watch_start(struct run *rn, struct hs_errbuf *eb)
 	if ((base = hub_base_url(rn->cfg->url)) == NULL)
 		return hs_error(eb, HS_ENOMEM, "out of memory");
 	profile_trigger_config(rn->p, &tc);
+	/* the local transport reads the hub's log on this machine */
+	if (rn->target_init && rn->t.transport == TARGET_LOCAL)
+		tc.log_file = rn->t.log_file;
 	hooks.arg = rn;
 	r = trigger_watch_new(&rn->tw, rn->loop, rn->hub, base, &tc, &hooks,
 	    eb);

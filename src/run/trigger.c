@@ -13,11 +13,14 @@
  * and may turn the loop (the captures do): the watcher is busy meanwhile,
  * so its own timers, which keep firing inside that loop, decide nothing.
  */
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/loop.h"
 #include "load/hub.h"
@@ -30,7 +33,28 @@
 const char *
 trigger_source_name(enum trigger_source s)
 {
-	return s == TRIGGER_LOOP ? "loop_interval" : "probe";
+	return s == TRIGGER_LOOP ? "loop_interval" : s == TRIGGER_LOG ? "log" :
+	    "probe";
+}
+
+double
+trigger_log_line(const char *line, size_t len)
+{
+	static const char key[] = "Event loop was unresponsive for at least ";
+	const char *p = memmem(line, len, key, sizeof(key) - 1);
+	char num[32], *end;
+	size_t n;
+	double v;
+
+	if (p == NULL)
+		return NAN;
+	p += sizeof(key) - 1;
+	for (n = 0; p + n < line + len && n < sizeof(num) - 1 &&
+	    ((p[n] >= '0' && p[n] <= '9') || p[n] == '.'); n++)
+		num[n] = p[n];
+	num[n] = '\0';
+	v = strtod(num, &end);
+	return n > 0 && *end == '\0' && isfinite(v) ? v : NAN;
 }
 
 const char *
@@ -165,6 +189,13 @@ struct trigger_watch {
 	struct metrics_snapshot	 last;
 	int			 have_last;
 	double			 loop_s;	/* last interval read, NAN */
+	/* the hub's log file, followed */
+	char			*log_file;
+	off_t			 log_off;
+	double			 log_pending;	/* seen while busy, NAN */
+	char			 log_part[4096];	/* a line not ended yet */
+	size_t			 log_npart;
+	struct loop_timer	*log_timer;
 	/* for the timeline and the cost */
 	struct trigger_sample	*samples;
 	size_t			 nsamples, capsamples;
@@ -202,7 +233,7 @@ decide(struct trigger_watch *w, enum trigger_source s, double value)
 		return;
 	ev.source = s;
 	ev.value = round(value * 1000) / 1000;
-	ev.threshold = s == TRIGGER_LOOP ? w->cfg.loop_s : w->cfg.probe_s;
+	ev.threshold = s == TRIGGER_PROBE ? w->cfg.probe_s : w->cfg.loop_s;
 	trigger_now_iso(ev.at);
 	ev.t = round(since(w, loop_now_us()) * 1000) / 1000;
 	w->busy++;
@@ -277,6 +308,81 @@ on_probe_timer(void *arg)
 	if (hub_probe_start(&w->probe, w->loop, w->base, "/hub/health",
 	    (int64_t)(w->cfg.probe_timeout_s * 1000), PROBE_MAX_BODY) == 0)
 		w->cost.probes++;
+}
+
+#define LOG_MS		500
+#define LOG_READ_MAX	(1u << 20)	/* per turn: a burst waits */
+
+static void
+log_line(struct trigger_watch *w, const char *line, size_t len)
+{
+	double v = trigger_log_line(line, len);
+
+	if (isnan(v))
+		return;
+	if (w->busy) {		/* decided once the capture is over */
+		if (isnan(w->log_pending) || v > w->log_pending)
+			w->log_pending = v;
+		return;
+	}
+	decide(w, TRIGGER_LOG, v);
+	decide(w, TRIGGER_LOG, 0);	/* each line is a stall of its own */
+}
+
+static void
+on_log_timer(void *arg)
+{
+	struct trigger_watch *w = arg;
+	char buf[8192];
+	struct stat st;
+	size_t done = 0;
+	ssize_t n;
+	int fd;
+
+	w->log_timer = loop_timer_add(w->loop, LOG_MS, on_log_timer, w);
+	if (!w->busy && !isnan(w->log_pending)) {
+		double v = w->log_pending;
+
+		w->log_pending = NAN;
+		decide(w, TRIGGER_LOG, v);
+		decide(w, TRIGGER_LOG, 0);
+	}
+	/* a regular file only: a FIFO's reader is its writer's business */
+	if (stat(w->log_file, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (fd = open(w->log_file, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
+		return;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return;
+	}
+	if (st.st_size < w->log_off) {		/* rotated or truncated */
+		w->log_off = 0;
+		w->log_npart = 0;
+	}
+	while (done < LOG_READ_MAX && (n = pread(fd, buf, sizeof(buf),
+	    w->log_off)) > 0) {
+		const char *p = buf, *end = buf + n, *nl;
+
+		w->log_off += n;
+		done += (size_t)n;
+		while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+			size_t k = (size_t)(nl - p);
+
+			if (w->log_npart > 0) {	/* the line began before */
+				k = k < sizeof(w->log_part) - w->log_npart ? k :
+				    sizeof(w->log_part) - w->log_npart;
+				memcpy(w->log_part + w->log_npart, p, k);
+				log_line(w, w->log_part, w->log_npart + k);
+				w->log_npart = 0;
+			} else
+				log_line(w, p, k);
+			p = nl + 1;
+		}
+		/* the rest waits for its newline (a longer line is cut) */
+		while (p < end && w->log_npart < sizeof(w->log_part))
+			w->log_part[w->log_npart++] = *p++;
+	}
+	close(fd);
 }
 
 /* a /metrics read in flight: the hub calls back even after the watcher
@@ -356,7 +462,8 @@ trigger_watch_new(struct trigger_watch **wp, struct loop *l, struct hub *h,
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return hs_error(eb, HS_ENOMEM, "out of memory");
 	if ((w->base = strdup(base)) == NULL || (c->metrics_prefix &&
-	    (w->prefix = strdup(c->metrics_prefix)) == NULL)) {
+	    (w->prefix = strdup(c->metrics_prefix)) == NULL) ||
+	    (c->log_file && (w->log_file = strdup(c->log_file)) == NULL)) {
 		trigger_watch_free(w);
 		return hs_error(eb, HS_ENOMEM, "out of memory");
 	}
@@ -364,11 +471,13 @@ trigger_watch_new(struct trigger_watch **wp, struct loop *l, struct hub *h,
 	w->hub = h;
 	w->cfg = *c;
 	w->cfg.metrics_prefix = w->prefix;
+	w->cfg.log_file = w->log_file;
 	if (hooks)
 		w->hooks = *hooks;
 	trigger_gate_init(&w->gate);
 	w->t0_us = loop_now_us();
 	w->loop_s = NAN;
+	w->log_pending = NAN;
 	w->metrics_on = h != NULL && c->loop_s > 0 &&
 	    hub_info(h)->has_read_metrics;
 	if ((w->probe_timer = loop_timer_add(l, 0, on_probe_timer, w)) ==
@@ -378,6 +487,18 @@ trigger_watch_new(struct trigger_watch **wp, struct loop *l, struct hub *h,
 	    on_metrics_timer, w)) == NULL)) {
 		trigger_watch_free(w);
 		return hs_error(eb, HS_ENOMEM, "out of memory");
+	}
+	if (w->log_file != NULL && c->loop_s > 0) {
+		struct stat st;
+
+		/* from the end: what was written before is not news */
+		if (stat(w->log_file, &st) == 0 && S_ISREG(st.st_mode))
+			w->log_off = st.st_size;
+		if ((w->log_timer = loop_timer_add(l, LOG_MS, on_log_timer,
+		    w)) == NULL) {
+			trigger_watch_free(w);
+			return hs_error(eb, HS_ENOMEM, "out of memory");
+		}
 	}
 	*wp = w;
 	return 0;
@@ -394,6 +515,8 @@ trigger_watch_free(struct trigger_watch *w)
 		loop_timer_cancel(w->loop, w->check_timer);
 	if (w->metrics_timer)
 		loop_timer_cancel(w->loop, w->metrics_timer);
+	if (w->log_timer)
+		loop_timer_cancel(w->loop, w->log_timer);
 	hub_probe_free(w->probe);
 	if (w->mreq != NULL)	/* on_metrics frees it */
 		w->mreq->w = NULL;
@@ -401,6 +524,7 @@ trigger_watch_free(struct trigger_watch *w)
 	free(w->samples);
 	free(w->base);
 	free(w->prefix);
+	free(w->log_file);
 	free(w);
 }
 

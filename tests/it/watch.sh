@@ -47,7 +47,7 @@ stall_during() {
 }
 # stall_trigger NAME: the stall's trigger as "phase dir" ("" if none)
 stall_trigger() {
-	mf "' '.join('%s %s' % (t['phase'], t['dir']) for t in m['triggers'] if '$(cat "$T/$1.t0")' <= t['at'][:19] <= '$(cat "$T/$1.t1")')"
+	mf "([('%s %s' % (t['phase'], t['dir'])) for t in m['triggers'] if t['source'] == 'probe' and '$(cat "$T/$1.t0")' <= t['at'][:19] <= '$(cat "$T/$1.t1")'] + [''])[0]"
 }
 
 # --- bad input: one line, exit 2, nothing made ---
@@ -142,6 +142,8 @@ if [ -n "$X" ]; then
 	*) fail "watch local: the stall's trigger captured" "$st" ;; esac
 	expect_grep "watch local: its dump shows the stall" "$X/${st#watch }/dump-1.txt" hubspy_test_stall
 	expect_eq "watch local: hub.log from --hub-log" "$(wc -l <"$X/hub.log")" 5
+	expect_eq "watch local: the hub's own log line after the stall is a trigger too" \
+	    "$(mf "[(t['value'], t['threshold']) for t in m['triggers'] if t['source'] == 'log']")" "[(3, 0.5)]"
 fi
 stall_during w3 2 3 --duration 8 --set target.transport=debug "${W[@]}" --set triggers.probe=0.5 \
     --set triggers.min_gap=0

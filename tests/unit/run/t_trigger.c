@@ -118,3 +118,25 @@ UNIT_TEST(trigger_config_ranges)
 	c.interval_s = 0;
 	CHECK_INT(trigger_config_check(&c, &eb), HS_EUSAGE);
 }
+
+UNIT_TEST(trigger_log_lines)
+{
+	static const struct { const char *line; double want; } cases[] = {
+		{ "[W 2026-01-01 00:00:00.000 JupyterHub app:3210] Event loop "
+		  "was unresponsive for at least 2.31s!", 2.31 },
+		{ "Event loop was unresponsive for at least 7 s", 7 },
+		{ "Event loop was unresponsive for at least s", NAN },
+		{ "Event loop was unresponsive for at least", NAN },
+		{ "[I ...] 200 GET /hub/health", NAN },
+		{ "", NAN },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		double v = trigger_log_line(cases[i].line,
+		    strlen(cases[i].line));
+
+		CHECK(isnan(cases[i].want) ? isnan(v) : v == cases[i].want);
+	}
+	CHECK_STR(trigger_source_name(TRIGGER_LOG), "log");
+}
