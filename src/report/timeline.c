@@ -138,7 +138,8 @@ timeline_svg(const struct run_record *rec, struct buf *o)
 		ymax = fmax(ymax, th * 1.2);
 	ymax = chart_nice_ceil(ymax);
 	tmax = chart_nice_ceil(tmax);
-	umax = chart_nice_ceil(umax);
+	if (umax > 0)		/* no users known (a watch): no users axis */
+		umax = chart_nice_ceil(umax);
 	buf_printf(o, "<svg xmlns=\"http://www.w3.org/2000/svg\" "
 	    "class=\"stalltimeline\" width=\"%d\" height=\"%d\" viewBox=\"0 0 "
 	    "%d %d\" font-family=\"sans-serif\" font-size=\"11\">\n"
@@ -195,6 +196,15 @@ timeline_svg(const struct run_record *rec, struct buf *o)
 	    "stroke-dasharray=\"5 3\" class=\"loop\"");
 	polyline(o, rec, 0, tmax, ymax, "stroke=\"#1f77b4\" "
 	    "stroke-width=\"1.5\" class=\"probe\"");
+	for (i = 0; i < rec->nsamples; i++)
+		if (!isnan(rec->samples[i].probe_seconds) &&
+		    rec->samples[i].probe_seconds >= ymax / 20)
+			buf_printf(o, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" "
+			    "fill=\"#1f77b4\"><title>probe at %.1f s: %.3f s"
+			    "</title></circle>\n", ML + rec->samples[i].t / tmax * PW,
+			    MT + PH - fmin(rec->samples[i].probe_seconds, ymax) /
+			    ymax * PH, rec->samples[i].t,
+			    rec->samples[i].probe_seconds);
 	for (i = 0; i < rec->nsamples; i++)
 		if (rec->samples[i].failed)
 			buf_printf(o, "<text x=\"%.1f\" y=\"%d\" fill=\"#d62728\" "
