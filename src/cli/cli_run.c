@@ -115,6 +115,8 @@ cli_run_exec(const struct cli_run_spec *sp)
 	else if (res.capture_failures)
 		cli_hub_event(&ch, "some captures failed: see the summary");
 	code = r == 0 ? 0 : cmd_fail(&eb);
+	if (sp->after != NULL && art.tarball != NULL)
+		code = sp->after(sp->after_arg, &ch, &art, &res, code);
 	if (art.tarball != NULL) {
 		if (res.summary[0]) {
 			printf("summary: ");
