@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.." || exit 1
 export HUBSPY
 # started first, longest first (as measured on 2 cores, JOBS=4; fuzz is
 # the one that keeps a core busy)
-FIRST="fuzz run@5 fakehub run-signals capture@5 capture run gate load-limits load@5 load"
+FIRST="fuzz run@5 fakehub run-signals watch capture@5 capture triggers run gate load-limits load@5 load"
 # the suites that talk to a real hub and run against each version
 MATRIX="load run capture"
 HUB_VERSIONS="3 5"
