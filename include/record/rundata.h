@@ -11,10 +11,23 @@
 #define RUNDATA_MEMBER_MAX	(256u << 20)	/* per archive member */
 #define RUNDATA_MANIFEST_MAX	(16u << 20)
 
+struct buf;
+
+/* what rundata_read() gives is first passed through fn (the run's
+ * redaction, so that report.html is rendered from redacted dumps): fn
+ * appends the bytes of rel as they may be shown to out and returns 0 or
+ * an HS_* code */
+struct rundata_filter {
+	int	(*fn)(void *arg, const char *rel, const char *in, size_t len,
+		    struct buf *out);
+	void	*arg;
+};
+
 struct rundata {
 	char			*where;		/* directory or archive path */
 	int			 is_archive;
 	const struct run_record	*rec;		/* the run: &own, or borrowed */
+	const struct rundata_filter *filter;	/* NULL, or borrowed */
 	struct run_record	 own;		/* manifest.json, validated */
 	const struct record_plateau *plateaus;	/* rec.plateaus */
 	size_t			 nplateaus;
@@ -51,7 +64,8 @@ int	rundata_open(struct rundata *rd, const char *path,
 void	rundata_release(struct rundata *rd);
 
 /* the bytes of a file of the run (relative path), NUL-terminated; in
- * *data a new allocation (free with free()). HS_EIO when absent. */
+ * *data a new allocation (free with free()), through rd->filter when set.
+ * HS_EIO when absent. */
 int	rundata_read(const struct rundata *rd, const char *rel, char **data,
 	    size_t *len, size_t max, struct hs_errbuf *eb);
 /* 1 when the file exists */

@@ -17,10 +17,13 @@
 #include "cli/cmd.h"
 #include "core/loop.h"
 #include "load/hub.h"
+#include "run/artifacts.h"
+#include "run/redact.h"
 
 struct postmortem_options {
 	const char	*output, *url;
 	int		 dumps, interval, top, tail, probe_timeout;
+	int		 locals, no_redact;
 	struct cli_target_options target;
 	struct cli_tools_options  tools;
 };
@@ -37,6 +40,12 @@ static const struct opt postmortem_opts[] = {
 	  "py-spy dumps for stuck-thread detection", NULL, 0 },
 	{ "interval", 0, O(OPT_NUM, interval), "SECONDS", 1, 600, "2",
 	  "seconds between two dumps", NULL, 0 },
+	{ "locals", 0, O(OPT_FLAG, locals), NULL, 0, 0, NULL,
+	  "dumps show local variables (those named like secrets are "
+	  "redacted)", NULL, 0 },
+	{ "no-redact", 0, O(OPT_FLAG, no_redact), NULL, 0, 0, NULL,
+	  "leave the files as captured (the token, passwords and locals "
+	  "stay in)", NULL, 0 },
 	{ "top", 0, O(OPT_NUM, top), "SECONDS", 0, 600, "5",
 	  "seconds of py-spy top (0: none)", NULL, 0 },
 	{ "tail", 0, O(OPT_NUM, tail), "LINES", 1, 1000000, "500",
@@ -135,6 +144,23 @@ print_probes(FILE *out, struct hub_probe *const *pr, const char *base)
 	}
 }
 
+/* the directory is what gets attached to a bug report: redacted in place
+ * as an archive would be, the token (when in the environment) included */
+static int
+redact_output(const char *dir, struct hs_errbuf *eb)
+{
+	struct redact rd = REDACT_INIT;
+	const char *tok = getenv("JUPYTERHUB_API_TOKEN");
+	int r;
+
+	if (tok != NULL && (r = redact_add_secret(&rd, tok)) != 0)
+		r = hs_error(eb, r, "out of memory");
+	else
+		r = artifacts_redact_dir(dir, &rd, eb);
+	redact_release(&rd);
+	return r;
+}
+
 static int
 postmortem_exec(struct args *a)
 {
@@ -220,6 +246,7 @@ postmortem_exec(struct args *a)
 
 		o.count = po->dumps;
 		o.interval_ms = po->interval * 1000;
+		o.locals = po->locals;
 		if (capture_dump(&t, dir, &o, &res, &eb) != 0 && first.code == 0)
 			first = eb;
 		cli_capture_print(stdout, &res, from);
@@ -254,6 +281,10 @@ postmortem_exec(struct args *a)
 	loop_run(l, probes_done, pr, loop_now_us() / 1000 + ptimeout * 1000 +
 	    1000);
 	print_probes(stdout, pr, base);
+	if (!po->no_redact && (r = redact_output(dir, &eb)) != 0) {
+		rc = cmd_fail(&eb);
+		goto out;
+	}
 	if (first.code != 0) {
 		rc = cli_target_fail(&t, &first);
 		goto out;
@@ -281,7 +312,8 @@ const struct cmd cmd_postmortem = {
 	"unauthenticated health probes (GET /hub/health and /hub/api/). "
 	"Every step is bounded in time, so the command finishes even when the "
 	"hub never answers; a step that fails is reported and the next one "
-	"runs.",
+	"runs. The files are then redacted in place as an archive is "
+	"(docs/artifacts.md): meant to be attached to a bug report.",
 	postmortem_groups, sizeof(struct postmortem_options), 0, 0,
 	postmortem_exec, 0
 };

@@ -225,6 +225,30 @@ rundata_use_dir(struct rundata *rd, const char *dir,
 	return 0;
 }
 
+/* *data through rd->filter, replaced by what it gives */
+static int
+filter(const struct rundata *rd, const char *rel, char **data, size_t *len,
+    size_t max, struct hs_errbuf *eb)
+{
+	struct buf out = BUF_INIT(max);
+	int r;
+
+	if (rd->filter == NULL)
+		return 0;
+	r = rd->filter->fn(rd->filter->arg, rel, *data, *len, &out);
+	explicit_bzero(*data, *len);
+	free(*data);
+	*data = NULL;
+	*len = 0;
+	if (r == 0 && (*data = buf_detach(&out, len)) == NULL)
+		r = HS_ENOMEM;
+	buf_release(&out);
+	if (r != 0)
+		return hs_error(eb, r, "cannot redact '%s' of '%s'", rel,
+		    rd->where);
+	return 0;
+}
+
 static const struct rundata_member *
 member(const struct rundata *rd, const char *rel)
 {
@@ -243,13 +267,17 @@ rundata_read(const struct rundata *rd, const char *rel, char **data,
 	const struct rundata_member *m;
 	char path[4096];
 
+	int r;
+
 	*data = NULL;
 	*len = 0;
 	if (strstr(rel, "..") != NULL || rel[0] == '/')
 		return hs_error(eb, HS_EUSAGE, "bad file name '%s'", rel);
 	if (!rd->is_archive) {
 		snprintf(path, sizeof(path), "%s/%s", rd->where, rel);
-		return file_read_alloc(path, max, data, len, eb);
+		if ((r = file_read_alloc(path, max, data, len, eb)) != 0)
+			return r;
+		return filter(rd, rel, data, len, max, eb);
 	}
 	if ((m = member(rd, rel)) == NULL)
 		return hs_error(eb, HS_EIO, "no '%s' in archive '%s'", rel,
@@ -262,7 +290,7 @@ rundata_read(const struct rundata *rd, const char *rel, char **data,
 	memcpy(*data, m->data, m->len);
 	(*data)[m->len] = '\0';
 	*len = m->len;
-	return 0;
+	return filter(rd, rel, data, len, max, eb);
 }
 
 int

@@ -5,6 +5,7 @@
 # (tests/harness/pyspy) on the container's PATH.
 #   state [KEY=VALUE...]  rewrites the cluster (re-read on every request):
 #                         path=, two=1, forbid=a,b, PYSPY_STANDIN_*=
+#                         (PYSPY_STANDIN_PLANT: locals planted in dumps)
 #   k8s_start             starts the API server, writes a kubeconfig and
 #                         exports KUBECONFIG (stopped by t_cleanup)
 # Sets STATE, REQS (the API server's request log), PODPATH.
@@ -18,7 +19,7 @@ path, log, podpath = sys.argv[1:4]
 kv = dict(a.split("=", 1) for a in sys.argv[4:])
 env = {"PATH": kv.get("path", podpath)}
 for k in ("PYSPY_STANDIN_FAIL", "PYSPY_STANDIN_VERSION",
-          "PYSPY_STANDIN_PYTHON", "PYSPY_STANDIN_HANG"):
+          "PYSPY_STANDIN_PYTHON", "PYSPY_STANDIN_HANG", "PYSPY_STANDIN_PLANT"):
     if k in kv:
         env[k] = kv[k]
 pod = lambda name: {"name": name, "labels": {"component": "hub",
