@@ -73,6 +73,29 @@ print_buf(struct buf *b)
 	return 0;
 }
 
+/* an archive's files that are not what hubspy wrote: said, not fatal */
+static void
+warn_changed(const struct rundata *rd)
+{
+	size_t i;
+
+	if (rd->nchanged == 0)
+		return;
+	fputs("hubspy: warning: '", stderr);
+	cmd_safe_fputs(stderr, rd->where);
+	fprintf(stderr, "': %zu file%s changed since hubspy wrote %s: ",
+	    rd->nchanged, rd->nchanged == 1 ? "" : "s",
+	    rd->nchanged == 1 ? "it" : "them");
+	for (i = 0; i < rd->nchanged && i < 5; i++) {
+		if (i > 0)
+			fputs(", ", stderr);
+		cmd_safe_fputs(stderr, rd->changed[i]);
+	}
+	if (rd->nchanged > 5)
+		fprintf(stderr, " and %zu more", rd->nchanged - 5);
+	fputc('\n', stderr);
+}
+
 /* the largest plateau both runs have */
 static long
 common_users(const struct rundata *a, const struct rundata *b)
@@ -114,6 +137,7 @@ do_diff(struct args *a, struct hs_errbuf *eb)
 		}
 		if ((r = rundata_open(&ra, a->pos[0], eb)) != 0)
 			goto out;
+		warn_changed(&ra);
 		r = report_diff(&ra, ua, &ra, ub, 25, &out, eb);
 	} else {
 		if (a->npos != 1) {
@@ -125,6 +149,8 @@ do_diff(struct args *a, struct hs_errbuf *eb)
 		if ((r = rundata_open(&ra, da, eb)) != 0 ||
 		    (r = rundata_open(&rb, a->pos[0], eb)) != 0)
 			goto out;
+		warn_changed(&ra);
+		warn_changed(&rb);
 		ua = ub = opt_isset(a, &o->users) ? o->users : -1;
 		if (ua < 0 && (ua = ub = common_users(&ra, &rb)) < 0) {
 			r = hs_error(eb, HS_EUSAGE, "'%s' and '%s' have no "
@@ -182,6 +208,7 @@ report_exec(struct args *a)
 	}
 	if ((r = rundata_open(&rd, a->pos[0], &eb)) != 0)
 		goto out;
+	warn_changed(&rd);
 	if (html != NULL) {
 		if ((r = report_build(&rd, NULL, html, &eb)) == 0)
 			printf("wrote %s\n", html);
@@ -213,6 +240,11 @@ const struct cmd cmd_report = {
 	"--html writes one self-contained page (no network fetch of any kind) "
 	"with charts, every plateau's flamegraph and top table, the "
 	"differential flamegraphs between plateaus and the py-spy dumps with "
-	"stuck threads highlighted. Archives of a newer schema are refused.",
+	"stuck threads highlighted. Archives of a newer schema are refused.\n\n"
+	"Archives are read as from a stranger (docs/report.md): links, "
+	"devices, FIFOs and names outside the top folder are refused, sizes "
+	"and counts are capped, only the files the manifest names are read, "
+	"and each is checked against its sha256: files changed since hubspy "
+	"wrote them are named in a warning.",
 	report_groups, sizeof(struct report_options), 1, 2, report_exec, 0
 };

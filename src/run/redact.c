@@ -284,13 +284,19 @@ redact_secret_name(const char *k, size_t n)
 		"private_key", "access_key", "signing_key", "credential",
 		"session_id", "sessionid", "session-id", "hub-login",
 		"jupyterhub-user-", "xsrf", "pgpass", NULL };
+	char low[256];
 	size_t i;
 	int hit = 0;
 
+	/* every name is tested: once lower-cased, then memmem() per word */
+	if (n >= sizeof(low))
+		n = sizeof(low) - 1;	/* a name this long: its start */
+	for (i = 0; i < n; i++)
+		low[i] = (char)tolower((unsigned char)k[i]);
 	for (i = 0; words[i] != NULL && !hit; i++)
-		hit = contains(k, n, words[i]);
+		hit = memmem(low, n, words[i], strlen(words[i])) != NULL;
 	/* pwd is a password, but PWD and OLDPWD are the working directory */
-	if (!hit && contains(k, n, "pwd") && !(n == 3 &&
+	if (!hit && memmem(low, n, "pwd", 3) != NULL && !(n == 3 &&
 	    strncmp(k, "PWD", 3) == 0) && !(n == 6 &&
 	    strncmp(k, "OLDPWD", 6) == 0))
 		hit = 1;
