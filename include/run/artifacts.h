@@ -32,8 +32,9 @@ struct artifacts {
 	char	 created[32];	/* 2026-11-27T23:15:00Z */
 	int	 no_redact;	/* --no-redact: archive files as they are */
 	struct redact redact;	/* secrets to remove (add the token) */
+	int	 learned;	/* artifacts_learn() ran */
 };
-#define ARTIFACTS_INIT { NULL, NULL, NULL, NULL, "", 0, REDACT_INIT }
+#define ARTIFACTS_INIT { NULL, NULL, NULL, NULL, "", 0, REDACT_INIT, 0 }
 
 /*
  * Creates OUTDIR (0700 if missing) and the run directory (0700) named from
@@ -64,7 +65,7 @@ int	 artifacts_append(const struct artifacts *a, const char *rel,
 	    const void *data, size_t len, struct hs_errbuf *eb);
 
 /*
- * Archives the run directory: learns (artifacts_learn()), sets the
+ * Archives the run directory: learns (artifacts_learn(), once), sets the
  * record's files (record_add_file: path, bytes, sha256 and redactions of
  * each file as archived, and so the bytes and sha256 of each capture),
  * writes the record as manifest.json (redacted with REDACT_KEEP_HEX) into
@@ -84,7 +85,8 @@ int	 artifacts_finish(struct artifacts *a, struct run_record *rec,
  * archived (redact_learn()): the record's JSON and every text file of the
  * run directory (py-spy's dumps parsed), each value removed registered in
  * a->redact, so that it is removed from every file. No-op with no_redact.
- * artifacts_finish() runs it again. Returns 0, HS_EIO, HS_ENOMEM.
+ * artifacts_finish() runs it unless it ran already (what was rendered
+ * since came from redacted data). Returns 0, HS_EIO, HS_ENOMEM.
  */
 int	 artifacts_learn(struct artifacts *a, const struct run_record *rec,
 	    struct hs_errbuf *eb);

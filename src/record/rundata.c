@@ -63,9 +63,9 @@ check_path(const char *path, int want_dir, struct hs_errbuf *eb)
 }
 
 /*
- * A run directory from elsewhere: plateaus/ and each plateau folder the
- * manifest names must be real directories (report --write writes into
- * them: a symbolic link would take the writes elsewhere) holding regular
+ * A run directory from elsewhere: plateaus/, diffs/ and each plateau
+ * folder the manifest names must be real directories (report --write
+ * writes into them: a symbolic link would take the writes elsewhere) holding regular
  * files or directories only (a FIFO or /dev/zero named record.raw would
  * block or never end). Bounded: RECORD_MAX_PLATEAUS folders, their first
  * 4096 entries.
@@ -81,6 +81,9 @@ check_tree(const struct rundata *rd, struct hs_errbuf *eb)
 	int r;
 
 	snprintf(path, sizeof(path), "%s/plateaus", rd->where);
+	if ((r = check_path(path, 1, eb)) != 0)
+		return r;
+	snprintf(path, sizeof(path), "%s/diffs", rd->where);
 	if ((r = check_path(path, 1, eb)) != 0)
 		return r;
 	for (i = 0; i < rd->nplateaus; i++) {

@@ -381,6 +381,7 @@ artifacts_learn(struct artifacts *a, const struct run_record *rec,
 	for (i = 0; i < e.n && r == 0; i++)
 		if (e.v[i][strlen(e.v[i]) - 1] != '/')
 			r = load_archived(a, e.v[i], 0, 1, &none, &nred, eb);
+	a->learned = r == 0;
 out:
 	entries_release(&e);
 	buf_release(&none);
@@ -575,7 +576,8 @@ artifacts_finish(struct artifacts *a, struct run_record *rec,
 	size_t i, nred;
 	int r;
 
-	if ((r = artifacts_learn(a, rec, eb)) != 0 ||
+	/* once is enough: what was rendered since came from redacted data */
+	if ((!a->learned && (r = artifacts_learn(a, rec, eb)) != 0) ||
 	    (r = scan_dir(a->dir, "", 0, &e, eb)) != 0)
 		goto out;
 	qsort(e.v, e.n, sizeof(*e.v), cmpstr);
