@@ -276,33 +276,65 @@ benign_key(const char *k, size_t n)
 	return 0;
 }
 
+/* the words that make a name a secret's, "pwd" last (see below) */
+#define W(s) { s, sizeof(s) - 1 }
+static const struct {
+	const char	*w;
+	size_t		 n;
+} words[] = { W("token"), W("password"), W("passwd"), W("secret"),
+	W("cookie"), W("api_key"), W("apikey"), W("api-key"), W("crypt_key"),
+	W("private_key"), W("access_key"), W("signing_key"), W("credential"),
+	W("session_id"), W("sessionid"), W("session-id"), W("hub-login"),
+	W("jupyterhub-user-"), W("xsrf"), W("pgpass"), W("pwd") };
+#undef W
+#define NWORDS	(sizeof(words) / sizeof(words[0]))
+
+/* which word, if any, is in low[0..n) (lower case): its index, else -1.
+ * Every identifier of every file passes here: one pass over the name,
+ * a word compared only where its first letter is */
+static int
+find_word(const char *low, size_t n)
+{
+	static unsigned char first[256];
+	static int ready;
+	size_t p, i;
+
+	if (!ready) {
+		for (i = 0; i < NWORDS; i++)
+			first[(unsigned char)words[i].w[0]] = 1;
+		ready = 1;
+	}
+	for (p = 0; p < n; p++) {
+		if (!first[(unsigned char)low[p]])
+			continue;
+		for (i = 0; i < NWORDS; i++)
+			if (words[i].w[0] == low[p] && words[i].n <= n - p &&
+			    memcmp(low + p, words[i].w, words[i].n) == 0)
+				return (int)i;
+	}
+	return -1;
+}
+
 int
 redact_secret_name(const char *k, size_t n)
 {
-	static const char *const words[] = { "token", "password", "passwd",
-		"secret", "cookie", "api_key", "apikey", "api-key", "crypt_key",
-		"private_key", "access_key", "signing_key", "credential",
-		"session_id", "sessionid", "session-id", "hub-login",
-		"jupyterhub-user-", "xsrf", "pgpass", NULL };
 	char low[256];
 	size_t i;
-	int hit = 0;
+	int w;
 
-	/* every name is tested: once lower-cased, then memmem() per word */
 	if (n >= sizeof(low))
 		n = sizeof(low) - 1;	/* a name this long: its start */
 	for (i = 0; i < n; i++)
 		low[i] = (char)tolower((unsigned char)k[i]);
-	for (i = 0; words[i] != NULL && !hit; i++)
-		hit = memmem(low, n, words[i], strlen(words[i])) != NULL;
+	w = find_word(low, n);
 	/* pwd is a password, but PWD and OLDPWD are the working directory */
-	if (!hit && memmem(low, n, "pwd", 3) != NULL && !(n == 3 &&
-	    strncmp(k, "PWD", 3) == 0) && !(n == 6 &&
-	    strncmp(k, "OLDPWD", 6) == 0))
-		hit = 1;
-	if (!hit && equals(k, n, "bearer"))
-		hit = 1;
-	return hit && !benign_key(k, n);
+	if (w >= 0 && strcmp(words[w].w, "pwd") == 0 &&
+	    ((n == 3 && strncmp(k, "PWD", 3) == 0) ||
+	    (n == 6 && strncmp(k, "OLDPWD", 6) == 0)))
+		w = -1;
+	if (w < 0 && !equals(k, n, "bearer"))
+		return 0;
+	return !benign_key(k, n);
 }
 
 /* ---- the scan ---- */
