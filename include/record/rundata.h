@@ -67,9 +67,10 @@ int	rundata_open_dir(struct rundata *rd, const char *dir,
  * before anything is inflated. The
  * manifest is validated (record_from_json). Then only the members it
  * names are read, each hashed against its bytes and sha256 (differences
- * and missing files listed in rd->changed); of those, the plateau files
- * are kept in memory (RUNDATA_MEMBER_MAX each, RUNDATA_KEEP_MAX in all;
- * one beyond is named but rundata_read() says it is too large). A member
+ * and missing files listed in rd->changed); of those, the plateau and
+ * trigger files are kept in memory (RUNDATA_MEMBER_MAX each,
+ * RUNDATA_KEEP_MAX in all; one beyond is named but rundata_read() says
+ * it is too large). A member
  * named twice is refused.
  */
 int	rundata_open_archive(struct rundata *rd, const char *path,

@@ -111,12 +111,13 @@ int	 artifacts_sweep(const struct artifacts *a, const char *rel,
  * Redacts the files of dir in place, as an archive would be (postmortem's
  * output directory, handed over as it is): learns with rd (which keeps
  * what it learned: release it as usual), sweeps every redacted file, and
- * only when all are clean rewrites those that changed (atomically, 0600).
+ * only when all are clean rewrites those that changed (atomically, 0600);
+ * adds the replacements made to *nred (may be NULL).
  * Returns 0, HS_EIO (a file that still holds a secret, named; nothing
  * rewritten), HS_ELIMIT, HS_ENOMEM.
  */
 int	 artifacts_redact_dir(const char *dir, struct redact *rd,
-	    struct hs_errbuf *eb);
+	    long long *nred, struct hs_errbuf *eb);
 
 /* removes the run directory and everything in it (after a successful
  * finish and teardown, if the caller wants) */

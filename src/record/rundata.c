@@ -62,49 +62,63 @@ check_path(const char *path, int want_dir, struct hs_errbuf *eb)
 	    S_ISSOCK(st.st_mode) ? "a socket" : "a device");
 }
 
-/*
- * A run directory from elsewhere: plateaus/, diffs/ and each plateau
- * folder the manifest names must be real directories (report --write
- * writes into them: a symbolic link would take the writes elsewhere) holding regular
- * files or directories only (a FIFO or /dev/zero named record.raw would
- * block or never end). Bounded: RECORD_MAX_PLATEAUS folders, their first
- * 4096 entries.
- */
+/* a folder of the run (rel): a real directory whose entries are regular
+ * files or directories (its first 4096 entries) */
 static int
-check_tree(const struct rundata *rd, struct hs_errbuf *eb)
+check_folder(const struct rundata *rd, const char *rel, struct hs_errbuf *eb)
 {
 	char path[4096], sub[4400];
 	struct dirent *d;
 	struct stat st;
-	size_t i, n;
+	size_t n;
 	DIR *dp;
 	int r;
 
-	snprintf(path, sizeof(path), "%s/plateaus", rd->where);
-	if ((r = check_path(path, 1, eb)) != 0)
-		return r;
+	snprintf(path, sizeof(path), "%s/%s", rd->where, rel);
+	if ((r = check_path(path, 1, eb)) != 0 || (dp = opendir(path)) == NULL)
+		return r;	/* absent: "no capture" */
+	for (n = 0; r == 0 && n < 4096 && (d = readdir(dp)) != NULL; n++) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", path, d->d_name);
+		if (lstat(sub, &st) == 0 && !S_ISDIR(st.st_mode))
+			r = check_path(sub, 0, eb);
+	}
+	closedir(dp);
+	return r;
+}
+
+/*
+ * A run directory from elsewhere: plateaus/, diffs/, triggers/ and each
+ * plateau and trigger folder the manifest names must be real directories
+ * (report --write writes into them: a symbolic link would take the
+ * writes elsewhere) holding regular files or directories only (a FIFO or
+ * /dev/zero named record.raw would block or never end). Bounded: the
+ * manifest's folders, their first 4096 entries each.
+ */
+static int
+check_tree(const struct rundata *rd, struct hs_errbuf *eb)
+{
+	const struct run_record *rec = rd->rec;
+	char path[4096];
+	size_t i;
+	int r;
+
 	snprintf(path, sizeof(path), "%s/diffs", rd->where);
 	if ((r = check_path(path, 1, eb)) != 0)
 		return r;
-	for (i = 0; i < rd->nplateaus; i++) {
-		snprintf(path, sizeof(path), "%s/%s", rd->where,
-		    rd->plateaus[i].dir);
-		if ((r = check_path(path, 1, eb)) != 0)
+	snprintf(path, sizeof(path), "%s/triggers", rd->where);
+	if ((r = check_path(path, 1, eb)) != 0)
+		return r;
+	if ((r = check_folder(rd, "plateaus", eb)) != 0)
+		return r;
+	for (i = 0; i < rd->nplateaus; i++)
+		if ((r = check_folder(rd, rd->plateaus[i].dir, eb)) != 0)
 			return r;
-		if ((dp = opendir(path)) == NULL)
-			continue;	/* absent: "no capture" */
-		for (n = 0; r == 0 && n < 4096 && (d = readdir(dp)) != NULL;
-		    n++) {
-			if (d->d_name[0] == '.')
-				continue;
-			snprintf(sub, sizeof(sub), "%s/%s", path, d->d_name);
-			if (lstat(sub, &st) == 0 && !S_ISDIR(st.st_mode))
-				r = check_path(sub, 0, eb);
-		}
-		closedir(dp);
-		if (r != 0)
+	for (i = 0; i < rec->ntriggers; i++)
+		if (rec->triggers[i].dir != NULL &&
+		    (r = check_folder(rd, rec->triggers[i].dir, eb)) != 0)
 			return r;
-	}
 	return 0;
 }
 
@@ -309,6 +323,14 @@ scan_pass(struct reader *rr, char **man, size_t *manlen, struct hs_errbuf *eb)
 	return 0;
 }
 
+/* the folders the report renders from: a plateau's, a trigger's */
+static int
+rendered(const char *rel)
+{
+	return strncmp(rel, "plateaus/", 9) == 0 ||
+	    strncmp(rel, "triggers/", 9) == 0;
+}
+
 static int
 cmp_file(const void *a, const void *b)
 {
@@ -319,8 +341,8 @@ cmp_file(const void *a, const void *b)
 /*
  * Pass 2: only the members the manifest names are read, each checked
  * against its size and sha256 (a difference is noted in rd->changed, not
- * an error); of those, the plateau files are kept in memory within
- * RUNDATA_MEMBER_MAX each and RUNDATA_KEEP_MAX in all. A named member
+ * an error); of those, the plateau and trigger files are kept in memory
+ * within RUNDATA_MEMBER_MAX each and RUNDATA_KEEP_MAX in all. A named member
  * seen twice is refused.
  */
 static int
@@ -365,7 +387,7 @@ read_pass(struct rundata *rd, struct reader *rr, struct hs_errbuf *eb)
 			goto out;
 		}
 		size = archive_entry_size(e);
-		keep = strncmp(rel, "plateaus/", 9) == 0 &&
+		keep = rendered(rel) &&
 		    (unsigned long long)size <= RUNDATA_MEMBER_MAX &&
 		    kept + (unsigned long long)size <= RUNDATA_KEEP_MAX;
 		if (keep && (data = malloc((size_t)size + 1)) == NULL) {
@@ -401,7 +423,7 @@ read_pass(struct rundata *rd, struct reader *rr, struct hs_errbuf *eb)
 			if (add_member(rd, rel, data, (size_t)size) != 0)
 				goto nomem;
 			data = NULL;
-		} else if (strncmp(rel, "plateaus/", 9) == 0 &&
+		} else if (rendered(rel) &&
 		    add_member(rd, rel, NULL, (size_t)size) != 0)
 			goto nomem;	/* too large to keep: named, no data */
 	}

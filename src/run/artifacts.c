@@ -394,7 +394,8 @@ out:
 }
 
 int
-artifacts_redact_dir(const char *dir, struct redact *rd, struct hs_errbuf *eb)
+artifacts_redact_dir(const char *dir, struct redact *rd, long long *nredp,
+    struct hs_errbuf *eb)
 {
 	struct artifacts a = ARTIFACTS_INIT;
 	struct entries e = { NULL, 0 };
@@ -421,6 +422,8 @@ artifacts_redact_dir(const char *dir, struct redact *rd, struct hs_errbuf *eb)
 			if (pass == 1 && nred > 0 && (r = artifacts_write(&a,
 			    e.v[i], data.data, data.len, eb)) != 0)
 				goto out;
+			if (pass == 1 && nredp != NULL)
+				*nredp += (long long)nred;
 		}
 out:
 	*rd = a.redact;

@@ -417,6 +417,7 @@ UNIT_TEST(artifacts_sweep_and_redact_dir)
 	struct redact rd = REDACT_INIT;
 	struct buf b = BUF_INIT(1u << 16);
 	char outdir[512], path[1024];
+	long long n = 0;
 
 	snprintf(outdir, sizeof(outdir), "%s/sweep", unit_tmpdir());
 	CHECK_INT(artifacts_init(&a, outdir, "sweep", WHEN, &eb), 0);
@@ -439,7 +440,8 @@ UNIT_TEST(artifacts_sweep_and_redact_dir)
 	CHECK_INT(artifacts_write(&a, "hub.log", "login Hunter2-horse\n", 20,
 	    &eb), 0);
 	CHECK_INT(redact_add_secret(&rd, "s3cr3t-Token-Value-42"), 0);
-	CHECK_INT(artifacts_redact_dir(a.dir, &rd, &eb), 0);
+	CHECK_INT(artifacts_redact_dir(a.dir, &rd, &n, &eb), 0);
+	CHECK(n == 2);
 	artifacts_path(&a, "hub.log", path, sizeof(path));
 	buf_reset(&b);
 	CHECK_INT(file_read(path, &b, &eb), 0);
