@@ -1772,7 +1772,8 @@ load_teardown(struct load *ld, enum load_teardown_mode mode,
 		return hs_error(eb, r, "out of memory");
 	for (i = 0; i < ld->ntu; i++)
 		ld->tu[i].ld = ld;
-	qsort(ld->tu, ld->ntu, sizeof(*ld->tu), tu_cmp);
+	if (ld->ntu > 1)	/* qsort(NULL, 0) is undefined: no users at all */
+		qsort(ld->tu, ld->ntu, sizeof(*ld->tu), tu_cmp);
 	/* duplicates in a given list: keep one */
 	for (i = 1; i < ld->ntu; i++)
 		if (strcmp(ld->tu[i].name, ld->tu[i - 1].name) == 0)

@@ -935,6 +935,13 @@ int
 report_write_dir(const char *rundir, const struct run_record *rec,
     struct hs_errbuf *eb)
 {
+	return report_write_dir_filtered(rundir, rec, NULL, eb);
+}
+
+int
+report_write_dir_filtered(const char *rundir, const struct run_record *rec,
+    const struct rundata_filter *filter, struct hs_errbuf *eb)
+{
 	struct rundata rd = RUNDATA_INIT;
 	char path[4200];
 	int r;
@@ -942,6 +949,7 @@ report_write_dir(const char *rundir, const struct run_record *rec,
 	if ((r = rec != NULL ? rundata_use_dir(&rd, rundir, rec, eb) :
 	    rundata_open_dir(&rd, rundir, eb)) != 0)
 		goto out;
+	rd.filter = filter;
 	snprintf(path, sizeof(path), "%s/report.html", rundir);
 	r = report_build(&rd, rundir, path, eb);
 out:

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "capture/capture.h"
+#include "capture/target.h"
 #include "core/buf.h"
 #include "core/file.h"
 #include "core/json.h"
@@ -619,6 +620,36 @@ series(struct profile *p, int lo, int hi)
 	p->plateaus.users[p->plateaus.n++] = hi;
 }
 
+/* the Kubernetes names go into kubectl's argv: DNS-1123, no leading '-'
+ * (a shared profile's "target.pod": "-oyaml" must not become an option) */
+static int
+check_names(const struct ctx *c, const struct profile *p)
+{
+	const struct {
+		const char	*path, *val;
+		enum target_name kind;
+	} names[] = {
+		{ "target.pod", p->target.pod, TARGET_NAME_POD },
+		{ "target.namespace", p->target.namespace, TARGET_NAME_LABEL },
+		{ "target.container", p->target.container, TARGET_NAME_LABEL },
+	};
+	const char *why;
+	char msg[200];
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].val != NULL && (why = target_check_name(
+		    names[i].kind, names[i].val)) != NULL) {
+			snprintf(msg, sizeof(msg), "'%.60s': %s", names[i].val,
+			    why);
+			return ferr(c, names[i].path, msg);
+		}
+	if (p->target.selector != NULL && p->target.selector[0] == '-')
+		return ferr(c, "target.selector", "starts with '-' (it would "
+		    "be read as a kubectl option)");
+	return 0;
+}
+
 static int
 cross_checks(const struct ctx *c, const cJSON *root, struct profile *p)
 {
@@ -673,7 +704,7 @@ cross_checks(const struct ctx *c, const cJSON *root, struct profile *p)
 	if (p->triggers.loop_interval > 0 && p->triggers.loop_interval < 0.01)
 		return ferr(c, "triggers.loop_interval", "too small: use 0 "
 		    "(off) or 0.01 to 600 seconds");
-	return 0;
+	return check_names(c, p);
 }
 
 void

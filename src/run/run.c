@@ -1148,6 +1148,7 @@ static int
 archive(struct run *rn, struct hs_errbuf *eb)
 {
 	struct hs_errbuf web = HS_ERRBUF_INIT;
+	struct rundata_filter filter;
 	char path[2200];
 	int r, seen;
 
@@ -1178,8 +1179,15 @@ archive(struct run *rn, struct hs_errbuf *eb)
 	 * shows the top functions of each top-table.txt; from the record in
 	 * memory. manifest.json, written just before, keeps the run
 	 * directory readable (`hubspy report DIR`) should rendering or
-	 * archiving fail; artifacts_finish() rewrites it with the files */
-	if ((r = report_write_dir(rn->art->dir, &rn->rec, &web)) != 0) {
+	 * archiving fail; artifacts_finish() rewrites it with the files.
+	 * report.html embeds the dumps: it is rendered from their redacted
+	 * form, after the structural pass has learned every secret of the
+	 * run (artifacts_learn()) */
+	if ((r = artifacts_learn(rn->art, &rn->rec, eb)) != 0)
+		return r;
+	artifacts_filter(rn->art, &filter);
+	if ((r = report_write_dir_filtered(rn->art->dir, &rn->rec, &filter,
+	    &web)) != 0) {
 		if (r == HS_EIO || r == HS_ENOMEM)
 			return *eb = web, r;
 		event(rn, "report: %s", web.msg);

@@ -8,6 +8,7 @@
 #                         previous=FILE (the log before a restart),
 #                         last_reason=R (lastState.terminated.reason),
 #                         events=1 (the liveness failures of a restart)
+#                         PYSPY_STANDIN_PLANT=FILE (locals planted in dumps)
 #   k8s_start             starts the API server, writes a kubeconfig and
 #                         exports KUBECONFIG (stopped by t_cleanup)
 # Sets STATE, REQS (the API server's request log), PODPATH.
@@ -21,7 +22,7 @@ path, log, podpath = sys.argv[1:4]
 kv = dict(a.split("=", 1) for a in sys.argv[4:])
 env = {"PATH": kv.get("path", podpath)}
 for k in ("PYSPY_STANDIN_FAIL", "PYSPY_STANDIN_VERSION",
-          "PYSPY_STANDIN_PYTHON", "PYSPY_STANDIN_HANG"):
+          "PYSPY_STANDIN_PYTHON", "PYSPY_STANDIN_HANG", "PYSPY_STANDIN_PLANT"):
     if k in kv:
         env[k] = kv[k]
 pod = lambda name: {"name": name, "labels": {"component": "hub",

@@ -141,6 +141,22 @@ static const struct {
 	  "got null" },
 	{ "{\"hub\": {\"server_options\": []}}", "profile 't.json': "
 	  "hub.server_options: expected an object, got an array" },
+	/* Kubernetes names reach kubectl's argv */
+	{ "{\"target\": {\"pod\": \"-oyaml\"}}", "profile 't.json': "
+	  "target.pod: '-oyaml': starts with '-' (it would be read as a "
+	  "kubectl option)" },
+	{ "{\"target\": {\"namespace\": \"Jhub\"}}", "profile 't.json': "
+	  "target.namespace: 'Jhub': not a DNS-1123 label (lower-case letters, "
+	  "digits and '-')" },
+	{ "{\"target\": {\"container\": \"hub.x\"}}", "profile 't.json': "
+	  "target.container: 'hub.x': not a DNS-1123 label (lower-case "
+	  "letters, digits and '-')" },
+	{ "{\"target\": {\"pod\": \"hub-1.\"}}", "profile 't.json': "
+	  "target.pod: 'hub-1.': must start and end with a letter or a digit "
+	  "(DNS-1123)" },
+	{ "{\"target\": {\"selector\": \"-oyaml\"}}", "profile 't.json': "
+	  "target.selector: starts with '-' (it would be read as a kubectl "
+	  "option)" },
 };
 
 UNIT_TEST(profile_broken_table)
