@@ -73,6 +73,7 @@ struct hub_info {
 	char		 owner[128];
 	int		 has_admin_users, has_servers, has_read_metrics,
 			 has_read_hub;
+	int		 has_tokens;	/* may mint user tokens (sessions) */
 };
 
 /* returns 0, HS_EUSAGE (bad URL), HS_ENOMEM; m is the caller's and must

@@ -8,6 +8,7 @@
 #include "core/buf.h"
 #include "core/hs.h"
 #include "load/hub.h"
+#include "load/session.h"
 #include "measure/measure.h"
 
 /*
@@ -46,9 +47,12 @@ struct load_config {
 	/* called about 4 times a second while the engine turns the loop */
 	void		(*on_tick)(void *arg);
 	void		*hook_arg;
+	/* browse sessions (borrowed, or NULL): a user's session begins when
+	 * its server is ready, every session ends when the teardown begins */
+	struct sessions	*sessions;
 };
 #define LOAD_CONFIG_INIT { "hubspy", 10, 32, NULL, 300, 1, 0, 0, 1000, \
-	600, 30, NULL, NULL, NULL, NULL, NULL }
+	600, 30, NULL, NULL, NULL, NULL, NULL, NULL }
 
 enum load_phase {
 	LOAD_IDLE, LOAD_DISCOVER, LOAD_CREATE, LOAD_START, LOAD_WAIT,

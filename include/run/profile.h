@@ -23,6 +23,14 @@ enum profile_activity {
 	PROFILE_ACTIVITY_SIMULATE,	/* hubspy posts for every user at N/interval */
 	PROFILE_ACTIVITY_NONE,
 };
+enum profile_sessions {
+	PROFILE_SESSIONS_NONE,		/* the admin bot only (default) */
+	PROFILE_SESSIONS_BROWSE,	/* every user browses with its own
+					 * credentials (load/session.h) */
+};
+enum profile_login {			/* same order as enum session_login */
+	PROFILE_LOGIN_AUTO, PROFILE_LOGIN_FORM, PROFILE_LOGIN_NONE,
+};
 enum profile_transport {
 	PROFILE_TRANSPORT_KUBECTL,	/* kubectl exec into the hub container */
 	PROFILE_TRANSPORT_DEBUG,	/* kubectl debug ephemeral container */
@@ -73,6 +81,7 @@ struct profile {
 	char	*description;
 	struct {
 		char	*url;		/* API URL; NULL: $JUPYTERHUB_API_URL */
+		char	*public_url;	/* NULL: the API URL without /hub/api */
 		char	*prefix;	/* user name prefix */
 		int	 servers;	/* start a server for every user */
 		cJSON	*server_options;	/* POST .../server body (object) */
@@ -93,6 +102,17 @@ struct profile {
 	struct {
 		double	 interval;	/* 0: no probe */
 	} probe;
+	struct {
+		enum profile_sessions mode;
+		enum profile_login login;
+		struct {
+			int	 page, own_api, proxy;	/* weights */
+		} mix;
+		struct {
+			double	 min, max;	/* seconds between requests */
+		} think;
+		int	 concurrency;	/* session requests in flight */
+	} sessions;
 	struct profile_captures captures;
 	struct {
 		enum profile_transport transport;
@@ -155,6 +175,7 @@ void	 profile_capture_opts(const struct profile_captures *c,
 
 /* the names used in JSON for the enums */
 const char *profile_activity_name(enum profile_activity m);
+const char *profile_sessions_name(enum profile_sessions m);
 const char *profile_transport_name(enum profile_transport t);
 const char *profile_capture_name(enum profile_capture c);
 

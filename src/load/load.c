@@ -739,6 +739,8 @@ set_ready(struct load *ld, struct luser *u)
 		ld->window++;	/* recover slowly after throttling */
 	if (ld->flow)
 		activity_arm(u, 1);
+	if (ld->cfg.sessions != NULL)	/* a failure is the session's own */
+		(void)sessions_begin(ld->cfg.sessions, u->name);
 }
 
 static void
@@ -1570,6 +1572,8 @@ load_teardown(struct load *ld, enum load_teardown_mode mode,
 	int r = 0;
 
 	flow_stop(ld);
+	if (ld->cfg.sessions != NULL)
+		sessions_end_all(ld->cfg.sessions);
 	if (ld->tick_timer)
 		loop_timer_cancel(ld->loop, ld->tick_timer);
 	ld->tick_timer = NULL;

@@ -46,6 +46,8 @@ struct field {
 
 static const char *const activity_names[] = { "servers", "simulate", "none",
 	NULL };
+static const char *const sessions_names[] = { "none", "browse", NULL };
+static const char *const login_names[] = { "auto", "form", "none", NULL };
 static const char *const transport_names[] = { "kubectl", "debug", "local",
 	NULL };
 static const char *const teardown_names[] = { "purge", "keep", NULL };
@@ -65,6 +67,7 @@ static const struct field fields[] = {
 	S("name", name, 1, "null"),
 	S("description", description, 1, "null"),
 	S("hub.url", hub.url, 1, "null"),
+	S("hub.public_url", hub.public_url, 1, "null"),
 	S("hub.prefix", hub.prefix, 0, "\"hubspy\""),
 	B("hub.servers", hub.servers, "true"),
 	{ "hub.server_options", F_OBJ, O(hub.server_options), 0, 0, 0, "{}",
@@ -82,6 +85,14 @@ static const struct field fields[] = {
 	E("activity.mode", activity.mode, activity_names, "\"servers\""),
 	N("activity.interval", activity.interval, 1, 86400, "300"),
 	N("probe.interval", probe.interval, 0, 3600, "5"),
+	E("sessions.mode", sessions.mode, sessions_names, "\"none\""),
+	E("sessions.login", sessions.login, login_names, "\"auto\""),
+	I("sessions.mix.page", sessions.mix.page, 0, 1000, "5"),
+	I("sessions.mix.own_api", sessions.mix.own_api, 0, 1000, "10"),
+	I("sessions.mix.proxy", sessions.mix.proxy, 0, 1000, "85"),
+	N("sessions.think.min", sessions.think.min, 0, 3600, "5"),
+	N("sessions.think.max", sessions.think.max, 0, 3600, "15"),
+	I("sessions.concurrency", sessions.concurrency, 1, 1024, "16"),
 	{ "captures.run", F_CAPS, O(captures.run), 0, 0, 0,
 	    "[\"top\", \"record\", \"dump\"]", capture_names },
 	N("captures.top.seconds", captures.top.seconds, 1, 3600, "10"),
@@ -175,6 +186,12 @@ profile_fields(void)
 		paths[i] = fields[i].path;
 	paths[NFIELDS] = NULL;
 	return paths;
+}
+
+const char *
+profile_sessions_name(enum profile_sessions m)
+{
+	return sessions_names[m];
 }
 
 const char *
@@ -648,6 +665,30 @@ cross_checks(const struct ctx *c, const cJSON *root, struct profile *p)
 	if (!p->hub.servers && p->activity.mode == PROFILE_ACTIVITY_SERVERS)
 		return ferr(c, "activity.mode", "'servers' needs hub.servers "
 		    "true (no server would post); use 'simulate' or 'none'");
+	if (p->hub.public_url != NULL &&
+	    strncmp(p->hub.public_url, "http://", 7) != 0 &&
+	    strncmp(p->hub.public_url, "https://", 8) != 0)
+		return ferr(c, "hub.public_url", "expected an http:// or "
+		    "https:// URL such as 'http://127.0.0.1:8000'");
+	if (p->sessions.mode == PROFILE_SESSIONS_BROWSE) {
+		if (!p->hub.servers)
+			return ferr(c, "sessions.mode", "'browse' needs "
+			    "hub.servers true (a session runs while its "
+			    "server runs); use 'none'");
+		if (p->sessions.mix.page + p->sessions.mix.own_api +
+		    p->sessions.mix.proxy == 0)
+			return ferr(c, "sessions.mix", "every weight is 0; "
+			    "give page, own_api or proxy a weight above 0");
+		if (p->sessions.mix.page > 0 &&
+		    p->sessions.login == PROFILE_LOGIN_NONE)
+			return ferr(c, "sessions.mix.page", "hub pages need "
+			    "the login cookie, and sessions.login is 'none'; "
+			    "set sessions.login to 'auto' or 'form', or "
+			    "sessions.mix.page to 0");
+	}
+	if (p->sessions.think.min > p->sessions.think.max)
+		return ferr(c, "sessions.think.min", "larger than "
+		    "sessions.think.max");
 	if (p->captures.record.native && p->captures.record.nonblocking)
 		return ferr(c, "captures.record.native", "cannot be combined "
 		    "with captures.record.nonblocking (py-spy refuses); set "
