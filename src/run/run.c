@@ -54,6 +54,7 @@ struct run {
 	struct run_result	*res;
 	struct load		*ld;
 	struct sessions		*sess;		/* sessions.mode browse */
+	char			 sess_line[300];	/* said after the hub's */
 	struct target		 t;
 	int			 target_init;	/* t holds something */
 	int			 can_capture;	/* py-spy and the hub pid known */
@@ -454,6 +455,8 @@ open_target(struct run *rn, struct hs_errbuf *eb)
 	return 0;
 }
 
+static int start_sessions(struct run *rn, struct hs_errbuf *eb);
+
 static int
 preflight(struct run *rn, struct hs_errbuf *eb)
 {
@@ -474,11 +477,14 @@ preflight(struct run *rn, struct hs_errbuf *eb)
 	c = preflight_get(&pf, PREFLIGHT_HUB_METRICS);
 	metrics_warn = c != NULL && c->status == PREFLIGHT_WARN;
 	preflight_release(&pf);
-	if (r != 0)
+	/* the sessions' checks are the hub's too: before any other line */
+	if (r != 0 || (r = start_sessions(rn, eb)) != 0)
 		return r;
 	event(rn, "hub %s at %s, %s token", hub_info(rn->hub)->version,
 	    rn->cfg->url,
 	    hub_info(rn->hub)->kind[0] ? hub_info(rn->hub)->kind : "a");
+	if (rn->sess_line[0] != '\0')
+		event(rn, "%s", rn->sess_line);
 	if ((r = hub_section(rn, metrics_warn, eb)) != 0)
 		return r;
 	if ((r = open_target(rn, eb)) != 0)
@@ -989,9 +995,11 @@ start_sessions(struct run *rn, struct hs_errbuf *eb)
 	sc.concurrency = p->sessions.concurrency;
 	sc.on_event = on_load_event;
 	sc.arg = rn;
-	if ((r = sessions_new(&rn->sess, rn->hub, &sc, eb)) == 0 &&
-	    (r = sessions_preflight(rn->sess, eb)) == 0)
-		event(rn, "sessions: browse through %s, login %s", sc.public_url,
+	if ((r = sessions_new(&rn->sess, rn->hub, &sc, eb)) == 0)
+		r = sessions_preflight(rn->sess, eb);
+	if (r == 0)
+		snprintf(rn->sess_line, sizeof(rn->sess_line), "sessions: "
+		    "browse through %.200s, login %s", sc.public_url,
 		    sessions_login_form(rn->sess) ? "form and cookie" :
 		    "none (token only)");
 	free(derived);
@@ -1026,8 +1034,6 @@ start_load(struct run *rn, struct hs_errbuf *eb)
 	lc.batch_arg = rn;
 	lc.on_event = on_load_event;
 	lc.hook_arg = rn;
-	if ((r = start_sessions(rn, eb)) != 0)
-		return r;
 	lc.sessions = rn->sess;
 	r = load_new(&rn->ld, rn->hub, &lc, eb);
 	cJSON_free(opts);
