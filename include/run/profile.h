@@ -28,6 +28,9 @@ enum profile_sessions {
 	PROFILE_SESSIONS_BROWSE,	/* every user browses with its own
 					 * credentials (load/session.h) */
 };
+enum profile_arrivals {		/* same order as enum arrival_mode */
+	PROFILE_ARRIVALS_BURST, PROFILE_ARRIVALS_RATE, PROFILE_ARRIVALS_POISSON,
+};
 enum profile_login {			/* same order as enum session_login */
 	PROFILE_LOGIN_AUTO, PROFILE_LOGIN_FORM, PROFILE_LOGIN_NONE,
 };
@@ -113,6 +116,11 @@ struct profile {
 		} think;
 		int	 concurrency;	/* session requests in flight */
 	} sessions;
+	struct {
+		enum profile_arrivals mode;
+		double	 rate;		/* users per second */
+		double	 session_length;	/* 0: users stay */
+	} arrivals;
 	struct profile_captures captures;
 	struct {
 		enum profile_transport transport;

@@ -47,6 +47,8 @@ struct field {
 static const char *const activity_names[] = { "servers", "simulate", "none",
 	NULL };
 static const char *const sessions_names[] = { "none", "browse", NULL };
+static const char *const arrivals_names[] = { "burst", "rate", "poisson",
+	NULL };
 static const char *const login_names[] = { "auto", "form", "none", NULL };
 static const char *const transport_names[] = { "kubectl", "debug", "local",
 	NULL };
@@ -93,6 +95,9 @@ static const struct field fields[] = {
 	N("sessions.think.min", sessions.think.min, 0, 3600, "5"),
 	N("sessions.think.max", sessions.think.max, 0, 3600, "15"),
 	I("sessions.concurrency", sessions.concurrency, 1, 1024, "16"),
+	E("arrivals.mode", arrivals.mode, arrivals_names, "\"burst\""),
+	N("arrivals.rate", arrivals.rate, 0.001, 10000, "1"),
+	N("arrivals.session_length", arrivals.session_length, 0, 86400, "0"),
 	{ "captures.run", F_CAPS, O(captures.run), 0, 0, 0,
 	    "[\"top\", \"record\", \"dump\"]", capture_names },
 	N("captures.top.seconds", captures.top.seconds, 1, 3600, "10"),
@@ -686,6 +691,9 @@ cross_checks(const struct ctx *c, const cJSON *root, struct profile *p)
 			    "set sessions.login to 'auto' or 'form', or "
 			    "sessions.mix.page to 0");
 	}
+	if (p->arrivals.session_length > 0 && !p->hub.servers)
+		return ferr(c, "arrivals.session_length", "departures stop "
+		    "servers, and hub.servers is false; set it to 0");
 	if (p->sessions.think.min > p->sessions.think.max)
 		return ferr(c, "sessions.think.min", "larger than "
 		    "sessions.think.max");
@@ -1072,6 +1080,11 @@ profile_plan(const struct profile *p, struct profile_plan *plan)
 		if (p->hub.servers)
 			pp->ramp_seconds += waves(delta,
 			    p->load.spawn_concurrency) * PLAN_SPAWN_WAVE_S;
+		/* arrivals over time: the ramp lasts at least that long */
+		if (p->hub.servers && p->arrivals.mode !=
+		    PROFILE_ARRIVALS_BURST && pp->ramp_seconds <
+		    (double)delta / p->arrivals.rate)
+			pp->ramp_seconds = (double)delta / p->arrivals.rate;
 		pp->settle_seconds = p->plateaus.settle;
 		pp->hold_seconds = p->plateaus.hold;
 		pp->capture_seconds = capture_seconds(p);

@@ -754,6 +754,14 @@ plateau(struct run *rn, size_t k, const struct profile_plan_plateau *pp,
 	}
 	hold_s = secs_since(t_hold);
 	load_hold_end(rn->ld);
+	if (p->arrivals.session_length > 0) {
+		struct load_progress dp;
+
+		load_progress(rn->ld, &dp);
+		event(rn, "plateau %d users: %zu departures so far, %zu servers "
+		    "ready at the end of the hold", users, dp.departed,
+		    dp.ready);
+	}
 	if (rn->sess != NULL) {
 		struct session_stats ss;
 
@@ -1035,6 +1043,9 @@ start_load(struct run *rn, struct hs_errbuf *eb)
 	lc.on_event = on_load_event;
 	lc.hook_arg = rn;
 	lc.sessions = rn->sess;
+	lc.arrivals = (enum arrival_mode)p->arrivals.mode;
+	lc.arrival_rate = p->arrivals.rate;
+	lc.session_length_s = (int)ceil(p->arrivals.session_length);
 	r = load_new(&rn->ld, rn->hub, &lc, eb);
 	cJSON_free(opts);
 	if (r != 0)

@@ -95,6 +95,31 @@ for f in "$rundir"/run.log "$rundir"/manifest.json "$rundir"/summary.md; do
 done
 pass "the service token is in no run file"
 
+# --- arrivals over time and departures (the shared stub servers) ---
+run_hubspy run profiles/smoke.json "${S[@]}" "${P[@]}" -o "$T/o4" \
+    --set hub.prefix=sarr --set plateaus.users=[20] --set load.batch_size=20 \
+    --set sessions.think.min=0.2 --set sessions.think.max=1 \
+    --set arrivals.mode=poisson --set arrivals.rate=10 \
+    --set arrivals.session_length=1 --set plateaus.hold=4 \
+    --set 'captures.run=[]'
+expect_rc "poisson arrivals with departures: exit 0" 0
+expect_grep "poisson arrivals: every user arrived and was ready" "$err" \
+    'plateau 20 users: 20 created, 20 ready, 0 failed'
+expect_grep "departures: users left during the hold" "$err" \
+    'plateau 20 users: [1-9][0-9]* departures so far'
+rundir=$(find "$T/o4" -mindepth 1 -maxdepth 1 -type d | head -n 1)
+starts=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["plateaus"][0]["requests"]["start"]["count"])' "$rundir/manifest.json")
+check "departed users came back: more starts than users" test "$starts" -gt 20
+expect_eq "arrivals: no users left on the hub" "$(hub_count_prefix sarr)" 0
+run_hubspy run profiles/smoke.json --dry-run --set arrivals.mode=rate \
+    --set arrivals.rate=0.5 --set plateaus.users=[100]
+expect_grep "the plan's ramp lasts users/rate at least" "$out" \
+    '^plateau +100 users: ramp from 0 ~3m20s'
+run_hubspy run profiles/smoke.json --dry-run --set hub.servers=false \
+    --set activity.mode=none --set arrivals.session_length=5
+expect_rc "departures without servers: exit 2" 2
+one_line "departures without servers: one line" "$err"
+
 # --- bad inputs: one line, the exit code, nothing created ---
 JUPYTERHUB_API_TOKEN= run_hubspy run profiles/smoke.json "${S[@]}" "${P[@]}" -o "$T/o2" \
     --token-file "$HUB_NOMINT_TOKEN_FILE" --set hub.prefix=snomint
