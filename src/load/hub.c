@@ -62,6 +62,12 @@ hub_loop(struct hub *h)
 	return h->loop;
 }
 
+int
+hub_concurrency(const struct hub *h)
+{
+	return h->cfg.concurrency;
+}
+
 struct measure *
 hub_measure(struct hub *h)
 {

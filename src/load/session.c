@@ -284,6 +284,11 @@ sessions_new(struct sessions **sp, struct hub *h,
 	if (s->cfg.timeout_s < 1)
 		s->cfg.timeout_s = 30;
 	s->rnd = (uint32_t)loop_now_us() | 1;
+	/* the multi's connection cache holds the hub client's connections
+	 * and the sessions' (hub_new sized it for its own alone): without
+	 * room, every session request would open a new connection */
+	curl_multi_setopt(loop_multi(s->loop), CURLMOPT_MAXCONNECTS,
+	    (long)hub_concurrency(h) + s->cfg.concurrency + 8);
 	*sp = s;
 	return 0;
 }
@@ -708,7 +713,10 @@ on_mint(void *arg, const struct hub_resp *rs)
 			    rs->status, rs->message[0] ? ": " : "",
 			    rs->message);
 		u->state = S_OFF;
-		u->on = 0;
+		if (u->on) {
+			u->on = 0;
+			s->st.browsing--;
+		}
 		return;
 	}
 	s->st.minted++;

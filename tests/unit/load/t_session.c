@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/file.h"
 #include "core/hs.h"
 #include "load/session.h"
 #include "unit.h"
@@ -152,5 +153,45 @@ UNIT_TEST(session_mint_body_json)
 	    "\"read:servers!user=hubspy-7\",\"access:servers!user=hubspy-7\","
 	    "\"users:activity!user=hubspy-7\"],\"note\":\"hubspy session\","
 	    "\"expires_in\":3600}");
+	buf_release(&b);
+}
+
+/* the login pages of real hubs (tests/fixtures/session) */
+UNIT_TEST(session_form_fixtures)
+{
+	struct buf b = BUF_INIT(1u << 20);
+	char v[128];
+
+	/* JupyterHub 3.0.0's dummy login: a form, no _xsrf */
+	CHECK_INT(file_read("tests/fixtures/session/login-3.0.0.html", &b,
+	    NULL), 0);
+	CHECK(session_form_offered(b.data));
+	CHECK_INT(session_form_value(b.data, "_xsrf", v, sizeof(v)), -1);
+	buf_reset(&b);
+	/* JupyterHub 4+'s form carries _xsrf */
+	CHECK_INT(file_read("tests/fixtures/session/login-form-xsrf.html", &b,
+	    NULL), 0);
+	CHECK(session_form_offered(b.data));
+	CHECK_INT(session_form_value(b.data, "_xsrf", v, sizeof(v)), 0);
+	CHECK_STR(v, "2|4e7f0a1b|0c5d6e7f8a9b0c1d2e3f4a5b6c7d8e9f|1733522222");
+	buf_release(&b);
+}
+
+UNIT_TEST(session_cookie_fixture)
+{
+	struct buf b = BUF_INIT(1u << 16);
+	char *jar = NULL, *line, *next;
+
+	CHECK_INT(file_read("tests/fixtures/session/set-cookie.txt", &b,
+	    NULL), 0);
+	for (line = b.data; line != NULL && *line != '\0'; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		CHECK_INT(session_cookie_set(&jar, line), 0);
+	}
+	/* the login cookie was set, then cleared by the last line */
+	CHECK_STR(jar, "jupyterhub-session-id=9f2c3c1e0b4f4f0c8a3d2b1a0e9f8d7c"
+	    "; _xsrf=2|4e7f0a1b|0c5d6e7f8a9b0c1d2e3f4a5b6c7d8e9f|1733522222");
+	free(jar);
 	buf_release(&b);
 }
