@@ -12,6 +12,7 @@ export LC_ALL=C
 cd "$(dirname "$0")/.." || exit 1
 : "${HUBSPY:=$PWD/hubspy}"
 HERE=$PWD/tests
+. bench/lib.sh
 N=${BENCH_SESSION_USERS:-1000}
 HOLD=${BENCH_SESSION_HOLD:-60}
 B=$(mktemp -d "${TMPDIR:-/tmp}/hubspy-bench.XXXXXX")
@@ -19,12 +20,7 @@ cleanup=()
 trap 'for c in "${cleanup[@]}"; do eval "$c" >/dev/null 2>&1; done; rm -rf "$B"' EXIT
 
 d=$B/hub
-bash "$HERE/harness/hub/hub.sh" start "$d" || exit 1
-cleanup+=("bash '$HERE/harness/hub/hub.sh' stop '$d'")
-. "$d/env"
-export JUPYTERHUB_API_URL=$HUB_API
-JUPYTERHUB_API_TOKEN=$(cat "$HUB_TOKEN_FILE")
-export JUPYTERHUB_API_TOKEN
+bench_hub "$d"
 export PATH=$HERE/harness/pyspy:$PATH
 mkdir -p "$B/o"
 
