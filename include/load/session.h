@@ -18,9 +18,12 @@
  * through the hub's public proxy (/user/NAME/api/..., which makes the
  * single-user server check the token against the hub). Each user has at
  * most one request in flight; all sessions together at most
- * cfg.concurrency, the rest wait their turn. Every attempt is measured in
- * the hub's struct measure under MC_MINT, MC_LOGIN, MC_PAGE, MC_OWNAPI or
- * MC_PROXY; a failed request is data, never an end.
+ * cfg.concurrency, the rest wait their turn. While its server starts, the
+ * user also reads the spawn's progress event stream with its token (as
+ * the spawn-pending page does; a stream is not counted in concurrency).
+ * Every attempt is measured in the hub's struct measure under MC_MINT,
+ * MC_LOGIN, MC_PAGE, MC_OWNAPI, MC_PROXY or MC_PROGRESS; a failed request
+ * is data, never an end.
  *
  * The tokens and cookies live only in this module's memory: never in
  * argv, the environment or a file; wiped by sessions_free().
@@ -46,13 +49,15 @@ struct session_config {
 	int		 concurrency;	/* session requests in flight (16) */
 	int		 timeout_s;	/* per request (30) */
 	int		 token_expires_s;	/* minted tokens (86400) */
+	int		 progress;	/* read the progress stream (1) */
+	int		 progress_timeout_s;	/* a stream at most (300) */
 	/* notable events, one line each ("login failed for ...") */
 	void		(*on_event)(void *arg, const char *line);
 	void		*arg;
 };
 /* the defaults: what one JupyterLab tab does (docs/load.md, "Sessions") */
 #define SESSION_CONFIG_INIT { NULL, SESSION_LOGIN_AUTO, { 5, 10, 85 }, \
-	5000, 15000, 16, 30, 86400, NULL, NULL }
+	5000, 15000, 16, 30, 86400, 1, 300, NULL, NULL }
 
 struct session_stats {
 	size_t	 users;		/* sessions begun */
@@ -81,6 +86,9 @@ int	 sessions_preflight(struct sessions *s, struct hs_errbuf *eb);
 /* 1 when the preflight found a login form the sessions will use */
 int	 sessions_login_form(const struct sessions *s);
 
+/* user name's server was asked to start: the user reads the progress
+ * stream (minting its token first when it has none) */
+int	 sessions_starting(struct sessions *s, const char *name);
 /* user name's server is ready: its session begins (mint, login, browse),
  * or resumes with the credentials it has */
 int	 sessions_begin(struct sessions *s, const char *name);

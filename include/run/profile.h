@@ -115,6 +115,7 @@ struct profile {
 			double	 min, max;	/* seconds between requests */
 		} think;
 		int	 concurrency;	/* session requests in flight */
+		int	 progress;	/* read the progress stream */
 	} sessions;
 	struct {
 		enum profile_arrivals mode;

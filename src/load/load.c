@@ -1326,6 +1326,9 @@ load_kick(struct load *ld)
 				break;
 			if (arriving)
 				arrival_take(&ld->arr, loop_now(ld->loop));
+			if (arriving && ld->cfg.sessions != NULL)
+				(void)sessions_starting(ld->cfg.sessions,
+				    u->name);
 		}
 	}
 	if (ld->nst[U_PENDING] > 0 && !ld->listing &&

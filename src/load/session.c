@@ -12,6 +12,12 @@
  * at most one request in flight; when cfg.concurrency are flying, users
  * whose think time is over wait in a FIFO. Easy handles are pooled (reset
  * between uses) so libcurl keeps its connections alive in the multi.
+ *
+ * While its server starts (sessions_starting(), before it is ready) the
+ * user holds a second, long request: the spawn's progress event stream,
+ * GET /hub/api/users/NAME/server/progress with its token, read to its end
+ * (the hub closes it after the ready or failed event) and measured from
+ * open to end under MC_PROGRESS.
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -45,8 +51,10 @@ struct suser {
 	uint8_t			 login_tried;
 	uint8_t			 minting;	/* a mint is at the hub */
 	uint8_t			 nproxy;	/* rotates the proxy paths */
+	uint8_t			 starting;	/* its server is starting */
 	struct loop_timer	*timer;		/* think time */
 	struct sreq		*rq;		/* in flight */
+	struct sreq		*prq;		/* the progress stream */
 	struct suser		*qnext;
 };
 
@@ -72,11 +80,12 @@ struct sessions {
 	size_t			 n, cap;
 	struct suser		*qhead, *qtail;
 	int			 flying;
+	int			 streams;	/* progress streams open */
 	CURL			**pool;
 	size_t			 npool;
 	uint32_t		 rnd;
 	struct session_stats	 st;
-	int			 said_mint, said_login;
+	int			 said_mint, said_login, said_progress;
 };
 
 /* JupyterLab's own polls, in turn (the server answers them itself) */
@@ -341,6 +350,13 @@ user_quiet(struct suser *u)
 		u->rq = NULL;
 		s->flying--;
 	}
+	if (u->prq != NULL) {
+		loop_xfer_cancel(s->loop, u->prq->easy);
+		curl_easy_cleanup(u->prq->easy);
+		sreq_free(u->prq);
+		u->prq = NULL;
+		s->streams--;
+	}
 }
 
 void
@@ -447,6 +463,12 @@ send_req(struct suser *u, enum mclass cls, int step, const char *path,
 		q->hdrs = l;
 	else if (post != NULL)
 		goto out;
+	if (cls == MC_PROGRESS) {
+		if ((l = curl_slist_append(q->hdrs, "Accept: text/event-stream"))
+		    == NULL)
+			goto out;
+		q->hdrs = l;
+	}
 	if (s->npool > 0) {
 		e = s->pool[--s->npool];
 		curl_easy_reset(e);
@@ -458,7 +480,15 @@ send_req(struct suser *u, enum mclass cls, int step, const char *path,
 	if (cookie && u->cookie != NULL)
 		curl_easy_setopt(e, CURLOPT_COOKIE, u->cookie);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)s->cfg.timeout_s);
+	if (cls == MC_PROGRESS) {
+		/* a stream: bounded as a whole by the spawn's own timeout; the
+		 * hub sends a keepalive every 8 s, so 30 s of silence is dead */
+		curl_easy_setopt(e, CURLOPT_TIMEOUT,
+		    (long)s->cfg.progress_timeout_s);
+		curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, 30L);
+	} else
+		curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)s->cfg.timeout_s);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, q);
@@ -475,9 +505,14 @@ send_req(struct suser *u, enum mclass cls, int step, const char *path,
 		goto out;
 	q->easy = e;
 	e = NULL;
-	u->rq = q;
+	if (cls == MC_PROGRESS) {
+		u->prq = q;
+		s->streams++;
+	} else {
+		u->rq = q;
+		s->flying++;
+	}
 	q = NULL;
-	s->flying++;
 	r = 0;
 out:
 	explicit_bzero(h.data, h.len);
@@ -526,7 +561,7 @@ act(struct suser *u)
 	char path[NAME_LEN + 64];
 	int a, r;
 
-	if (!u->on)
+	if (!u->on || u->rq != NULL)
 		return;
 	if (s->flying >= s->cfg.concurrency) {
 		if (!u->queued) {
@@ -607,8 +642,13 @@ on_done(void *arg, CURL *easy, CURLcode res)
 	measure_request(s->m, q->cls, status, (int64_t)total, 0);
 	if (status == 429)
 		measure_429(s->m, -1);
-	u->rq = NULL;
-	s->flying--;
+	if (q == u->prq) {
+		u->prq = NULL;
+		s->streams--;
+	} else {
+		u->rq = NULL;
+		s->flying--;
+	}
 	if (s->npool < (size_t)s->cfg.concurrency) {
 		CURL **p = reallocarray(s->pool, s->npool + 1, sizeof(*p));
 
@@ -620,6 +660,18 @@ on_done(void *arg, CURL *easy, CURLcode res)
 	}
 	if (easy != NULL)
 		curl_easy_cleanup(easy);
+	if (q->cls == MC_PROGRESS) {
+		/* the stream ended: the spawn is over, or the hub had nothing
+		 * to stream (400: not starting any more, 404) */
+		if (status != 200 && !s->said_progress++)
+			sevent(s, "progress stream of %s: GET /hub/api/users/%s/"
+			    "server/progress answered %ld%s%s", u->name,
+			    u->name, status, status ? "" : ": ",
+			    status ? "" : curl_easy_strerror(res));
+		sreq_free(q);
+		pump(s);
+		return;
+	}
 	if (q->cls == MC_LOGIN && q->step == 0 && status == 200 &&
 	    buf_error(&q->body) == 0 && q->body.len > 0) {
 		/* the form's _xsrf (JupyterHub 4+; 3.0 has none) */
@@ -666,6 +718,20 @@ pump(struct sessions *s)
 		if (u->rq == NULL && u->timer == NULL)
 			break;	/* could not send: the others wait too */
 	}
+}
+
+/* --- the progress stream --- */
+
+static void
+progress_open(struct suser *u)
+{
+	char path[NAME_LEN * 2 + 48];
+
+	if (!u->s->cfg.progress || u->prq != NULL || u->token[0] == '\0')
+		return;
+	snprintf(path, sizeof(path), "/hub/api/users/%s/server/progress",
+	    u->name);
+	(void)send_req(u, MC_PROGRESS, 0, path, 1, 0, NULL);
 }
 
 /* --- minting --- */
@@ -720,6 +786,8 @@ on_mint(void *arg, const struct hub_resp *rs)
 		return;
 	}
 	s->st.minted++;
+	if (u->starting)
+		progress_open(u);
 	if (u->on)
 		browse(u);
 }
@@ -736,33 +804,81 @@ find_user(struct sessions *s, const char *name)
 	return NULL;
 }
 
+/* user name's session, made on first sight; NULL when out of memory or
+ * the name is too long */
+static struct suser *
+get_user(struct sessions *s, const char *name)
+{
+	struct suser *u;
+
+	if (strlen(name) >= NAME_LEN)
+		return NULL;
+	if ((u = find_user(s, name)) != NULL)
+		return u;
+	if (s->n == s->cap) {
+		size_t nc = s->cap ? s->cap * 2 : 64;
+		struct suser **p = reallocarray(s->u, nc, sizeof(*p));
+
+		if (p == NULL)
+			return NULL;
+		s->u = p;
+		s->cap = nc;
+	}
+	if ((u = calloc(1, sizeof(*u))) == NULL)
+		return NULL;
+	u->s = s;
+	strlcpy(u->name, name, sizeof(u->name));
+	s->u[s->n++] = u;
+	s->st.users++;
+	return u;
+}
+
+/* asks the hub for u's token (once: a mint in flight is not repeated) */
+static int
+mint(struct suser *u)
+{
+	struct sessions *s = u->s;
+	struct buf body = BUF_INIT(1024);
+	char path[NAME_LEN + 32];
+	int r;
+
+	if (u->minting || u->token[0] != '\0')
+		return 0;
+	u->state = S_MINT;
+	snprintf(path, sizeof(path), "/users/%s/tokens", u->name);
+	if ((r = session_mint_body(&body, u->name, s->cfg.token_expires_s)) ==
+	    0 && (r = hub_request(s->hub, MC_MINT, "POST", path, body.data,
+	    on_mint, u)) == 0)
+		u->minting = 1;
+	buf_release(&body);
+	return r;
+}
+
+int
+sessions_starting(struct sessions *s, const char *name)
+{
+	struct suser *u;
+
+	if (!s->cfg.progress)
+		return 0;
+	if ((u = get_user(s, name)) == NULL)
+		return HS_ENOMEM;
+	u->starting = 1;
+	if (u->token[0] == '\0')
+		return mint(u);
+	progress_open(u);
+	return 0;
+}
+
 int
 sessions_begin(struct sessions *s, const char *name)
 {
-	struct buf body = BUF_INIT(1024);
-	char path[NAME_LEN + 32];
 	struct suser *u;
 	int r;
 
-	if (strlen(name) >= NAME_LEN)
-		return HS_EUSAGE;
-	if ((u = find_user(s, name)) == NULL) {
-		if (s->n == s->cap) {
-			size_t nc = s->cap ? s->cap * 2 : 64;
-			struct suser **p = reallocarray(s->u, nc, sizeof(*p));
-
-			if (p == NULL)
-				return HS_ENOMEM;
-			s->u = p;
-			s->cap = nc;
-		}
-		if ((u = calloc(1, sizeof(*u))) == NULL)
-			return HS_ENOMEM;
-		u->s = s;
-		strlcpy(u->name, name, sizeof(u->name));
-		s->u[s->n++] = u;
-		s->st.users++;
-	}
+	if ((u = get_user(s, name)) == NULL)
+		return HS_ENOMEM;
+	u->starting = 0;
 	if (u->on)
 		return 0;
 	u->on = 1;
@@ -771,16 +887,7 @@ sessions_begin(struct sessions *s, const char *name)
 		browse(u);
 		return 0;
 	}
-	if (u->minting)
-		return 0;
-	u->state = S_MINT;
-	snprintf(path, sizeof(path), "/users/%s/tokens", name);
-	if ((r = session_mint_body(&body, name, s->cfg.token_expires_s)) ==
-	    0 && (r = hub_request(s->hub, MC_MINT, "POST", path, body.data,
-	    on_mint, u)) == 0)
-		u->minting = 1;
-	buf_release(&body);
-	if (r != 0) {
+	if ((r = mint(u)) != 0) {
 		u->on = 0;
 		s->st.browsing--;
 	}
@@ -812,8 +919,11 @@ sessions_end_all(struct sessions *s)
 {
 	size_t i;
 
-	for (i = 0; i < s->n; i++)
+	for (i = 0; i < s->n; i++) {
 		user_end(s, s->u[i]);
+		s->u[i]->starting = 0;
+		user_quiet(s->u[i]);	/* its progress stream too */
+	}
 }
 
 /* --- preflight --- */

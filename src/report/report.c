@@ -713,12 +713,12 @@ static void
 h_sessions(struct buf *o, const struct rundata *rd)
 {
 	static const char *const scls[] = { "mint", "login", "page",
-	    "own_api", "proxy" };
+	    "own_api", "proxy", "progress" };
 	size_t i, k, j;
 	int any = 0;
 
 	for (i = 0; i < rd->nplateaus; i++)
-		for (k = 0; k < 5; k++) {
+		for (k = 0; k < 6; k++) {
 			const struct record_class *c = record_class_find(
 			    &rd->plateaus[i], scls[k]);
 			long long other = 0;
@@ -754,7 +754,8 @@ h_sessions(struct buf *o, const struct rundata *rd)
 		    "form, GET and POST; its 302 is the success), page (hub "
 		    "pages with the login cookie), own_api (GET /hub/api/user "
 		    "with the user's token), proxy (the user's server through "
-		    "the public proxy).</p>\n");
+		    "the public proxy), progress (the spawn's event stream, "
+		    "open to end, read while the server starts).</p>\n");
 }
 
 static void

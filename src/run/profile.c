@@ -95,6 +95,7 @@ static const struct field fields[] = {
 	N("sessions.think.min", sessions.think.min, 0, 3600, "5"),
 	N("sessions.think.max", sessions.think.max, 0, 3600, "15"),
 	I("sessions.concurrency", sessions.concurrency, 1, 1024, "16"),
+	B("sessions.progress", sessions.progress, "true"),
 	E("arrivals.mode", arrivals.mode, arrivals_names, "\"burst\""),
 	N("arrivals.rate", arrivals.rate, 0.001, 10000, "1"),
 	N("arrivals.session_length", arrivals.session_length, 0, 86400, "0"),

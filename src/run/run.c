@@ -1001,6 +1001,8 @@ start_sessions(struct run *rn, struct hs_errbuf *eb)
 	sc.think_min_ms = (int)(p->sessions.think.min * 1000.0);
 	sc.think_max_ms = (int)(p->sessions.think.max * 1000.0);
 	sc.concurrency = p->sessions.concurrency;
+	sc.progress = p->sessions.progress;
+	sc.progress_timeout_s = (int)ceil(p->load.ready_timeout);
 	sc.on_event = on_load_event;
 	sc.arg = rn;
 	if ((r = sessions_new(&rn->sess, rn->hub, &sc, eb)) == 0)

@@ -49,7 +49,7 @@ $PY - "$rundir/manifest.json" >"$T/classes" <<'EOF'
 import json, sys
 m = json.load(open(sys.argv[1]))
 r = m["plateaus"][0]["requests"]
-for c in ("mint", "login", "page", "own_api", "proxy"):
+for c in ("mint", "login", "page", "own_api", "proxy", "progress"):
     v = r.get(c)
     if v is None:
         print(c, "absent")
@@ -64,6 +64,7 @@ expect_grep "manifest: 10 logins, a form GET (200) and a POST (302) each" \
 expect_grep "manifest: hub pages, all 200" "$T/classes" '^page [1-9][0-9]* ([0-9]+) 0 0$'
 expect_grep "manifest: proxy requests, all 200" "$T/classes" '^proxy [1-9][0-9]* ([0-9]+) 0 0$'
 expect_grep "manifest: no own_api with its weight 0" "$T/classes" '^own_api absent$'
+expect_grep "manifest: each user read its spawn's progress stream" "$T/classes" '^progress 10 10 0 0$'
 check "schema_check.py accepts the session classes" $PY "$ROOT/tests/schema_check.py" "$rundir"
 expect_grep "summary.md has the Sessions table" "$rundir/summary.md" \
     '^\| 10 \| 10: [0-9.]+ / [0-9.]+ \| 20: '
@@ -75,17 +76,19 @@ expect_grep "report.html charts the session latency" "$rundir/report.html" \
 # the hub's log: the users themselves log in, and each real server checks
 # its user's token against the hub (own_api was 0, so every GET
 # /hub/api/user by a user is a server's check), then answers the user
-ok_login=0 ok_check=0 ok_server=0 bad=0
+ok_login=0 ok_check=0 ok_server=0 ok_progress=0 bad=0
 for i in $(seq 1 10); do
 	grep -Eq "302 POST /hub/login\?next= .*\(sreal-$i@127\.0\.0\.1\)" "$HUB_LOG" && ok_login=$((ok_login + 1))
 	grep -Eq "JupyterHub .* 200 GET /hub/api/user \(sreal-$i@127\.0\.0\.1\)" "$HUB_LOG" && ok_check=$((ok_check + 1))
 	grep -Eq "SingleUserNotebookApp .* 200 GET /user/sreal-$i/api/[a-z]+ \(sreal-$i@127\.0\.0\.1\)" "$HUB_LOG" && ok_server=$((ok_server + 1))
 	grep -Eq "GET /user/sreal-$i/.*\(hubspy@" "$HUB_LOG" && bad=$((bad + 1))
+	grep -Eq "200 GET /hub/api/users/sreal-$i/server/progress \(sreal-$i@127\.0\.0\.1\)" "$HUB_LOG" && ok_progress=$((ok_progress + 1))
 done
 expect_eq "hub log: each of the 10 users logged in itself" "$ok_login" 10
 expect_eq "hub log: each real server checked its user's token at the hub" "$ok_check" 10
 expect_eq "hub log: each real server answered its own user" "$ok_server" 10
 expect_eq "hub log: no user's server was asked with the service token" "$bad" 0
+expect_eq "hub log: each user read its progress stream with its own token" "$ok_progress" 10
 expect_grep "flamegraph: the hub's authentication path" \
     "$rundir/plateaus/0010/record.raw" 'get_current_user'
 for f in "$rundir"/run.log "$rundir"/manifest.json "$rundir"/summary.md; do
