@@ -320,6 +320,19 @@ sreq_free(struct sreq *q)
 	free(q);
 }
 
+/* aborts the request in *qp (if any), counted in *countp */
+static void
+req_cancel(struct sessions *s, struct sreq **qp, int *countp)
+{
+	if (*qp == NULL)
+		return;
+	loop_xfer_cancel(s->loop, (*qp)->easy);
+	curl_easy_cleanup((*qp)->easy);
+	sreq_free(*qp);
+	*qp = NULL;
+	(*countp)--;
+}
+
 /* ends whatever user u has going: timer, queue place, request */
 static void
 user_quiet(struct suser *u)
@@ -343,20 +356,8 @@ user_quiet(struct suser *u)
 		u->queued = 0;
 		u->qnext = NULL;
 	}
-	if (u->rq != NULL) {
-		loop_xfer_cancel(s->loop, u->rq->easy);
-		curl_easy_cleanup(u->rq->easy);
-		sreq_free(u->rq);
-		u->rq = NULL;
-		s->flying--;
-	}
-	if (u->prq != NULL) {
-		loop_xfer_cancel(s->loop, u->prq->easy);
-		curl_easy_cleanup(u->prq->easy);
-		sreq_free(u->prq);
-		u->prq = NULL;
-		s->streams--;
-	}
+	req_cancel(s, &u->rq, &s->flying);
+	req_cancel(s, &u->prq, &s->streams);
 }
 
 void
