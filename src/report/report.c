@@ -1042,6 +1042,35 @@ out:
 
 /* ---- terminal and JSON ---- */
 
+/* the sessions' own classes in the terminal summary, a line per plateau
+ * that has any: "sessions at 10 users: proxy 118 p50 7.0 ms, ..." */
+static void
+t_sessions(struct buf *o, const struct rundata *rd)
+{
+	static const char *const scls[] = { "mint", "login", "progress",
+	    "page", "own_api", "proxy" };
+	size_t i, k;
+
+	for (i = 0; i < rd->nplateaus; i++) {
+		int n = 0;
+
+		for (k = 0; k < 6; k++) {
+			const struct record_class *c = record_class_find(
+			    &rd->plateaus[i], scls[k]);
+
+			if (c == NULL)
+				continue;
+			if (n++ == 0)
+				buf_printf(o, "sessions at %ld users:",
+				    rd->plateaus[i].users);
+			buf_printf(o, "%s %s %lld p50 %.1f ms", n > 1 ? "," : "",
+			    scls[k], c->count, c->latency_ms.p50);
+		}
+		if (n > 0)
+			buf_addch(o, '\n');
+	}
+}
+
 int
 report_summary(const struct rundata *rd, size_t top_n, int sort,
     struct buf *o, struct hs_errbuf *eb)
@@ -1078,6 +1107,7 @@ report_summary(const struct rundata *rd, size_t top_n, int sort,
 	m = record_usage_mib(&rec->after_purge);
 	if (!isnan(m))
 		buf_printf(o, "after purge: hub RSS %.0f MiB\n", m);
+	t_sessions(o, rd);
 	/* a top table is built only for a buffer still good; its failure
 	 * (out of memory, or the summary's cap) is said as it is */
 	for (i = 0; top_n > 0 && i < rd->nplateaus; i++) {

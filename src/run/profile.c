@@ -1194,6 +1194,16 @@ profile_plan_format(const struct profile *p, const struct profile_plan *plan,
 		    capture_names[p->captures.run[k]]);
 	if (p->captures.nrun == 0)
 		buf_addstr(out, "none");
+	/* said only when not the defaults, so the usual line stays short */
+	if (p->arrivals.mode != PROFILE_ARRIVALS_BURST)
+		buf_printf(out, ", arrivals %s %g/s",
+		    arrivals_names[p->arrivals.mode], p->arrivals.rate);
+	if (p->arrivals.session_length > 0)
+		buf_printf(out, ", sessions of ~%gs", p->arrivals.session_length);
+	if (p->sessions.mode == PROFILE_SESSIONS_BROWSE)
+		buf_printf(out, ", users browse (login %s, think %g-%gs)",
+		    login_names[p->sessions.login], p->sessions.think.min,
+		    p->sessions.think.max);
 	buf_addch(out, '\n');
 	for (i = 0; i < plan->n; i++) {
 		pp = &plan->p[i];

@@ -45,6 +45,10 @@ expect_grep "every session minted its token and logged in" "$err" \
     'plateau 10 users: 10 sessions browsing, 10 tokens minted \(0 failed\), 10 logged in \(0 failed\)'
 expect_eq "no users left on the hub" "$(hub_count_prefix sreal)" 0
 rundir=$(find "$T/o1" -mindepth 1 -maxdepth 1 -type d | head -n 1)
+run_hubspy report "$rundir.tar.gz"
+expect_grep "hubspy report: the sessions' classes in the terminal" "$out" \
+    '^sessions at 10 users: mint 10 p50 [0-9.]+ ms, login 20 p50 [0-9.]+ ms, progress 10 .*, page [0-9]+ .*, proxy [0-9]+ p50 [0-9.]+ ms$'
+
 $PY - "$rundir/manifest.json" >"$T/classes" <<'EOF'
 import json, sys
 m = json.load(open(sys.argv[1]))
@@ -116,6 +120,8 @@ check "departed users came back: more starts than users" test "$starts" -gt 20
 expect_eq "arrivals: no users left on the hub" "$(hub_count_prefix sarr)" 0
 run_hubspy run profiles/smoke.json --dry-run --set arrivals.mode=rate \
     --set arrivals.rate=0.5 --set plateaus.users=[100]
+expect_grep "the plan names the arrivals" "$out" \
+    '^profile smoke: .*, arrivals rate 0.5/s$'
 expect_grep "the plan's ramp lasts users/rate at least" "$out" \
     '^plateau +100 users: ramp from 0 ~3m20s'
 run_hubspy run profiles/smoke.json --dry-run --set hub.servers=false \
