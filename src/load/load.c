@@ -1372,7 +1372,8 @@ ramp_done(void *arg)
 	if (n[U_NEW] || n[U_CREATING] || n[U_UNKNOWN])
 		return 0;
 	if (ld->cfg.start_servers) {
-		if (n[U_STARTING] || n[U_PENDING])
+		/* a departure still stopping comes back with this ramp */
+		if (n[U_STARTING] || n[U_PENDING] || n[U_LEAVING])
 			return 0;
 		if (!ld->ceiling && (n[U_CREATED] || n[U_STARTQ] ||
 		    n[U_THROTTLED]))

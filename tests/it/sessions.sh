@@ -104,18 +104,20 @@ pass "the service token is in no run file"
 
 # --- arrivals over time and departures (the shared stub servers) ---
 run_hubspy run profiles/smoke.json "${S[@]}" "${P[@]}" -o "$T/o4" \
-    --set hub.prefix=sarr --set plateaus.users=[20] --set load.batch_size=20 \
+    --set hub.prefix=sarr --set plateaus.users=[10,20] --set load.batch_size=20 \
     --set sessions.think.min=0.2 --set sessions.think.max=1 \
     --set arrivals.mode=poisson --set arrivals.rate=10 \
     --set arrivals.session_length=1 --set plateaus.hold=4 \
     --set 'captures.run=[]'
 expect_rc "poisson arrivals with departures: exit 0" 0
 expect_grep "poisson arrivals: every user arrived and was ready" "$err" \
-    'plateau 20 users: 20 created, 20 ready, 0 failed'
+    'plateau 10 users: 10 created, 10 ready, 0 failed'
 expect_grep "departures: users left during the hold" "$err" \
-    'plateau 20 users: [1-9][0-9]* departures so far'
+    'plateau 10 users: [1-9][0-9]* departures so far'
+expect_grep "the next ramp brings the departed users back" "$err" \
+    'plateau 20 users: 20 created, 20 ready, 0 failed'
 rundir=$(find "$T/o4" -mindepth 1 -maxdepth 1 -type d | head -n 1)
-starts=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["plateaus"][0]["requests"]["start"]["count"])' "$rundir/manifest.json")
+starts=$($PY -c 'import json,sys; print(sum(p["requests"]["start"]["count"] for p in json.load(open(sys.argv[1]))["plateaus"]))' "$rundir/manifest.json")
 check "departed users came back: more starts than users" test "$starts" -gt 20
 expect_eq "arrivals: no users left on the hub" "$(hub_count_prefix sarr)" 0
 run_hubspy run profiles/smoke.json --dry-run --set arrivals.mode=rate \
