@@ -16,7 +16,11 @@
  * think time, loads a hub page (/hub/home with the cookie), asks the hub
  * who it is (GET /hub/api/user with its token) and requests its own server
  * through the hub's public proxy (/user/NAME/api/..., which makes the
- * single-user server check the token against the hub). Each user has at
+ * single-user server check the token against the hub). A logged-in user
+ * first opens its server as a browser does (a page of the server, whose
+ * redirect to the hub's OAuth authorize, the hub's redirect back and the
+ * server's token exchange give the user the server's own cookie), then
+ * requests its server with that cookie instead of the token. Each user has at
  * most one request in flight; all sessions together at most
  * cfg.concurrency, the rest wait their turn. While its server starts, the
  * user also reads the spawn's progress event stream with its token (as
@@ -51,18 +55,21 @@ struct session_config {
 	int		 token_expires_s;	/* minted tokens (86400) */
 	int		 progress;	/* read the progress stream (1) */
 	int		 progress_timeout_s;	/* a stream at most (300) */
+	int		 open_server;	/* after the login, open the server as
+					 * a browser does: OAuth (1) */
 	/* notable events, one line each ("login failed for ...") */
 	void		(*on_event)(void *arg, const char *line);
 	void		*arg;
 };
 /* the defaults: what one JupyterLab tab does (docs/load.md, "Sessions") */
 #define SESSION_CONFIG_INIT { NULL, SESSION_LOGIN_AUTO, { 5, 10, 85 }, \
-	5000, 15000, 16, 30, 86400, 1, 300, NULL, NULL }
+	5000, 15000, 16, 30, 86400, 1, 300, 1, NULL, NULL }
 
 struct session_stats {
 	size_t	 users;		/* sessions begun */
 	size_t	 browsing;	/* running now */
 	size_t	 minted, mint_failed, logged_in, login_failed;
+	size_t	 opened;	/* servers opened with their own cookie */
 };
 
 /* validates cfg (public URL, weights, think times) and copies it; the hub

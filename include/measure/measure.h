@@ -39,11 +39,13 @@ int64_t	 hist_highest(int idx);
  * form and its post), MC_PAGE (hub pages with the login cookie), MC_OWNAPI
  * (GET /hub/api/user with the user's token), MC_PROXY (the user's server
  * through the hub's public proxy), MC_PROGRESS (the spawn's progress event
- * stream, read by the user while its server starts: open to its end) */
+ * stream, read by the user while its server starts: open to its end),
+ * MC_OAUTH (each hop of a browser opening its server: the server's
+ * redirect to the hub's OAuth authorize, the hub's back, the callback) */
 enum mclass {
 	MC_CREATE, MC_START, MC_POLL, MC_STOP, MC_DELETE, MC_ACTIVITY,
 	MC_PROBE, MC_LIST, MC_OTHER, MC_MINT, MC_LOGIN, MC_PAGE, MC_OWNAPI,
-	MC_PROXY, MC_PROGRESS, MC_NCLASS
+	MC_PROXY, MC_PROGRESS, MC_OAUTH, MC_NCLASS
 };
 const char *mclass_name(enum mclass c);
 
@@ -77,7 +79,7 @@ void	 measure_request(struct measure *m, enum mclass c, long status,
 /* a 429: retry_after < 0 when the header was absent */
 void	 measure_429(struct measure *m, double retry_after);
 /* requests of every class but activity, probe and the sessions' own
- * (login, page, own_api, proxy, progress): the lifecycle cost */
+ * (login, page, own_api, proxy, progress, oauth): the lifecycle cost */
 uint64_t measure_lifecycle_requests(const struct measure *m);
 /* all classes merged into dst */
 void	 measure_all_latency(const struct measure *m, struct hist *dst);

@@ -36,7 +36,11 @@
 #define COOKIE_MAX	4096
 #define LOGIN_BODY_MAX	(256u << 10)
 
-enum sstate { S_OFF, S_MINT, S_LOGIN, S_BROWSE };
+enum sstate { S_OFF, S_MINT, S_LOGIN, S_OPEN, S_BROWSE };
+
+/* hops a browser follows to open its server (server, hub, callback, the
+ * page again): more is a loop */
+#define OPEN_MAX_HOPS	6
 
 struct sreq;
 
@@ -52,6 +56,7 @@ struct suser {
 	uint8_t			 minting;	/* a mint is at the hub */
 	uint8_t			 nproxy;	/* rotates the proxy paths */
 	uint8_t			 starting;	/* its server is starting */
+	uint8_t			 srv_cookie;	/* holds its server's cookie */
 	struct loop_timer	*timer;		/* think time */
 	struct sreq		*rq;		/* in flight */
 	struct sreq		*prq;		/* the progress stream */
@@ -583,6 +588,14 @@ act(struct suser *u)
 		else
 			return;
 	}
+	if (u->state == S_OPEN) {
+		/* a page of the server (files/: every jupyter_server has it)
+		 * needs the browser's login: OAuth, as when a tab opens */
+		snprintf(path, sizeof(path), "/user/%s/files/", u->name);
+		if (send_req(u, MC_OAUTH, 0, path, 0, 1, NULL) == 0)
+			return;
+		u->state = S_BROWSE;
+	}
 	a = session_pick(&s->cfg.mix, logged_in(u), srand32(s));
 	switch (a) {
 	case 0:
@@ -594,7 +607,9 @@ act(struct suser *u)
 	case 2:
 		snprintf(path, sizeof(path), "/user/%s/%s", u->name,
 		    proxy_paths[u->nproxy++ % NPROXY]);
-		r = send_req(u, MC_PROXY, 0, path, 1, 0, NULL);
+		/* the server's own cookie once it gave one, else the token */
+		r = send_req(u, MC_PROXY, 0, path, !u->srv_cookie,
+		    u->srv_cookie, NULL);
 		break;
 	default:
 		return;		/* nothing this user may do */
@@ -627,6 +642,41 @@ think(struct suser *u, int first)
 	u->timer = loop_timer_add(s->loop, d, on_think, u);
 }
 
+/* the next hop of a browser opening its server: the redirect's target
+ * when it stays on the public URL; 0 when it was sent */
+static int
+open_next(struct suser *u, const char *url, long status, int hop)
+{
+	struct sessions *s = u->s;
+	size_t n = strlen(s->pub);
+
+	if (status < 300 || status >= 400 || url[0] == '\0' ||
+	    hop >= OPEN_MAX_HOPS)
+		return -1;
+	if (strncmp(url, s->pub, n) != 0 || url[n] != '/')
+		return -1;	/* off the hub's public URL: not followed */
+	return send_req(u, MC_OAUTH, hop, url + n, 0, 1, NULL);
+}
+
+/* 1 when the jar holds the cookie u's server sets after OAuth
+ * (jupyterhub-user-NAME; not its -oauth-state) */
+static int
+server_cookie(const struct suser *u)
+{
+	char needle[NAME_LEN + 24];
+	const char *p;
+	size_t n;
+
+	if (u->cookie == NULL)
+		return 0;
+	n = (size_t)snprintf(needle, sizeof(needle), "jupyterhub-user-%s=",
+	    u->name);
+	for (p = u->cookie; (p = strstr(p, needle)) != NULL; p += n)
+		if (p == u->cookie || p[-1] == ' ')
+			return 1;
+	return 0;
+}
+
 static void
 on_done(void *arg, CURL *easy, CURLcode res)
 {
@@ -635,11 +685,19 @@ on_done(void *arg, CURL *easy, CURLcode res)
 	struct sessions *s = u->s;
 	curl_off_t total = 0;
 	long status = 0;
-	char xsrf[256] = "";
+	char xsrf[256] = "", easy_url[2048] = "";
 
 	if (res == CURLE_OK)
 		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME_T, &total);
+	if (q->cls == MC_OAUTH && status >= 300 && status < 400) {
+		char *loc = NULL;
+
+		/* libcurl resolves Location against the request's URL */
+		if (curl_easy_getinfo(easy, CURLINFO_REDIRECT_URL, &loc) ==
+		    CURLE_OK && loc != NULL && strlen(loc) < sizeof(easy_url))
+			strlcpy(easy_url, loc, sizeof(easy_url));
+	}
 	measure_request(s->m, q->cls, status, (int64_t)total, 0);
 	if (status == 429)
 		measure_429(s->m, -1);
@@ -673,6 +731,26 @@ on_done(void *arg, CURL *easy, CURLcode res)
 		pump(s);
 		return;
 	}
+	if (q->cls == MC_OAUTH) {
+		/* the callback's answer brings the cookie: the page it then
+		 * redirects to is the server's own business */
+		if (!server_cookie(u) &&
+		    open_next(u, easy_url, status, q->step + 1) == 0) {
+			sreq_free(q);
+			return;
+		}
+		/* the end of the chain: the server's cookie, or none (a stub
+		 * server, or a hub that refused: the token goes on) */
+		if (server_cookie(u)) {
+			u->srv_cookie = 1;
+			s->st.opened++;
+		}
+		u->state = S_BROWSE;
+		sreq_free(q);
+		think(u, 0);
+		pump(s);
+		return;
+	}
 	if (q->cls == MC_LOGIN && q->step == 0 && status == 200 &&
 	    buf_error(&q->body) == 0 && q->body.len > 0) {
 		/* the form's _xsrf (JupyterHub 4+; 3.0 has none) */
@@ -684,9 +762,19 @@ on_done(void *arg, CURL *easy, CURLcode res)
 		if (u->rq != NULL)
 			return;
 	} else if (q->cls == MC_LOGIN) {
-		if (q->step == 1 && status == 302 && logged_in(u))
+		if (q->step == 1 && status == 302 && logged_in(u)) {
 			s->st.logged_in++;
-		else {
+			if (s->cfg.open_server) {
+				u->state = S_OPEN;
+				sreq_free(q);
+				act(u);		/* the tab opens at once */
+				if (u->rq == NULL && u->timer == NULL &&
+				    !u->queued)
+					think(u, 0);
+				pump(s);
+				return;
+			}
+		} else {
 			s->st.login_failed++;
 			if (!s->said_login++)
 				sevent(s, "login failed for %s: %s /hub/login "

@@ -712,13 +712,13 @@ h_summary(struct buf *o, const struct rundata *rd, const struct plat *pl)
 static void
 h_sessions(struct buf *o, const struct rundata *rd)
 {
-	static const char *const scls[] = { "mint", "login", "page",
+	static const char *const scls[] = { "mint", "login", "oauth", "page",
 	    "own_api", "proxy", "progress" };
 	size_t i, k, j;
 	int any = 0;
 
 	for (i = 0; i < rd->nplateaus; i++)
-		for (k = 0; k < 6; k++) {
+		for (k = 0; k < 7; k++) {
 			const struct record_class *c = record_class_find(
 			    &rd->plateaus[i], scls[k]);
 			long long other = 0;
@@ -751,7 +751,10 @@ h_sessions(struct buf *o, const struct rundata *rd)
 		buf_addstr(o, "</tbody></table>\n<p class=\"note\">the users' "
 		    "own requests, with their own credentials: mint (the "
 		    "service token minting each user's token), login (the "
-		    "form, GET and POST; its 302 is the success), page (hub "
+		    "form, GET and POST; its 302 is the success), oauth (each "
+		    "hop of opening the user's server as a browser: the "
+		    "server's redirect to the hub's authorize, the hub's back, "
+		    "the callback that exchanges the code), page (hub "
 		    "pages with the login cookie), own_api (GET /hub/api/user "
 		    "with the user's token), proxy (the user's server through "
 		    "the public proxy), progress (the spawn's event stream, "
@@ -1048,13 +1051,13 @@ static void
 t_sessions(struct buf *o, const struct rundata *rd)
 {
 	static const char *const scls[] = { "mint", "login", "progress",
-	    "page", "own_api", "proxy" };
+	    "oauth", "page", "own_api", "proxy" };
 	size_t i, k;
 
 	for (i = 0; i < rd->nplateaus; i++) {
 		int n = 0;
 
-		for (k = 0; k < 6; k++) {
+		for (k = 0; k < 7; k++) {
 			const struct record_class *c = record_class_find(
 			    &rd->plateaus[i], scls[k]);
 

@@ -767,9 +767,10 @@ plateau(struct run *rn, size_t k, const struct profile_plan_plateau *pp,
 
 		sessions_stats(rn->sess, &ss);
 		event(rn, "plateau %d users: %zu sessions browsing, %zu tokens "
-		    "minted (%zu failed), %zu logged in (%zu failed)", users,
-		    ss.browsing, ss.minted, ss.mint_failed, ss.logged_in,
-		    ss.login_failed);
+		    "minted (%zu failed), %zu logged in (%zu failed), %zu "
+		    "servers opened through OAuth", users, ss.browsing,
+		    ss.minted, ss.mint_failed, ss.logged_in, ss.login_failed,
+		    ss.opened);
 	}
 	pl->has_hold = 1;
 	pl->hold_seconds = hold_s;

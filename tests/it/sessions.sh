@@ -42,7 +42,7 @@ expect_rc "browse run with 10 real servers exits 0" 0
 expect_grep "the sessions use the form login" "$err" \
     "sessions: browse through $HUB_PUBLIC, login form and cookie"
 expect_grep "every session minted its token and logged in" "$err" \
-    'plateau 10 users: 10 sessions browsing, 10 tokens minted \(0 failed\), 10 logged in \(0 failed\)'
+    'plateau 10 users: 10 sessions browsing, 10 tokens minted \(0 failed\), 10 logged in \(0 failed\), 10 servers opened through OAuth'
 expect_eq "no users left on the hub" "$(hub_count_prefix sreal)" 0
 rundir=$(find "$T/o1" -mindepth 1 -maxdepth 1 -type d | head -n 1)
 run_hubspy report "$rundir.tar.gz"
@@ -53,7 +53,7 @@ $PY - "$rundir/manifest.json" >"$T/classes" <<'EOF'
 import json, sys
 m = json.load(open(sys.argv[1]))
 r = m["plateaus"][0]["requests"]
-for c in ("mint", "login", "page", "own_api", "proxy", "progress"):
+for c in ("mint", "login", "page", "own_api", "proxy", "progress", "oauth"):
     v = r.get(c)
     if v is None:
         print(c, "absent")
@@ -69,7 +69,12 @@ expect_grep "manifest: hub pages, all 200" "$T/classes" '^page [1-9][0-9]* ([0-9
 expect_grep "manifest: proxy requests, all 200" "$T/classes" '^proxy [1-9][0-9]* ([0-9]+) 0 0$'
 expect_grep "manifest: no own_api with its weight 0" "$T/classes" '^own_api absent$'
 expect_grep "manifest: each user read its spawn's progress stream" "$T/classes" '^progress 10 10 0 0$'
-check "schema_check.py accepts the session classes" $PY "$ROOT/tests/schema_check.py" "$rundir"
+expect_grep "manifest: each user opened its server through OAuth in 3 redirects" \
+    "$T/classes" '^oauth 30 0 30 0$'
+# the archive (redacted: its sizes are the manifest's) against the schema
+mkdir -p "$T/x1" && tar -xzf "$rundir.tar.gz" -C "$T/x1"
+check "schema_check.py accepts the session classes" $PY "$ROOT/tests/schema_check.py" \
+    "$T/x1/$(basename "$rundir")" --partial no
 expect_grep "summary.md has the Sessions table" "$rundir/summary.md" \
     '^\| 10 \| 10: [0-9.]+ / [0-9.]+ \| 20: '
 expect_grep "report.html has the sessions table" "$rundir/report.html" \
@@ -80,19 +85,22 @@ expect_grep "report.html charts the session latency" "$rundir/report.html" \
 # the hub's log: the users themselves log in, and each real server checks
 # its user's token against the hub (own_api was 0, so every GET
 # /hub/api/user by a user is a server's check), then answers the user
-ok_login=0 ok_check=0 ok_server=0 ok_progress=0 bad=0
+ok_login=0 ok_check=0 ok_server=0 ok_progress=0 ok_oauth=0 bad=0
 for i in $(seq 1 10); do
 	grep -Eq "302 POST /hub/login\?next= .*\(sreal-$i@127\.0\.0\.1\)" "$HUB_LOG" && ok_login=$((ok_login + 1))
 	grep -Eq "JupyterHub .* 200 GET /hub/api/user \(sreal-$i@127\.0\.0\.1\)" "$HUB_LOG" && ok_check=$((ok_check + 1))
 	grep -Eq "SingleUserNotebookApp .* 200 GET /user/sreal-$i/api/[a-z]+ \(sreal-$i@127\.0\.0\.1\)" "$HUB_LOG" && ok_server=$((ok_server + 1))
 	grep -Eq "GET /user/sreal-$i/.*\(hubspy@" "$HUB_LOG" && bad=$((bad + 1))
 	grep -Eq "200 GET /hub/api/users/sreal-$i/server/progress \(sreal-$i@127\.0\.0\.1\)" "$HUB_LOG" && ok_progress=$((ok_progress + 1))
+	grep -Eq "JupyterHub .* 302 GET /hub/api/oauth2/authorize\?client_id=jupyterhub-user-sreal-$i&.* \(sreal-$i@127\.0\.0\.1\)" "$HUB_LOG" &&
+	    grep -Eq "JupyterHub .* 200 POST /hub/api/oauth2/token \(sreal-$i@127\.0\.0\.1\)" "$HUB_LOG" && ok_oauth=$((ok_oauth + 1))
 done
 expect_eq "hub log: each of the 10 users logged in itself" "$ok_login" 10
 expect_eq "hub log: each real server checked its user's token at the hub" "$ok_check" 10
 expect_eq "hub log: each real server answered its own user" "$ok_server" 10
 expect_eq "hub log: no user's server was asked with the service token" "$bad" 0
 expect_eq "hub log: each user read its progress stream with its own token" "$ok_progress" 10
+expect_eq "hub log: each user's browser went through OAuth, its server exchanged the code" "$ok_oauth" 10
 expect_grep "flamegraph: the hub's authentication path" \
     "$rundir/plateaus/0010/record.raw" 'get_current_user'
 for f in "$rundir"/run.log "$rundir"/manifest.json "$rundir"/summary.md; do
