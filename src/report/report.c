@@ -705,6 +705,7 @@ h_sessions(struct buf *o, const struct rundata *rd)
 		for (k = 0; k < 7; k++) {
 			const struct record_class *c = record_class_find(
 			    &rd->plateaus[i], scls[k]);
+			char q50[32], q99[32];
 			long long other = 0;
 
 			if (c == NULL)
@@ -722,11 +723,13 @@ h_sessions(struct buf *o, const struct rundata *rd)
 			    "</td><td data-v=\"%lld\">%lld</td>",
 			    rd->plateaus[i].users, rd->plateaus[i].users,
 			    scls[k], c->count, c->count);
-			buf_printf(o, "<td data-v=\"%.3f\">%.1f</td><td "
-			    "data-v=\"%.3f\">%.1f</td>", isnan(
-			    c->latency_ms.p50) ? -1 : c->latency_ms.p50,
-			    c->latency_ms.p50, isnan(c->latency_ms.p99) ? -1 :
-			    c->latency_ms.p99, c->latency_ms.p99);
+			record_fmt(q50, sizeof(q50), "%.1f", c->latency_ms.p50);
+			record_fmt(q99, sizeof(q99), "%.1f", c->latency_ms.p99);
+			buf_printf(o, "<td data-v=\"%.3f\">%s</td><td "
+			    "data-v=\"%.3f\">%s</td>", isnan(
+			    c->latency_ms.p50) ? -1 : c->latency_ms.p50, q50,
+			    isnan(c->latency_ms.p99) ? -1 : c->latency_ms.p99,
+			    q99);
 			buf_printf(o, "<td data-v=\"%lld\">%lld</td></tr>\n",
 			    c->has_status ? other : -1, c->has_status ? other :
 			    0);
@@ -1043,6 +1046,7 @@ t_sessions(struct buf *o, const struct rundata *rd)
 	size_t i, k;
 
 	for (i = 0; i < rd->nplateaus; i++) {
+		char q50[32];
 		int n = 0;
 
 		for (k = 0; k < 7; k++) {
@@ -1054,8 +1058,9 @@ t_sessions(struct buf *o, const struct rundata *rd)
 			if (n++ == 0)
 				buf_printf(o, "sessions at %ld users:",
 				    rd->plateaus[i].users);
-			buf_printf(o, "%s %s %lld p50 %.1f ms", n > 1 ? "," : "",
-			    scls[k], c->count, c->latency_ms.p50);
+			record_fmt(q50, sizeof(q50), "%.1f", c->latency_ms.p50);
+			buf_printf(o, "%s %s %lld p50 %s ms", n > 1 ? "," : "",
+			    scls[k], c->count, q50);
 		}
 		if (n > 0)
 			buf_addch(o, '\n');
