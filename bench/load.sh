@@ -14,6 +14,7 @@ export LC_ALL=C
 cd "$(dirname "$0")/.."
 : "${HUBSPY:=$PWD/hubspy}"
 HERE=$PWD/tests
+. bench/lib.sh
 B=$(mktemp -d "${TMPDIR:-/tmp}/hubspy-bench.XXXXXX")
 cleanup=()
 trap 'for c in "${cleanup[@]}"; do eval "$c" >/dev/null 2>&1; done; rm -rf "$B"' EXIT
@@ -43,15 +44,7 @@ row() { rows+=("$(printf '%-58s %s' "$1" "$2")"); }
 declare -A V
 for ver in ${BENCH_HUB_VERSIONS:-3 5}; do
 	d=$B/hub$ver
-	if ! HUBSPY_T_HUB_VERSION=$ver bash "$HERE/harness/hub/hub.sh" start "$d"; then
-		V[$ver,skip]="hub $ver did not start"
-		continue
-	fi
-	cleanup+=("bash '$HERE/harness/hub/hub.sh' stop '$d'")
-	. "$d/env"
-	export JUPYTERHUB_API_URL=$HUB_API
-	JUPYTERHUB_API_TOKEN=$(cat "$HUB_TOKEN_FILE")
-	export JUPYTERHUB_API_TOKEN
+	HUBSPY_T_HUB_VERSION=$ver bench_hub "$d"
 	c0=$(hubcpu "$HUB_PID")
 	measured "$HUBSPY" stress --count "$N" --batch-size 100 --spawn-concurrency 64 --json "$B/real$ver.json"
 	c1=$(hubcpu "$HUB_PID")
@@ -72,7 +65,7 @@ hrow() {	# hrow LABEL KEY: one figure per hub version
 	local line ver
 	line=$(printf '%-40s' "$1")
 	for ver in ${BENCH_HUB_VERSIONS:-3 5}; do
-		line+=$(printf ' %-18s' "${V[$ver,$2]:-${V[$ver,skip]:--}}")
+		line+=$(printf ' %-18s' "${V[$ver,$2]:--}")
 	done
 	rows+=("$line")
 }
