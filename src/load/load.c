@@ -13,10 +13,16 @@
  * such a round does not list has failed.
  *
  * Teardown works on its own array of names (ours, everyone with the
- * prefix, or a given list): stop the servers in parallel, confirm with
- * active-list rounds that none remains (re-stopping servers whose spawn was
- * pending: 400 on hubs <= 5.0), then delete; a delete answered 500 (a
- * spawn still pending) or 400 (still stopping) goes back to waiting.
+ * prefix, or a given list). A user whose default server is known to be
+ * running and settled (ready, not pending) is deleted in one request:
+ * DELETE /users/NAME stops that server itself (spawner stop, proxy route
+ * removed; checked on 3.0 and 5.2.1) before it deletes the user. The others
+ * take two steps: stop the servers in parallel, confirm with active-list
+ * rounds that none remains (re-stopping servers whose spawn was pending:
+ * 400 on hubs <= 5.0), then delete. A delete answered 500 (a spawn still
+ * pending) or 400 (still stopping: the hub's stop outlasted its 10 s) goes
+ * back to waiting, and the rounds fall back to stopping a server still
+ * listed running.
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -60,6 +66,8 @@ struct tuser {
 	uint8_t			 state;
 	uint8_t			 active;	/* listed active by the last round */
 	uint8_t			 spawn_pending;
+	uint8_t			 server;	/* running, not yet counted
+						 * stopped */
 	int64_t			 retry_at;	/* ms */
 	uint32_t		 ack_gen;	/* rounds sent before its answer */
 	int			 tries;
@@ -477,6 +485,21 @@ add_users(struct load *ld, size_t n)
 
 /* --- discover --- */
 
+/* servers (a user model's "servers") is only the default server, ready and
+ * not pending: DELETE /users/NAME stops it and deletes the user in one
+ * request. A pending spawn (the hub answers 500), a pending stop (400) or a
+ * named server (the hub does not stop those) take the two-step path. */
+static int
+td_direct(const cJSON *servers)
+{
+	const cJSON *s0 = cJSON_GetObjectItemCaseSensitive(servers, "");
+	const cJSON *pend = cJSON_GetObjectItemCaseSensitive(s0, "pending");
+
+	return cJSON_GetArraySize(servers) == 1 && cJSON_IsObject(s0) &&
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s0, "ready")) &&
+	    (pend == NULL || cJSON_IsNull(pend));
+}
+
 struct disc {
 	struct load	*ld;
 	size_t		 n;
@@ -520,9 +543,11 @@ disc_item(void *arg, const cJSON *u)
 		t = &d->tu[d->ntu++];
 		memset(t, 0, sizeof(*t));
 		strlcpy(t->name, nm->valuestring, sizeof(t->name));
-		/* no servers key (no read:servers): assume one */
-		t->state = (sv == NULL || cJSON_GetArraySize(sv) > 0) ?
-		    T_STOPQ : T_DELQ;
+		/* no servers key (no read:servers): assume one; only a
+		 * settled default server alone goes with the delete */
+		t->server = sv == NULL || cJSON_GetArraySize(sv) > 0;
+		t->state = !t->server ? T_DELQ : td_direct(sv) ? T_DELQ :
+		    T_STOPQ;
 	}
 }
 
@@ -1326,6 +1351,15 @@ td_deleted(struct load *ld, struct tuser *t)
 	}
 }
 
+/* t's server is gone: counted once, whichever answer or round saw it */
+static void
+td_stopped(struct load *ld, struct tuser *t)
+{
+	if (t->server)
+		ld->c_stopped++;
+	t->server = 0;
+}
+
 static void
 on_stop(void *arg, const struct hub_resp *rs)
 {
@@ -1344,7 +1378,7 @@ on_stop(void *arg, const struct hub_resp *rs)
 	switch (rs->status) {
 	case 204:
 		t->state = T_DELQ;
-		ld->c_stopped++;
+		td_stopped(ld, t);
 		break;
 	case 404:
 		td_deleted(ld, t);	/* no such user: nothing left */
@@ -1378,7 +1412,13 @@ on_delete(void *arg, const struct hub_resp *rs)
 		return;
 	}
 	hub_ok(ld);
-	if (rs->status == 204 || rs->status == 404) {
+	if (rs->status == 204) {
+		/* a running server was stopped by the delete itself */
+		td_stopped(ld, t);
+		td_deleted(ld, t);
+		return;
+	}
+	if (rs->status == 404) {
 		td_deleted(ld, t);
 		return;
 	}
@@ -1439,7 +1479,7 @@ td_round_done(void *arg, int r, const char *msg)
 			if (!t->active) {
 				t->state = T_DELQ;
 				t->retry_at = 0;
-				ld->c_stopped++;
+				td_stopped(ld, t);
 			} else if (t->spawn_pending && now >= t->retry_at) {
 				/* 5.1+ cancels a pending spawn on stop; older
 				 * hubs answer 400 again until it settles */
@@ -1539,6 +1579,8 @@ wait_creates(void *arg)
 	    ld->nst[U_STARTING] == 0;
 }
 
+/* has_server: 0 none, 1 maybe (stop first), 2 running and settled
+ * (deleted with it in one request) */
 static int
 td_add(struct load *ld, const char *name, int has_server, struct luser *u)
 {
@@ -1555,7 +1597,8 @@ td_add(struct load *ld, const char *name, int has_server, struct luser *u)
 	t = &ld->tu[ld->ntu++];
 	memset(t, 0, sizeof(*t));
 	strlcpy(t->name, name, sizeof(t->name));
-	t->state = has_server ? T_STOPQ : T_DELQ;
+	t->state = has_server == 1 ? T_STOPQ : T_DELQ;
+	t->server = has_server != 0;
 	t->u = u;
 	return 0;
 }
@@ -1598,8 +1641,8 @@ load_teardown(struct load *ld, enum load_teardown_mode mode,
 			if (u->state == U_NEW || u->state == U_COLLIDED ||
 			    u->state == U_NOCREATE || u->state == U_GONE)
 				continue;
-			r = td_add(ld, u->name, u->started ||
-			    u->state == U_UNKNOWN, u);
+			r = td_add(ld, u->name, u->state == U_READY ? 2 :
+			    u->started || u->state == U_UNKNOWN, u);
 		}
 		break;
 	case LOAD_TD_PREFIX:
