@@ -92,6 +92,8 @@ on_request(void *arg, const struct hub_reqlog *rl)
 	struct cli_hub *ch = arg;
 	char line[400];
 
+	if (ch->log == NULL && !ch->verbose)
+		return;		/* no one reads the line: not formatted */
 	if (rl->status)
 		snprintf(line, sizeof(line), "%s %s (%s) %ld %.1f ms retries %d",
 		    rl->method, rl->what, mclass_name(rl->cls), rl->status,

@@ -73,6 +73,13 @@ struct loop {
 	size_t		  ncsk, capcsk;
 	struct loop_stats stats;
 
+	/* a turn's poll set and fd snapshot, kept between turns (a turn
+	 * nested in a callback allocates its own) */
+	struct pollfd	 *pfd;
+	struct fdreg	 *snap;
+	size_t		  capturn;
+	int		  inturn;
+
 	struct loop_timer **heap;
 	size_t		  nheap, capheap;
 
@@ -182,6 +189,8 @@ loop_free(struct loop *l)
 	free(l->heap);
 	free(l->fds);
 	free(l->csk);
+	free(l->pfd);
+	free(l->snap);
 	free(l->kids);
 	if (l->sigfd != -1) {
 		close(l->sigfd);
@@ -616,6 +625,17 @@ loop_sigfd_cb(void *arg, int fd, short revents)
 
 /* --- the turn --- */
 
+static void
+loop_turn_end(struct loop *l, int own, struct pollfd *pfd, struct fdreg *snap)
+{
+	if (own) {
+		l->inturn = 0;
+		return;
+	}
+	free(pfd);
+	free(snap);
+}
+
 int
 loop_once(struct loop *l, int64_t max_wait_ms)
 {
@@ -623,7 +643,7 @@ loop_once(struct loop *l, int64_t max_wait_ms)
 	struct fdreg *snap = NULL;
 	size_t n, nf, i;
 	int64_t wait;
-	int ready;
+	int ready, own;
 
 	l->now = loop_now_us() / 1000;
 	/* libcurl's timeout when already due (transfers added since the last
@@ -646,7 +666,22 @@ loop_once(struct loop *l, int64_t max_wait_ms)
 	 * libcurl's sockets */
 	nf = l->nfds;
 	n = nf + l->ncsk;
-	if (n > 0) {
+	own = !l->inturn;
+	if (own && n > l->capturn) {
+		free(l->pfd);
+		free(l->snap);
+		l->capturn = 0;
+		l->pfd = calloc(n + 16, sizeof(*l->pfd));
+		l->snap = calloc(n + 16, sizeof(*l->snap));
+		if (l->pfd == NULL || l->snap == NULL)
+			return HS_ENOMEM;
+		l->capturn = n + 16;
+	}
+	if (own) {
+		pfd = l->pfd;
+		snap = l->snap;
+		l->inturn = 1;
+	} else if (n > 0) {
 		pfd = calloc(n, sizeof(*pfd));
 		snap = calloc(nf ? nf : 1, sizeof(*snap));
 		if (pfd == NULL || snap == NULL) {
@@ -654,6 +689,8 @@ loop_once(struct loop *l, int64_t max_wait_ms)
 			free(snap);
 			return HS_ENOMEM;
 		}
+	}
+	if (n > 0) {
 		for (i = 0; i < nf; i++) {
 			snap[i] = l->fds[i];
 			pfd[i].fd = l->fds[i].fd;
@@ -667,8 +704,7 @@ loop_once(struct loop *l, int64_t max_wait_ms)
 	l->stats.polls++;
 	ready = poll(pfd, (nfds_t)n, (int)wait);
 	if (ready == -1 && errno != EINTR) {
-		free(pfd);
-		free(snap);
+		loop_turn_end(l, own, pfd, snap);
 		return HS_EFAIL;
 	}
 	l->now = loop_now_us() / 1000;
@@ -709,8 +745,7 @@ loop_once(struct loop *l, int64_t max_wait_ms)
 			continue;
 		cur->cb(cur->arg, cur->fd, pfd[i].revents);
 	}
-	free(pfd);
-	free(snap);
+	loop_turn_end(l, own, pfd, snap);
 
 	l->now = loop_now_us() / 1000;
 	loop_timers_due(l);
