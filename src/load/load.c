@@ -61,6 +61,12 @@ struct luser {
 
 enum tstate { T_STOPQ, T_STOPPING, T_WAIT, T_DELQ, T_DELETING, T_DONE };
 
+/* the teardown queues its requests on a tick: every TD_TICK_MS, up to
+ * TD_QUEUE requests waiting in the hub client (so at most about 500 a
+ * second, more than a hub answers; fewer wake-ups than a faster tick) */
+#define TD_TICK_MS	250
+#define TD_QUEUE	128
+
 struct tuser {
 	char			 name[NAME_MAX_LEN];
 	uint8_t			 state;
@@ -1498,8 +1504,10 @@ td_kick(struct load *ld)
 	size_t i, waiting = 0, room;
 	char path[NAME_MAX_LEN + 16];
 
-	/* keep the hub's queue short: a few requests beyond its window */
-	room = hub_pending(ld->hub) < 64 ? 64 - hub_pending(ld->hub) : 0;
+	/* keep the queue short, a tick's worth (TD_TICK_MS) of requests
+	 * beyond the requests in flight */
+	room = hub_pending(ld->hub) < TD_QUEUE ? TD_QUEUE -
+	    hub_pending(ld->hub) : 0;
 	for (i = 0; i < ld->ntu && room > 0; i++) {
 		struct tuser *t = &ld->tu[i];
 
@@ -1544,7 +1552,7 @@ td_tick(void *arg)
 {
 	struct load *ld = arg;
 
-	ld->tick_timer = loop_timer_add(ld->loop, 100, td_tick, ld);
+	ld->tick_timer = loop_timer_add(ld->loop, TD_TICK_MS, td_tick, ld);
 	td_kick(ld);
 	if (ld->cfg.on_tick)
 		ld->cfg.on_tick(ld->cfg.hook_arg);
@@ -1692,7 +1700,7 @@ load_teardown(struct load *ld, enum load_teardown_mode mode,
 	w.ld = ld;
 	w.deadline = loop_now(ld->loop) +
 	    (int64_t)ld->cfg.teardown_timeout_s * 1000;
-	ld->tick_timer = loop_timer_add(ld->loop, 100, td_tick, ld);
+	ld->tick_timer = loop_timer_add(ld->loop, TD_TICK_MS, td_tick, ld);
 	td_kick(ld);
 	while (!td_done(&w))
 		if (loop_run(ld->loop, td_done, &w, w.deadline) != 1)
