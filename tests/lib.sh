@@ -101,6 +101,23 @@ hub_start() {
 	export JUPYTERHUB_API_URL=$HUB_API
 }
 hub_stop() { bash "$HERE/harness/hub/hub.sh" stop "$HUB_DIR"; }
+# run_hub_start: the setting of the `hubspy run` suites (run, run-signals,
+# gate): a real hub with tests/it/run-hook.py (real stacks for the py-spy
+# stand-in; start() and stop() delays read from $T/delays, "0 0" here),
+# the in-test cluster (tests/harness/k8s/lib.sh: k8s_start), the token in
+# JUPYTERHUB_API_TOKEN and $T/remote for py-spy's files in the "pod"
+run_hub_start() {
+	echo "0 0" >"$T/delays"
+	hub_start HUBSPY_T_EXTRA="$HERE/it/run-hook.py" \
+	    HUBSPY_T_SAMPLER="$HERE/harness/pyspy/sampler_hook.py" \
+	    HUBSPY_T_DELAYS="$T/delays"
+	# shellcheck disable=SC1091
+	. "$HERE/harness/k8s/lib.sh"
+	k8s_start
+	JUPYTERHUB_API_TOKEN=$(cat "$HUB_TOKEN_FILE")
+	export JUPYTERHUB_API_TOKEN
+	mkdir -p "$T/remote"
+}
 # hub_get PATH: GET with the admin token (token sent in a header read from
 # a file, never on a command line)
 hub_get() {

@@ -20,6 +20,7 @@ enum hs_err {
 	HS_ELEFT    = -8,	/* teardown incomplete: users left on the hub */
 	HS_ENOMEM   = -9,	/* out of memory */
 	HS_ELIMIT   = -10,	/* a size cap was reached (body, output, buffer) */
+	HS_EGATE    = -11,	/* a regression gate's bound is broken (exit 9) */
 };
 
 /* the process exit code for a module's return value (0 stays 0) */

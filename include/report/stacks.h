@@ -94,6 +94,13 @@ uint32_t stacks_child(const struct stacks *s, uint32_t node, uint32_t name);
 ssize_t	 stacks_children_sorted(const struct stacks *s, uint32_t node,
 	    uint32_t **out);
 
+/* samples of the stacks in which a frame of the function func appears,
+ * counted once per stack (a recursive function is not counted twice):
+ * func is "NAME" (in any file) or "NAME (FILE)"; thread and process
+ * frames never match. The share of samples is this over s->total. Returns
+ * the count, or -1 when out of memory. */
+int64_t	 stacks_function_samples(const struct stacks *s, const char *func);
+
 /* splits "NAME (FILE:LINE)" into its parts (pointers into text); file and
  * line may come back empty/0. Thread and process frames give name only. */
 void	 stacks_split(const char *text, size_t len, const char **name,

@@ -34,6 +34,12 @@ struct artifacts {
 };
 #define ARTIFACTS_INIT { NULL, NULL, NULL, NULL, "", 0, REDACT_INIT }
 
+/* the profile's name as a file name: [A-Za-z0-9._-], anything else '_';
+ * "run" when profile is NULL or empty */
+void	 artifacts_safe_name(char *dst, size_t n, const char *profile);
+/* mkdir -p: 0700 for what it creates; HS_EIO naming the path */
+int	 artifacts_mkdirs(const char *path, struct hs_errbuf *eb);
+
 /*
  * Creates OUTDIR (0700 if missing) and the run directory (0700) named from
  * when (UTC) and profile ([A-Za-z0-9._-], else '_'); a name taken in the

@@ -5,24 +5,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "core/buf.h"
+#include "cli/cli_gate.h"
 #include "cli/cmd.h"
 #include "report/report.h"
 #include "report/toptable.h"
+#include "run/baseline.h"
 
 static const char *const sort_choices[] = { "own-time", "total-time",
 	"own-pct", "total-pct", NULL };
 
 struct report_options {
-	const char	*html, *diff;
+	const char	*html;
+	int		 diff;
+	const char	*baseline;
 	int		 users;
 	int		 json;
 	int		 top;
 	const char	*sort;
 	int		 write;
+	struct cli_gate_options gate;
 };
 
 #define O(kind, m) OPT_BIND(struct report_options, kind, m)
@@ -30,15 +36,19 @@ static const struct opt report_opts[] = {
 	{ "html", 0, O(OPT_STR, html), "FILE", 0, 0, NULL,
 	  "write the self-contained report (charts, flamegraphs, top tables, "
 	  "diffs, dumps) to FILE instead of printing the summary", NULL, 0 },
-	{ "diff", 0, O(OPT_STR, diff), "A", 0, 0, NULL,
+	{ "diff", 0, O(OPT_FLAG, diff), NULL, 0, 0, NULL,
 	  "compare two captures: `--diff A ARCHIVE B` compares the plateaus of "
 	  "A and B users of one run; `--diff OLD NEW` (two runs) compares the "
 	  "plateaus of --users users, or the largest plateau both runs have",
 	  NULL, 0 },
+	{ "baseline", 0, O(OPT_STR, baseline), "DIR", 0, 0, NULL,
+	  "compare NEW with the baseline of its profile kept in DIR by "
+	  "'hubspy run --baseline DIR' (implies --diff)", NULL, 0 },
 	{ "users", 0, O(OPT_NUM, users), "N", 1, 1000000, NULL,
-	  "with --diff of two runs: the plateau to compare", NULL, 0 },
+	  "with --diff of two runs: the plateau to compare (and to gate)",
+	  NULL, 0 },
 	{ "json", 0, O(OPT_FLAG, json), NULL, 0, 0, NULL,
-	  "print the summary as JSON", NULL, 0 },
+	  "print the summary (with --fail-on: the gate) as JSON", NULL, 0 },
 	{ "top", 0, O(OPT_NUM, top), "N", 0, 1000, "10",
 	  "rows of the top table per plateau (0: none)", NULL, 0 },
 	{ "sort", 0, O(OPT_STR, sort), "COLUMN", 0, 0, "own-time",
@@ -52,7 +62,9 @@ static const struct opt report_opts[] = {
 #undef O
 
 static const struct opt_group report_groups[] = {
-	{ report_opts, 0 }, OPT_GROUP_END
+	{ report_opts, 0 },
+	CLI_GATE_GROUP(struct report_options, gate),
+	OPT_GROUP_END
 };
 
 static int
@@ -93,50 +105,94 @@ do_diff(struct args *a, struct hs_errbuf *eb)
 	struct rundata ra = RUNDATA_INIT, rb = RUNDATA_INIT;
 	struct buf out = BUF_INIT(64u << 20);
 	const struct report_options *o = a->opts;
-	const char *da = o->diff;
 	const char *errstr = NULL;
+	struct gate_bound *gb = NULL;
+	const char *da, *db;
+	char base[4200];
 	long ua, ub;
 	int r;
 
-	if (is_number(da)) {
-		if (a->npos != 2 || !is_number(a->pos[1])) {
-			r = hs_error(eb, HS_EUSAGE, "--diff %s: give the other "
-			    "plateau after the archive: 'hubspy report --diff "
-			    "%s ARCHIVE B'", da, da);
+	if (o->baseline == NULL && a->npos == 3 && is_number(a->pos[0]) &&
+	    is_number(a->pos[2])) {
+		if (o->gate.fail_on.n > 0) {
+			r = hs_error(eb, HS_EUSAGE, "--fail-on compares two "
+			    "runs: 'hubspy report --diff OLD NEW --fail-on "
+			    "EXPR'");
 			goto out;
 		}
-		ua = (long)strtonum(da, 0, 1000000, &errstr);
-		ub = (long)strtonum(a->pos[1], 0, 1000000, &errstr);
+		ua = (long)strtonum(a->pos[0], 0, 1000000, &errstr);
+		ub = (long)strtonum(a->pos[2], 0, 1000000, &errstr);
 		if (errstr != NULL) {
 			r = hs_error(eb, HS_EUSAGE, "--diff: plateau is %s "
 			    "(0 to 1000000 users)", errstr);
 			goto out;
 		}
-		if ((r = rundata_open(&ra, a->pos[0], eb)) != 0)
+		if ((r = rundata_open(&ra, a->pos[1], eb)) != 0)
 			goto out;
 		r = report_diff(&ra, ua, &ra, ub, 25, &out, eb);
-	} else {
-		if (a->npos != 1) {
-			r = hs_error(eb, HS_EUSAGE, "--diff %s: compare two runs "
-			    "with 'hubspy report --diff OLD NEW', or two plateaus "
-			    "with 'hubspy report --diff A ARCHIVE B'", da);
-			goto out;
-		}
-		if ((r = rundata_open(&ra, da, eb)) != 0 ||
-		    (r = rundata_open(&rb, a->pos[0], eb)) != 0)
-			goto out;
-		ua = ub = opt_isset(a, &o->users) ? o->users : -1;
-		if (ua < 0 && (ua = ub = common_users(&ra, &rb)) < 0) {
-			r = hs_error(eb, HS_EUSAGE, "'%s' and '%s' have no "
-			    "plateau with the same users; pick one with --users",
-			    da, a->pos[0]);
-			goto out;
-		}
-		r = report_diff(&ra, ua, &rb, ub, 25, &out, eb);
+		goto print;
 	}
+	if (o->baseline == NULL && a->npos == 2 && is_number(a->pos[0]) &&
+	    access(a->pos[0], F_OK) != 0) {
+		r = hs_error(eb, HS_EUSAGE, "--diff %s: give the other "
+		    "plateau after the archive: 'hubspy report --diff %s "
+		    "ARCHIVE B'", a->pos[0], a->pos[0]);
+		goto out;
+	}
+	if (o->baseline != NULL ? a->npos != 1 : a->npos != 2) {
+		r = hs_error(eb, HS_EUSAGE, o->baseline != NULL ?
+		    "--baseline: give one run to compare with the baseline: "
+		    "'hubspy report --diff --baseline DIR NEW'" :
+		    "--diff: compare two runs with 'hubspy report --diff OLD "
+		    "NEW', or two plateaus with 'hubspy report --diff A "
+		    "ARCHIVE B'");
+		goto out;
+	}
+	if (o->gate.markdown && o->gate.fail_on.n == 0) {
+		r = hs_error(eb, HS_EUSAGE, "--markdown prints the gate: give "
+		    "--fail-on EXPR");
+		goto out;
+	}
+	/* a malformed bound costs no archive read */
+	if ((r = cli_gate_parse(&o->gate, &gb, eb)) != 0)
+		goto out;
+	db = a->pos[a->npos - 1];
+	if ((r = rundata_open(&rb, db, eb)) != 0)
+		goto out;
+	if (o->baseline != NULL) {
+		if ((r = baseline_path(o->baseline, rb.rec->profile_name, base,
+		    sizeof(base), eb)) != 0)
+			goto out;
+		if (access(base, F_OK) != 0) {
+			r = hs_error(eb, HS_EUSAGE, "--baseline: no baseline "
+			    "of profile '%s' in '%s' (no '%s'); a passing "
+			    "'hubspy run --baseline %s' keeps one",
+			    rb.rec->profile_name ? rb.rec->profile_name :
+			    "run", o->baseline, base, o->baseline);
+			goto out;
+		}
+		da = base;
+	} else
+		da = a->pos[0];
+	if ((r = rundata_open(&ra, da, eb)) != 0)
+		goto out;
+	ua = ub = opt_isset(a, &o->users) ? o->users : -1;
+	if (o->gate.fail_on.n > 0) {
+		r = cli_gate_run(&o->gate, gb, o->json, &ra, &rb, ua, eb);
+		goto out;
+	}
+	if (ua < 0 && (ua = ub = common_users(&ra, &rb)) < 0) {
+		r = hs_error(eb, HS_EUSAGE, "'%s' and '%s' have no "
+		    "plateau with the same users; pick one with --users",
+		    da, db);
+		goto out;
+	}
+	r = report_diff(&ra, ua, &rb, ub, 25, &out, eb);
+print:
 	if (r == 0)
 		print_buf(&out);
 out:
+	free(gb);
 	buf_release(&out);
 	rundata_release(&ra);
 	rundata_release(&rb);
@@ -160,8 +216,14 @@ report_exec(struct args *a)
 	struct stat st;
 	int r;
 
-	if (o->diff != NULL) {
+	if (o->diff || o->baseline != NULL) {
 		r = do_diff(a, &eb);
+		goto out;
+	}
+	if (o->gate.fail_on.n > 0 || o->gate.markdown) {
+		r = hs_error(&eb, HS_EUSAGE, "--%s gates a comparison: "
+		    "'hubspy report --diff OLD NEW --fail-on EXPR'",
+		    o->gate.fail_on.n > 0 ? "fail-on" : "markdown");
 		goto out;
 	}
 	if (a->npos != 1) {
@@ -204,7 +266,7 @@ out:
 }
 
 const struct cmd cmd_report = {
-	"report", "[OPTIONS] ARCHIVE [B]",
+	"report", "[OPTIONS] ARCHIVE | --diff OLD NEW | --diff A ARCHIVE B",
 	"summarise a run archive; write report.html; compare plateaus or runs",
 	"Reads a run archive (hubspy-*.tar.gz) or run directory and prints, per "
 	"plateau, the users, client latency, 429s and errors, hub CPU and "
@@ -213,6 +275,11 @@ const struct cmd cmd_report = {
 	"--html writes one self-contained page (no network fetch of any kind) "
 	"with charts, every plateau's flamegraph and top table, the "
 	"differential flamegraphs between plateaus and the py-spy dumps with "
-	"stuck threads highlighted. Archives of a newer schema are refused.",
-	report_groups, sizeof(struct report_options), 1, 2, report_exec, 0
+	"stuck threads highlighted. Archives of a newer schema are refused.\n\n"
+	"--fail-on turns a comparison of two runs into a pass or fail for "
+	"CI: every bound is checked at each plateau both runs have (matched "
+	"by users), the output names each check with both values, and the "
+	"exit code is 0 when all hold, 9 when one is broken, 2 for a "
+	"malformed bound or a missing plateau.",
+	report_groups, sizeof(struct report_options), 1, 3, report_exec, 0
 };

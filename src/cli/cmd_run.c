@@ -15,7 +15,9 @@
 #include <unistd.h>
 
 #include "run/artifacts.h"
+#include "run/baseline.h"
 #include "core/buf.h"
+#include "cli/cli_gate.h"
 #include "cli/cli_hub.h"
 #include "cli/cli_target.h"
 #include "cli/cmd.h"
@@ -28,6 +30,8 @@ struct run_options {
 	int		 no_redact;
 	const char	*hub_log;
 	int		 tail;
+	const char	*baseline;
+	struct cli_gate_options	  gate;
 	struct cli_tools_options  tools;
 	struct cli_hub_options	  hub;
 	struct cli_common_options common;	/* --json is not an option */
@@ -50,6 +54,11 @@ static const struct opt run_opts[] = {
 	  "reads the pod's log)", NULL, 0 },
 	{ "tail", 0, O(OPT_NUM, tail), "N", 1, 1000000, "1000",
 	  "hub log lines kept in hub.log", NULL, 0 },
+	{ "baseline", 0, O(OPT_STR, baseline), "DIR", 0, 0, NULL,
+	  "after a passing run (exit 0, every capture done, and with "
+	  "--fail-on every bound held against the baseline) keep a copy of "
+	  "its archive as DIR/PROFILE.tar.gz, replacing the last one; compare "
+	  "with it by 'hubspy report --diff --baseline DIR NEW'", NULL, 0 },
 	OPT_END
 };
 #undef O
@@ -72,6 +81,7 @@ static const struct opt run_common_opts[] = {
 
 static const struct opt_group run_groups[] = {
 	{ run_opts, 0 },
+	CLI_GATE_GROUP(struct run_options, gate),
 	CLI_TOOLS_GROUP(struct run_options, tools),
 	CLI_HUB_GROUP(struct run_options, hub),
 	OPT_GROUP(run_common_opts, struct run_options, common,
@@ -178,6 +188,64 @@ open_run_log(struct cli_hub *ch, const struct artifacts *art,
 	return 0;
 }
 
+/*
+ * --baseline: a passing run's archive becomes its profile's baseline.
+ * With --fail-on the run is first gated against the baseline it would
+ * replace (the run directory against DIR/PROFILE.tar.gz): a broken bound
+ * keeps the old one and exits 9. Returns the exit code.
+ */
+static int
+keep_baseline(struct cli_hub *ch, const struct run_options *o,
+    const struct gate_bound *gb, const struct profile *p,
+    const struct artifacts *art, const struct run_result *res, int code)
+{
+	struct hs_errbuf eb = HS_ERRBUF_INIT;
+	struct rundata old = RUNDATA_INIT, new = RUNDATA_INIT;
+	char path[4200], line[4400];
+	int r;
+
+	if (code != 0 || res->partial || res->capture_failures > 0) {
+		cli_hub_event(ch, code != 0 || res->partial ? "baseline not "
+		    "kept: the run did not pass" : "baseline not kept: some "
+		    "captures failed");
+		return code;
+	}
+	if ((r = baseline_path(o->baseline, p->name, path, sizeof(path),
+	    &eb)) != 0)
+		goto out;
+	if (gb != NULL && access(path, F_OK) != 0) {
+		snprintf(line, sizeof(line), "gate: no baseline yet ('%s'): "
+		    "nothing to compare with", path);
+		cli_hub_event(ch, line);
+	} else if (gb != NULL) {
+		if ((r = rundata_open(&old, path, &eb)) != 0 ||
+		    (r = rundata_open_dir(&new, art->dir, &eb)) != 0 ||
+		    (r = cli_gate_run(&o->gate, gb, 0, &old, &new, -1,
+		    &eb)) != 0) {
+			if (r == HS_EGATE)
+				cli_hub_event(ch, "baseline not kept: the gate "
+				    "failed");
+			else if (r == HS_EUSAGE) {
+				struct hs_errbuf why = eb;
+
+				hs_error(&eb, r, "%s; the baseline '%s' stays "
+				    "(remove it to start a new one)", why.msg,
+				    path);
+			}
+			goto out;
+		}
+	}
+	if ((r = baseline_keep(o->baseline, p->name, art->tarball, path,
+	    sizeof(path), &eb)) != 0)
+		goto out;
+	snprintf(line, sizeof(line), "baseline kept: %s", path);
+	cli_hub_event(ch, line);
+out:
+	rundata_release(&old);
+	rundata_release(&new);
+	return r == 0 ? 0 : cmd_fail(&eb);
+}
+
 static int
 run_cmd(struct args *a)
 {
@@ -188,12 +256,22 @@ run_cmd(struct args *a)
 	struct cli_hub_options hub;
 	struct run_config rc;
 	struct run_result res;
+	struct gate_bound *gb = NULL;
 	struct hs_errbuf eb = HS_ERRBUF_INIT;
 	const char *outdir;
 	int r, code;
 
 	if ((r = profile_load(&p, a->pos[0], o->set.v, o->set.n, &eb)) != 0 ||
-	    (r = resolve_hub(&p, a, &hub, &eb)) != 0) {
+	    (r = resolve_hub(&p, a, &hub, &eb)) != 0 ||
+	    (r = cli_gate_parse(&o->gate, &gb, &eb)) != 0) {
+		code = cmd_fail(&eb);
+		goto out;
+	}
+	if ((o->gate.fail_on.n > 0 || o->gate.markdown) &&
+	    o->baseline == NULL) {
+		hs_error(&eb, HS_EUSAGE, "--%s gates the run against its "
+		    "baseline: give --baseline DIR", o->gate.fail_on.n > 0 ?
+		    "fail-on" : "markdown");
 		code = cmd_fail(&eb);
 		goto out;
 	}
@@ -255,6 +333,8 @@ run_cmd(struct args *a)
 	else if (res.capture_failures)
 		cli_hub_event(&ch, "some captures failed: see the summary");
 	code = r == 0 ? 0 : cmd_fail(&eb);
+	if (o->baseline != NULL && art.tarball != NULL)
+		code = keep_baseline(&ch, o, gb, &p, &art, &res, code);
 	if (art.tarball != NULL) {
 		if (res.summary[0]) {
 			printf("summary: ");
@@ -265,6 +345,7 @@ run_cmd(struct args *a)
 		putchar('\n');
 	}
 out:
+	free(gb);
 	cli_hub_release(&ch);
 	artifacts_release(&art);
 	profile_release(&p);
@@ -290,6 +371,10 @@ const struct cmd cmd_run = {
 	"marked partial (exit 7); a second one tears down at once. A failed "
 	"teardown exits 8 and names the purge command. Without py-spy the "
 	"load and the hub measurements still run and the captures are "
-	"recorded as failed.",
+	"recorded as failed.\n\n"
+	"--baseline DIR keeps the archive of the last passing run of each "
+	"profile; with --fail-on the run is first gated against it "
+	"(docs/report.md, The gate) and becomes the baseline only if every "
+	"bound holds (exit 9 otherwise).",
 	run_groups, sizeof(struct run_options), 1, 1, run_cmd, 0,
 };

@@ -15,6 +15,7 @@ const struct exit_doc opt_exit_codes[] = {
 	{ 6, "I/O: an output file or directory could not be written" },
 	{ 7, "partial: interrupted; teardown done and partial results written" },
 	{ 8, "leftover: teardown incomplete, users with the prefix remain" },
+	{ 9, "gate: a --fail-on bound is broken" },
 	{ -1, NULL },
 };
 

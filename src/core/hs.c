@@ -13,6 +13,8 @@ hs_exit_code(int r)
 	case HS_ENOMEM:
 	case HS_ELIMIT:
 		return 1;
+	case HS_EGATE:
+		return 9;
 	default:
 		return -r;
 	}

@@ -857,3 +857,61 @@ stacks_children_sorted(const struct stacks *s, uint32_t node, uint32_t **out)
 	*out = v;
 	return (ssize_t)n;
 }
+
+/* 1 when frame text t (len bytes) is of the function "NAME" (any file) or
+ * "NAME (FILE)" given as fn, fnl, ff, ffl (ff NULL: any file) */
+static int
+frame_is(const char *t, size_t len, const char *fn, size_t fnl,
+    const char *ff, size_t ffl)
+{
+	const char *n, *file;
+	size_t nl, filel;
+	int line;
+
+	stacks_split(t, len, &n, &nl, &file, &filel, &line);
+	return nl == fnl && memcmp(n, fn, nl) == 0 && (ff == NULL ||
+	    (filel == ffl && memcmp(file, ff, ffl) == 0));
+}
+
+int64_t
+stacks_function_samples(const struct stacks *s, const char *func)
+{
+	const char *fn, *ff;
+	size_t fnl, ffl, i;
+	uint64_t sum = 0;
+	uint8_t *mark;
+	uint32_t n;
+	int line;
+
+	stacks_split(func, strlen(func), &fn, &fnl, &ff, &ffl, &line);
+	if (ffl == 0)
+		ff = NULL;
+	if ((mark = calloc(s->nnames ? s->nnames : 1, 1)) == NULL)
+		return -1;
+	for (i = 0; i < s->nnames; i++) {
+		const struct stacks_name *nm = &s->names[i];
+
+		mark[i] = nm->kind != STACKS_THREAD &&
+		    nm->kind != STACKS_PROCESS &&
+		    frame_is(nm->text, nm->len, fn, fnl, ff, ffl);
+	}
+	/* preorder over the tree without a stack: a matching frame counts
+	 * its subtree once and is not descended (recursion counts once) */
+	n = s->nnodes > 0 ? s->nodes[STACKS_ROOT].child : 0;
+	while (n != 0) {
+		const struct stacks_node *nd = &s->nodes[n];
+
+		if (mark[nd->name])
+			sum += nd->total;
+		else if (nd->child != 0) {
+			n = nd->child;
+			continue;
+		}
+		while (n != 0 && s->nodes[n].sibling == 0)
+			n = s->nodes[n].parent;
+		if (n != 0)
+			n = s->nodes[n].sibling;
+	}
+	free(mark);
+	return (int64_t)sum;
+}

@@ -34,9 +34,8 @@ artifacts_sha256_hex(const void *data, size_t len, char out[65])
 	SHA256Data(data, len, out);
 }
 
-/* mkdir -p, 0700 for what it creates */
-static int
-mkdirs(const char *path, struct hs_errbuf *eb)
+int
+artifacts_mkdirs(const char *path, struct hs_errbuf *eb)
 {
 	char tmp[4096], *p;
 
@@ -57,30 +56,36 @@ mkdirs(const char *path, struct hs_errbuf *eb)
 	return 0;
 }
 
+void
+artifacts_safe_name(char *dst, size_t n, const char *profile)
+{
+	size_t i;
+
+	strlcpy(dst, profile != NULL && profile[0] ? profile : "run", n);
+	for (i = 0; dst[i] != '\0'; i++)
+		if (!((dst[i] >= 'a' && dst[i] <= 'z') ||
+		    (dst[i] >= 'A' && dst[i] <= 'Z') ||
+		    (dst[i] >= '0' && dst[i] <= '9') ||
+		    strchr("._-", dst[i]) != NULL))
+			dst[i] = '_';
+}
+
 int
 artifacts_init(struct artifacts *a, const char *outdir, const char *profile,
     time_t when, struct hs_errbuf *eb)
 {
 	char stamp[32], name[160], safe[65], *dir = NULL;
 	struct tm tm;
-	size_t i;
 	int r, k;
 
 	memset(a, 0, sizeof(*a));
 	gmtime_r(&when, &tm);
 	strftime(a->created, sizeof(a->created), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	strlcpy(safe, profile != NULL && profile[0] ? profile : "run",
-	    sizeof(safe));
-	for (i = 0; safe[i] != '\0'; i++)
-		if (!((safe[i] >= 'a' && safe[i] <= 'z') ||
-		    (safe[i] >= 'A' && safe[i] <= 'Z') ||
-		    (safe[i] >= '0' && safe[i] <= '9') ||
-		    strchr("._-", safe[i]) != NULL))
-			safe[i] = '_';
+	artifacts_safe_name(safe, sizeof(safe), profile);
 	if ((a->outdir = strdup(outdir)) == NULL)
 		return hs_error(eb, HS_ENOMEM, "out of memory");
-	if ((r = mkdirs(outdir, eb)) != 0)
+	if ((r = artifacts_mkdirs(outdir, eb)) != 0)
 		return r;
 	for (k = 1; k <= 99; k++) {
 		if (k == 1)
@@ -148,7 +153,7 @@ artifacts_mkdir(const struct artifacts *a, const char *rel,
 
 	if (artifacts_path(a, rel, path, sizeof(path)) != 0)
 		return hs_error(eb, HS_ELIMIT, "path too long: '%.80s'", rel);
-	return mkdirs(path, eb);
+	return artifacts_mkdirs(path, eb);
 }
 
 /* the absolute path of rel, its parent directories made */

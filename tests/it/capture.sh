@@ -285,8 +285,12 @@ expect_grep "debug: a new ephemeral container each time" "$out" \
     '^hub: pod hub-abc namespace jhub container hubspy-[0-9a-f]+ pid'
 
 # the test server also serves kubectl debug's watch and attach
+# (the test's own kubectl: its requests are not hubspy's, see the RBAC
+# check at the end)
+n0=$(($(wc -l <"$REQS") + 1))
 timeout 60 kubectl debug hub-abc --image=x:1 --target=hub --profile=general \
     -c attach-1 -i -- echo attached >"$T/attach.out" 2>"$T/attach.err" </dev/null
+echo "$n0 $(wc -l <"$REQS")" >>"$T/reqs.skip"
 expect_grep "kubectl debug -i: attached to the ephemeral container" "$T/attach.out" '^attached$'
 
 # --- postmortem: bounded even when the hub never answers ---
@@ -378,5 +382,56 @@ JUPYTERHUB_API_URL= run_hubspy postmortem --dumps 0 --top 0 -o "$T/pm4" "${K[@]}
 expect_rc "postmortem: without a hub URL (exit 0)" 0
 expect_grep "postmortem: no URL, no probes" "$out" \
     '^  health: skipped \(no --url and JUPYTERHUB_API_URL is not set\)$'
+
+# --- the in-cluster manifests (docs/kubernetes/cronjob, docs/kubernetes.md) ---
+# parsed by the real kubectl and sent to the API server as a dry run; the
+# Role (and ClusterRole) grant exactly what hubspy asked the API server for
+# in this suite: kubectl, debug and preflight
+M=$ROOT/docs/kubernetes/cronjob
+MF=$ROOT/tests/harness/k8s/manifests.py
+n0=$(($(wc -l <"$REQS") + 1))
+timeout 60 kubectl create --dry-run=server --validate=false -f "$M" -o name >"$T/m.out" 2>"$T/m.err"
+expect_eq "manifests: kubectl creates every object (dry run)" "$?" 0
+expect_eq "manifests: the objects kubectl sent" "$(sort "$T/m.out" | tr '\n' ' ')" \
+    "clusterrole.rbac.authorization.k8s.io/hubspy-capacity clusterrolebinding.rbac.authorization.k8s.io/hubspy-capacity configmap/hubspy-profile cronjob.batch/hubspy persistentvolumeclaim/hubspy-runs role.rbac.authorization.k8s.io/hubspy rolebinding.rbac.authorization.k8s.io/hubspy serviceaccount/hubspy "
+echo "$n0 $(wc -l <"$REQS")" >>"$T/reqs.skip"
+"$PY" "$MF" used "$REQS" "$T/reqs.skip" >"$T/rbac.used"
+"$PY" "$MF" granted "$REQS.objects" >"$T/rbac.granted"
+expect_grep "RBAC: hubspy's calls were seen (exec, debug, logs)" "$T/rbac.used" \
+    '^namespace "" pods/ephemeralcontainers patch$'
+if diff "$T/rbac.used" "$T/rbac.granted" >"$T/rbac.diff"; then
+	pass "RBAC: the Role and ClusterRole grant exactly what hubspy used"
+else
+	fail "RBAC: the Role and ClusterRole grant exactly what hubspy used" \
+	    "(< used only, > granted only)" "$(cat "$T/rbac.diff")"
+fi
+"$PY" "$MF" wiring "$REQS.objects" >"$T/wiring.out" 2>&1
+expect_eq "manifests: the CronJob's account, bindings, token file, profile and volume fit together" \
+    "$(cat "$T/wiring.out")" ""
+"$PY" - "$ROOT/docs/kubernetes.md" "$M/role.yaml" >"$T/md-role.out" <<'PY'
+import sys
+md, role = (open(p).read() for p in sys.argv[1:3])
+block = md.split("```yaml\n", 1)[1].split("```", 1)[0]
+want = role[role.index("apiVersion"):role.index("---")]
+print("same" if block == want else "docs/kubernetes.md's Role differs from role.yaml")
+PY
+expect_eq "docs/kubernetes.md shows role.yaml's Role as it is" "$(cat "$T/md-role.out")" same
+"$PY" "$MF" profile "$REQS.objects" "$T/nightly.json"
+run_hubspy run --dry-run "$T/nightly.json"
+expect_rc "manifests: the CronJob's profile is a valid profile (hubspy run --dry-run)" 0
+# the checks can fail: a Role short of a verb, a manifest kubectl refuses
+sed 's/verbs: \["patch"\]/verbs: ["get"]/' "$M/role.yaml" >"$T/role-short.yaml"
+: >"$REQS.objects"
+timeout 60 kubectl create --dry-run=server --validate=false -f "$T/role-short.yaml" -o name >/dev/null 2>&1
+"$PY" "$MF" granted "$REQS.objects" | grep -v '^cluster' >"$T/rbac.short"
+if grep -v '^cluster' "$T/rbac.used" | diff -q - "$T/rbac.short" >/dev/null; then
+	fail "RBAC: a Role without patch on pods/ephemeralcontainers is caught"
+else
+	pass "RBAC: a Role without patch on pods/ephemeralcontainers is caught"
+fi
+sed 's/^kind: CronJob$/kind: CronJobb/' "$M/cronjob.yaml" >"$T/cronjob-bad.yaml"
+timeout 60 kubectl create --dry-run=server --validate=false -f "$T/cronjob-bad.yaml" -o name >/dev/null 2>"$T/bad.err"
+expect_eq "manifests: kubectl refuses an unknown kind" "$?" 1
+expect_grep "manifests: kubectl names it" "$T/bad.err" 'no matches for kind "CronJobb"'
 
 t_done

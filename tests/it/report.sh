@@ -110,6 +110,67 @@ expect_rc "diff of a missing plateau is a usage error" 2
 one_line "diff of a missing plateau: one line" "$err"
 expect_grep "diff of a missing plateau: names it" "$err" 'no plateau with 777 users in'
 
+# --- the gate: --fail-on on two runs (docs/report.md, "The gate") ---
+A=$T/hubspy-20261127T231500Z-fixture.tar.gz
+G=(--fail-on 'probe.p99>+20%' --fail-on 'hub_cpu>+10%' --fail-on 'errors>+0'
+   --fail-on 'function:hash_token>+5pp' --fail-on 'throttled>+10%')
+run_hubspy report --diff "$R" "$A" "${G[@]}"
+expect_rc "a run against itself passes every gate (exit 0)" 0
+expect_grep "the gate checks every bound at every common plateau" "$out" '^gate: .*: 15 checks, 0 broken, 0 missing$'
+expect_grep "the gate names each check with both values" "$out" '^held +probe\.p99>\+20% at 3000 users: 903\.1 ms -> 903\.1 ms \(\+0\.0 %\)$'
+expect_grep "the gate says it passed" "$out" '^gate: passed$'
+# the same run whose flamegraph gained a hot function (30 % of each
+# plateau's samples in hot_loop)
+cp -r "$R" "$T/hot"
+for p in 0100 1000 3000; do
+	n=$(awk '{s += $NF} END {print int(s * 3 / 7)}' "$T/hot/plateaus/$p/record.raw")
+	echo "process 1:\"python3 jupyterhub\";thread (1): MainThread;<module> (jupyterhub:8);hot_loop (jupyterhub/new.py:10) $n" >>"$T/hot/plateaus/$p/record.raw"
+done
+run_hubspy report --diff "$A" "$T/hot" "${G[@]}" --fail-on 'function:hot_loop>+5pp'
+expect_rc "a hot function breaks the function bound: exit 9" 9
+expect_grep "the broken bound is named with both shares" "$out" '^broken +function:hot_loop>\+5pp at 100 users: 0\.0 % -> 30\.0 % \(\+30\.0 pp\)$'
+expect_grep "the other functions' shares shrank: held" "$out" '^held +function:hash_token>\+5pp at 3000 users: 59\.3 % -> 41\.5 %'
+one_line "a broken gate: one line on stderr" "$err"
+expect_grep "a broken gate: stderr names the first broken check" "$err" 'gate failed: 3 of 18 checks broken, the first function:hot_loop>\+5pp at 100 users'
+run_hubspy report --diff "$A" "$T/hot" --fail-on 'function:hot_loop@1000>+5pp' --json
+expect_rc "--json: the same exit code" 9
+expect_eq "--json: one check per bound and plateau, old and new" \
+	"$(/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); c=d["checks"][0]; print(d["passed"], len(d["checks"]), c["users"], c["old"], round(c["new"]), c["result"])' "$out" 2>&1)" \
+	"False 1 1000 0 30 broken"
+run_hubspy report --diff "$A" "$T/hot" --fail-on 'function:hot_loop>+5pp' --markdown --users 3000
+expect_grep "--markdown: a table row per check" "$out" '^\| `function:hot_loop>\+5pp` \| 3000 \| 0\.0 % \| 30\.0 % \| \+30\.0 pp \| \*\*broken\*\* \|$'
+expect_grep "--markdown: a heading for the job summary" "$out" '^### hubspy gate: failed'
+# malformed bounds, a missing plateau: exit 2, one line each
+for e in 'nope.p99>+1%:unknown figure' 'probe.p99>+20x:bad unit' \
+    'probe.p99>50:no unit' 'probe.p99@777>+20%:no plateau with 777 users' \
+    'probe.p99:expected FIGURE>BOUND'; do
+	run_hubspy report --diff "$A" "$T/hot" --fail-on "${e%%:*}"
+	expect_rc "--fail-on '${e%%:*}': exit 2" 2
+	one_line "--fail-on '${e%%:*}': one line" "$err"
+	expect_grep "--fail-on '${e%%:*}': says ${e#*:}" "$err" "${e#*:}"
+done
+run_hubspy report --diff "$A" "$T/hot" --fail-on 'event_loop.p99>0.5s'
+expect_rc "a figure neither run has (the event loop before JupyterHub 5): exit 2" 2
+expect_grep "a figure neither run has: says so" "$err" "'event_loop.p99' has no value at any plateau both runs have"
+run_hubspy report --diff 100 "$A"
+expect_rc "--diff A ARCHIVE without B: exit 2" 2
+expect_grep "--diff A ARCHIVE without B: says to give B" "$err" "give the other plateau after the archive"
+run_hubspy report "$A" --fail-on 'errors>0'
+expect_rc "--fail-on without --diff: exit 2" 2
+run_hubspy report --diff "$A" "$T/hot" --markdown
+expect_rc "--markdown without --fail-on: exit 2" 2
+run_hubspy report --diff 100 "$A" 3000 --fail-on 'errors>0'
+expect_rc "--fail-on on two plateaus of one run: exit 2" 2
+# baselines: the archive kept per profile name
+mkdir -p "$T/base"
+cp "$A" "$T/base/fixture.tar.gz"
+run_hubspy report --diff --baseline "$T/base" "$T/hot" --fail-on 'function:hot_loop>+5pp'
+expect_rc "--diff --baseline DIR NEW gates NEW against the profile's baseline" 9
+expect_grep "--baseline: the old run is the baseline" "$out" "^gate: .*/hot against $T/base/fixture\.tar\.gz: "
+run_hubspy report --diff --baseline "$T/nobase" "$T/hot"
+expect_rc "--baseline without a baseline of the profile: exit 2" 2
+expect_grep "--baseline without one: names the file and how to keep one" "$err" "no baseline of profile 'fixture' in '$T/nobase'.*hubspy run --baseline"
+
 # refused or broken inputs: one line each, never a crash
 mkdir -p "$T/future"
 sed 's/"schema": 1,/"schema": 2,/' "$R/manifest.json" >"$T/future/manifest.json"

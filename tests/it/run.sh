@@ -10,15 +10,7 @@
 . "$(dirname "$0")/../lib.sh"
 ROOT=$(cd "$HERE/.." && pwd)
 PY=/usr/bin/python3
-echo "0 0" >"$T/delays"
-hub_start HUBSPY_T_EXTRA="$ROOT/tests/it/run-hook.py" \
-    HUBSPY_T_SAMPLER="$ROOT/tests/harness/pyspy/sampler_hook.py" \
-    HUBSPY_T_DELAYS="$T/delays"
-. "$ROOT/tests/harness/k8s/lib.sh"
-k8s_start
-JUPYTERHUB_API_TOKEN=$(cat "$HUB_TOKEN_FILE")
-export JUPYTERHUB_API_TOKEN
-mkdir -p "$T/remote"
+run_hub_start
 # short phases; the hub's PID (no PID namespace here)
 S=(--set "target.pid=$HUB_PID" --tmpdir "$T/remote" --set plateaus.settle=0.5
    --set plateaus.hold=1 --set captures.top.seconds=1

@@ -19,7 +19,10 @@ between two commands:
    "nodes": [{"name": "n1", "labels": {...}, "ready": true, "pods": 110}],
    "statefulsets": {"user-placeholder": 2},
    "forbid": ["pods/exec"]}
-Every request is appended to REQUESTLOG as "METHOD PATH?QUERY".
+Every request is appended to REQUESTLOG as "METHOD PATH?QUERY"; the
+objects of a dry-run create (kubectl create --dry-run=server -f, for the
+manifests of docs/kubernetes/cronjob) to REQUESTLOG.objects, one JSON line
+each.
 """
 import base64
 import errno
@@ -116,11 +119,24 @@ def resources(names):
     for n in names:
         ns, kind, verbs = n
         out.append({"name": ns, "singularName": "", "namespaced":
-                    kind not in ("Node", "Namespace"), "kind": kind,
+                    kind not in CLUSTER_KINDS, "kind": kind,
                     "verbs": verbs})
     return out
 
 
+CLUSTER_KINDS = ("Node", "Namespace", "ClusterRole", "ClusterRoleBinding")
+# what `kubectl create --dry-run=server -f` may create (the manifests of
+# docs/kubernetes/cronjob): (group, resource) -> kind
+CREATABLE = {("", "serviceaccounts"): "ServiceAccount",
+             ("", "configmaps"): "ConfigMap",
+             ("", "secrets"): "Secret",
+             ("", "persistentvolumeclaims"): "PersistentVolumeClaim",
+             ("rbac.authorization.k8s.io", "roles"): "Role",
+             ("rbac.authorization.k8s.io", "rolebindings"): "RoleBinding",
+             ("rbac.authorization.k8s.io", "clusterroles"): "ClusterRole",
+             ("rbac.authorization.k8s.io", "clusterrolebindings"):
+                 "ClusterRoleBinding",
+             ("batch", "cronjobs"): "CronJob"}
 API_V1 = {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": "v1",
           "resources": resources([
               ("pods", "Pod", ["get", "list", "watch", "patch"]),
@@ -130,7 +146,9 @@ API_V1 = {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": "v1",
               ("pods/ephemeralcontainers", "Pod", ["get", "patch",
                                                    "update"]),
               ("namespaces", "Namespace", ["get", "list"]),
-              ("nodes", "Node", ["get", "list"])])}
+              ("nodes", "Node", ["get", "list"])] +
+              [(r, k, ["create", "get"]) for (g, r), k in CREATABLE.items()
+               if g == ""])}
 APPS_V1 = {"kind": "APIResourceList", "apiVersion": "v1",
            "groupVersion": "apps/v1",
            "resources": resources([("statefulsets", "StatefulSet",
@@ -140,6 +158,14 @@ AUTHZ_V1 = {"kind": "APIResourceList", "apiVersion": "v1",
             "resources": resources([("selfsubjectaccessreviews",
                                      "SelfSubjectAccessReview",
                                      ["create"])])}
+
+
+def group_resources(name):
+    return {"kind": "APIResourceList", "apiVersion": "v1",
+            "groupVersion": name + "/v1",
+            "resources": resources([(r, k, ["create", "get"])
+                                    for (g, r), k in CREATABLE.items()
+                                    if g == name])}
 
 
 def group(name):
@@ -342,13 +368,21 @@ class H(BaseHTTPRequestHandler):
         if u.path == "/apis":
             return 200, {"kind": "APIGroupList", "apiVersion": "v1",
                          "groups": [group("apps"),
-                                    group("authorization.k8s.io")]}
+                                    group("authorization.k8s.io"),
+                                    group("rbac.authorization.k8s.io"),
+                                    group("batch")]}
         if u.path == "/api/v1":
             return 200, API_V1
         if u.path == "/apis/apps/v1":
             return 200, APPS_V1
         if u.path == "/apis/authorization.k8s.io/v1":
             return 200, AUTHZ_V1
+        if u.path in ("/apis/rbac.authorization.k8s.io/v1",
+                      "/apis/batch/v1"):
+            return 200, group_resources(parts[1])
+        if self.command == "POST" and parts[-1:] and \
+                self.creatable(parts) is not None:
+            return self.create(parts, q)
         if parts[:4] == ["apis", "authorization.k8s.io", "v1",
                          "selfsubjectaccessreviews"]:
             n = int(self.headers.get("Content-Length", "0"))
@@ -493,6 +527,54 @@ class H(BaseHTTPRequestHandler):
                          "status": {"replicas": sts[parts[6]]}}
         return status(404, "NotFound", "the server could not find the "
                       "requested resource")
+
+    def creatable(self, parts):
+        """(group, resource, namespace) of a collection POST may create
+        in, or None"""
+        if parts[:2] == ["api", "v1"]:
+            g, rest = "", parts[2:]
+        elif parts[:1] == ["apis"] and len(parts) >= 3:
+            g, rest = parts[1], parts[3:]
+        else:
+            return None
+        ns = None
+        if len(rest) == 3 and rest[0] == "namespaces":
+            ns, rest = rest[1], rest[2:]
+        if len(rest) != 1 or (g, rest[0]) not in CREATABLE:
+            return None
+        return g, rest[0], ns
+
+    def create(self, parts, q):
+        """A dry-run create (kubectl create --dry-run=server): the object
+        is checked for the kind and namespace its path says, appended to
+        REQUESTLOG.objects as one JSON line, and echoed back."""
+        g, res, ns = self.creatable(parts)
+        n = int(self.headers.get("Content-Length", "0"))
+        try:
+            obj = json.loads(self.rfile.read(n) or b"null")
+        except ValueError as e:
+            return status(400, "BadRequest", "the body is not JSON: %s" % e)
+        if q.get("dryRun", [""])[0] != "All":
+            return status(403, "Forbidden", "this test server only takes "
+                          "dry runs (--dry-run=server)")
+        kind = CREATABLE[(g, res)]
+        apiv = (g + "/v1") if g else "v1"
+        if not isinstance(obj, dict) or obj.get("kind") != kind or \
+                obj.get("apiVersion") != apiv:
+            return status(400, "BadRequest", "%s wants kind %s of %s" %
+                          (self.path, kind, apiv))
+        md = obj.get("metadata") or {}
+        if (ns is None) != (kind in CLUSTER_KINDS) or \
+                (ns and md.get("namespace", ns) != ns):
+            return status(400, "BadRequest", "the namespace of the body "
+                          "does not match the request")
+        with LOCK, open(REQLOG + ".objects", "a") as f:
+            f.write(json.dumps({"path": self.path, "object": obj}) + "\n")
+        md = dict(md, uid="uid-dry-run", resourceVersion="1",
+                  creationTimestamp="2026-11-27T00:00:00Z")
+        if ns:
+            md["namespace"] = ns
+        return 201, dict(obj, metadata=md)
 
     def watch(self, items):
         """A watch: one ADDED event per object, then held open (30 s at

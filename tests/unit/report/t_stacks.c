@@ -111,3 +111,33 @@ UNIT_TEST(stacks_merge_and_reuse)
 	CHECK_INT(s.nnodes, 7);
 	stacks_release(&s);
 }
+
+/* a function's samples: once per stack however often it recurs, by name
+ * in any file or by "NAME (FILE)", never a thread frame */
+UNIT_TEST(stacks_function_share)
+{
+	static const char raw[] =
+	    "thread (1): f;main (a.py:1);f (a.py:5);g (b.py:2);f (a.py:6) 10\n"
+	    "main (a.py:1);f (c.py:9) 5\n"
+	    "main (a.py:1);h (a.py:3) 7\n"
+	    "f (a.py:5) 1\n";
+	static const struct {
+		const char	*func;
+		long long	 want;
+	} cases[] = {
+		{ "f", 16 }, { "f (a.py)", 11 }, { "f (c.py)", 5 },
+		{ "main", 22 }, { "h", 7 }, { "g (b.py)", 10 }, { "x", 0 },
+		{ "thread (1): f", 0 },
+	};
+	struct stacks s;
+	size_t i;
+
+	if (!CHECK(stacks_init(&s) == 0))
+		return;
+	CHECK(stacks_parse_raw(&s, raw, sizeof(raw) - 1) == 0);
+	CHECK_INT(s.total, 23);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		CHECK_INT(stacks_function_samples(&s, cases[i].func),
+		    cases[i].want);
+	stacks_release(&s);
+}
