@@ -14,7 +14,10 @@
 # CPU per hub request, hub CPU (the jupyterhub process, /proc/PID/stat) per
 # user, hub requests per user lifecycle (counted in the hub's own log, the
 # same way for both tools), poll() per hub request, users left afterwards.
-# Knobs: BENCH_LIFECYCLE_USERS (300), BENCH_HUB_VERSIONS ("3 5"), IBM_SCRIPT.
+# Knobs: BENCH_LIFECYCLE_USERS (300), BENCH_HUB_VERSIONS ("3 5"), IBM_SCRIPT,
+# BENCH_HUB_ENV=FILE: a hub already running on this machine instead, FILE
+# in the form of hub.sh's DIR/env (HUB_API, HUB_TOKEN_FILE, HUB_LOG: the
+# hub's log, where requests are counted).
 . "$(dirname "$0")/lib.sh"
 N=${BENCH_LIFECYCLE_USERS:-300}
 if [ -n "${IBM_SCRIPT:-}" ] && [ ! -r "$IBM_SCRIPT" ]; then
@@ -83,19 +86,28 @@ one() {
 }
 
 echo "full lifecycle of $N users (create, start, wait ready, stop, delete), spawn limit 64"
-for v in ${BENCH_HUB_VERSIONS:-3 5}; do
+# stophub DIR: stops a hub this script started
+stophub() { [ -n "${BENCH_HUB_ENV:-}" ] || bash "$HERE/harness/hub/hub.sh" stop "$1"; }
+versions=${BENCH_HUB_VERSIONS:-3 5}
+[ -z "${BENCH_HUB_ENV:-}" ] || versions=given
+for v in $versions; do
 	d=$B/hub$v
-	if ! HUBSPY_T_HUB_VERSION=$v bash "$HERE/harness/hub/hub.sh" start "$d" \
+	if [ "$v" = given ]; then
+		# shellcheck disable=SC1090
+		. "$BENCH_HUB_ENV"
+		HUB_VERSION=$v
+	elif ! HUBSPY_T_HUB_VERSION=$v bash "$HERE/harness/hub/hub.sh" start "$d" \
 	    HUBSPY_T_SPAWN_LIMIT=64 >"$B/hub$v.start" 2>&1; then
 		echo "JupyterHub $v: cannot start ($(tail -n 1 "$B/hub$v.start")); skipped"
 		continue
+	else
+		cleanup+=("bash '$HERE/harness/hub/hub.sh' stop '$d'")
+		# shellcheck disable=SC1091
+		. "$d/env"
 	fi
-	cleanup+=("bash '$HERE/harness/hub/hub.sh' stop '$d'")
-	# shellcheck disable=SC1091
-	. "$d/env"
 	if [ "${HUB_VERSION:-3}" != "$v" ]; then
 		echo "JupyterHub $v: tests/harness/hub/hub.sh starts only ${HUB_VERSION:-3}; skipped"
-		bash "$HERE/harness/hub/hub.sh" stop "$d"
+		stophub "$d"
 		continue
 	fi
 	port=${HUB_API#http://127.0.0.1:}
@@ -131,7 +143,7 @@ for v in ${BENCH_HUB_VERSIONS:-3 5}; do
 	one "hubspy stress via the proxy" hubspy "$B/px$v.out" "$HUBSPY" stress \
 	    --count "$N" --url "$proxy/hub/api" --token-file "$HUB_TOKEN_FILE"
 	P_wall=$R_wall P_cpu=$R_cpu P_hub=$R_hubcpu P_req=$R_req
-	bash "$HERE/harness/hub/hub.sh" stop "$d"
+	stophub "$d"
 
 	echo
 	if [ -n "${IBM_SCRIPT:-}" ]; then
