@@ -410,6 +410,9 @@ cli_hub_load_config(struct cli_hub *ch, struct load_config *lc)
 	lc->on_event = hook_event;
 	lc->on_tick = hook_tick;
 	lc->hook_arg = ch;
+	/* a terminal's progress line is redrawn 4 times a second; a plain
+	 * line every 5 s needs no faster tick than a second */
+	lc->tick_ms = ch->tty ? 250 : 1000;
 }
 
 void

@@ -61,10 +61,9 @@ struct luser {
 
 enum tstate { T_STOPQ, T_STOPPING, T_WAIT, T_DELQ, T_DELETING, T_DONE };
 
-/* the teardown queues its requests on a tick: every TD_TICK_MS, up to
- * TD_QUEUE requests waiting in the hub client (so at most about 500 a
- * second, more than a hub answers; fewer wake-ups than a faster tick) */
-#define TD_TICK_MS	250
+/* the teardown keeps up to TD_QUEUE requests waiting in the hub client,
+ * refilled on its tick and whenever its answers have drained half of them
+ * (so a slow tick never holds it back) */
 #define TD_QUEUE	128
 
 struct tuser {
@@ -119,6 +118,7 @@ struct load {
 	struct loop_timer	*probe_timer;
 	int			 probe_flying;
 	struct loop_timer	*tick_timer;
+	struct loop_timer	*poll_timer;	/* the next list round due */
 	int64_t			 t0;
 
 	/* teardown */
@@ -305,6 +305,8 @@ load_new(struct load **lp, struct hub *h, const struct load_config *cfg,
 		ld->cfg.teardown_timeout_s = 600;
 	if (ld->cfg.hub_gone_s < 1)
 		ld->cfg.hub_gone_s = 30;
+	if (ld->cfg.tick_ms < 50)
+		ld->cfg.tick_ms = 250;
 	ld->window = (size_t)ld->cfg.spawn_concurrency;
 	ld->next_index = 1;
 	ld->base = 1;
@@ -344,6 +346,9 @@ load_stop_timers(struct load *ld)
 	if (ld->tick_timer)
 		loop_timer_cancel(ld->loop, ld->tick_timer);
 	ld->tick_timer = NULL;
+	if (ld->poll_timer)
+		loop_timer_cancel(ld->loop, ld->poll_timer);
+	ld->poll_timer = NULL;
 }
 
 void
@@ -1187,6 +1192,31 @@ send_round(struct load *ld)
 
 /* --- the driver --- */
 
+static void td_kick(struct load *ld);
+
+static void
+poll_due(void *arg)
+{
+	struct load *ld = arg;
+
+	ld->poll_timer = NULL;
+	if (ld->td_running)
+		td_kick(ld);
+	else
+		load_kick(ld);
+}
+
+/* a list round is wanted but not due yet: wake when it is (not on the
+ * next tick, which may be a second away) */
+static void
+poll_arm(struct load *ld)
+{
+	int64_t d = ld->next_poll - loop_now(ld->loop);
+
+	if (ld->poll_timer == NULL)
+		ld->poll_timer = loop_timer_add(ld->loop, d, poll_due, ld);
+}
+
 static void
 load_kick(struct load *ld)
 {
@@ -1234,9 +1264,12 @@ load_kick(struct load *ld)
 			if (send_start(ld, u) != 0)
 				break;
 	}
-	if (ld->nst[U_PENDING] > 0 && !ld->listing &&
-	    loop_now(ld->loop) >= ld->next_poll)
-		send_round(ld);
+	if (ld->nst[U_PENDING] > 0 && !ld->listing) {
+		if (loop_now(ld->loop) >= ld->next_poll)
+			send_round(ld);
+		else
+			poll_arm(ld);
+	}
 	if (owned(ld) < ld->target && !stop_new)
 		add_users(ld, ld->target - owned(ld));	/* collisions */
 }
@@ -1246,7 +1279,7 @@ on_tick(void *arg)
 {
 	struct load *ld = arg;
 
-	ld->tick_timer = loop_timer_add(ld->loop, 250, on_tick, ld);
+	ld->tick_timer = loop_timer_add(ld->loop, ld->cfg.tick_ms, on_tick, ld);
 	load_kick(ld);
 	if (ld->cfg.on_tick)
 		ld->cfg.on_tick(ld->cfg.hook_arg);
@@ -1302,7 +1335,8 @@ load_ramp(struct load *ld, size_t total_users, struct hs_errbuf *eb)
 	ld->flow = 1;
 	probe_arm(ld);
 	if (ld->tick_timer == NULL)
-		ld->tick_timer = loop_timer_add(ld->loop, 250, on_tick, ld);
+		ld->tick_timer = loop_timer_add(ld->loop, ld->cfg.tick_ms,
+		    on_tick, ld);
 	ld->ramping = 1;
 	load_kick(ld);
 	while (!ramp_done(ld))
@@ -1312,6 +1346,9 @@ load_ramp(struct load *ld, size_t total_users, struct hs_errbuf *eb)
 	if (ld->tick_timer)
 		loop_timer_cancel(ld->loop, ld->tick_timer);
 	ld->tick_timer = NULL;
+	if (ld->poll_timer)
+		loop_timer_cancel(ld->loop, ld->poll_timer);
+	ld->poll_timer = NULL;
 	ld->phase = LOAD_IDLE;
 	if (ld->fatal) {
 		*eb = ld->fatal_eb;
@@ -1367,7 +1404,7 @@ td_stopped(struct load *ld, struct tuser *t)
 }
 
 static void
-on_stop(void *arg, const struct hub_resp *rs)
+stop_answer(void *arg, const struct hub_resp *rs)
 {
 	struct tuser *t = arg;
 	struct load *ld = t->ld;
@@ -1405,7 +1442,7 @@ on_stop(void *arg, const struct hub_resp *rs)
 }
 
 static void
-on_delete(void *arg, const struct hub_resp *rs)
+delete_answer(void *arg, const struct hub_resp *rs)
 {
 	struct tuser *t = arg;
 	struct load *ld = t->ld;
@@ -1436,6 +1473,32 @@ on_delete(void *arg, const struct hub_resp *rs)
 	t->state = T_WAIT;
 	t->spawn_pending = rs->status == 500;
 	t->retry_at = now + 1000;
+}
+
+/* an answer drained the queue to half: refill it now, not on the tick */
+static void
+td_refill(struct load *ld)
+{
+	if (ld->td_running && hub_pending(ld->hub) < TD_QUEUE / 2)
+		td_kick(ld);
+}
+
+static void
+on_stop(void *arg, const struct hub_resp *rs)
+{
+	struct load *ld = ((struct tuser *)arg)->ld;
+
+	stop_answer(arg, rs);
+	td_refill(ld);
+}
+
+static void
+on_delete(void *arg, const struct hub_resp *rs)
+{
+	struct load *ld = ((struct tuser *)arg)->ld;
+
+	delete_answer(arg, rs);
+	td_refill(ld);
 }
 
 static void
@@ -1495,6 +1558,7 @@ td_round_done(void *arg, int r, const char *msg)
 		}
 		t->active = 0;
 	}
+	td_kick(ld);	/* what the round released goes out now */
 }
 
 static void
@@ -1504,8 +1568,7 @@ td_kick(struct load *ld)
 	size_t i, waiting = 0, room;
 	char path[NAME_MAX_LEN + 16];
 
-	/* keep the queue short, a tick's worth (TD_TICK_MS) of requests
-	 * beyond the requests in flight */
+	/* keep the queue short (TD_QUEUE) beyond the requests in flight */
 	room = hub_pending(ld->hub) < TD_QUEUE ? TD_QUEUE -
 	    hub_pending(ld->hub) : 0;
 	for (i = 0; i < ld->ntu && room > 0; i++) {
@@ -1533,7 +1596,9 @@ td_kick(struct load *ld)
 	for (i = 0; i < ld->ntu; i++)
 		if (ld->tu[i].state == T_WAIT)
 			waiting++;
-	if (waiting > 0 && !ld->listing && now >= ld->next_poll) {
+	if (waiting > 0 && !ld->listing && now < ld->next_poll)
+		poll_arm(ld);
+	else if (waiting > 0 && !ld->listing) {
 		char q[sizeof(ld->filter) + 16];
 
 		snprintf(q, sizeof(q), "state=active%s%s",
@@ -1552,7 +1617,8 @@ td_tick(void *arg)
 {
 	struct load *ld = arg;
 
-	ld->tick_timer = loop_timer_add(ld->loop, TD_TICK_MS, td_tick, ld);
+	ld->tick_timer = loop_timer_add(ld->loop, ld->cfg.tick_ms, td_tick,
+	    ld);
 	td_kick(ld);
 	if (ld->cfg.on_tick)
 		ld->cfg.on_tick(ld->cfg.hook_arg);
@@ -1700,7 +1766,8 @@ load_teardown(struct load *ld, enum load_teardown_mode mode,
 	w.ld = ld;
 	w.deadline = loop_now(ld->loop) +
 	    (int64_t)ld->cfg.teardown_timeout_s * 1000;
-	ld->tick_timer = loop_timer_add(ld->loop, TD_TICK_MS, td_tick, ld);
+	ld->tick_timer = loop_timer_add(ld->loop, ld->cfg.tick_ms, td_tick,
+	    ld);
 	td_kick(ld);
 	while (!td_done(&w))
 		if (loop_run(ld->loop, td_done, &w, w.deadline) != 1)
@@ -1708,6 +1775,9 @@ load_teardown(struct load *ld, enum load_teardown_mode mode,
 	if (ld->tick_timer)
 		loop_timer_cancel(ld->loop, ld->tick_timer);
 	ld->tick_timer = NULL;
+	if (ld->poll_timer)
+		loop_timer_cancel(ld->loop, ld->poll_timer);
+	ld->poll_timer = NULL;
 	for (i = 0; i < ld->ntu; i++)
 		if (ld->tu[i].state != T_DONE)
 			left++;
