@@ -137,6 +137,25 @@ hub_count_prefix() {
 	echo "$total"
 }
 
+# wait_seen FILE REGEX: waits (at most 60 s) until a line of FILE matches
+wait_seen() {
+	local _
+	for _ in $(seq 1 600); do
+		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# extract_run TARBALL: into a new folder of $T; X is its top folder
+extract_run() {
+	local d=$T/x.$RANDOM
+	mkdir -p "$d" && tar -xzf "$1" -C "$d" && X=$(echo "$d"/*)
+}
+# mf EXPR: a Python expression over m, the manifest of $X
+mf() {
+	/usr/bin/python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
+	    "$X/manifest.json" "$1"
+}
 t_done() {
 	echo "$_passed passed, $_failed failed, $_skipped skipped"
 	[ "$_failed" -eq 0 ]

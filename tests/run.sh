@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.." || exit 1
 export HUBSPY
 # started first, longest first (as measured on 2 cores, JOBS=4; fuzz is
 # the one that keeps a core busy)
-FIRST="fuzz fakehub run-signals capture run gate load-limits load"
+FIRST="fuzz fakehub run-signals watch capture triggers run gate load-limits load"
 total_p=0 total_f=0 total_s=0
 work=$(mktemp -d "${TMPDIR:-/tmp}/hubspy-run.XXXXXX")
 trap 'rm -rf "$work"' EXIT

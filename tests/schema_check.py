@@ -41,7 +41,7 @@ def need(obj, where, spec):
 
 
 PHASES = {"preflight", "ramp", "settle", "hold", "capture", "teardown",
-          "archive"}
+          "archive", "watch"}
 FAILURES = {None, "kubectl_missing", "not_authorised", "pod_not_found",
             "container_not_found", "pyspy_missing", "permission_denied",
             "no_such_pid", "not_python", "unsupported_python", "idle",
@@ -186,7 +186,23 @@ def main():
             rel = os.path.relpath(os.path.join(d, n), top)
             if rel != "manifest.json" and rel not in listed:
                 bad("files", "%s is in the archive but not listed" % rel)
-    for p in m.get("plateaus") or []:
+    triggers = m.get("triggers")
+    if not isinstance(triggers, list):
+        bad("manifest", "triggers is %r, want a list" % type(triggers))
+        triggers = []
+    for i, t in enumerate(triggers):
+        need(t, "triggers[%d]" % i, {
+            "source": (str, False), "value": (NUM, False),
+            "threshold": (NUM, False), "at": (str, False),
+            "t": (NUM, False), "plateau": (int, True), "phase": (str, False),
+            "users": (int, True), "dir": (str, True), "skipped": (str, True),
+            "captures": (list, False)})
+        if isinstance(t, dict) and (t.get("dir") is None) == (t.get("skipped") is None):
+            bad("triggers[%d]" % i, "exactly one of dir and skipped")
+    if not isinstance(m.get("samples"), list):
+        bad("manifest", "samples is not a list")
+    for p in (m.get("plateaus") or []) + [t for t in triggers
+                                          if isinstance(t, dict)]:
         for c in (p.get("captures") or []) if isinstance(p, dict) else []:
             f = c.get("file") if isinstance(c, dict) else None
             if f is None:

@@ -104,6 +104,22 @@ int	capture_usage(struct target *t, struct capture_usage *u,
  * local transport's log file) */
 int	capture_logs(struct target *t, const char *path, int tail,
 	    struct hs_errbuf *eb);
+/* the log of the hub container before its last restart (kubectl logs
+ * --previous); HS_ETARGET "no previous container: ..." when it has not
+ * restarted, HS_EUSAGE for the local transport */
+int	capture_previous_logs(struct target *t, const char *path, int tail,
+	    struct hs_errbuf *eb);
+/* the hub pod's events (kubectl get events --field-selector
+ * involvedObject.name=POD), one line each into path: "TYPE REASON
+ * LASTTIME (xCOUNT): MESSAGE"; *nevents of them. HS_EUSAGE for the local
+ * transport, else like target_kubectl_json() */
+int	capture_events(struct target *t, const char *path, int *nevents,
+	    struct hs_errbuf *eb);
+/* the Python packages installed for the hub (pip list --format=freeze,
+ * with the hub's interpreter when its command line names one), bounded by
+ * timeout_ms and the child output cap; into path */
+int	capture_packages(struct target *t, const char *path,
+	    int64_t timeout_ms, struct hs_errbuf *eb);
 
 /* the hub pod's status as `kubectl get pod -o json` tells it */
 struct capture_container {

@@ -115,6 +115,33 @@ struct record_plateau {
 	size_t			 ncaptures;
 };
 
+/* a stall trigger (run/trigger.h): what fired, when, what was captured */
+struct record_trigger {
+	char		*source;	/* "probe", "loop_interval" */
+	double		 value, threshold;	/* seconds */
+	char		*at;		/* UTC with milliseconds */
+	double		 t;		/* seconds since the watch began */
+	long		 plateau;	/* the plateau's users; -1: none */
+	char		*phase;		/* "ramp", "settle", "hold", "watch" */
+	long long	 users;		/* users the load held then */
+	char		*dir;		/* "triggers/01"; NULL: nothing captured */
+	char		*skipped;	/* why nothing was captured, or NULL */
+	struct record_capture *captures;	/* dumps, then the record */
+	size_t		 ncaptures;
+};
+#define RECORD_TRIGGER_INIT { NULL, NAN, NAN, NULL, NAN, -1, NULL, \
+	RECORD_NONE, NULL, NULL, NULL, 0 }
+
+/* one health probe of the trigger watch, for the timeline */
+struct record_sample {
+	double		 t;		/* seconds since the watch began */
+	double		 probe_seconds;	/* latency (or time to fail) */
+	double		 loop_seconds;	/* event-loop interval, NAN: unknown */
+	long long	 users;		/* RECORD_NONE: unknown */
+	int		 failed;	/* no HTTP answer */
+};
+#define RECORD_MAX_SAMPLES	100000
+
 /* the profile fields the renderers show (from the profile document) */
 struct record_profile {
 	long		 users[RECORD_MAX_PLATEAUS];
@@ -154,6 +181,12 @@ struct run_record {
 	size_t			 nplateaus;
 	int			 has_after_purge;
 	struct record_usage	 after_purge;
+	/* the stall watch: when it began, its triggers and probe samples */
+	char			*watch_start;	/* UTC with ms; NULL: none */
+	struct record_trigger	*triggers;
+	size_t			 ntriggers;
+	struct record_sample	*samples;
+	size_t			 nsamples;
 	/* set when the run is archived (record_add_file); written last */
 	struct record_file	*files;
 	size_t			 nfiles;
@@ -201,6 +234,17 @@ int	 record_plateau_add_capture(struct record_plateau *p,
 	    const struct record_capture *c);
 #define RECORD_CAPTURE_INIT { NULL, NULL, NULL, NULL, NULL, RECORD_NONE, \
 	RECORD_NONE, NAN, NAN }
+/* appends a copy of t without its captures (strings copied) and returns
+ * it in *tp, valid until the next call; HS_ENOMEM, HS_ELIMIT past
+ * RECORD_MAX_ITEMS */
+int	 record_add_trigger(struct run_record *rec,
+	    const struct record_trigger *t, struct record_trigger **tp);
+/* appends a copy of c to a trigger's captures; HS_ENOMEM */
+int	 record_trigger_add_capture(struct record_trigger *t,
+	    const struct record_capture *c);
+/* appends one sample; HS_ENOMEM, HS_ELIMIT past RECORD_MAX_SAMPLES */
+int	 record_add_sample(struct run_record *rec,
+	    const struct record_sample *s);
 
 /*
  * The manifest (without "files", which the archive writer adds): a new

@@ -35,9 +35,9 @@ struct rundata {
  * case. */
 int	rundata_open_dir(struct rundata *rd, const char *dir,
 	    struct hs_errbuf *eb);
-/* reads a hubspy .tar.gz with libarchive: manifest.json, every
- * the plateau folders (diffs/ and report.html are skipped); members larger than RUNDATA_MEMBER_MAX are
- * refused (HS_ELIMIT) */
+/* reads a hubspy .tar.gz with libarchive: manifest.json and the plateau
+ * and trigger folders (diffs/ and report.html are skipped); members
+ * larger than RUNDATA_MEMBER_MAX are refused (HS_ELIMIT) */
 int	rundata_open_archive(struct rundata *rd, const char *path,
 	    struct hs_errbuf *eb);
 /* a run directory whose record is already in memory (the run writing

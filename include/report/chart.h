@@ -27,6 +27,10 @@ struct chart {
 	int		 logx;		/* log-scale x (users 10..10000) */
 };
 
+/* v rounded up to 1, 2, 2.5 or 5 times a power of ten (an axis's top);
+ * 1 for anything not above 0 */
+double	chart_nice_ceil(double v);
+
 /* appends an <svg> (width 560, height 300) to out; returns 0 or out's
  * error (buf_error()) */
 int	chart_render(const struct chart *c, struct buf *out);

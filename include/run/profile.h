@@ -95,6 +95,17 @@ struct profile {
 	} probe;
 	struct profile_captures captures;
 	struct {
+		int	 enabled;
+		double	 probe;		/* probe latency threshold, 0: off */
+		double	 loop_interval;	/* event-loop interval threshold */
+		double	 interval;	/* between two trigger probes */
+		double	 min_gap;	/* between two triggers */
+		int	 max_per_plateau;
+		int	 dumps;		/* py-spy dumps per trigger */
+		double	 dump_interval;
+		double	 record;	/* seconds of py-spy record, 0: none */
+	} triggers;
+	struct {
 		enum profile_transport transport;
 		char	*context, *kubeconfig, *namespace, *pod, *selector;
 		char	*container, *image;
@@ -152,6 +163,12 @@ struct dump_opts;
 void	 profile_capture_opts(const struct profile_captures *c,
 	    struct top_opts *top, struct record_opts *rec,
 	    struct dump_opts *dump);
+
+struct trigger_config;
+/* the triggers section as the watcher takes it (run/trigger.h); the
+ * thresholds' finer ranges are trigger_config_check()'s */
+void	 profile_trigger_config(const struct profile *p,
+	    struct trigger_config *tc);
 
 /* the names used in JSON for the enums */
 const char *profile_activity_name(enum profile_activity m);

@@ -46,6 +46,11 @@ struct run_config {
 	/* a log file copied into run.log before archiving (--log-file);
 	 * NULL: the caller logs into RUNDIR/run.log itself */
 	const char		*log_path;
+	/* `hubspy watch`: no load and no plateaus; after the preflight the
+	 * stall watch (profile triggers) runs for watch_seconds (0: until a
+	 * signal, which then ends the watch normally), then the archive */
+	int			 watch;
+	double			 watch_seconds;
 	/* a notable event, one line (print it, log it) */
 	void	(*on_event)(void *arg, const char *line);
 	/* the state changed, or about 4 times a second: stage is
@@ -76,6 +81,8 @@ struct run_result {
  */
 int	 run_exec(const struct run_config *cfg, struct run_result *res,
 	    struct hs_errbuf *eb);
+/* with cfg->watch: HS_EPARTIAL only when a signal came during the
+ * archive; the end of the watch by a signal is its normal end */
 
 /* "interrupted by SIGINT during the hold of 1000 users" into dst (pure,
  * unit-tested); plateau < 0 for run-wide phases */

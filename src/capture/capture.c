@@ -1075,29 +1075,134 @@ local_tail(const char *from, const char *to, int tail, struct hs_errbuf *eb)
 	return r;
 }
 
-int
-capture_logs(struct target *t, const char *path, int tail,
+static int
+logs(struct target *t, const char *path, int tail, int previous,
     struct hs_errbuf *eb)
 {
 	char n[24];
 	const char *args[] = { "logs", t->pod, "-c", t->container, "--tail", n,
-	    NULL };
+	    previous ? "--previous" : NULL, NULL };
 	struct proc p = PROC_INIT;
 	int r;
 
+	snprintf(n, sizeof(n), "%d", tail);
+	if ((r = target_kubectl(t, &p, args, path, 0, eb)) != 0)
+		goto out;
+	if (proc_exit_code(&p) != 0) {
+		unlink(path);
+		if (previous && strstr(p.err.data, "previous terminated "
+		    "container") != NULL && strstr(p.err.data, "not found")) {
+			t->failure = TF_OTHER;
+			r = hs_error(eb, HS_ETARGET, "no previous container: the "
+			    "hub container has not restarted");
+		} else
+			r = target_failed(t, previous ? "kubectl logs --previous "
+			    "failed" : "kubectl logs failed", &p, eb);
+	}
+out:
+	proc_release(&p);
+	return r;
+}
+
+int
+capture_logs(struct target *t, const char *path, int tail,
+    struct hs_errbuf *eb)
+{
 	if (t->transport == TARGET_LOCAL) {
 		if (t->log_file == NULL)
 			return hs_error(eb, HS_EUSAGE, "no hub log with "
 			    "--transport local; pass --log-file PATH");
 		return local_tail(t->log_file, path, tail, eb);
 	}
-	snprintf(n, sizeof(n), "%d", tail);
-	if ((r = target_kubectl(t, &p, args, path, 0, eb)) != 0)
-		goto out;
-	if (proc_exit_code(&p) != 0) {
-		r = target_failed(t, "kubectl logs failed", &p, eb);
-		unlink(path);
+	return logs(t, path, tail, 0, eb);
+}
+
+int
+capture_previous_logs(struct target *t, const char *path, int tail,
+    struct hs_errbuf *eb)
+{
+	if (t->transport == TARGET_LOCAL)
+		return hs_error(eb, HS_EUSAGE, "no previous container with "
+		    "--transport local");
+	return logs(t, path, tail, 1, eb);
+}
+
+int
+capture_events(struct target *t, const char *path, int *nevents,
+    struct hs_errbuf *eb)
+{
+	char sel[600];
+	const char *args[] = { "get", "events", "--field-selector", sel, "-o",
+	    "json", NULL };
+	struct buf b = BUF_INIT(4u << 20);
+	const cJSON *items, *e, *o;
+	cJSON *j = NULL;
+	int r;
+
+	*nevents = 0;
+	if (t->transport == TARGET_LOCAL)
+		return hs_error(eb, HS_EUSAGE, "no pod events with --transport "
+		    "local");
+	snprintf(sel, sizeof(sel), "involvedObject.name=%s", t->pod);
+	if ((r = target_kubectl_json(t, args, &j, eb)) != 0)
+		return r;
+	items = cJSON_GetObjectItemCaseSensitive(j, "items");
+	if (!cJSON_IsArray(items))
+		items = NULL;
+	cJSON_ArrayForEach(e, items) {
+		const char *f[4] = { "type", "reason", "lastTimestamp",
+		    "message" };
+		int k;
+
+		for (k = 0; k < 4; k++) {
+			o = cJSON_GetObjectItemCaseSensitive(e, f[k]);
+			buf_printf(&b, "%s%s", k ? (k == 3 ? ": " : " ") : "",
+			    cJSON_IsString(o) ? o->valuestring : "-");
+			if (k == 2 && cJSON_IsNumber(o = cJSON_GetObjectItem(e,
+			    "count")) && o->valuedouble > 1)
+				buf_printf(&b, " (x%.0f)", o->valuedouble);
+		}
+		buf_addch(&b, '\n');
+		(*nevents)++;
 	}
+	cJSON_Delete(j);
+	if ((r = buf_error(&b)) != 0)
+		r = hs_error(eb, r, "pod events: more than %zu bytes", b.max);
+	else
+		r = file_write_atomic(path, b.data ? b.data : "", b.len,
+		    FILE_MODE, eb);
+	buf_release(&b);
+	return r;
+}
+
+int
+capture_packages(struct target *t, const char *path, int64_t timeout_ms,
+    struct hs_errbuf *eb)
+{
+	/* the hub's own interpreter when known (its command line starts with
+	 * it, e.g. /usr/bin/python3 -m jupyterhub), else python3 */
+	const char *cmd[] = { "sh", "-c", "\"$1\" -m pip list --format=freeze "
+	    "2>/dev/null || python3 -m pip list --format=freeze", "sh",
+	    "python3", NULL };
+	struct proc p = PROC_INIT;
+	char py[256] = "python3";
+	int r;
+
+	if (t->hub_cmdline != NULL && strstr(t->hub_cmdline, "python") &&
+	    strcspn(t->hub_cmdline, " ") < sizeof(py) &&
+	    t->hub_cmdline[0] == '/') {
+		snprintf(py, sizeof(py), "%.*s",
+		    (int)strcspn(t->hub_cmdline, " "), t->hub_cmdline);
+		cmd[4] = py;
+	}
+	if ((r = target_run(t, &p, cmd, timeout_ms, eb)) != 0)
+		goto out;
+	if (proc_exit_code(&p) != 0 || p.out.len == 0) {
+		r = target_failed(t, "pip list in the hub container failed", &p,
+		    eb);
+		goto out;
+	}
+	r = file_write_atomic(path, p.out.data, p.out.len, FILE_MODE, eb);
 out:
 	proc_release(&p);
 	return r;

@@ -17,10 +17,11 @@
 #include "cli/cmd.h"
 #include "core/loop.h"
 #include "load/hub.h"
+#include "run/postmortem.h"
 
 struct postmortem_options {
 	const char	*output, *url;
-	int		 dumps, interval, top, tail, probe_timeout;
+	int		 dumps, interval, top, tail, probe_timeout, packages;
 	struct cli_target_options target;
 	struct cli_tools_options  tools;
 };
@@ -43,7 +44,10 @@ static const struct opt postmortem_opts[] = {
 	  "hub log lines to keep", NULL, 0 },
 	{ "probe-timeout", 0, O(OPT_NUM, probe_timeout), "SECONDS", 1, 120,
 	  "5",
-	  "bound on each health probe", NULL, 0 },
+	  "bound on each health probe (and on GET /hub/api/info)", NULL, 0 },
+	{ "packages", 0, O(OPT_NUM, packages), "SECONDS", 0, 600, "30",
+	  "bound on listing the hub's Python packages (pip list; 0: skip)",
+	  NULL, 0 },
 	OPT_END
 };
 #undef O
@@ -135,6 +139,15 @@ print_probes(FILE *out, struct hub_probe *const *pr, const char *base)
 	}
 }
 
+/* "  WHAT: LINE", escaped */
+static void
+step(const char *what, const char *line)
+{
+	printf("  %s: ", what);
+	cmd_safe_fputs(stdout, line);
+	putchar('\n');
+}
+
 static int
 postmortem_exec(struct args *a)
 {
@@ -146,6 +159,8 @@ postmortem_exec(struct args *a)
 	struct loop *l = NULL;
 	char *dir = NULL, *base = NULL, path[4096];
 	const struct postmortem_options *po = a->opts;
+	const char *api = po->url ? po->url : getenv("JUPYTERHUB_API_URL");
+	const char *token = getenv("JUPYTERHUB_API_TOKEN");
 	long ptimeout = po->probe_timeout;
 	int r, rc, have_pod = 0, have_pid = 0, have_pyspy = 0;
 
@@ -193,8 +208,40 @@ postmortem_exec(struct args *a)
 	if (have_pid)
 		cli_target_print(stdout, &t);
 
-	if (have_pod && t.transport != TARGET_LOCAL)
+	if (have_pod && t.transport != TARGET_LOCAL) {
+		int n;
+
 		pod_status(&t, dir, stdout);
+		if (postmortem_previous(&t, dir, po->tail, &eb) == 0)
+			printf("  previous log: the last %d lines before the "
+			    "restart [hub-previous.log]\n", po->tail);
+		else
+			step("previous log", eb.msg);
+		if (postmortem_events(&t, dir, &n, &eb) == 0)
+			printf("  events: %d [events.txt]\n", n);
+		else
+			step("events", eb.msg);
+	}
+	if (api != NULL && token != NULL && *token != '\0') {
+		char sum[64];
+
+		if (postmortem_info(l, api, token, ptimeout, dir, sum, &eb) == 0) {
+			fputs("  info: ", stdout);
+			cmd_safe_fputs(stdout, sum);
+			fputs(" [info.json]\n", stdout);
+		} else
+			step("info", eb.msg);
+	} else
+		puts("  info: skipped (GET /hub/api/info needs the URL and "
+		    "JUPYTERHUB_API_TOKEN with read:hub)");
+	if (have_pid && po->packages > 0) {
+		int n;
+
+		if (postmortem_packages(&t, dir, po->packages, &n, &eb) == 0)
+			printf("  packages: %d [packages.txt]\n", n);
+		else
+			step("packages", eb.msg);
+	}
 	if (have_pod && (t.transport != TARGET_LOCAL || t.log_file)) {
 		snprintf(path, sizeof(path), "%s/hub.log", dir);
 		if (capture_logs(&t, path, po->tail, &eb) == 0)
@@ -254,6 +301,16 @@ postmortem_exec(struct args *a)
 	loop_run(l, probes_done, pr, loop_now_us() / 1000 + ptimeout * 1000 +
 	    1000);
 	print_probes(stdout, pr, base);
+	{
+		long long nred = 0;
+
+		if (postmortem_redact(dir, token, &nred, &eb) != 0) {
+			rc = cmd_fail(&eb);
+			goto out;
+		}
+		printf("  redacted: %lld secret%s removed from the bundle\n",
+		    nred, nred == 1 ? "" : "s");
+	}
 	if (first.code != 0) {
 		rc = cli_target_fail(&t, &first);
 		goto out;
@@ -274,14 +331,19 @@ const struct cmd cmd_postmortem = {
 	"postmortem",
 	"[-o DIR] [--url URL] [TARGET OPTIONS]",
 	"collect what explains a stuck or slow hub",
-	"For a hub that hangs, crawls or restarts: the pod's status and "
-	"restarts (pod.json), the last lines of its log (hub.log), its CPU and "
-	"memory, several py-spy dumps with stuck-thread detection (dump-N.txt, "
-	"dump-N.json, stuck.txt), a short py-spy top (top.txt) and two "
-	"unauthenticated health probes (GET /hub/health and /hub/api/). "
-	"Every step is bounded in time, so the command finishes even when the "
-	"hub never answers; a step that fails is reported and the next one "
-	"runs.",
+	"For a hub that hangs, crawls or restarts: the pod's status, restarts "
+	"and last termination reason (pod.json), the log of the container "
+	"before its last restart (hub-previous.log, kubectl logs --previous), "
+	"the pod's events (events.txt), the last lines of its log (hub.log), "
+	"the hub, Python, spawner and authenticator versions (info.json, GET "
+	"/hub/api/info with JUPYTERHUB_API_TOKEN), the hub's Python packages "
+	"(packages.txt), its CPU and memory, several py-spy dumps with "
+	"stuck-thread detection (dump-N.txt, dump-N.json, stuck.txt), a short "
+	"py-spy top (top.txt) and two unauthenticated health probes (GET "
+	"/hub/health and /hub/api/). Every step is bounded in time, so the "
+	"command finishes even when the hub never answers; a step that fails "
+	"is reported and the next one runs. Every file is redacted at the end "
+	"(the token, tokens, passwords, cookie secrets).",
 	postmortem_groups, sizeof(struct postmortem_options), 0, 0,
 	postmortem_exec, 0
 };

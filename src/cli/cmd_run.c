@@ -19,6 +19,7 @@
 #include "core/buf.h"
 #include "cli/cli_gate.h"
 #include "cli/cli_hub.h"
+#include "cli/cli_run.h"
 #include "cli/cli_target.h"
 #include "cli/cmd.h"
 #include "run/profile.h"
@@ -152,42 +153,6 @@ dry_run(const struct profile *p)
 	return r;
 }
 
-static void
-hook_event(void *arg, const char *line)
-{
-	cli_hub_event(arg, line);
-}
-
-static void
-hook_progress(void *arg, struct load *ld, const char *stage, int force)
-{
-	struct cli_hub *ch = arg;
-
-	strlcpy(ch->stage, stage, sizeof(ch->stage));
-	cli_hub_progress(ch, ld, force);
-}
-
-static int
-open_run_log(struct cli_hub *ch, const struct artifacts *art,
-    struct hs_errbuf *eb)
-{
-	char path[2200];
-	FILE *fp;
-
-	int fd = -1;
-
-	if (artifacts_path(art, "run.log", path, sizeof(path)) != 0 ||
-	    (fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0600)) == -1 || (fp = fdopen(fd, "w")) == NULL) {
-		if (fd != -1)
-			close(fd);
-		return hs_error(eb, HS_EIO, "cannot write '%s/run.log': %s",
-		    art->dir, strerror(errno));
-	}
-	ch->log = fp;
-	return 0;
-}
-
 /*
  * --baseline: a passing run's archive becomes its profile's baseline.
  * With --fail-on the run is first gated against the baseline it would
@@ -246,19 +211,32 @@ out:
 	return r == 0 ? 0 : cmd_fail(&eb);
 }
 
+/* cli_run_exec()'s step after the run: the baseline */
+struct baseline_step {
+	const struct run_options	*o;
+	const struct gate_bound		*gb;
+	const struct profile		*p;
+};
+
+static int
+baseline_step(void *arg, struct cli_hub *ch, const struct artifacts *art,
+    const struct run_result *res, int code)
+{
+	const struct baseline_step *bs = arg;
+
+	return keep_baseline(ch, bs->o, bs->gb, bs->p, art, res, code);
+}
+
 static int
 run_cmd(struct args *a)
 {
 	struct profile p = PROFILE_INIT;
-	struct cli_hub ch = CLI_HUB_INIT;
-	struct artifacts art = ARTIFACTS_INIT;
 	const struct run_options *o = a->opts;
 	struct cli_hub_options hub;
-	struct run_config rc;
-	struct run_result res;
+	struct cli_run_spec sp;
+	struct baseline_step bs;
 	struct gate_bound *gb = NULL;
 	struct hs_errbuf eb = HS_ERRBUF_INIT;
-	const char *outdir;
 	int r, code;
 
 	if ((r = profile_load(&p, a->pos[0], o->set.v, o->set.n, &eb)) != 0 ||
@@ -279,75 +257,25 @@ run_cmd(struct args *a)
 		code = dry_run(&p);
 		goto out;
 	}
-	outdir = o->output ? o->output : p.output ? p.output : ".";
-	if ((r = cli_hub_setup(&ch, &hub, &o->common, 0, 0, &eb)) != 0 ||
-	    (r = artifacts_init(&art, outdir, p.name, time(NULL), &eb)) != 0 ||
-	    (r = redact_add_secret(&art.redact, ch.token)) != 0 ||
-	    (ch.log == NULL && (r = open_run_log(&ch, &art, &eb)) != 0)) {
-		if (r == HS_ENOMEM && eb.msg[0] == '\0')
-			hs_error(&eb, r, "out of memory");
-		code = cmd_fail(&eb);
-		goto out;
+	memset(&sp, 0, sizeof(sp));
+	sp.prof = &p;
+	sp.hub = &hub;
+	sp.common = &o->common;
+	sp.tools = &o->tools;
+	sp.outdir = o->output ? o->output : p.output ? p.output : ".";
+	sp.no_redact = o->no_redact;
+	sp.hub_log = o->hub_log;
+	sp.tail = o->tail;
+	if (o->baseline != NULL) {
+		bs.o = o;
+		bs.gb = gb;
+		bs.p = &p;
+		sp.after = baseline_step;
+		sp.after_arg = &bs;
 	}
-	art.no_redact = o->no_redact;
-	printf("run directory: ");
-	cmd_safe_fputs(stdout, art.dir);
-	putchar('\n');
-	fflush(stdout);
-
-	memset(&rc, 0, sizeof(rc));
-	{
-		struct load_config lc = LOAD_CONFIG_INIT;
-
-		/* the same "hub gone" bound as the other load commands */
-		cli_hub_load_config(&ch, &lc);
-		rc.hub_gone_s = lc.hub_gone_s;
-	}
-	rc.prof = &p;
-	rc.loop = ch.loop;
-	rc.hub = ch.hub;
-	rc.art = &art;
-	rc.url = ch.url;
-	rc.tc = (struct target_config)TARGET_CONFIG_INIT;
-	cli_tools_config(&o->tools, &rc.tc);
-	rc.tc.log_file = o->hub_log;
-	rc.log_tail = o->tail;
-	rc.log_path = o->common.log_file;
-	rc.on_event = hook_event;
-	rc.on_progress = hook_progress;
-	rc.arg = &ch;
-	r = run_exec(&rc, &res, &eb);
-	if (ch.tty && ch.progress_drawn) {	/* the line is done */
-		fputs("\r\033[K", stderr);
-		ch.progress_drawn = 0;
-	}
-	fflush(stdout);
-	if (res.pyspy_missing && p.captures.nrun > 0)
-		cli_hub_event(&ch, p.target.transport ==
-		    PROFILE_TRANSPORT_LOCAL ? "no captures: py-spy is missing; "
-		    "install it with 'pip install py-spy' or the release binary "
-		    "from https://github.com/benfred/py-spy/releases, then run "
-		    "again" : "no captures: py-spy is missing in the hub "
-		    "container; use target.transport debug with target.image, "
-		    "or the z2jh hub image");
-	else if (res.capture_failures)
-		cli_hub_event(&ch, "some captures failed: see the summary");
-	code = r == 0 ? 0 : cmd_fail(&eb);
-	if (o->baseline != NULL && art.tarball != NULL)
-		code = keep_baseline(&ch, o, gb, &p, &art, &res, code);
-	if (art.tarball != NULL) {
-		if (res.summary[0]) {
-			printf("summary: ");
-			cmd_safe_fputs(stdout, res.summary);
-			putchar('\n');
-		}
-		cmd_safe_fputs(stdout, art.tarball);
-		putchar('\n');
-	}
+	code = cli_run_exec(&sp);
 out:
 	free(gb);
-	cli_hub_release(&ch);
-	artifacts_release(&art);
 	profile_release(&p);
 	return code;
 }

@@ -98,6 +98,21 @@ plateau_release(struct record_plateau *p)
 }
 
 static void
+trigger_release(struct record_trigger *t)
+{
+	size_t i;
+
+	free(t->source);
+	free(t->at);
+	free(t->phase);
+	free(t->dir);
+	free(t->skipped);
+	for (i = 0; i < t->ncaptures; i++)
+		capture_release(&t->captures[i]);
+	free(t->captures);
+}
+
+static void
 strv_free(char **v, size_t n)
 {
 	size_t i;
@@ -137,6 +152,11 @@ record_release(struct run_record *rec)
 	for (i = 0; i < rec->nplateaus; i++)
 		plateau_release(&rec->plateaus[i]);
 	free(rec->plateaus);
+	for (i = 0; i < rec->ntriggers; i++)
+		trigger_release(&rec->triggers[i]);
+	free(rec->triggers);
+	free(rec->samples);
+	free(rec->watch_start);
 	record_clear_files(rec);
 	record_init(rec);
 }
@@ -171,20 +191,35 @@ record_clear_files(struct run_record *rec)
 
 /* a capture's bytes and sha256 are those of its file as archived */
 static int
+sync_list(struct record_capture *caps, size_t n, const struct record_file *f)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		struct record_capture *c = &caps[k];
+
+		if (c->file == NULL || strcmp(c->file, f->path) != 0)
+			continue;
+		c->bytes = f->bytes;
+		if (record_set_str(&c->sha256, f->sha256) != 0)
+			return HS_ENOMEM;
+	}
+	return 0;
+}
+
+static int
 sync_captures(struct run_record *rec, const struct record_file *f)
 {
-	size_t i, k;
+	size_t i;
 
 	for (i = 0; i < rec->nplateaus; i++)
-		for (k = 0; k < rec->plateaus[i].ncaptures; k++) {
-			struct record_capture *c = &rec->plateaus[i].captures[k];
-
-			if (c->file == NULL || strcmp(c->file, f->path) != 0)
-				continue;
-			c->bytes = f->bytes;
-			if (record_set_str(&c->sha256, f->sha256) != 0)
-				return HS_ENOMEM;
-		}
+		if (sync_list(rec->plateaus[i].captures,
+		    rec->plateaus[i].ncaptures, f) != 0)
+			return HS_ENOMEM;
+	for (i = 0; i < rec->ntriggers; i++)
+		if (sync_list(rec->triggers[i].captures,
+		    rec->triggers[i].ncaptures, f) != 0)
+			return HS_ENOMEM;
 	return 0;
 }
 
@@ -367,26 +402,83 @@ record_plateau_set_metrics(struct record_plateau *p,
 	p->metrics_seconds = seconds;
 }
 
-int
-record_plateau_add_capture(struct record_plateau *p,
+static int
+capture_push(struct record_capture **caps, size_t *ncaps,
     const struct record_capture *c)
 {
 	struct record_capture *n;
 
-	if ((n = reallocarray(p->captures, p->ncaptures + 1,
-	    sizeof(*n))) == NULL)
+	if ((n = reallocarray(*caps, *ncaps + 1, sizeof(*n))) == NULL)
 		return HS_ENOMEM;
-	p->captures = n;
-	n = &n[p->ncaptures];
+	*caps = n;
+	n = &n[*ncaps];
 	*n = *c;
 	n->kind = n->file = n->sha256 = n->failure = n->message = NULL;
-	p->ncaptures++;
+	(*ncaps)++;
 	if (record_set_str(&n->kind, c->kind) != 0 ||
 	    record_set_str(&n->file, c->file) != 0 ||
 	    record_set_str(&n->sha256, c->sha256) != 0 ||
 	    record_set_str(&n->failure, c->failure) != 0 ||
 	    record_set_str(&n->message, c->message) != 0)
 		return HS_ENOMEM;
+	return 0;
+}
+
+int
+record_plateau_add_capture(struct record_plateau *p,
+    const struct record_capture *c)
+{
+	return capture_push(&p->captures, &p->ncaptures, c);
+}
+
+int
+record_trigger_add_capture(struct record_trigger *t,
+    const struct record_capture *c)
+{
+	return capture_push(&t->captures, &t->ncaptures, c);
+}
+
+int
+record_add_trigger(struct run_record *rec, const struct record_trigger *t,
+    struct record_trigger **tp)
+{
+	struct record_trigger *n;
+
+	if (rec->ntriggers >= RECORD_MAX_ITEMS)
+		return HS_ELIMIT;
+	if ((n = reallocarray(rec->triggers, rec->ntriggers + 1,
+	    sizeof(*n))) == NULL)
+		return HS_ENOMEM;
+	rec->triggers = n;
+	n = &n[rec->ntriggers];
+	*n = *t;
+	n->source = n->at = n->phase = n->dir = n->skipped = NULL;
+	n->captures = NULL;
+	n->ncaptures = 0;
+	rec->ntriggers++;
+	if (tp)
+		*tp = n;
+	if (record_set_str(&n->source, t->source) != 0 ||
+	    record_set_str(&n->at, t->at) != 0 ||
+	    record_set_str(&n->phase, t->phase) != 0 ||
+	    record_set_str(&n->dir, t->dir) != 0 ||
+	    record_set_str(&n->skipped, t->skipped) != 0)
+		return HS_ENOMEM;
+	return 0;
+}
+
+int
+record_add_sample(struct run_record *rec, const struct record_sample *s)
+{
+	struct record_sample *n;
+
+	if (rec->nsamples >= RECORD_MAX_SAMPLES)
+		return HS_ELIMIT;
+	if ((n = reallocarray(rec->samples, rec->nsamples + 1,
+	    sizeof(*n))) == NULL)
+		return HS_ENOMEM;
+	rec->samples = n;
+	rec->samples[rec->nsamples++] = *s;
 	return 0;
 }
 
@@ -776,10 +868,70 @@ w_usage(struct jw *w, cJSON *o, const char *k, const struct record_usage *u)
 }
 
 static void
+w_captures(struct jw *w, cJSON *parent, const struct record_capture *caps,
+    size_t n)
+{
+	cJSON *a = jarr(w, parent, "captures"), *o;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct record_capture *c = &caps[i];
+
+		o = jobj(w, a, NULL);
+		jstr(w, o, "kind", c->kind);
+		jstr(w, o, "file", c->file);
+		jcount(w, o, "bytes", c->bytes);
+		jstr(w, o, "sha256", c->sha256);
+		jnum(w, o, "exit_code", c->exit_code);
+		jstr(w, o, "failure", c->failure);
+		jstr(w, o, "message", c->message);
+		jnum(w, o, "seconds", c->seconds);
+		jcount(w, o, "samples", c->samples);
+	}
+}
+
+static void
+w_watch(struct jw *w, cJSON *m, const struct run_record *rec)
+{
+	cJSON *a, *o;
+	size_t i;
+
+	jstr(w, m, "watch_start", rec->watch_start);
+	a = jarr(w, m, "triggers");
+	for (i = 0; i < rec->ntriggers; i++) {
+		const struct record_trigger *t = &rec->triggers[i];
+
+		o = jobj(w, a, NULL);
+		jstr(w, o, "source", t->source);
+		jnum(w, o, "value", t->value);
+		jnum(w, o, "threshold", t->threshold);
+		jstr(w, o, "at", t->at);
+		jnum(w, o, "t", t->t);
+		jnum(w, o, "plateau", t->plateau < 0 ? NAN :
+		    (double)t->plateau);
+		jstr(w, o, "phase", t->phase);
+		jcount(w, o, "users", t->users);
+		jstr(w, o, "dir", t->dir);
+		jstr(w, o, "skipped", t->skipped);
+		w_captures(w, o, t->captures, t->ncaptures);
+	}
+	a = jarr(w, m, "samples");
+	for (i = 0; i < rec->nsamples; i++) {
+		const struct record_sample *s = &rec->samples[i];
+
+		o = jobj(w, a, NULL);
+		jnum(w, o, "t", s->t);
+		jnum(w, o, "probe_seconds", s->probe_seconds);
+		jnum(w, o, "loop_seconds", s->loop_seconds);
+		jcount(w, o, "users", s->users);
+		jbool(w, o, "failed", s->failed != 0);
+	}
+}
+
+static void
 w_plateau(struct jw *w, cJSON *arr, const struct record_plateau *p)
 {
-	cJSON *pl = jobj(w, arr, NULL), *o, *caps;
-	size_t i;
+	cJSON *pl = jobj(w, arr, NULL), *o;
 
 	jnum(w, pl, "users", (double)p->users);
 	jstr(w, pl, "dir", p->dir);
@@ -793,21 +945,7 @@ w_plateau(struct jw *w, cJSON *arr, const struct record_plateau *p)
 	} else
 		jnull(w, pl, "state");
 	jnum(w, pl, "ramp_seconds", p->ramp_seconds);
-	caps = jarr(w, pl, "captures");
-	for (i = 0; i < p->ncaptures; i++) {
-		const struct record_capture *c = &p->captures[i];
-
-		o = jobj(w, caps, NULL);
-		jstr(w, o, "kind", c->kind);
-		jstr(w, o, "file", c->file);
-		jcount(w, o, "bytes", c->bytes);
-		jstr(w, o, "sha256", c->sha256);
-		jnum(w, o, "exit_code", c->exit_code);
-		jstr(w, o, "failure", c->failure);
-		jstr(w, o, "message", c->message);
-		jnum(w, o, "seconds", c->seconds);
-		jcount(w, o, "samples", c->samples);
-	}
+	w_captures(w, pl, p->captures, p->ncaptures);
 	if (p->has_hold) {
 		o = jobj(w, pl, "hold");
 		jnum(w, o, "seconds", p->hold_seconds);
@@ -885,6 +1023,7 @@ record_to_json(const struct run_record *rec)
 		w_usage(&w, o, "hub_usage", &rec->after_purge);
 	} else
 		jnull(&w, m, "after_purge");
+	w_watch(&w, m, rec);
 	if (rec->nfiles > 0) {
 		a = jarr(&w, m, "files");
 		for (i = 0; i < rec->nfiles; i++) {
@@ -1436,28 +1575,143 @@ r_capture(struct rd *c, const cJSON *v, const char *path,
 	return 0;
 }
 
-/* plateaus/NNNN: four digits or more */
+/* o's "captures": a plateau's or a trigger's */
 static int
-plateau_dir_ok(const char *d)
+r_captures(struct rd *c, const cJSON *o, const char *path,
+    struct record_capture **capsp, size_t *ncapsp)
 {
-	size_t n;
+	const cJSON *a, *e;
+	char sp[400], ep[440];
+	size_t i = 0;
+	int r;
 
-	if (strncmp(d, "plateaus/", 9) != 0)
+	if ((r = r_arr(c, o, path, "captures", &a, RECORD_MAX_ITEMS)) != 0)
+		return r;
+	if (a == NULL)
 		return 0;
-	d += 9;
+	join(sp, sizeof(sp), path, "captures");
+	if ((*capsp = calloc((size_t)cJSON_GetArraySize(a) + 1,
+	    sizeof(**capsp))) == NULL)
+		return nomem(c);
+	cJSON_ArrayForEach(e, a) {
+		struct record_capture *k = &(*capsp)[i];
+
+		k->bytes = k->samples = RECORD_NONE;
+		k->exit_code = k->seconds = NAN;
+		snprintf(ep, sizeof(ep), "%s[%zu]", sp, i);
+		*ncapsp = ++i;
+		if ((r = r_capture(c, e, ep, k)) != 0)
+			return r;
+	}
+	return 0;
+}
+
+/* PREFIX then at least mindigits digits and nothing else: plateaus/NNNN
+ * (four or more), triggers/NN (two or more) */
+static int
+numbered_dir_ok(const char *d, const char *prefix, size_t mindigits)
+{
+	size_t n = strlen(prefix);
+
+	if (strncmp(d, prefix, n) != 0)
+		return 0;
+	d += n;
 	for (n = 0; d[n] >= '0' && d[n] <= '9'; n++)
 		;
-	return n >= 4 && d[n] == '\0';
+	return n >= mindigits && d[n] == '\0';
+}
+
+static int
+r_trigger(struct rd *c, const cJSON *v, const char *path,
+    struct record_trigger *t)
+{
+	double plateau = NAN;
+	int r;
+
+	if (!cJSON_IsObject(v))
+		return mismatch(c, path, NULL, "an object", v);
+	if ((r = r_str(c, v, path, "source", &t->source)) != 0 ||
+	    (r = r_num(c, v, path, "value", 0, HUGE_VAL, &t->value)) != 0 ||
+	    (r = r_num(c, v, path, "threshold", 0, HUGE_VAL,
+	    &t->threshold)) != 0 ||
+	    (r = r_str(c, v, path, "at", &t->at)) != 0 ||
+	    (r = r_num(c, v, path, "t", 0, HUGE_VAL, &t->t)) != 0 ||
+	    (r = r_num(c, v, path, "plateau", 0, RECORD_MAX_USERS,
+	    &plateau)) != 0 ||
+	    (r = r_str(c, v, path, "phase", &t->phase)) != 0 ||
+	    (r = r_count(c, v, path, "users", &t->users)) != 0 ||
+	    (r = r_str(c, v, path, "dir", &t->dir)) != 0 ||
+	    (r = r_str(c, v, path, "skipped", &t->skipped)) != 0)
+		return r;
+	if (t->source == NULL)
+		return bad(c, path, "source", "missing");
+	if (t->dir != NULL && !numbered_dir_ok(t->dir, "triggers/", 2))
+		return bad(c, path, "dir", "'%.60s' is not of the form "
+		    "triggers/NN", t->dir);
+	t->plateau = isnan(plateau) ? -1 : (long)plateau;
+	return r_captures(c, v, path, &t->captures, &t->ncaptures);
+}
+
+/* the stall watch: watch_start, triggers, samples */
+static int
+r_watch(struct rd *c, const cJSON *m, struct run_record *rec)
+{
+	const cJSON *a, *e;
+	char ep[64];
+	size_t i = 0;
+	int r, failed;
+
+	if ((r = r_str(c, m, "", "watch_start", &rec->watch_start)) != 0 ||
+	    (r = r_arr(c, m, "", "triggers", &a, RECORD_MAX_ITEMS)) != 0)
+		return r;
+	if (a != NULL && (rec->triggers = calloc((size_t)cJSON_GetArraySize(a)
+	    + 1, sizeof(*rec->triggers))) == NULL)
+		return nomem(c);
+	cJSON_ArrayForEach(e, a) {
+		struct record_trigger *t = &rec->triggers[i];
+
+		*t = (struct record_trigger)RECORD_TRIGGER_INIT;
+		snprintf(ep, sizeof(ep), "triggers[%zu]", i);
+		rec->ntriggers = ++i;
+		if ((r = r_trigger(c, e, ep, t)) != 0)
+			return r;
+	}
+	if ((r = r_arr(c, m, "", "samples", &a, RECORD_MAX_SAMPLES)) != 0 ||
+	    a == NULL)
+		return r;
+	if ((rec->samples = calloc((size_t)cJSON_GetArraySize(a) + 1,
+	    sizeof(*rec->samples))) == NULL)
+		return nomem(c);
+	i = 0;
+	cJSON_ArrayForEach(e, a) {
+		struct record_sample *s = &rec->samples[i];
+
+		s->t = s->probe_seconds = s->loop_seconds = NAN;
+		s->users = RECORD_NONE;
+		snprintf(ep, sizeof(ep), "samples[%zu]", i);
+		rec->nsamples = ++i;
+		if (!cJSON_IsObject(e))
+			return mismatch(c, ep, NULL, "an object", e);
+		if ((r = r_num(c, e, ep, "t", 0, HUGE_VAL, &s->t)) != 0 ||
+		    (r = r_num(c, e, ep, "probe_seconds", 0, HUGE_VAL,
+		    &s->probe_seconds)) != 0 ||
+		    (r = r_num(c, e, ep, "loop_seconds", 0, HUGE_VAL,
+		    &s->loop_seconds)) != 0 ||
+		    (r = r_count(c, e, ep, "users", &s->users)) != 0 ||
+		    (r = r_bool(c, e, ep, "failed", &failed)) != 0)
+			return r;
+		s->failed = failed == 1;
+	}
+	return 0;
 }
 
 static int
 r_plateau(struct rd *c, const cJSON *pj, const char *path,
     struct record_plateau *p)
 {
-	const cJSON *o, *a, *e;
-	char sp[400], ep[440];
+	const cJSON *o, *e;
+	char sp[400];
 	double users;
-	size_t i = 0;
 	int r;
 
 	if (!cJSON_IsObject(pj))
@@ -1475,7 +1729,7 @@ r_plateau(struct rd *c, const cJSON *pj, const char *path,
 		return bad(c, path, "dir", "missing");
 	if ((r = r_strbuf(c, pj, path, "dir", p->dir, sizeof(p->dir))) != 0)
 		return r;
-	if (!plateau_dir_ok(p->dir))
+	if (!numbered_dir_ok(p->dir, "plateaus/", 4))
 		return bad(c, path, "dir", "'%s' is not of the form "
 		    "plateaus/NNNN", p->dir);
 	if ((r = r_obj(c, pj, path, "state", NULL, &o)) != 0)
@@ -1559,25 +1813,7 @@ r_plateau(struct rd *c, const cJSON *pj, const char *path,
 		    &p->usage_cpu_percent)) != 0)
 			return r;
 	}
-	if ((r = r_arr(c, pj, path, "captures", &a, RECORD_MAX_ITEMS)) != 0)
-		return r;
-	if (a == NULL)
-		return 0;
-	join(sp, sizeof(sp), path, "captures");
-	if ((p->captures = calloc((size_t)cJSON_GetArraySize(a) + 1,
-	    sizeof(*p->captures))) == NULL)
-		return nomem(c);
-	cJSON_ArrayForEach(e, a) {
-		struct record_capture *k = &p->captures[i];
-
-		k->bytes = k->samples = RECORD_NONE;
-		k->exit_code = k->seconds = NAN;
-		snprintf(ep, sizeof(ep), "%s[%zu]", sp, i);
-		p->ncaptures = ++i;
-		if ((r = r_capture(c, e, ep, k)) != 0)
-			return r;
-	}
-	return 0;
+	return r_captures(c, pj, path, &p->captures, &p->ncaptures);
 }
 
 /* the profile fields the renderers show */
@@ -1908,6 +2144,8 @@ record_from_json(struct run_record *rec, const char *text, size_t len,
 			}
 		i++;
 	}
+	if ((r = r_watch(&c, m, rec)) != 0)
+		goto out;
 	r = r_files(&c, m, rec);
 out:
 	cJSON_Delete(m);

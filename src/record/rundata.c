@@ -125,7 +125,8 @@ rundata_open_archive(struct rundata *rd, const char *path, struct hs_errbuf *eb)
 			continue;
 		rel++;
 		if (strcmp(rel, "manifest.json") != 0 &&
-		    strncmp(rel, "plateaus/", 9) != 0)
+		    strncmp(rel, "plateaus/", 9) != 0 &&
+		    strncmp(rel, "triggers/", 9) != 0)
 			continue;
 		size = archive_entry_size(e);
 		if (size < 0 || (unsigned long long)size > RUNDATA_MEMBER_MAX ||

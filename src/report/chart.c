@@ -20,8 +20,8 @@ static const char *const palette[] = {
 };
 #define NPAL (sizeof(palette) / sizeof(palette[0]))
 
-static double
-nice_ceil(double v)
+double
+chart_nice_ceil(double v)
 {
 	double e, f;
 
@@ -78,7 +78,7 @@ chart_render(const struct chart *c, struct buf *o)
 			}
 		}
 	}
-	ymax = nice_ceil(ymax * 1.05);
+	ymax = chart_nice_ceil(ymax * 1.05);
 	cat = c->bars || c->n < 2 || xmax <= xmin;
 	if (cat) {
 		xmin = -0.5;
@@ -206,7 +206,7 @@ chart_timeline(const char *title, const struct chart_span *sp, size_t n,
 		if (k == nk && nk < 16)
 			kinds[nk++] = sp[i].kind;
 	}
-	tmax = nice_ceil(tmax);
+	tmax = chart_nice_ceil(tmax);
 	buf_printf(o, "<svg class=\"hschart\" width=\"%.0f\" "
 	    "height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
 	    "xmlns=\"http://www.w3.org/2000/svg\" font-family=\"sans-serif\" "

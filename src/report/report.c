@@ -17,6 +17,7 @@
 #include "report/flame.h"
 #include "report/report.h"
 #include "report/speedscope.h"
+#include "report/timeline.h"
 #include "report/toptable.h"
 
 /*
@@ -433,23 +434,6 @@ h_dumps(struct buf *o, const struct rundata *rd, const struct plat *p)
 	free(stuck);
 }
 
-static double
-iso_seconds(const char *s)
-{
-	struct tm tm;
-	const char *rest;
-	double frac = 0;
-
-	if (s == NULL)
-		return NAN;
-	memset(&tm, 0, sizeof(tm));
-	if ((rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
-		return NAN;
-	if (*rest == '.')
-		frac = strtod(rest, NULL);
-	return (double)timegm(&tm) + frac;
-}
-
 static int
 h_charts(struct buf *o, const struct rundata *rd)
 {
@@ -588,7 +572,7 @@ h_charts(struct buf *o, const struct rundata *rd)
 		if (sl == NULL)
 			goto out;
 		for (i = 0; i < ns; i++) {
-			double s0 = iso_seconds(rec->timeline[i].start);
+			double s0 = timeline_iso_seconds(rec->timeline[i].start);
 
 			if (!isnan(s0) && (isnan(t0) || s0 < t0))
 				t0 = s0;
@@ -596,8 +580,8 @@ h_charts(struct buf *o, const struct rundata *rd)
 		j = 0;
 		for (i = 0; i < ns; i++) {
 			const struct record_phase *t = &rec->timeline[i];
-			double s0 = iso_seconds(t->start);
-			double s1 = iso_seconds(t->end);
+			double s0 = timeline_iso_seconds(t->start);
+			double s1 = timeline_iso_seconds(t->end);
 			const char *ph = t->phase;
 
 			if (isnan(s0) || isnan(s1) || ph[0] == '\0' || j >= ns)
@@ -874,7 +858,11 @@ html(struct buf *o, const struct rundata *rd, struct plat *pl,
 	    "<input id=\"search\" type=\"text\" size=\"40\"/> "
 	    "<span class=\"note\">hover a frame for details, click to zoom, "
 	    "click Reset Zoom to go back; tables sort by a click on a column"
-	    "</span></div>\n<h2>Summary</h2>\n");
+	    "</span></div>\n");
+	/* the stalls first: what a slow-sometimes hub is about */
+	if ((r = timeline_html(o, rd, profile)) != 0)
+		goto fail;
+	buf_addstr(o, "<h2>Summary</h2>\n");
 	h_summary(o, rd, pl);
 	buf_addstr(o, "<p class=\"note\">latency is the quoted request class "
 	    "(probe requests during the hold when present); errors are all "

@@ -242,6 +242,46 @@ failures(struct buf *b, const struct run_record *m)
 		buf_addch(b, '\n');
 }
 
+/* the stalls the watch caught, first: what a slow-sometimes hub is
+ * about (docs/artifacts.md, triggers) */
+static void
+triggers(struct buf *b, const struct run_record *m)
+{
+	size_t i;
+
+	if (m->ntriggers == 0)
+		return;
+	buf_addstr(b, "## Stalls caught\n\n");
+	for (i = 0; i < m->ntriggers; i++) {
+		const struct record_trigger *t = &m->triggers[i];
+
+		buf_printf(b, "- trigger %zu at ", i + 1);
+		md(b, t->at ? t->at : "?");
+		buf_addstr(b, ": ");
+		md(b, t->source);
+		buf_printf(b, " %.3f s (threshold %.3f s)", t->value,
+		    t->threshold);
+		if (t->plateau >= 0)
+			buf_printf(b, ", plateau %ld", t->plateau);
+		if (t->phase) {
+			buf_addstr(b, " ");
+			md(b, t->phase);
+		}
+		if (t->users != RECORD_NONE)
+			buf_printf(b, ", %lld users", t->users);
+		if (t->dir) {
+			buf_addstr(b, ": `");
+			md(b, t->dir);
+			buf_printf(b, "/` (%zu captures)\n", t->ncaptures);
+		} else {
+			buf_addstr(b, ": skipped, ");
+			md(b, t->skipped ? t->skipped : "no reason");
+			buf_addch(b, '\n');
+		}
+	}
+	buf_addch(b, '\n');
+}
+
 int
 summary_render(const struct run_record *m, const char *rundir, struct buf *b,
     struct hs_errbuf *eb)
@@ -249,6 +289,7 @@ summary_render(const struct run_record *m, const char *rundir, struct buf *b,
 	size_t i;
 
 	header(b, m);
+	triggers(b, m);
 	buf_addstr(b, "## Plateaus\n\nLatency in ms (p50 / p99); hub CPU in % "
 	    "of one core; RSS in MiB.\n\n| users | asked | ready | failed");
 	for (i = 0; classes[i] != NULL; i++)

@@ -19,6 +19,7 @@
 #include "core/file.h"
 #include "core/json.h"
 #include "run/profile.h"
+#include "run/trigger.h"
 
 #define PROFILE_MAX_BYTES	(1u << 20)
 
@@ -99,6 +100,15 @@ static const struct field fields[] = {
 	N("captures.dump.interval", captures.dump.interval, 0, 3600, "2"),
 	I("captures.dump.locals", captures.dump.locals, 0, 4, "0"),
 	B("captures.dump.json", captures.dump.json, "true"),
+	B("triggers.enabled", triggers.enabled, "true"),
+	N("triggers.probe", triggers.probe, 0, 600, "1"),
+	N("triggers.loop_interval", triggers.loop_interval, 0, 600, "0.5"),
+	N("triggers.interval", triggers.interval, 0.1, 3600, "1"),
+	N("triggers.min_gap", triggers.min_gap, 0, 86400, "30"),
+	I("triggers.max_per_plateau", triggers.max_per_plateau, 0, 1000, "3"),
+	I("triggers.dumps", triggers.dumps, 1, 20, "3"),
+	N("triggers.dump_interval", triggers.dump_interval, 0, 10, "0.25"),
+	N("triggers.record", triggers.record, 0, 600, "2"),
 	E("target.transport", target.transport, transport_names,
 	    "\"kubectl\""),
 	S("target.context", target.context, 1, "null"),
@@ -655,7 +665,26 @@ cross_checks(const struct ctx *c, const cJSON *root, struct profile *p)
 	if (!(p->captures.record.formats & PROFILE_FORMAT_RAW))
 		return ferr(c, "captures.record.formats", "must include "
 		    "'raw' (the flamegraph and top table are made from it)");
+	/* below these a healthy hub's ordinary answers would fire */
+	if (p->triggers.probe > 0 && p->triggers.probe < 0.1)
+		return ferr(c, "triggers.probe", "too small: use 0 (off) or "
+		    "0.1 to 600 seconds");
+	if (p->triggers.loop_interval > 0 && p->triggers.loop_interval < 0.01)
+		return ferr(c, "triggers.loop_interval", "too small: use 0 "
+		    "(off) or 0.01 to 600 seconds");
 	return 0;
+}
+
+void
+profile_trigger_config(const struct profile *p, struct trigger_config *tc)
+{
+	*tc = (struct trigger_config)TRIGGER_CONFIG_INIT;
+	tc->probe_s = p->triggers.probe;
+	tc->loop_s = p->triggers.loop_interval;
+	tc->interval_s = p->triggers.interval;
+	tc->min_gap_s = p->triggers.min_gap;
+	tc->max_per_window = p->triggers.max_per_plateau;
+	tc->metrics_prefix = p->hub.metrics_prefix;
 }
 
 /* sets "a.b.c" = value in root, making the objects on the way */

@@ -35,11 +35,13 @@
 #include "core/loop.h"
 #include "measure/measure.h"
 #include "measure/metrics.h"
+#include "run/postmortem.h"
 #include "run/preflight.h"
 #include "run/profile.h"
 #include "record/record.h"
 #include "report/report.h"
 #include "run/run.h"
+#include "run/trigger.h"
 #include "report/summary.h"
 
 #define METRICS_MAX_BODY	(16u << 20)
@@ -72,6 +74,11 @@ struct run {
 	char			 reason[256];
 	struct loop_timer	*tick;
 	char			 stage[64];
+	/* the stall watch (triggers) */
+	struct trigger_watch	*tw;
+	int			 ntrig;		/* triggers captured */
+	int			 trig_fail;	/* HS_ENOMEM in a callback */
+	int			 watch_ended;	/* hubspy watch: a signal ended it */
 };
 
 /* --- small helpers --- */
@@ -177,6 +184,16 @@ on_signal(void *arg, int signo)
 {
 	struct run *rn = arg;
 
+	if (rn->cfg->watch && strcmp(rn->phase, "watch") == 0 &&
+	    rn->signals == 0 && !rn->capturing) {
+		/* the way a watch ends: not an interruption */
+		rn->watch_ended = 1;
+		event(rn, "%s: ending the watch, then archiving",
+		    signo == SIGTERM ? "SIGTERM" : signo == SIGHUP ? "SIGHUP" :
+		    "SIGINT");
+		loop_stop(rn->loop);
+		return;
+	}
 	if (rn->signals++ == 0) {
 		rn->signo = signo;
 		run_reason(rn->reason, sizeof(rn->reason), signo, rn->phase,
@@ -199,7 +216,9 @@ on_signal(void *arg, int signo)
 static int
 interrupted(void *arg)
 {
-	return ((struct run *)arg)->signals > 0;
+	struct run *rn = arg;
+
+	return rn->signals > 0 || rn->watch_ended;
 }
 
 /* turns the loop for seconds, or until a signal */
@@ -208,7 +227,7 @@ wait_for(struct run *rn, double seconds)
 {
 	int64_t dl = loop_now(rn->loop) + (int64_t)(seconds * 1000.0);
 
-	while (!rn->signals && loop_now(rn->loop) < dl)
+	while (!interrupted(rn) && loop_now(rn->loop) < dl)
 		if (loop_run(rn->loop, interrupted, rn, dl) < 0)
 			break;
 }
@@ -504,10 +523,11 @@ is_main_file(const char *name)
 	    strcmp(name + n - 4, ".txt") == 0);
 }
 
+/* one capture into a plateau's list (pl) or a trigger's (tr) */
 static int
-capture_entry(struct record_plateau *pl, const char *kind, const char *file,
-    const char *path, int exit_code, enum target_fail f, const char *msg,
-    double seconds, long long samples)
+capture_entry(struct record_plateau *pl, struct record_trigger *tr,
+    const char *kind, const char *file, const char *path, int exit_code,
+    enum target_fail f, const char *msg, double seconds, long long samples)
 {
 	struct buf data = BUF_INIT(ARTIFACTS_MAX_FILE);
 	struct hs_errbuf eb = HS_ERRBUF_INIT;
@@ -531,7 +551,8 @@ capture_entry(struct record_plateau *pl, const char *kind, const char *file,
 		c.seconds = round(seconds * 100) / 100;
 	if (samples >= 0)
 		c.samples = samples;
-	r = record_plateau_add_capture(pl, &c);
+	r = pl ? record_plateau_add_capture(pl, &c) :
+	    record_trigger_add_capture(tr, &c);
 	buf_release(&data);
 	return r;
 }
@@ -554,11 +575,13 @@ run_one_capture(struct run *rn, enum profile_capture which,
 
 	if (!rn->can_capture) {
 		rn->res->capture_failures++;
-		return capture_entry(caps, kind, NULL, NULL, -1,
+		return capture_entry(caps, NULL, kind, NULL, NULL, -1,
 		    rn->tfail ? rn->tfail : TF_OTHER, rn->tmsg, 0, -1);
 	}
 	phase_begin(rn, "capture", rn->plateau);
 	rn->capturing = 1;
+	if (rn->tw)
+		trigger_watch_busy(rn->tw, 1);
 	profile_capture_opts(&p->captures, &top, &rec, &dump);
 	switch (which) {
 	case PROFILE_CAPTURE_TOP:
@@ -590,6 +613,8 @@ run_one_capture(struct run *rn, enum profile_capture which,
 		break;
 	}
 	rn->capturing = 0;
+	if (rn->tw)
+		trigger_watch_busy(rn->tw, 0);
 	if ((rc = phase_end(rn)) != 0)
 		goto out;
 	before = rn->res->capture_failures;
@@ -604,7 +629,8 @@ run_one_capture(struct run *rn, enum profile_capture which,
 		if (!f->written)
 			rn->res->capture_failures++;
 		snprintf(file, sizeof(file), "%s/%s", rel, f->name);
-		if ((rc = capture_entry(caps, kind, f->written ? file : NULL,
+		if ((rc = capture_entry(caps, NULL, kind, f->written ? file :
+		    NULL,
 		    f->path, f->exit_code, f->failure, f->message, f->seconds,
 		    which == PROFILE_CAPTURE_RECORD ? f->samples : -1)) != 0)
 			goto out;
@@ -617,7 +643,8 @@ run_one_capture(struct run *rn, enum profile_capture which,
 	if (r != 0 && rn->res->capture_failures == before) {
 		/* nothing came back at all */
 		rn->res->capture_failures++;
-		rc = capture_entry(caps, kind, NULL, NULL, -1, rn->t.failure ?
+		rc = capture_entry(caps, NULL, kind, NULL, NULL, -1,
+		    rn->t.failure ?
 		    rn->t.failure : TF_OTHER, eb.msg, 0, -1);
 	}
 	if (r != 0)
@@ -626,6 +653,225 @@ run_one_capture(struct run *rn, enum profile_capture which,
 out:
 	capture_result_release(&res);
 	return rc;
+}
+
+/* --- triggers: captures while the hub stalls --- */
+
+/* the trigger's dumps and short record into dir; every file is one of
+ * the trigger's captures (a failed py-spy is data, like a plateau's) */
+static int
+trigger_captures(struct run *rn, struct record_trigger *tr,
+    const char *absdir, const char *rel)
+{
+	const struct profile *p = rn->p;
+	struct capture_result res = CAPTURE_RESULT_INIT;
+	struct hs_errbuf eb = HS_ERRBUF_INIT;
+	struct dump_opts dump = DUMP_OPTS_INIT;
+	struct record_opts rec = RECORD_OPTS_INIT;
+	char file[300];
+	size_t i;
+	int r = 0, rd, rr = 0;
+
+	dump.count = p->triggers.dumps;
+	dump.interval_ms = (int)(p->triggers.dump_interval * 1000.0);
+	rd = capture_dump(&rn->t, absdir, &dump, &res, &eb);
+	if (rd != 0)
+		event(rn, "trigger %d: py-spy dump failed: %s", rn->ntrig,
+		    eb.msg);
+	if (p->triggers.record > 0 && !rn->signals && rd != HS_EIO &&
+	    rd != HS_ENOMEM) {
+		/* a stall is often off the CPU (a lock, a socket): --idle */
+		rec.duration = (int)ceil(p->triggers.record);
+		rec.rate = p->captures.record.rate;
+		rec.idle = 1;
+		rec.margin = 10;
+		if ((rr = capture_record(&rn->t, absdir, &rec, &res, &eb)) != 0)
+			event(rn, "trigger %d: py-spy record failed: %s",
+			    rn->ntrig, eb.msg);
+	}
+	for (i = 0; i < res.nfiles && r == 0; i++) {
+		const struct capture_file *f = &res.files[i];
+
+		if (!is_main_file(f->name))
+			continue;
+		snprintf(file, sizeof(file), "%s/%s", rel, f->name);
+		r = capture_entry(NULL, tr, capture_kind_name(f->kind),
+		    f->written ? file : NULL, f->path, f->exit_code,
+		    f->failure, f->message, f->seconds, f->kind ==
+		    CAPTURE_RECORD ? f->samples : -1);
+	}
+	capture_result_release(&res);
+	if (r == 0 && (rd == HS_ENOMEM || rr == HS_ENOMEM))
+		r = HS_ENOMEM;
+	return r;
+}
+
+static void
+on_trigger(void *arg, const struct trigger_event *ev)
+{
+	struct run *rn = arg;
+	struct record_trigger t = RECORD_TRIGGER_INIT, *rt = NULL;
+	struct hs_errbuf eb = HS_ERRBUF_INIT;
+	struct load_progress lp;
+	const char *skip = trigger_skip_reason(ev->verdict);
+	char rel[32], absdir[2048], where[64];
+	int r;
+
+	if (rn->trig_fail)
+		return;
+	t.source = (char *)trigger_source_name(ev->source);
+	t.value = ev->value;
+	t.threshold = ev->threshold;
+	t.at = (char *)ev->at;
+	t.t = ev->t;
+	t.plateau = rn->plateau;
+	t.phase = (char *)rn->phase;
+	if (rn->ld) {
+		load_progress(rn->ld, &lp);
+		t.users = (long long)lp.created;
+	}
+	if (skip == NULL && !rn->can_capture)
+		skip = "py-spy cannot run in the hub (see the target's "
+		    "failure)";
+	if (skip == NULL && rn->signals)
+		skip = "the run was interrupted";
+	if (skip == NULL) {
+		snprintf(rel, sizeof(rel), "triggers/%02d", rn->ntrig + 1);
+		if ((r = artifacts_mkdir(rn->art, "triggers", &eb)) != 0 ||
+		    (r = artifacts_mkdir(rn->art, rel, &eb)) != 0 ||
+		    (r = artifacts_path(rn->art, rel, absdir,
+		    sizeof(absdir))) != 0) {
+			event(rn, "trigger: %s", eb.msg);
+			skip = "its directory could not be made";
+		} else
+			t.dir = rel;
+	}
+	t.skipped = (char *)skip;
+	if (rn->plateau >= 0)
+		snprintf(where, sizeof(where), "plateau %d users %s",
+		    rn->plateau, rn->phase);
+	else
+		snprintf(where, sizeof(where), "%s", rn->phase);
+	if ((r = record_add_trigger(&rn->rec, &t, &rt)) != 0) {
+		if (r == HS_ENOMEM)
+			rn->trig_fail = r;
+		return;
+	}
+	if (skip != NULL) {
+		event(rn, "%s: %s %.3f s over %.3f s; trigger skipped: %s",
+		    where, t.source, t.value, t.threshold, skip);
+		return;
+	}
+	rn->ntrig++;
+	event(rn, "%s: %s %.3f s over %.3f s: trigger %d, %d py-spy dumps "
+	    "now [%s]", where, t.source, t.value, t.threshold, rn->ntrig,
+	    rn->p->triggers.dumps, rel);
+	rn->capturing = 1;
+	if (trigger_captures(rn, rt, absdir, rel) == HS_ENOMEM)
+		rn->trig_fail = HS_ENOMEM;
+	rn->capturing = 0;
+	if (rn->signals) {	/* as on_signal does outside a capture */
+		if (rn->ld)
+			load_interrupt(rn->ld);
+		loop_stop(rn->loop);
+	}
+}
+
+static long
+trigger_users(void *arg)
+{
+	struct run *rn = arg;
+	struct load_progress lp;
+
+	if (rn->ld == NULL)
+		return -1;
+	load_progress(rn->ld, &lp);
+	return (long)lp.created;
+}
+
+/* starts the stall watch (profile triggers.enabled) */
+static int
+watch_start(struct run *rn, struct hs_errbuf *eb)
+{
+	struct trigger_config tc;
+	struct trigger_hooks hooks = { on_trigger, trigger_users, NULL };
+	char now[32], *base;
+	int r;
+
+	if (!rn->p->triggers.enabled)
+		return 0;
+	if ((base = hub_base_url(rn->cfg->url)) == NULL)
+		return hs_error(eb, HS_ENOMEM, "out of memory");
+	profile_trigger_config(rn->p, &tc);
+	/* the local transport reads the hub's log on this machine */
+	if (rn->target_init && rn->t.transport == TARGET_LOCAL)
+		tc.log_file = rn->t.log_file;
+	hooks.arg = rn;
+	r = trigger_watch_new(&rn->tw, rn->loop, rn->hub, base, &tc, &hooks,
+	    eb);
+	free(base);
+	if (r != 0)
+		return r;
+	trigger_now_iso(now);
+	if (record_set_str(&rn->rec.watch_start, now) != 0)
+		return hs_error(eb, HS_ENOMEM, "out of memory");
+	event(rn, "triggers: a health probe every %g s; py-spy dumps when it "
+	    "waits %g s%s", tc.interval_s, tc.probe_s, tc.loop_s > 0 &&
+	    hub_info(rn->hub)->has_read_metrics ? " or the hub's event-loop "
+	    "interval passes its threshold" : "");
+	return 0;
+}
+
+/* stops the watch: its samples go into the record, its cost is said */
+static int
+watch_stop(struct run *rn)
+{
+	const struct trigger_sample *s;
+	struct trigger_cost cost;
+	size_t i, n;
+	int r = 0;
+
+	if (rn->tw == NULL)
+		return 0;
+	s = trigger_watch_samples(rn->tw, &n);
+	for (i = 0; i < n && r == 0; i++) {
+		struct record_sample rs;
+
+		rs.t = s[i].t;
+		rs.probe_seconds = s[i].probe_s;
+		rs.loop_seconds = s[i].loop_s;
+		rs.users = s[i].users >= 0 ? s[i].users : RECORD_NONE;
+		rs.failed = s[i].failed;
+		if ((r = record_add_sample(&rn->rec, &rs)) == HS_ELIMIT)
+			r = 0;
+	}
+	trigger_watch_cost(rn->tw, &cost);
+	event(rn, "triggers: %d captured, %zu skipped; the watch sent %lld "
+	    "health probes and %lld /metrics reads in %.0f s (%.2f requests "
+	    "per second)", rn->ntrig, rn->rec.ntriggers - (size_t)rn->ntrig,
+	    cost.probes, cost.metrics_reads, cost.seconds, cost.seconds > 0 ?
+	    (double)(cost.probes + cost.metrics_reads) / cost.seconds : 0);
+	trigger_watch_free(rn->tw);
+	rn->tw = NULL;
+	return r;
+}
+
+/* hubspy watch: the stall watch alone, for watch_seconds or until a
+ * signal */
+static int
+watch_phase(struct run *rn, struct hs_errbuf *eb)
+{
+	double s = rn->cfg->watch_seconds;
+
+	phase_begin(rn, "watch", -1);
+	if (s > 0)
+		event(rn, "watching for %g s (Ctrl-C ends the watch sooner)", s);
+	else
+		event(rn, "watching until Ctrl-C");
+	wait_for(rn, s > 0 ? s : 1e9);
+	if (phase_end(rn) != 0)
+		return hs_error(eb, HS_ENOMEM, "out of memory");
+	return 0;
 }
 
 /* --- one plateau --- */
@@ -666,6 +912,8 @@ plateau(struct run *rn, size_t k, const struct profile_plan_plateau *pp,
 	int r = 0;
 
 	measure_reset(m);
+	if (rn->tw)
+		trigger_watch_window(rn->tw);
 	phase_begin(rn, "ramp", users);
 	event(rn, "plateau %d users: ramp from %d%s", users, pp->from,
 	    p->hub.servers ? ", servers started" : " (users only)");
@@ -786,6 +1034,8 @@ teardown(struct run *rn, struct hs_errbuf *eb)
 	struct load_progress lp;
 	int r = 0, have;
 
+	if (rn->ld == NULL)		/* hubspy watch: nothing was made */
+		return 0;
 	if (rn->p->teardown == PROFILE_TEARDOWN_KEEP) {
 		load_progress(rn->ld, &lp);
 		event(rn, "teardown keep: %zu users left on the hub; remove them "
@@ -871,6 +1121,29 @@ copy_log(struct run *rn, struct hs_errbuf *eb)
 	return r;
 }
 
+/* what the postmortem bundle has and a run gets cheaply (two kubectl
+ * calls): the hub container's log before a restart (hub-previous.log)
+ * and the pod's events (events.txt), each only when there is one */
+static void
+pod_postmortem(struct run *rn)
+{
+	struct hs_errbuf peb = HS_ERRBUF_INIT;
+	char path[2200];
+	int n = 0;
+
+	if (postmortem_previous(&rn->t, rn->art->dir, rn->cfg->log_tail > 0 ?
+	    rn->cfg->log_tail : 1000, &peb) == 0)
+		event(rn, "the hub container restarted: its log before the "
+		    "restart is hub-previous.log");
+	else if (strstr(peb.msg, "no previous container") == NULL)
+		event(rn, "previous hub log: %s", peb.msg);
+	if (postmortem_events(&rn->t, rn->art->dir, &n, &peb) != 0)
+		event(rn, "pod events: %s", peb.msg);
+	else if (n == 0 && artifacts_path(rn->art, "events.txt", path,
+	    sizeof(path)) == 0)
+		unlink(path);		/* no events: no empty file */
+}
+
 static int
 archive(struct run *rn, struct hs_errbuf *eb)
 {
@@ -889,6 +1162,9 @@ archive(struct run *rn, struct hs_errbuf *eb)
 		else
 			chmod(path, 0600);
 	}
+	if (rn->target_init && rn->t.transport != TARGET_LOCAL &&
+	    rn->t.pod != NULL && rn->signals < 2)
+		pod_postmortem(rn);
 	if (rn->cfg->log_path && copy_log(rn, &web) != 0)
 		event(rn, "run log: %s", web.msg);
 	poll_signals(rn);
@@ -940,6 +1216,8 @@ run_release(struct run *rn)
 		loop_timer_cancel(rn->loop, rn->tick);
 	rn->tick = NULL;
 	loop_on_signal(rn->loop, NULL, NULL);
+	trigger_watch_free(rn->tw);
+	rn->tw = NULL;
 	load_free(rn->ld);
 	rn->ld = NULL;
 	if (rn->target_init)
@@ -1033,15 +1311,17 @@ run_exec(const struct run_config *cfg, struct run_result *res,
 		r = hs_error(eb, HS_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((r = artifacts_path(rn.art, JOURNAL_FILE, jpath,
-	    sizeof(jpath))) != 0 || (r = journal_open(&rn.j, jpath, eb)) != 0) {
+	if (!cfg->watch && ((r = artifacts_path(rn.art, JOURNAL_FILE, jpath,
+	    sizeof(jpath))) != 0 || (r = journal_open(&rn.j, jpath,
+	    eb)) != 0)) {
 		if (r == HS_ELIMIT)
 			r = hs_error(eb, HS_EIO, "run directory path too long");
 		goto out;
 	}
 
-	if ((r = preflight(&rn, eb)) != 0 || (r = start_load(&rn, eb)) != 0 ||
-	    rn.signals) {
+	if ((r = preflight(&rn, eb)) != 0 ||
+	    (!cfg->watch && (r = start_load(&rn, eb)) != 0) ||
+	    (r = watch_start(&rn, eb)) != 0 || rn.signals) {
 		struct hs_errbuf reb = HS_ERRBUF_INIT;
 
 		/* nothing was done on the hub: no archive, no run directory */
@@ -1051,7 +1331,9 @@ run_exec(const struct run_config *cfg, struct run_result *res,
 		artifacts_remove_dir(rn.art, &reb);
 		goto out;
 	}
-	for (k = 0; k < rn.p->plateaus.n && !rn.signals; k++) {
+	if (cfg->watch && (r = watch_phase(&rn, eb)) != 0)
+		goto out;
+	for (k = 0; !cfg->watch && k < rn.p->plateaus.n && !rn.signals; k++) {
 		if ((r = plateau(&rn, k, &plan->p[k], &feb)) != 0) {
 			fatal = r;
 			if (r == HS_ENOMEM) {
@@ -1062,6 +1344,10 @@ run_exec(const struct run_config *cfg, struct run_result *res,
 			event(&rn, "%s; tearing down", feb.msg);
 			break;
 		}
+	}
+	if (watch_stop(&rn) != 0 || rn.trig_fail) {
+		r = hs_error(eb, HS_ENOMEM, "out of memory");
+		goto out;
 	}
 	if (rn.signals || fatal) {
 		if (set_partial(&rn) != 0) {

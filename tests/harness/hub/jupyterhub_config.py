@@ -14,8 +14,16 @@
 #   HUBSPY_T_SPAWN_DELAY        seconds each start() takes (default 0)
 #   HUBSPY_T_FAIL_MATCH         users whose name contains this fail to spawn
 #   HUBSPY_T_EXTRA              a python file exec'd at the end (test hooks)
+# GET /hub/hubspy-test-stall?seconds=N blocks the hub's event loop for N
+# seconds (at most 30) with a synchronous time.sleep: a faithful stall, as
+# a blocking database call or a CPU-bound handler makes one; then it logs
+# the line JupyterHub 5.x's loop monitor writes after a stall.
 import asyncio
 import os
+import time
+
+from tornado import web
+from tornado.log import app_log
 
 from jupyterhub.spawner import Spawner
 from traitlets import Unicode
@@ -102,6 +110,24 @@ class SharedServerSpawner(Spawner):
 
 
 c.JupyterHub.spawner_class = SharedServerSpawner
+
+
+class HubspyTestStallHandler(web.RequestHandler):
+    def get(self):
+        seconds = min(float(self.get_argument("seconds", "3")), 30.0)
+        hubspy_test_stall(seconds)
+        # what JupyterHub 5.x's event-loop monitor logs once the loop
+        # runs again (jupyterhub-api.md: the log line); 3.0 has none
+        app_log.warning("Event loop was unresponsive for at least %.2fs!",
+                        seconds)
+        self.write("stalled %g s\n" % seconds)
+
+
+def hubspy_test_stall(seconds):
+    time.sleep(seconds)  # the whole event loop waits here
+
+
+c.JupyterHub.extra_handlers = [(r"/hubspy-test-stall", HubspyTestStallHandler)]
 c.Spawner.http_timeout = 10
 c.Spawner.start_timeout = 30
 

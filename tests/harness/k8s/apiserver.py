@@ -15,7 +15,11 @@ between two commands:
              "containers": [{"name": "hub", "image": "hub:1",
                              "env": {"PATH": "..."}}],
              "phase": "Running", "nodeName": "n1", "restarts": 0,
-             "log": "/path/to/hub.log"}],
+             "log": "/path/to/hub.log",
+             "previous_log": "/path/to/old.log",   (kubectl logs --previous)
+             "last_reason": "OOMKilled", "last_exit_code": 137}],
+   "events": [{"object": "hub-abc", "type": "Warning",
+               "reason": "Unhealthy", "message": "...", "count": 3}],
    "nodes": [{"name": "n1", "labels": {...}, "ready": true, "pods": 110}],
    "statefulsets": {"user-placeholder": 2},
    "forbid": ["pods/exec"]}
@@ -61,6 +65,29 @@ def status(code, reason, message, details=None):
     return code, d
 
 
+def last_state(p):
+    """lastState of a container that restarted (last_reason in the pod)."""
+    if not p.get("last_reason"):
+        return {}
+    return {"terminated": {"reason": p["last_reason"],
+                           "exitCode": p.get("last_exit_code", 1),
+                           "startedAt": "2026-11-26T23:00:00Z",
+                           "finishedAt": "2026-11-27T00:00:00Z",
+                           "containerID": "containerd://old"}}
+
+
+def event_json(ns, i, e):
+    return {"kind": "Event", "apiVersion": "v1",
+            "metadata": {"name": "%s.%d" % (e["object"], i), "namespace": ns},
+            "involvedObject": {"kind": "Pod", "name": e["object"],
+                               "namespace": ns},
+            "reason": e.get("reason", ""), "message": e.get("message", ""),
+            "type": e.get("type", "Normal"), "count": e.get("count", 1),
+            "firstTimestamp": "2026-11-27T00:00:00Z",
+            "lastTimestamp": "2026-11-27T00:00:%02dZ" % i,
+            "source": {"component": "kubelet"}}
+
+
 def pod_json(st, p):
     ns = st.get("namespace", "jhub")
     eph = EPHEMERAL.get((ns, p["name"]), [])
@@ -86,7 +113,8 @@ def pod_json(st, p):
                  "restartCount": p.get("restarts", 0),
                  "image": c.get("image", "hub:test"), "imageID": "",
                  "state": {"running": {
-                     "startedAt": "2026-11-27T00:00:00Z"}}}
+                     "startedAt": "2026-11-27T00:00:00Z"}},
+                 "lastState": last_state(p)}
                 for c in p.get("containers", [])],
             "ephemeralContainerStatuses": [
                 {"name": c["name"], "ready": False, "restartCount": 0,
@@ -146,6 +174,7 @@ API_V1 = {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": "v1",
               ("pods/ephemeralcontainers", "Pod", ["get", "patch",
                                                    "update"]),
               ("namespaces", "Namespace", ["get", "list"]),
+              ("events", "Event", ["get", "list"]),
               ("nodes", "Node", ["get", "list"])] +
               [(r, k, ["create", "get"]) for (g, r), k in CREATABLE.items()
                if g == ""])}
@@ -461,6 +490,20 @@ class H(BaseHTTPRequestHandler):
                                                "kind": "pods"})
                 return 200, {"kind": "PodList", "apiVersion": "v1",
                              "metadata": {}, "items": []}
+            if parts[4] == "events" and len(parts) == 5:
+                if "events" in forbid:
+                    return status(403, "Forbidden", 'events is forbidden: '
+                                  'User "test" cannot list resource "events" '
+                                  'in API group "" in the namespace "%s"' % ns)
+                fs = q.get("fieldSelector", [""])[0]
+                want = dict(t.split("=", 1) for t in fs.split(",") if "=" in t)
+                items = [event_json(ns, i, e)
+                         for i, e in enumerate(st.get("events", []))
+                         if want.get("involvedObject.name",
+                                     e["object"]) == e["object"]]
+                return 200, {"kind": "EventList", "apiVersion": "v1",
+                             "metadata": {"resourceVersion": "1"},
+                             "items": items}
             if parts[4] == "pods" and len(parts) == 5:
                 if "pods" in forbid:
                     return status(403, "Forbidden", 'pods is forbidden: User '
@@ -498,8 +541,17 @@ class H(BaseHTTPRequestHandler):
                                       'forbidden: User "test" cannot get '
                                       'resource "pods/log"' % name)
                     tail = int(q.get("tailLines", ["-1"])[0])
+                    which = "log"
+                    if q.get("previous", [""])[0] == "true":
+                        which = "previous_log"
+                        if not p.get(which):
+                            return status(400, "BadRequest", 'previous '
+                                          'terminated container "%s" in pod '
+                                          '"%s" not found' % (
+                                              q.get("container", ["hub"])[0],
+                                              name))
                     try:
-                        with open(p.get("log", "/dev/null"),
+                        with open(p.get(which, "/dev/null"),
                                   errors="replace") as f:
                             lines = f.read().splitlines(True)
                     except OSError:

@@ -4,7 +4,10 @@
 # jhub) whose container is this machine, with the py-spy stand-in
 # (tests/harness/pyspy) on the container's PATH.
 #   state [KEY=VALUE...]  rewrites the cluster (re-read on every request):
-#                         path=, two=1, forbid=a,b, PYSPY_STANDIN_*=
+#                         path=, two=1, forbid=a,b, PYSPY_STANDIN_*=,
+#                         previous=FILE (the log before a restart),
+#                         last_reason=R (lastState.terminated.reason),
+#                         events=1 (the liveness failures of a restart)
 #   k8s_start             starts the API server, writes a kubeconfig and
 #                         exports KUBECONFIG (stopped by t_cleanup)
 # Sets STATE, REQS (the API server's request log), PODPATH.
@@ -27,8 +30,25 @@ pod = lambda name: {"name": name, "labels": {"component": "hub",
                                     "env": env}],
                     "nodeName": "core-1", "restarts": 1, "log": log}
 pods = [pod("hub-abc")] + ([pod("hub-def")] if kv.get("two") else [])
+if kv.get("previous"):
+    pods[0]["previous_log"] = kv["previous"]
+if kv.get("last_reason"):
+    pods[0]["last_reason"] = kv["last_reason"]
+    pods[0]["last_exit_code"] = 137
+events = []
+if kv.get("events"):
+    events = [{"object": "hub-abc", "type": "Warning", "reason": "Unhealthy",
+               "message": "Liveness probe failed: Get "
+                          "\"http://10.0.0.5:8081/hub/health\": context "
+                          "deadline exceeded", "count": 3},
+              {"object": "hub-abc", "type": "Normal", "reason": "Killing",
+               "message": "Container hub failed liveness probe, will be "
+                          "restarted"},
+              {"object": "other-pod", "type": "Normal", "reason": "Pulled",
+               "message": "not about the hub"}]
 json.dump({"namespace": "jhub", "pods": pods,
            "forbid": [f for f in kv.get("forbid", "").split(",") if f],
+           "events": events,
            "nodes": [{"name": "user-%d" % i, "pods": 110,
                       "labels": {"hub.jupyter.org/node-purpose": "user"}}
                      for i in (1, 2)],

@@ -117,6 +117,39 @@ fill(struct run_record *rec)
 	CHECK_INT(record_plateau_add_capture(p, &c), 0);
 	rec->has_after_purge = 1;
 	rec->after_purge = (struct record_usage){ 1, 30, NAN, 4096 };
+	/* the stall watch: one trigger captured, one skipped, two samples */
+	CHECK_INT(record_set_str(&rec->watch_start,
+	    "2026-11-27T23:15:01.250Z"), 0);
+	{
+		struct record_trigger t = RECORD_TRIGGER_INIT, *tp;
+		struct record_sample sm = { 1.5, 0.004, NAN, 10, 0 };
+
+		t.source = (char *)"probe";
+		t.value = 1.2;
+		t.threshold = 1;
+		t.at = (char *)"2026-11-27T23:15:20.125Z";
+		t.t = 18.875;
+		t.plateau = 10;
+		t.phase = (char *)"hold";
+		t.users = 10;
+		t.dir = (char *)"triggers/01";
+		CHECK_INT(record_add_trigger(rec, &t, &tp), 0);
+		c = (struct record_capture)RECORD_CAPTURE_INIT;
+		c.kind = (char *)"dump";
+		c.file = (char *)"triggers/01/dump-1.txt";
+		c.exit_code = 0;
+		CHECK_INT(record_trigger_add_capture(tp, &c), 0);
+		t.dir = NULL;
+		t.skipped = (char *)"a capture was running";
+		t.plateau = -1;
+		CHECK_INT(record_add_trigger(rec, &t, NULL), 0);
+		CHECK_INT(record_add_sample(rec, &sm), 0);
+		sm.t = 2.5;
+		sm.probe_seconds = 1.3;
+		sm.failed = 1;
+		sm.users = RECORD_NONE;
+		CHECK_INT(record_add_sample(rec, &sm), 0);
+	}
 	metrics_release(&s);
 	metrics_release(&e);
 	free(m);
@@ -173,6 +206,19 @@ UNIT_TEST(record_round_trip)
 	CHECK(p->captures[1].exit_code == -1);
 	CHECK_STR(p->captures[1].failure, "permission_denied");
 	CHECK(record_usage_mib(&b.after_purge) == 4096 / 1048576.0);
+	CHECK_STR(b.watch_start, "2026-11-27T23:15:01.250Z");
+	CHECK_INT(b.ntriggers, 2);
+	CHECK_STR(b.triggers[0].dir, "triggers/01");
+	CHECK_INT(b.triggers[0].plateau, 10);
+	CHECK_INT(b.triggers[0].ncaptures, 1);
+	CHECK_STR(b.triggers[0].captures[0].file, "triggers/01/dump-1.txt");
+	CHECK(b.triggers[1].dir == NULL);
+	CHECK_INT(b.triggers[1].plateau, -1);
+	CHECK_STR(b.triggers[1].skipped, "a capture was running");
+	CHECK_INT(b.nsamples, 2);
+	CHECK(isnan(b.samples[0].loop_seconds));
+	CHECK_INT(b.samples[1].failed, 1);
+	CHECK_INT(b.samples[1].users, RECORD_NONE);
 	/* the row every summary shows */
 	record_row(p, &w);
 	CHECK_STR(w.cls, "probe");
@@ -194,7 +240,7 @@ UNIT_TEST(record_key_order)
 	static const char *const top[] = { "schema", "hubspy_version",
 	    "created", "partial", "partial_reason", "profile_name", "profile",
 	    "plan", "timeline", "hub", "target", "plateaus", "after_purge",
-	    NULL };
+	    "watch_start", "triggers", "samples", NULL };
 	static const char *const pl[] = { "users", "dir", "state",
 	    "ramp_seconds", "captures", "hold", "hub_metrics", "hub_usage",
 	    "requests", "throttle", "spawn_seconds", NULL };
@@ -302,6 +348,23 @@ UNIT_TEST(record_malformed)
 	  "plateaus: expected an array, got an object" },
 	{ "{\"schema\": 1, \"plateaus\": [1]}",
 	  "plateaus[0]: expected an object, got 1" },
+	{ "{\"schema\": 1, \"plateaus\": [], \"triggers\": {}}",
+	  "triggers: expected an array, got an object" },
+	{ "{\"schema\": 1, \"plateaus\": [], \"triggers\": [{}]}",
+	  "triggers[0].source: missing" },
+	{ "{\"schema\": 1, \"plateaus\": [], \"triggers\": [{\"source\": "
+	  "\"probe\", \"dir\": \"../etc\"}]}",
+	  "triggers[0].dir: '../etc' is not of the form triggers/NN" },
+	{ "{\"schema\": 1, \"plateaus\": [], \"triggers\": [{\"source\": "
+	  "\"probe\", \"value\": -1}]}",
+	  "triggers[0].value: expected a non-negative number, got -1" },
+	{ "{\"schema\": 1, \"plateaus\": [], \"triggers\": [{\"source\": "
+	  "\"probe\", \"captures\": [3]}]}",
+	  "triggers[0].captures[0]: expected an object, got 3" },
+	{ "{\"schema\": 1, \"plateaus\": [], \"samples\": [[]]}",
+	  "samples[0]: expected an object, got an array" },
+	{ "{\"schema\": 1, \"plateaus\": [], \"samples\": [{\"failed\": 1}]}",
+	  "samples[0].failed: expected a boolean, got 1" },
 	{ "{\"schema\": 1, \"plateaus\": [{\"dir\": \"plateaus/0100\"}]}",
 	  "plateaus[0].users: missing" },
 	{ "{\"schema\": 1, \"plateaus\": [{\"users\": \"100\"}]}",
