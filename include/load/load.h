@@ -45,7 +45,7 @@ struct load_config {
 	void		*batch_arg;
 	/* notable events, one line each ("ramp stopped: ...") */
 	void		(*on_event)(void *arg, const char *line);
-	/* called about 4 times a second while the engine turns the loop */
+	/* called every tick_ms while the engine turns the loop */
 	void		(*on_tick)(void *arg);
 	void		*hook_arg;
 	/* browse sessions (borrowed, or NULL): a user's session begins when
@@ -59,9 +59,14 @@ struct load_config {
 	 * stops its server after 0.5 N to 1.5 N seconds and comes back
 	 * with the arrivals (a steady state of people coming and going) */
 	int		 session_length_s;
+	/* the engine's tick: on_tick, re-sent requests, the teardown's
+	 * queue (0: 250 ms); a progress line on a terminal wants 250, a
+	 * plain log far fewer wake-ups. Readiness rounds keep their own
+	 * poll_interval_ms. */
+	int		 tick_ms;
 };
 #define LOAD_CONFIG_INIT { "hubspy", 10, 32, NULL, 300, 1, 0, 0, 1000, \
-	600, 30, NULL, NULL, NULL, NULL, NULL, NULL, ARRIVAL_BURST, 0, 0 }
+	600, 30, NULL, NULL, NULL, NULL, NULL, NULL, ARRIVAL_BURST, 0, 0, 0 }
 
 enum load_phase {
 	LOAD_IDLE, LOAD_DISCOVER, LOAD_CREATE, LOAD_START, LOAD_WAIT,

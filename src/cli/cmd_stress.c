@@ -81,10 +81,10 @@ stress_exec(struct args *a)
 		    "batches, start %lld servers (%d at a time), poll "
 		    "readiness with paged lists, %s", count, batches, count,
 		    lc.spawn_concurrency, keep ? "keep them" :
-		    "then stop and delete them");
-		/* create + start + a few list rounds (+ stop + delete) */
+		    "then delete them (each delete stops its server)");
+		/* create + start + a few list rounds (+ delete) */
 		cli_hub_plan(stdout, what, batches + count + 2 *
-		    (count / 200 + 1) + (keep ? 0 : 2 * count));
+		    (count / 200 + 1) + (keep ? 0 : count));
 		r = 0;
 		goto out;
 	}
@@ -102,8 +102,9 @@ const struct cmd cmd_stress = {
 	"--count users named PREFIX-N continuing after the highest existing "
 	"N, created in batches, servers started with a client-side cap on "
 	"spawns in flight, readiness from paged state=active lists, 429s "
-	"counted and honoured, and a bounded parallel teardown (servers "
-	"stopped, then users deleted) unless --keep."
+	"counted and honoured, and a bounded parallel teardown (one delete "
+	"per user, which stops its ready server; pending servers are "
+	"stopped first) unless --keep."
 	"\n\nAn interrupt stops the ramp and tears down (exit 7); a second "
 	"one skips waiting for requests in flight. A table of measurements "
 	"ends the run; --json writes them.",
