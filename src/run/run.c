@@ -45,6 +45,7 @@
 #include "report/summary.h"
 
 #define METRICS_MAX_BODY	(16u << 20)
+#define WATCH_PACE		2	/* hub requests a second, at most */
 
 struct run {
 	const struct run_config	*cfg;
@@ -343,7 +344,7 @@ hub_section(struct run *rn, int metrics_warn, struct hs_errbuf *eb)
 {
 	const struct hub_info *in = hub_info(rn->hub);
 	struct run_record *rec = &rn->rec;
-	cJSON *u = NULL, *info = NULL;
+	cJSON *info = NULL;
 	const cJSON *sc, *e;
 	long st = 0;
 	int r = 0;
@@ -365,10 +366,9 @@ hub_section(struct run *rn, int metrics_warn, struct hs_errbuf *eb)
 	}
 	cJSON_Delete(rec->hub.info);
 	rec->hub.info = info;
-	/* the expanded scopes (never the token) */
-	if (hub_get_json(rn->hub, MC_OTHER, "/user", &u, &st, eb) != 0)
-		event(rn, "hub scopes: %s", eb->msg);
-	sc = cJSON_GetObjectItemCaseSensitive(u, "scopes");
+	/* the expanded scopes (never the token), as the preflight read
+	 * them: GET /user once */
+	sc = hub_scopes(rn->hub);
 	if (cJSON_IsArray(sc) && (rec->hub.scopes = calloc(
 	    (size_t)cJSON_GetArraySize(sc) + 1, sizeof(char *))) == NULL)
 		r = HS_ENOMEM;
@@ -381,7 +381,6 @@ hub_section(struct run *rn, int metrics_warn, struct hs_errbuf *eb)
 		    e->valuestring)) == 0)
 			rec->hub.nscopes++;
 	}
-	cJSON_Delete(u);
 	if (r != 0)
 		return hs_error(eb, HS_ENOMEM, "out of memory");
 	if (metrics_warn)
@@ -1319,6 +1318,10 @@ run_exec(const struct run_config *cfg, struct run_result *res,
 		goto out;
 	}
 
+	/* a watch is for production hubs: at most 2 requests in any second,
+	 * the preflight's included */
+	if (cfg->watch)
+		hub_pace(rn.hub, WATCH_PACE);
 	if ((r = preflight(&rn, eb)) != 0 ||
 	    (!cfg->watch && (r = start_load(&rn, eb)) != 0) ||
 	    (r = watch_start(&rn, eb)) != 0 || rn.signals) {

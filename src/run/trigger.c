@@ -289,6 +289,8 @@ on_check(void *arg)
 	add_sample(w, latency, failed);
 	hub_probe_free(w->probe);
 	w->probe = NULL;
+	if (w->hub != NULL)
+		hub_pace_end(w->hub);
 	/* a quick answer (or a quick refusal, which is no stall) re-arms the
 	 * source; a slow one was decided on while it was out */
 	if (latency < w->cfg.probe_s || (failed && age < w->cfg.probe_s))
@@ -300,14 +302,26 @@ on_probe_timer(void *arg)
 {
 	struct trigger_watch *w = arg;
 
+	int64_t wait;
+
+	if (w->probe == NULL && w->hub != NULL &&
+	    (wait = hub_pace_wait_ms(w->hub)) > 0) {
+		/* the hub's pace (hubspy watch): the probe waits its turn */
+		w->probe_timer = loop_timer_add(w->loop, wait, on_probe_timer,
+		    w);
+		return;
+	}
 	w->probe_timer = loop_timer_add(w->loop, (int64_t)(w->cfg.interval_s *
 	    1000), on_probe_timer, w);
 	if (w->probe != NULL)
 		return;		/* one at a time */
 	w->probe_t0_us = loop_now_us();
 	if (hub_probe_start(&w->probe, w->loop, w->base, "/hub/health",
-	    (int64_t)(w->cfg.probe_timeout_s * 1000), PROBE_MAX_BODY) == 0)
+	    (int64_t)(w->cfg.probe_timeout_s * 1000), PROBE_MAX_BODY) == 0) {
 		w->cost.probes++;
+		if (w->hub != NULL)
+			hub_pace_begin(w->hub);
+	}
 }
 
 #define LOG_MS		500
@@ -517,6 +531,8 @@ trigger_watch_free(struct trigger_watch *w)
 		loop_timer_cancel(w->loop, w->metrics_timer);
 	if (w->log_timer)
 		loop_timer_cancel(w->loop, w->log_timer);
+	if (w->probe != NULL && w->hub != NULL)
+		hub_pace_end(w->hub);
 	hub_probe_free(w->probe);
 	if (w->mreq != NULL)	/* on_metrics frees it */
 		w->mreq->w = NULL;
