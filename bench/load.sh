@@ -12,6 +12,7 @@ export LC_ALL=C
 cd "$(dirname "$0")/.."
 : "${HUBSPY:=$PWD/hubspy}"
 HERE=$PWD/tests
+. bench/lib.sh
 B=$(mktemp -d "${TMPDIR:-/tmp}/hubspy-bench.XXXXXX")
 cleanup=()
 trap 'for c in "${cleanup[@]}"; do eval "$c" >/dev/null 2>&1; done; rm -rf "$B"' EXIT
@@ -38,12 +39,7 @@ row() { rows+=("$(printf '%-58s %s' "$1" "$2")"); }
 
 # --- 1. real hub
 d=$B/hub
-bash "$HERE/harness/hub/hub.sh" start "$d" || exit 1
-cleanup+=("bash '$HERE/harness/hub/hub.sh' stop '$d'")
-. "$d/env"
-export JUPYTERHUB_API_URL=$HUB_API
-JUPYTERHUB_API_TOKEN=$(cat "$HUB_TOKEN_FILE")
-export JUPYTERHUB_API_TOKEN
+bench_hub "$d"
 c0=$(hubcpu "$HUB_PID")
 measured "$HUBSPY" stress --count "$N" --batch-size 100 --spawn-concurrency 64 --json "$B/real.json"
 c1=$(hubcpu "$HUB_PID")

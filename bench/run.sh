@@ -3,7 +3,7 @@
 set -u
 cd "$(dirname "$0")/.." || exit 1
 for b in bench/*.sh; do
-	[ "$(basename "$b")" = run.sh ] && continue
+	case $(basename "$b") in run.sh | lib.sh) continue ;; esac
 	echo "== $(basename "$b" .sh)"
 	bash "$b" || echo "bench $(basename "$b") failed (exit $?)"
 done

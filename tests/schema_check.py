@@ -47,7 +47,8 @@ FAILURES = {None, "kubectl_missing", "not_authorised", "pod_not_found",
             "no_such_pid", "not_python", "unsupported_python", "idle",
             "timeout", "other"}
 CLASSES = {"create", "start", "poll", "stop", "delete", "activity",
-           "probe", "list", "other"}
+           "probe", "list", "other", "mint", "login", "page", "own_api",
+           "proxy", "progress", "oauth"}
 
 
 def usage(u, where):

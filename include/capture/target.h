@@ -14,7 +14,7 @@ struct proc_spec;
  * One interface, three transports; the capture code never knows which one
  * it talks to. A command meant for the hub container (an argv, never a
  * shell string built from user input) is run:
- *   kubectl  kubectl [--context C] [--kubeconfig K] [-n NS] exec POD -c hub
+ *   kubectl  kubectl [--context=C] [--kubeconfig=K] [-n NS] exec POD -c hub
  *            [-i] [-t] -- ARGV
  *   debug    the same exec, into an ephemeral container that target_open()
  *            adds with `kubectl debug --profile=general --target=hub
@@ -104,10 +104,23 @@ struct target {
 	int		 nactive;
 	struct proc	**killers;	/* private: kill execs in flight */
 	int		 nkillers;
+	char		*context_opt, *kubeconfig_opt;	/* private: "--context=C" */
 };
 #define TARGET_INIT { NULL, TARGET_KUBECTL, NULL, NULL, NULL, NULL, NULL, \
 	NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, 0, 0, \
-	TF_NONE, 0, { 0 }, 0, NULL, 0 }
+	TF_NONE, 0, { 0 }, 0, NULL, 0, NULL, NULL }
+
+/*
+ * Kubernetes names reach kubectl's argv, so they are checked first:
+ * a pod is a DNS-1123 subdomain (at most 253 of a-z 0-9 - ., starting and
+ * ending with a letter or digit), a namespace and a container a DNS-1123
+ * label (at most 63 of a-z 0-9 -). Returns NULL when s is valid, else why
+ * not (a phrase for a message: "starts with '-' (...)"). target_init()
+ * checks --pod, --namespace and --container with it; profiles check
+ * target.pod, target.namespace and target.container when loaded.
+ */
+enum target_name { TARGET_NAME_POD, TARGET_NAME_LABEL };
+const char	*target_check_name(enum target_name kind, const char *s);
 
 /*
  * Opening, step by step (preflight reports each; target_open() does all):

@@ -112,6 +112,11 @@ void	 cli_hub_plan(FILE *fp, const char *what, long long requests);
 int	 cli_hub_teardown(struct cli_hub *ch, int keep, int r,
 	    struct hs_errbuf *eb);
 
+/* 1 when url is plain http:// to a host that is not this machine
+ * (localhost, 127.0.0.0/8, [::1]): cli_hub_setup() warns once, since the
+ * token would cross the network in clear */
+int	 cli_hub_cleartext(const char *url);
+
 /* the end of every load command: prints the table (when the hub was
  * loaded), writes --json (a failure turns success into exit 6), frees the
  * load, releases ch (token wiped) and returns the exit code for r */

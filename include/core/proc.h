@@ -23,7 +23,9 @@ struct loop_timer;
  * child's controlling terminal (own session), of size rows x cols; its
  * output lands in out. The loop reads the pipes; proc_wait() runs the loop
  * until the child is reaped and its output drained, so HTTP transfers and
- * other children keep going meanwhile.
+ * other children keep going meanwhile. The child's environment is
+ * hubspy's without the variables that hold the hub token
+ * (proc_env_secret()).
  */
 struct proc_spec {
 	const char *const *argv;	/* argv[0] searched in PATH */
@@ -65,6 +67,11 @@ struct proc {
 };
 #define PROC_INIT { 0, 0, 0, 0, 0, 0, 0, 0, BUF_INIT(0), BUF_INIT(0), \
 	NULL, NULL, NULL, -1, -1, -1, -1, -1, NULL, 0, 0, 0, 0, NULL, NULL }
+
+/* 1 when the environment entry "NAME=value" holds the hub token
+ * (JUPYTERHUB_API_TOKEN, JPY_API_TOKEN, JUPYTERHUB_TOKEN): never passed
+ * to a child */
+int	proc_env_secret(const char *entry);
 
 /* starts the child; p must be PROC_INIT (or released). Returns 0, or
  * HS_ETARGET when argv[0] cannot be executed (eb: "cannot run 'X': ..."),

@@ -73,6 +73,7 @@ struct hub_info {
 	char		 owner[128];
 	int		 has_admin_users, has_servers, has_read_metrics,
 			 has_read_hub;
+	int		 has_tokens;	/* may mint user tokens (sessions) */
 };
 
 /* returns 0, HS_EUSAGE (bad URL), HS_ENOMEM; m is the caller's and must
@@ -82,6 +83,8 @@ int	 hub_new(struct hub **hp, struct loop *l, const struct hub_config *cfg,
 /* cancels everything in flight or queued (no callbacks), wipes the token */
 void	 hub_free(struct hub *h);
 struct loop *hub_loop(struct hub *h);
+/* requests in flight at most (cfg.concurrency) */
+int	 hub_concurrency(const struct hub *h);
 struct measure *hub_measure(struct hub *h);
 const struct hub_info *hub_info(const struct hub *h);
 /* the token's expanded scopes as hub_preflight() read them from GET

@@ -7,7 +7,9 @@
 
 #include "core/buf.h"
 #include "core/hs.h"
+#include "load/arrival.h"
 #include "load/hub.h"
+#include "load/session.h"
 #include "measure/measure.h"
 
 /*
@@ -46,9 +48,20 @@ struct load_config {
 	/* called about 4 times a second while the engine turns the loop */
 	void		(*on_tick)(void *arg);
 	void		*hook_arg;
+	/* browse sessions (borrowed, or NULL): a user's session begins when
+	 * its server is ready, every session ends when the teardown begins */
+	struct sessions	*sessions;
+	/* arrivals (arrival.h): when a user's server is started; BURST is
+	 * every user at once under the spawn window */
+	enum arrival_mode arrivals;
+	double		 arrival_rate;		/* users per second */
+	/* departures: 0, users stay; N, while the load is held each user
+	 * stops its server after 0.5 N to 1.5 N seconds and comes back
+	 * with the arrivals (a steady state of people coming and going) */
+	int		 session_length_s;
 };
 #define LOAD_CONFIG_INIT { "hubspy", 10, 32, NULL, 300, 1, 0, 0, 1000, \
-	600, 30, NULL, NULL, NULL, NULL, NULL }
+	600, 30, NULL, NULL, NULL, NULL, NULL, NULL, ARRIVAL_BURST, 0, 0 }
 
 enum load_phase {
 	LOAD_IDLE, LOAD_DISCOVER, LOAD_CREATE, LOAD_START, LOAD_WAIT,
@@ -60,6 +73,7 @@ struct load_progress {
 	enum load_phase	 phase;
 	size_t		 target, created, started, ready, failed, timed_out;
 	size_t		 stopped, deleted, left;
+	size_t		 departed;	/* servers stopped by departures */
 	uint64_t	 n429;
 	int		 ceiling;		/* active_server_limit reached */
 	double		 p50_ms, p99_ms;	/* all classes, this window */

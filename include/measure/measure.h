@@ -33,10 +33,19 @@ int	 hist_index(int64_t v);
 int64_t	 hist_lowest(int idx);
 int64_t	 hist_highest(int idx);
 
-/* request classes: keys of the "requests" object of docs/artifacts.md */
+/* request classes: keys of the "requests" object of docs/artifacts.md.
+ * The session classes (load/session.h) are the users' own requests:
+ * MC_MINT (the service token minting a user's token), MC_LOGIN (the login
+ * form and its post), MC_PAGE (hub pages with the login cookie), MC_OWNAPI
+ * (GET /hub/api/user with the user's token), MC_PROXY (the user's server
+ * through the hub's public proxy), MC_PROGRESS (the spawn's progress event
+ * stream, read by the user while its server starts: open to its end),
+ * MC_OAUTH (each hop of a browser opening its server: the server's
+ * redirect to the hub's OAuth authorize, the hub's back, the callback) */
 enum mclass {
 	MC_CREATE, MC_START, MC_POLL, MC_STOP, MC_DELETE, MC_ACTIVITY,
-	MC_PROBE, MC_LIST, MC_OTHER, MC_NCLASS
+	MC_PROBE, MC_LIST, MC_OTHER, MC_MINT, MC_LOGIN, MC_PAGE, MC_OWNAPI,
+	MC_PROXY, MC_PROGRESS, MC_OAUTH, MC_NCLASS
 };
 const char *mclass_name(enum mclass c);
 
@@ -69,7 +78,8 @@ void	 measure_request(struct measure *m, enum mclass c, long status,
 	    int64_t latency_us, int is_retry);
 /* a 429: retry_after < 0 when the header was absent */
 void	 measure_429(struct measure *m, double retry_after);
-/* requests of every class but activity and probe (lifecycle cost) */
+/* requests of every class but activity, probe and the sessions' own
+ * (login, page, own_api, proxy, progress, oauth): the lifecycle cost */
 uint64_t measure_lifecycle_requests(const struct measure *m);
 /* all classes merged into dst */
 void	 measure_all_latency(const struct measure *m, struct hist *dst);

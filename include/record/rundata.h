@@ -8,23 +8,46 @@
 #include "core/hs.h"
 #include "record/record.h"
 
-#define RUNDATA_MEMBER_MAX	(256u << 20)	/* per archive member */
+/* what `hubspy report` reads from an archive, which may come from a
+ * stranger: bounded so that any archive stays under 256 MiB of memory */
+#define RUNDATA_MEMBER_MAX	(32u << 20)	/* a plateau file kept */
+#define RUNDATA_KEEP_MAX	(48u << 20)	/* all plateau files kept */
 #define RUNDATA_MANIFEST_MAX	(16u << 20)
+#define RUNDATA_SCAN_MAX	(512ull << 20)	/* declared sizes, all entries */
+#define RUNDATA_MAX_ENTRIES	131072		/* entries of an archive */
+
+struct buf;
+
+/* what rundata_read() gives is first passed through fn (the run's
+ * redaction, so that report.html is rendered from redacted dumps): fn
+ * appends the bytes of rel as they may be shown to out and returns 0 or
+ * an HS_* code */
+struct rundata_filter {
+	int	(*fn)(void *arg, const char *rel, const char *in, size_t len,
+		    struct buf *out);
+	void	*arg;
+};
 
 struct rundata {
 	char			*where;		/* directory or archive path */
 	int			 is_archive;
 	const struct run_record	*rec;		/* the run: &own, or borrowed */
+	const struct rundata_filter *filter;	/* NULL, or borrowed */
 	struct run_record	 own;		/* manifest.json, validated */
 	const struct record_plateau *plateaus;	/* rec.plateaus */
 	size_t			 nplateaus;
-	/* archive members read into memory (name below the top folder) */
+	/* archive members read into memory (name below the top folder);
+	 * data NULL: named by the manifest but too large to keep */
 	struct rundata_member {
 		char	*name;
 		char	*data;
 		size_t	 len;
 	}			*members;
 	size_t			 nmembers;
+	/* archive: files whose size or sha256 is not the manifest's, or that
+	 * are missing: "plateaus/0010/record.raw (sha256 differs)" */
+	char			**changed;
+	size_t			 nchanged;
 };
 #define RUNDATA_INIT { 0 }
 
@@ -35,9 +58,21 @@ struct rundata {
  * case. */
 int	rundata_open_dir(struct rundata *rd, const char *dir,
 	    struct hs_errbuf *eb);
-/* reads a hubspy .tar.gz with libarchive: manifest.json and the plateau
- * and trigger folders (diffs/ and report.html are skipped); members
- * larger than RUNDATA_MEMBER_MAX are refused (HS_ELIMIT) */
+/*
+ * Reads a hubspy .tar.gz with libarchive, as from a stranger. First every
+ * entry is checked and only manifest.json read: a name outside the top
+ * folder, a link, a device, a FIFO or a socket is refused (HS_EUSAGE), as
+ * are more than RUNDATA_MAX_ENTRIES entries, declared sizes over
+ * RUNDATA_SCAN_MAX in all and a manifest over RUNDATA_MANIFEST_MAX,
+ * before anything is inflated. The
+ * manifest is validated (record_from_json). Then only the members it
+ * names are read, each hashed against its bytes and sha256 (differences
+ * and missing files listed in rd->changed); of those, the plateau and
+ * trigger files are kept in memory (RUNDATA_MEMBER_MAX each,
+ * RUNDATA_KEEP_MAX in all; one beyond is named but rundata_read() says
+ * it is too large). A member
+ * named twice is refused.
+ */
 int	rundata_open_archive(struct rundata *rd, const char *path,
 	    struct hs_errbuf *eb);
 /* a run directory whose record is already in memory (the run writing
@@ -51,7 +86,8 @@ int	rundata_open(struct rundata *rd, const char *path,
 void	rundata_release(struct rundata *rd);
 
 /* the bytes of a file of the run (relative path), NUL-terminated; in
- * *data a new allocation (free with free()). HS_EIO when absent. */
+ * *data a new allocation (free with free()), through rd->filter when set.
+ * HS_EIO when absent. */
 int	rundata_read(const struct rundata *rd, const char *rel, char **data,
 	    size_t *len, size_t max, struct hs_errbuf *eb);
 /* 1 when the file exists */

@@ -25,6 +25,11 @@
  */
 int	report_write_dir(const char *rundir, const struct run_record *rec,
 	    struct hs_errbuf *eb);
+/* the same, every file read through filter (the run's redaction: the dumps
+ * report.html embeds are the redacted ones); filter NULL: as is */
+int	report_write_dir_filtered(const char *rundir,
+	    const struct run_record *rec, const struct rundata_filter *filter,
+	    struct hs_errbuf *eb);
 
 /* the same, from an open run: report.html into html_path (NULL: skip),
  * per-plateau files only when outdir is not NULL */

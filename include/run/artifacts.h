@@ -9,6 +9,7 @@
 #include "run/redact.h"
 
 struct run_record;
+struct rundata_filter;
 
 /*
  * A run writes into its run directory OUTDIR/hubspy-<UTC>-<profile>/
@@ -31,8 +32,9 @@ struct artifacts {
 	char	 created[32];	/* 2026-11-27T23:15:00Z */
 	int	 no_redact;	/* --no-redact: archive files as they are */
 	struct redact redact;	/* secrets to remove (add the token) */
+	int	 learned;	/* artifacts_learn() ran */
 };
-#define ARTIFACTS_INIT { NULL, NULL, NULL, NULL, "", 0, REDACT_INIT }
+#define ARTIFACTS_INIT { NULL, NULL, NULL, NULL, "", 0, REDACT_INIT, 0 }
 
 /* the profile's name as a file name: [A-Za-z0-9._-], anything else '_';
  * "run" when profile is NULL or empty */
@@ -69,16 +71,53 @@ int	 artifacts_append(const struct artifacts *a, const char *rel,
 	    const void *data, size_t len, struct hs_errbuf *eb);
 
 /*
- * Archives the run directory: sets the record's files (record_add_file:
- * path, bytes, sha256 and redactions of each file as archived, and so the
- * bytes and sha256 of each capture), writes the record as manifest.json
- * (redacted with REDACT_KEEP_HEX) into the run directory and the tarball;
- * a->tarball names it. Returns 0, HS_EIO (one line naming the path:
- * "cannot write 'P': No space left on device"), HS_ELIMIT (a file over
- * ARTIFACTS_MAX_FILE, or more than RECORD_MAX_FILES), HS_ENOMEM.
+ * Archives the run directory: learns (artifacts_learn(), once), sets the
+ * record's files (record_add_file: path, bytes, sha256 and redactions of
+ * each file as archived, and so the bytes and sha256 of each capture),
+ * writes the record as manifest.json (redacted with REDACT_KEEP_HEX) into
+ * the run directory and the tarball; a->tarball names it. Before anything
+ * is written, every redacted file and the manifest are swept
+ * (redact_sweep()): a value known to be secret still there, in any of its
+ * five forms, is HS_EIO naming the file, and no tarball. Returns 0, HS_EIO
+ * (one line naming the path: "cannot write 'P': No space left on
+ * device"), HS_ELIMIT (a file over ARTIFACTS_MAX_FILE, or more than
+ * RECORD_MAX_FILES), HS_ENOMEM.
  */
 int	 artifacts_finish(struct artifacts *a, struct run_record *rec,
 	    struct hs_errbuf *eb);
+
+/*
+ * The structural pass over the run before anything is rendered or
+ * archived (redact_learn()): the record's JSON and every text file of the
+ * run directory (py-spy's dumps parsed), each value removed registered in
+ * a->redact, so that it is removed from every file. No-op with no_redact.
+ * artifacts_finish() runs it unless it ran already (what was rendered
+ * since came from redacted data). Returns 0, HS_EIO, HS_ENOMEM.
+ */
+int	 artifacts_learn(struct artifacts *a, const struct run_record *rec,
+	    struct hs_errbuf *eb);
+/* a rundata filter that redacts as the archive does (for report.html:
+ * report_write_dir_filtered()); a must outlive its use */
+void	 artifacts_filter(struct artifacts *a, struct rundata_filter *f);
+
+/* the final check of data, the bytes of rel about to be archived: 0, or
+ * HS_EIO when a registered secret is there in any of its five forms
+ * ("'DIR/REL' still holds a secret (base64) after redaction; the archive
+ * was not written: ..."). No-op with no_redact. */
+int	 artifacts_sweep(const struct artifacts *a, const char *rel,
+	    const struct buf *data, struct hs_errbuf *eb);
+
+/*
+ * Redacts the files of dir in place, as an archive would be (postmortem's
+ * output directory, handed over as it is): learns with rd (which keeps
+ * what it learned: release it as usual), sweeps every redacted file, and
+ * only when all are clean rewrites those that changed (atomically, 0600);
+ * adds the replacements made to *nred (may be NULL).
+ * Returns 0, HS_EIO (a file that still holds a secret, named; nothing
+ * rewritten), HS_ELIMIT, HS_ENOMEM.
+ */
+int	 artifacts_redact_dir(const char *dir, struct redact *rd,
+	    long long *nred, struct hs_errbuf *eb);
 
 /* removes the run directory and everything in it (after a successful
  * finish and teardown, if the caller wants) */

@@ -23,9 +23,11 @@ struct target;
  * postmortem_events: the pod's events into events.txt, *n of them.
  * postmortem_packages: pip list of the hub's Python into packages.txt,
  *   *n lines, at most timeout_s.
- * postmortem_redact: rewrites every regular file of dir with secrets
- *   removed (run/redact.h: the token given, tokens, passwords, cookie
- *   secrets); *nred replacements in all. 0, HS_EIO, HS_ENOMEM.
+ * postmortem_redact: redacts dir in place as an archive is
+ *   (artifacts_redact_dir(): the token given, py-spy's dumps parsed, the
+ *   secrets learned, every file swept before any is rewritten); *nred
+ *   replacements in all. 0, HS_EIO (a file that would still hold a known
+ *   secret, named), HS_ENOMEM.
  */
 int	 postmortem_info(struct loop *l, const char *api_url, const char *token,
 	    int timeout_s, const char *dir, char summary[64],

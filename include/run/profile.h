@@ -23,6 +23,17 @@ enum profile_activity {
 	PROFILE_ACTIVITY_SIMULATE,	/* hubspy posts for every user at N/interval */
 	PROFILE_ACTIVITY_NONE,
 };
+enum profile_sessions {
+	PROFILE_SESSIONS_NONE,		/* the admin bot only (default) */
+	PROFILE_SESSIONS_BROWSE,	/* every user browses with its own
+					 * credentials (load/session.h) */
+};
+enum profile_arrivals {		/* same order as enum arrival_mode */
+	PROFILE_ARRIVALS_BURST, PROFILE_ARRIVALS_RATE, PROFILE_ARRIVALS_POISSON,
+};
+enum profile_login {			/* same order as enum session_login */
+	PROFILE_LOGIN_AUTO, PROFILE_LOGIN_FORM, PROFILE_LOGIN_NONE,
+};
 enum profile_transport {
 	PROFILE_TRANSPORT_KUBECTL,	/* kubectl exec into the hub container */
 	PROFILE_TRANSPORT_DEBUG,	/* kubectl debug ephemeral container */
@@ -73,6 +84,7 @@ struct profile {
 	char	*description;
 	struct {
 		char	*url;		/* API URL; NULL: $JUPYTERHUB_API_URL */
+		char	*public_url;	/* NULL: the API URL without /hub/api */
 		char	*prefix;	/* user name prefix */
 		int	 servers;	/* start a server for every user */
 		cJSON	*server_options;	/* POST .../server body (object) */
@@ -93,6 +105,23 @@ struct profile {
 	struct {
 		double	 interval;	/* 0: no probe */
 	} probe;
+	struct {
+		enum profile_sessions mode;
+		enum profile_login login;
+		struct {
+			int	 page, own_api, proxy;	/* weights */
+		} mix;
+		struct {
+			double	 min, max;	/* seconds between requests */
+		} think;
+		int	 concurrency;	/* session requests in flight */
+		int	 progress;	/* read the progress stream */
+	} sessions;
+	struct {
+		enum profile_arrivals mode;
+		double	 rate;		/* users per second */
+		double	 session_length;	/* 0: users stay */
+	} arrivals;
 	struct profile_captures captures;
 	struct {
 		int	 enabled;
@@ -172,6 +201,7 @@ void	 profile_trigger_config(const struct profile *p,
 
 /* the names used in JSON for the enums */
 const char *profile_activity_name(enum profile_activity m);
+const char *profile_sessions_name(enum profile_sessions m);
 const char *profile_transport_name(enum profile_transport t);
 const char *profile_capture_name(enum profile_capture c);
 

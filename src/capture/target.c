@@ -231,23 +231,46 @@ av_free(struct av *a)
 	memset(a, 0, sizeof(*a));
 }
 
-/* kubectl [--context C] [--kubeconfig K] [-n NS] */
+/* kubectl [--context=C] [--kubeconfig=K] [-n NS]: the joined forms, so
+ * a value can never be read as an option (the namespace is checked) */
 static void
 av_kubectl(struct av *a, const struct target *t)
 {
 	av_add(a, t->kubectl);
-	if (t->context) {
-		av_add(a, "--context");
-		av_add(a, t->context);
-	}
-	if (t->kubeconfig) {
-		av_add(a, "--kubeconfig");
-		av_add(a, t->kubeconfig);
-	}
+	if (t->context)
+		av_add(a, t->context_opt);
+	if (t->kubeconfig)
+		av_add(a, t->kubeconfig_opt);
 	if (t->namespace) {
 		av_add(a, "-n");
 		av_add(a, t->namespace);
 	}
+}
+
+const char *
+target_check_name(enum target_name kind, const char *s)
+{
+	size_t n = strlen(s), max = kind == TARGET_NAME_POD ? 253 : 63, i;
+
+	if (n == 0)
+		return "empty";
+	if (s[0] == '-')
+		return "starts with '-' (it would be read as a kubectl option)";
+	if (n > max)
+		return kind == TARGET_NAME_POD ? "longer than 253 characters" :
+		    "longer than 63 characters";
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
+		    (s[i] == '.' && kind == TARGET_NAME_POD)))
+			return kind == TARGET_NAME_POD ? "not a DNS-1123 "
+			    "subdomain (lower-case letters, digits, '-' and "
+			    "'.')" : "not a DNS-1123 label (lower-case "
+			    "letters, digits and '-')";
+	if (!isalnum((unsigned char)s[0]) || !isalnum((unsigned char)s[n - 1]))
+		return "must start and end with a letter or a digit "
+		    "(DNS-1123)";
+	return NULL;
 }
 
 /* --- configuration --- */
@@ -309,6 +332,33 @@ target_init(struct target *t, struct loop *l, const struct target_config *cfg,
 	if (t->tmpdir[0] != '/')
 		return hs_error(eb, HS_EUSAGE, "--tmpdir: '%s' is not an "
 		    "absolute path", t->tmpdir);
+	{
+		const struct {
+			const char	*opt, *val;
+			enum target_name kind;
+		} names[] = {
+			{ "--pod", t->pod, TARGET_NAME_POD },
+			{ "--namespace", t->namespace, TARGET_NAME_LABEL },
+			{ "--container", t->container, TARGET_NAME_LABEL },
+		};
+		const char *why;
+
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (names[i].val != NULL && (why = target_check_name(
+			    names[i].kind, names[i].val)) != NULL)
+				return hs_error(eb, HS_EUSAGE, "%s '%.100s': "
+				    "%s; give the name as kubectl get shows "
+				    "it", names[i].opt, names[i].val, why);
+	}
+	if (t->selector[0] == '-')
+		return hs_error(eb, HS_EUSAGE, "--selector '%.100s': starts "
+		    "with '-' (it would be read as a kubectl option)",
+		    t->selector);
+	if ((t->context && asprintf(&t->context_opt, "--context=%s",
+	    t->context) == -1) || (t->kubeconfig &&
+	    asprintf(&t->kubeconfig_opt, "--kubeconfig=%s", t->kubeconfig) ==
+	    -1))
+		return hs_error(eb, HS_ENOMEM, "out of memory");
 	if ((t->exec_container = strdup(t->container)) == NULL)
 		return hs_error(eb, HS_ENOMEM, "out of memory");
 	return 0;
@@ -325,7 +375,9 @@ target_release(struct target *t)
 	}
 	free(t->killers);
 	free(t->context);
+	free(t->context_opt);
 	free(t->kubeconfig);
+	free(t->kubeconfig_opt);
 	free(t->kubectl);
 	free(t->pyspy);
 	free(t->tmpdir);
@@ -624,7 +676,8 @@ pod_check(struct target *t, const cJSON *pod, struct hs_errbuf *eb)
 static int
 pod_by_selector(struct target *t, cJSON **podp, struct hs_errbuf *eb)
 {
-	const char *args[] = { "get", "pods", "-l", t->selector, "-o", "json",
+	char sel[1100];
+	const char *args[] = { "get", "pods", sel, "-o", "json",
 	    NULL };
 	struct proc p = PROC_INIT;
 	cJSON *list = NULL, *it;
@@ -632,6 +685,10 @@ pod_by_selector(struct target *t, cJSON **podp, struct hs_errbuf *eb)
 	char names[300] = "";
 	int r, nrun = 0, nall = 0;
 
+	if ((size_t)snprintf(sel, sizeof(sel), "--selector=%s", t->selector) >=
+	    sizeof(sel))
+		return hs_error(eb, HS_EUSAGE, "--selector: longer than %zu "
+		    "characters", sizeof(sel) - 12);
 	if ((r = target_kubectl(t, &p, args, NULL, 0, eb)) != 0)
 		goto out;
 	if (proc_exit_code(&p) != 0) {

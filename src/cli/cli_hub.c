@@ -13,6 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -125,16 +128,27 @@ hook_event(void *arg, const char *line)
 	cli_hub_event(arg, line);
 }
 
-/* the first line of path; a pipe is fine (--token-file <(pass hub)) */
+/* the first line of path; a pipe is fine (--token-file <(pass hub)); a
+ * regular file that others can read is used with a warning, as ssh does
+ * for a key */
 static int
 read_token_file(struct cli_hub *ch, const char *path, struct hs_errbuf *eb)
 {
 	struct buf b = BUF_INIT(64u << 10);
 	struct hs_errbuf feb = HS_ERRBUF_INIT;
+	struct stat st;
+	char line[400];
 	int fd, r;
 	size_t len;
 
 	if ((fd = file_open_read(path, FILE_FIFO, &feb)) >= 0) {
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+		    (st.st_mode & 077) != 0) {
+			snprintf(line, sizeof(line), "warning: token file "
+			    "'%.200s' is readable by others (mode %04o); "
+			    "chmod 600 it", path, (unsigned)(st.st_mode & 07777));
+			cli_hub_event(ch, line);
+		}
 		r = file_read_fd(fd, path, &b, &feb);
 		close(fd);
 	} else
@@ -162,11 +176,24 @@ read_token_file(struct cli_hub *ch, const char *path, struct hs_errbuf *eb)
 	return 0;
 }
 
+/* while the token is in memory: no core dump, no ptrace or /proc/PID/mem
+ * by other processes of the same user (children get their own state back
+ * at exec) */
+static void
+protect_process(void)
+{
+	struct rlimit rl = { 0, 0 };
+
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	(void)setrlimit(RLIMIT_CORE, &rl);
+}
+
 static int
 get_token(struct cli_hub *ch, const char *f, struct hs_errbuf *eb)
 {
 	const char *env = getenv("JUPYTERHUB_API_TOKEN");
 
+	protect_process();
 	if (f != NULL)
 		return read_token_file(ch, f, eb);
 	if (env != NULL && env[0] != '\0') {
@@ -210,6 +237,31 @@ open_outputs(struct cli_hub *ch, const struct cli_common_options *co,
 	return 0;
 }
 
+/* 1 when url is plain http:// to a host other than this machine */
+int
+cli_hub_cleartext(const char *url)
+{
+	const char *h, *e, *at;
+	size_t n;
+
+	if (strncasecmp(url, "http://", 7) != 0)
+		return 0;
+	h = url + 7;
+	e = h + strcspn(h, "/?#");
+	if ((at = memchr(h, '@', (size_t)(e - h))) != NULL)
+		h = at + 1;
+	if (*h == '[')			/* [v6]:port */
+		n = strcspn(h, "]") + 1;
+	else
+		n = strcspn(h, ":/?#");
+	if ((n == 9 && strncasecmp(h, "localhost", 9) == 0) ||
+	    (n == 5 && strncmp(h, "[::1]", 5) == 0) ||
+	    (n >= 4 && strncmp(h, "127.", 4) == 0 &&
+	    strspn(h, "0123456789.") >= n))
+		return 0;
+	return 1;
+}
+
 int
 cli_hub_setup(struct cli_hub *ch, const struct cli_hub_options *h,
     const struct cli_common_options *co, int preflight, int need_write,
@@ -243,6 +295,10 @@ cli_hub_setup(struct cli_hub *ch, const struct cli_hub_options *h,
 		    "JUPYTERHUB_API_URL (e.g. http://127.0.0.1:8081/hub/api)");
 	if (strlcpy(ch->url, url, sizeof(ch->url)) >= sizeof(ch->url))
 		return hs_error(eb, HS_EUSAGE, "hub URL is too long");
+	if (cli_hub_cleartext(ch->url))
+		cli_hub_event(ch, "warning: the API token goes to this hub "
+		    "over plain http, readable on the network; use https:// "
+		    "or a tunnel (kubectl port-forward)");
 	if ((ch->m = calloc(1, sizeof(*ch->m))) == NULL)
 		return hs_error(eb, HS_ENOMEM, "out of memory");
 	if ((r = open_outputs(ch, co, eb)) != 0)

@@ -22,6 +22,7 @@
 struct postmortem_options {
 	const char	*output, *url;
 	int		 dumps, interval, top, tail, probe_timeout, packages;
+	int		 locals, no_redact;
 	struct cli_target_options target;
 	struct cli_tools_options  tools;
 };
@@ -38,6 +39,12 @@ static const struct opt postmortem_opts[] = {
 	  "py-spy dumps for stuck-thread detection", NULL, 0 },
 	{ "interval", 0, O(OPT_NUM, interval), "SECONDS", 1, 600, "2",
 	  "seconds between two dumps", NULL, 0 },
+	{ "locals", 0, O(OPT_FLAG, locals), NULL, 0, 0, NULL,
+	  "dumps show local variables (those named like secrets are "
+	  "redacted)", NULL, 0 },
+	{ "no-redact", 0, O(OPT_FLAG, no_redact), NULL, 0, 0, NULL,
+	  "leave the files as captured (the token, passwords and locals "
+	  "stay in)", NULL, 0 },
 	{ "top", 0, O(OPT_NUM, top), "SECONDS", 0, 600, "5",
 	  "seconds of py-spy top (0: none)", NULL, 0 },
 	{ "tail", 0, O(OPT_NUM, tail), "LINES", 1, 1000000, "500",
@@ -267,6 +274,7 @@ postmortem_exec(struct args *a)
 
 		o.count = po->dumps;
 		o.interval_ms = po->interval * 1000;
+		o.locals = po->locals;
 		if (capture_dump(&t, dir, &o, &res, &eb) != 0 && first.code == 0)
 			first = eb;
 		cli_capture_print(stdout, &res, from);
@@ -301,7 +309,7 @@ postmortem_exec(struct args *a)
 	loop_run(l, probes_done, pr, loop_now_us() / 1000 + ptimeout * 1000 +
 	    1000);
 	print_probes(stdout, pr, base);
-	{
+	if (!po->no_redact) {
 		long long nred = 0;
 
 		if (postmortem_redact(dir, token, &nred, &eb) != 0) {
@@ -343,7 +351,10 @@ const struct cmd cmd_postmortem = {
 	"/hub/health and /hub/api/). Every step is bounded in time, so the "
 	"command finishes even when the hub never answers; a step that fails "
 	"is reported and the next one runs. Every file is redacted at the end "
-	"(the token, tokens, passwords, cookie secrets).",
+	"as an archive is (docs/artifacts.md: py-spy's dumps parsed, with "
+	"--locals the locals named like secrets lose their values; the token, "
+	"tokens, passwords, cookie secrets), every file checked before any is "
+	"rewritten; --no-redact leaves them as captured.",
 	postmortem_groups, sizeof(struct postmortem_options), 0, 0,
 	postmortem_exec, 0
 };

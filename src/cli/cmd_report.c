@@ -85,6 +85,29 @@ print_buf(struct buf *b)
 	return 0;
 }
 
+/* an archive's files that are not what hubspy wrote: said, not fatal */
+static void
+warn_changed(const struct rundata *rd)
+{
+	size_t i;
+
+	if (rd->nchanged == 0)
+		return;
+	fputs("hubspy: warning: '", stderr);
+	cmd_safe_fputs(stderr, rd->where);
+	fprintf(stderr, "': %zu file%s changed since hubspy wrote %s: ",
+	    rd->nchanged, rd->nchanged == 1 ? "" : "s",
+	    rd->nchanged == 1 ? "it" : "them");
+	for (i = 0; i < rd->nchanged && i < 5; i++) {
+		if (i > 0)
+			fputs(", ", stderr);
+		cmd_safe_fputs(stderr, rd->changed[i]);
+	}
+	if (rd->nchanged > 5)
+		fprintf(stderr, " and %zu more", rd->nchanged - 5);
+	fputc('\n', stderr);
+}
+
 /* the largest plateau both runs have */
 static long
 common_users(const struct rundata *a, const struct rundata *b)
@@ -129,6 +152,7 @@ do_diff(struct args *a, struct hs_errbuf *eb)
 		}
 		if ((r = rundata_open(&ra, a->pos[1], eb)) != 0)
 			goto out;
+		warn_changed(&ra);
 		r = report_diff(&ra, ua, &ra, ub, 25, &out, eb);
 		goto print;
 	}
@@ -159,6 +183,7 @@ do_diff(struct args *a, struct hs_errbuf *eb)
 	db = a->pos[a->npos - 1];
 	if ((r = rundata_open(&rb, db, eb)) != 0)
 		goto out;
+	warn_changed(&rb);
 	if (o->baseline != NULL) {
 		if ((r = baseline_path(o->baseline, rb.rec->profile_name, base,
 		    sizeof(base), eb)) != 0)
@@ -176,6 +201,7 @@ do_diff(struct args *a, struct hs_errbuf *eb)
 		da = a->pos[0];
 	if ((r = rundata_open(&ra, da, eb)) != 0)
 		goto out;
+	warn_changed(&ra);
 	ua = ub = opt_isset(a, &o->users) ? o->users : -1;
 	if (o->gate.fail_on.n > 0) {
 		r = cli_gate_run(&o->gate, gb, o->json, &ra, &rb, ua, eb);
@@ -244,6 +270,7 @@ report_exec(struct args *a)
 	}
 	if ((r = rundata_open(&rd, a->pos[0], &eb)) != 0)
 		goto out;
+	warn_changed(&rd);
 	if (html != NULL) {
 		if ((r = report_build(&rd, NULL, html, &eb)) == 0)
 			printf("wrote %s\n", html);
@@ -276,6 +303,11 @@ const struct cmd cmd_report = {
 	"with charts, every plateau's flamegraph and top table, the "
 	"differential flamegraphs between plateaus and the py-spy dumps with "
 	"stuck threads highlighted. Archives of a newer schema are refused.\n\n"
+	"Archives are read as from a stranger (docs/report.md): links, "
+	"devices, FIFOs and names outside the top folder are refused, sizes "
+	"and counts are capped, only the files the manifest names are read, "
+	"and each is checked against its sha256: files changed since hubspy "
+	"wrote them are named in a warning.\n\n"
 	"--fail-on turns a comparison of two runs into a pass or fail for "
 	"CI: every bound is checked at each plateau both runs have (matched "
 	"by users), the output names each check with both values, and the "

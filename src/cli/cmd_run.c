@@ -30,6 +30,7 @@ struct run_options {
 	struct opt_list	 set;
 	int		 no_redact;
 	const char	*hub_log;
+	const char	*public_url;
 	int		 tail;
 	const char	*baseline;
 	struct cli_gate_options	  gate;
@@ -53,6 +54,11 @@ static const struct opt run_opts[] = {
 	{ "hub-log", 0, O(OPT_STR, hub_log), "FILE", 0, 0, NULL,
 	  "local transport: the hub's log file, kept as hub.log (kubectl "
 	  "reads the pod's log)", NULL, 0 },
+	{ "public-url", 0, O(OPT_STR, public_url), "URL", 0, 0, NULL,
+	  "the hub's public address, where users' browsers go (the proxy), "
+	  "e.g. http://127.0.0.1:8000; sessions browse through it "
+	  "(overrides hub.public_url; default: the API URL without "
+	  "/hub/api)", NULL, 0 },
 	{ "tail", 0, O(OPT_NUM, tail), "N", 1, 1000000, "1000",
 	  "hub log lines kept in hub.log", NULL, 0 },
 	{ "baseline", 0, O(OPT_STR, baseline), "DIR", 0, 0, NULL,
@@ -116,6 +122,14 @@ resolve_hub(struct profile *p, const struct args *a,
 	if (opt_isset(a, &o->hub.url) &&
 	    (r = replace_str(&p->hub.url, o->hub.url, eb)) != 0)
 		return r;
+	if (opt_isset(a, &o->public_url) &&
+	    (r = replace_str(&p->hub.public_url, o->public_url, eb)) != 0)
+		return r;
+	if (p->hub.public_url != NULL &&
+	    strncmp(p->hub.public_url, "http://", 7) != 0 &&
+	    strncmp(p->hub.public_url, "https://", 8) != 0)
+		return hs_error(eb, HS_EUSAGE, "--public-url: expected an "
+		    "http:// or https:// URL such as 'http://127.0.0.1:8000'");
 	if (opt_isset(a, &o->hub.prefix) &&
 	    (r = replace_str(&p->hub.prefix, o->hub.prefix, eb)) != 0)
 		return r;

@@ -2,10 +2,13 @@
 /*
  * fork+exec rather than posix_spawn because a pty child needs setsid() and
  * TIOCSCTTY before exec; the child only calls async-signal-safe functions
- * (plus execvp). An exec failure comes back through a close-on-exec pipe,
+ * (plus execvpe). An exec failure comes back through a close-on-exec pipe,
  * so "kubectl not found" is an error of proc_start(), not an exit code 127.
  * When the child is reaped, whatever is left in its pipes is drained and
  * they are closed: a grandchild holding them open cannot hang a capture.
+ * Every child gets hubspy's environment less the variables that hold the
+ * hub token (proc_env_secret()): kubectl, its credential plugins and
+ * py-spy never need it.
  */
 
 #include <errno.h>
@@ -25,6 +28,41 @@
 
 #define PROC_OUT_MAX	(1024 * 1024)
 #define PROC_ERR_MAX	(64 * 1024)
+
+extern char **environ;
+
+int
+proc_env_secret(const char *entry)
+{
+	static const char *const names[] = { "JUPYTERHUB_API_TOKEN",
+		"JPY_API_TOKEN", "JUPYTERHUB_TOKEN", NULL };
+	size_t i, n;
+
+	for (i = 0; names[i] != NULL; i++) {
+		n = strlen(names[i]);
+		if (strncmp(entry, names[i], n) == 0 &&
+		    (entry[n] == '=' || entry[n] == '\0'))
+			return 1;
+	}
+	return 0;
+}
+
+/* environ without the token variables: a new array of borrowed strings */
+static char **
+child_env(void)
+{
+	char **v;
+	size_t n = 0, k = 0, i;
+
+	while (environ != NULL && environ[n] != NULL)
+		n++;
+	if ((v = calloc(n + 1, sizeof(*v))) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (!proc_env_secret(environ[i]))
+			v[k++] = environ[i];
+	return v;
+}
 
 static void
 proc_close_fd(struct proc *p, int *fdp)
@@ -162,7 +200,8 @@ set_nonblock(int fd)
 
 /* in the child: never returns */
 static void
-proc_exec_child(char *const *argv, const int fds[3], int pty, int errw)
+proc_exec_child(char *const *argv, char *const *envp, const int fds[3],
+    int pty, int errw)
 {
 	sigset_t mask, defs;
 	int i, e;
@@ -183,7 +222,7 @@ proc_exec_child(char *const *argv, const int fds[3], int pty, int errw)
 	if (errw > 3)
 		close_range(3, (unsigned)errw - 1, 0);
 	close_range((unsigned)errw + 1, ~0U, 0);
-	execvp(argv[0], argv);
+	execvpe(argv[0], argv, envp);
 fail:
 	e = errno;
 	(void)!write(errw, &e, sizeof(e));
@@ -198,6 +237,7 @@ proc_start(struct proc *p, struct loop *l, const struct proc_spec *spec,
 	int ep[2] = { -1, -1 }, master = -1, slave = -1, nullfd = -1;
 	int fds[3], e = 0, r = HS_EFAIL;
 	struct winsize ws;
+	char **envp = NULL;
 	pid_t pid;
 	ssize_t n;
 
@@ -250,10 +290,13 @@ proc_start(struct proc *p, struct loop *l, const struct proc_spec *spec,
 		fds[2] = errp[1];
 	}
 
+	if ((envp = child_env()) == NULL)
+		goto syserr;
 	if ((pid = fork()) == -1)
 		goto syserr;
 	if (pid == 0)
-		proc_exec_child((char *const *)spec->argv, fds, spec->pty, ep[1]);
+		proc_exec_child((char *const *)spec->argv, envp, fds, spec->pty,
+		    ep[1]);
 	if (!spec->pty)
 		setpgid(pid, pid);	/* also done in the child: no race */
 	p->pid = pid;
@@ -313,6 +356,7 @@ syserr:
 	r = hs_error(eb, HS_EFAIL, "cannot start '%s': %s", spec->argv[0],
 	    strerror(errno));
 out:
+	free(envp);
 	if (p->filefd != -1) {		/* the child has its own copy */
 		close(p->filefd);
 		p->filefd = -1;

@@ -69,6 +69,12 @@ hub_loop(struct hub *h)
 	return h->loop;
 }
 
+int
+hub_concurrency(const struct hub *h)
+{
+	return h->cfg.concurrency;
+}
+
 struct measure *
 hub_measure(struct hub *h)
 {
@@ -1114,11 +1120,13 @@ hub_preflight(struct hub *h, int need_write, struct hs_errbuf *eb)
 		    has_scope(sc, "admin:servers");
 		in->has_read_metrics = has_scope(sc, "read:metrics");
 		in->has_read_hub = has_scope(sc, "read:hub");
+		in->has_tokens = has_scope(sc, "tokens");
 	} else {
 		/* a hub before RBAC (< 2.0): admin users can do everything */
 		const cJSON *adm = cJSON_GetObjectItemCaseSensitive(u, "admin");
 
-		in->has_admin_users = in->has_servers = cJSON_IsTrue(adm);
+		in->has_admin_users = in->has_servers = in->has_tokens =
+		    cJSON_IsTrue(adm);
 	}
 	if (need_write && !in->has_admin_users) {
 		r = hs_error(eb, HS_EAUTH, "the token lacks the 'admin:users' "

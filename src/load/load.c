@@ -34,6 +34,7 @@ enum ustate {
 	U_THROTTLED, U_PENDING, U_READY, U_FAILED, U_TIMEDOUT,
 	U_COLLIDED,	/* existed before us: not ours */
 	U_NOCREATE,	/* the hub refused to create it */
+	U_LEAVING,	/* departed: its server is being stopped */
 	U_GONE,		/* torn down */
 };
 
@@ -50,6 +51,7 @@ struct luser {
 	uint32_t		 ack_gen;
 	int64_t			 t_start;	/* ms: start request sent */
 	struct loop_timer	*timer;		/* throttle or activity */
+	struct loop_timer	*dtimer;	/* departure */
 	struct load		*ld;
 };
 
@@ -101,6 +103,10 @@ struct load {
 	int64_t			 next_poll;
 	int64_t			 throttled_until;
 
+	struct arrival		 arr;		/* when users may start */
+	int			 churn;		/* departures run (hold) */
+	size_t			 c_departed;
+
 	int			 flow;		/* activity and probe run */
 	struct loop_timer	*probe_timer;
 	int			 probe_flying;
@@ -120,6 +126,11 @@ struct load {
 
 static void load_kick(struct load *ld);
 static void activity_arm(struct luser *u, int first);
+static void churn_stop(struct load *ld);
+static void hub_ok(struct load *ld);
+static void hub_bad(struct load *ld);
+static void depart_arm(struct load *ld, struct luser *u);
+static void on_tick(void *arg);
 
 static const char *const phase_names[] = {
 	"idle", "discover", "create", "start", "wait", "hold", "stop",
@@ -266,6 +277,9 @@ load_new(struct load **lp, struct hub *h, const struct load_config *cfg,
 		return hs_error(eb, HS_EUSAGE, "--prefix: '%.60s' is not a "
 		    "valid prefix; use 1 to 40 of [a-z0-9-], starting with a "
 		    "letter or digit", cfg->prefix ? cfg->prefix : "");
+	if (cfg->arrivals != ARRIVAL_BURST && !(cfg->arrival_rate > 0))
+		return hs_error(eb, HS_EUSAGE, "arrivals.rate: must be above 0 "
+		    "for arrivals.mode 'rate' or 'poisson'");
 	if (cfg->server_options != NULL) {
 		opt = cJSON_Parse(cfg->server_options);
 		if (!cJSON_IsObject(opt)) {
@@ -296,6 +310,8 @@ load_new(struct load **lp, struct hub *h, const struct load_config *cfg,
 	ld->base = 1;
 	ld->t0 = loop_now(ld->loop);
 	ld->hub_down_since = 0;
+	arrival_init(&ld->arr, ld->cfg.arrivals, ld->cfg.arrival_rate,
+	    ld->t0, load_rand());
 	if ((ld->prefix = strdup(cfg->prefix)) == NULL)
 		goto out;
 	ld->cfg.prefix = ld->prefix;
@@ -324,6 +340,7 @@ load_stop_timers(struct load *ld)
 			loop_timer_cancel(ld->loop, U(ld, i)->timer);
 			U(ld, i)->timer = NULL;
 		}
+	churn_stop(ld);
 	if (ld->probe_timer)
 		loop_timer_cancel(ld->loop, ld->probe_timer);
 	ld->probe_timer = NULL;
@@ -377,6 +394,7 @@ load_progress(const struct load *ld, struct load_progress *p)
 	p->timed_out = ld->c_timedout;
 	p->stopped = ld->c_stopped;
 	p->deleted = ld->c_deleted;
+	p->departed = ld->c_departed;
 	p->ceiling = ld->ceiling;
 	p->elapsed_s = (double)(loop_now(ld->loop) - ld->t0) / 1000.0;
 	if (ld->m) {
@@ -703,11 +721,97 @@ flow_stop(struct load *ld)
 	ld->probe_timer = NULL;
 }
 
+/* --- departures: while the load is held, users leave and come back --- */
+
+static void
+on_depart(void *arg, const struct hub_resp *rs)
+{
+	struct luser *u = arg;
+	struct load *ld = u->ld;
+
+	if (rs->status == 0)
+		hub_bad(ld);
+	else if (rs->status > 0)
+		hub_ok(ld);
+	/* whatever the answer, the user comes back with the arrivals: a
+	 * stop still pending (202) makes its start wait (400 pending stop),
+	 * a server that did not stop answers the start "already running" */
+	if (u->state == U_LEAVING)
+		setst(ld, u, U_CREATED);
+	load_kick(ld);
+}
+
+static void
+depart_fire(void *arg)
+{
+	struct luser *u = arg;
+	struct load *ld = u->ld;
+	char path[NAME_MAX_LEN + 16];
+
+	u->dtimer = NULL;
+	if (!ld->churn || u->state != U_READY || ld->interrupted)
+		return;
+	if (ld->cfg.sessions != NULL)
+		sessions_end(ld->cfg.sessions, u->name);
+	if (u->timer != NULL) {		/* its activity posts end too */
+		loop_timer_cancel(ld->loop, u->timer);
+		u->timer = NULL;
+	}
+	snprintf(path, sizeof(path), "/users/%s/server", u->name);
+	if (hub_request(ld->hub, MC_STOP, "DELETE", path, NULL, on_depart,
+	    u) != 0) {
+		depart_arm(ld, u);	/* out of memory: stay a while */
+		return;
+	}
+	setst(ld, u, U_LEAVING);
+	ld->c_ready--;
+	ld->c_departed++;
+}
+
+static void
+depart_arm(struct load *ld, struct luser *u)
+{
+	int64_t l = (int64_t)ld->cfg.session_length_s * 1000;
+
+	if (!ld->churn || l <= 0 || u->dtimer != NULL)
+		return;
+	/* 0.5 to 1.5 session lengths: departures do not line up */
+	u->dtimer = loop_timer_add(ld->loop, l / 2 + (int64_t)(load_rand() %
+	    (uint32_t)(l + 1)), depart_fire, u);
+}
+
+static void
+churn_stop(struct load *ld)
+{
+	size_t i;
+
+	ld->churn = 0;
+	for (i = 0; i < ld->nusers; i++)
+		if (U(ld, i)->dtimer != NULL) {
+			loop_timer_cancel(ld->loop, U(ld, i)->dtimer);
+			U(ld, i)->dtimer = NULL;
+		}
+}
+
 int
 load_hold_begin(struct load *ld)
 {
+	size_t i;
+
 	ld->phase = LOAD_HOLD;
 	flow_start(ld);
+	if (ld->cfg.session_length_s <= 0 || !ld->cfg.start_servers)
+		return 0;
+	/* users come and go: the engine keeps starting the ones that come
+	 * back (under the spawn window and the arrivals) and settling them */
+	ld->churn = 1;
+	ld->ramping = 1;
+	arrival_restart(&ld->arr, loop_now(ld->loop));
+	for (i = 0; i < ld->nusers; i++)
+		if (U(ld, i)->state == U_READY)
+			depart_arm(ld, U(ld, i));
+	if (ld->tick_timer == NULL)
+		ld->tick_timer = loop_timer_add(ld->loop, 250, on_tick, ld);
 	return 0;
 }
 
@@ -715,6 +819,13 @@ void
 load_hold_end(struct load *ld)
 {
 	flow_stop(ld);
+	if (ld->churn) {
+		churn_stop(ld);
+		ld->ramping = 0;
+		if (ld->tick_timer)
+			loop_timer_cancel(ld->loop, ld->tick_timer);
+		ld->tick_timer = NULL;
+	}
 	ld->phase = LOAD_IDLE;
 }
 
@@ -739,6 +850,9 @@ set_ready(struct load *ld, struct luser *u)
 		ld->window++;	/* recover slowly after throttling */
 	if (ld->flow)
 		activity_arm(u, 1);
+	if (ld->cfg.sessions != NULL)	/* a failure is the session's own */
+		(void)sessions_begin(ld->cfg.sessions, u->name);
+	depart_arm(ld, u);
 }
 
 static void
@@ -1070,8 +1184,9 @@ send_start(struct load *ld, struct luser *u)
 	if (!u->started) {
 		u->started = 1;
 		ld->c_started++;
-		u->t_start = loop_now(ld->loop);
 	}
+	if (u->state == U_CREATED)	/* an arrival, not a retry */
+		u->t_start = loop_now(ld->loop);
 	setst(ld, u, U_STARTING);
 	ld->spawns++;
 	return 0;
@@ -1198,10 +1313,23 @@ load_kick(struct load *ld)
 	    !ld->ceiling && ld->nst[U_CREATED] + ld->nst[U_STARTQ] > 0 &&
 	    i < ld->nusers && ld->spawns < ld->window; i++) {
 		struct luser *u = U(ld, i);
+		int arriving = u->state == U_CREATED;
 
-		if (u->state == U_CREATED || u->state == U_STARTQ)
+		/* an arrival waits for its time; a retry does not */
+		if (arriving && !arrival_due(&ld->arr, loop_now(ld->loop))) {
+			if (ld->nst[U_STARTQ] == 0)
+				break;	/* no later arrival is due either */
+			continue;
+		}
+		if (arriving || u->state == U_STARTQ) {
 			if (send_start(ld, u) != 0)
 				break;
+			if (arriving)
+				arrival_take(&ld->arr, loop_now(ld->loop));
+			if (arriving && ld->cfg.sessions != NULL)
+				(void)sessions_starting(ld->cfg.sessions,
+				    u->name);
+		}
 	}
 	if (ld->nst[U_PENDING] > 0 && !ld->listing &&
 	    loop_now(ld->loop) >= ld->next_poll)
@@ -1244,7 +1372,8 @@ ramp_done(void *arg)
 	if (n[U_NEW] || n[U_CREATING] || n[U_UNKNOWN])
 		return 0;
 	if (ld->cfg.start_servers) {
-		if (n[U_STARTING] || n[U_PENDING])
+		/* a departure still stopping comes back with this ramp */
+		if (n[U_STARTING] || n[U_PENDING] || n[U_LEAVING])
 			return 0;
 		if (!ld->ceiling && (n[U_CREATED] || n[U_STARTQ] ||
 		    n[U_THROTTLED]))
@@ -1273,6 +1402,7 @@ load_ramp(struct load *ld, size_t total_users, struct hs_errbuf *eb)
 	if (ld->tick_timer == NULL)
 		ld->tick_timer = loop_timer_add(ld->loop, 250, on_tick, ld);
 	ld->ramping = 1;
+	arrival_restart(&ld->arr, loop_now(ld->loop));
 	load_kick(ld);
 	while (!ramp_done(ld))
 		if (loop_run(ld->loop, ramp_done, ld, 0) < 0)
@@ -1570,6 +1700,9 @@ load_teardown(struct load *ld, enum load_teardown_mode mode,
 	int r = 0;
 
 	flow_stop(ld);
+	churn_stop(ld);
+	if (ld->cfg.sessions != NULL)
+		sessions_end_all(ld->cfg.sessions);
 	if (ld->tick_timer)
 		loop_timer_cancel(ld->loop, ld->tick_timer);
 	ld->tick_timer = NULL;
@@ -1634,7 +1767,8 @@ load_teardown(struct load *ld, enum load_teardown_mode mode,
 		return hs_error(eb, r, "out of memory");
 	for (i = 0; i < ld->ntu; i++)
 		ld->tu[i].ld = ld;
-	qsort(ld->tu, ld->ntu, sizeof(*ld->tu), tu_cmp);
+	if (ld->ntu > 1)	/* qsort(NULL, 0) is undefined: no users at all */
+		qsort(ld->tu, ld->ntu, sizeof(*ld->tu), tu_cmp);
 	/* duplicates in a given list: keep one */
 	for (i = 1; i < ld->ntu; i++)
 		if (strcmp(ld->tu[i].name, ld->tu[i - 1].name) == 0)

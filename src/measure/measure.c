@@ -12,7 +12,8 @@
 
 static const char *const class_names[MC_NCLASS] = {
 	"create", "start", "poll", "stop", "delete", "activity", "probe",
-	"list", "other",
+	"list", "other", "mint", "login", "page", "own_api", "proxy",
+	"progress", "oauth",
 };
 
 const char *
@@ -173,7 +174,9 @@ measure_lifecycle_requests(const struct measure *m)
 	int c;
 
 	for (c = 0; c < MC_NCLASS; c++)
-		if (c != MC_ACTIVITY && c != MC_PROBE)
+		if (c != MC_ACTIVITY && c != MC_PROBE && c != MC_LOGIN &&
+		    c != MC_PAGE && c != MC_OWNAPI && c != MC_PROXY &&
+		    c != MC_PROGRESS && c != MC_OAUTH)
 			n += m->cls[c].count;
 	return n;
 }

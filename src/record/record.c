@@ -357,7 +357,8 @@ record_plateau_set_measure(struct record_plateau *p, const struct measure *m)
 		c->retries = (long long)s->retries;
 		quantiles(&c->latency_ms, &s->lat, 1000.0);
 		c->has_status = 1;
-		if (add_status(c, "2xx", s->s2xx) != 0)
+		if (add_status(c, "2xx", s->s2xx) != 0 ||
+		    (s->s3xx > 0 && add_status(c, "3xx", s->s3xx) != 0))
 			return HS_ENOMEM;
 		for (k = 0; k < 100; k++) {
 			if (s->s4xx[k] == 0)
@@ -2262,9 +2263,11 @@ tally(const struct record_plateau *p, double *n429, double *errors)
 		for (k = 0; k < c->nstatus; k++) {
 			const struct record_status *s = &c->status[k];
 
+			/* a redirect is an answer (the login form's 302) */
 			if (strcmp(s->key, "429") == 0)
 				*n429 += (double)s->n;
-			else if (strcmp(s->key, "2xx") != 0)
+			else if (strcmp(s->key, "2xx") != 0 &&
+			    strcmp(s->key, "3xx") != 0)
 				*errors += (double)s->n;
 		}
 	}

@@ -434,6 +434,43 @@ h_dumps(struct buf *o, const struct rundata *rd, const struct plat *p)
 	free(stuck);
 }
 
+/* the sessions' own classes (sessions.mode browse): p50 of each class any
+ * plateau has, beside the client latency chart; nothing without sessions.
+ * c holds the x axis; se, y (4 rows of c->n + 1) and names are scratch;
+ * appends plainly (the caller checks o's sticky error once) */
+static void
+h_session_chart(struct buf *o, const struct run_record *rec,
+    struct chart *c, struct chart_series *se, double *y, char names[][48])
+{
+	static const char *const scls[] = { "login", "page", "own_api",
+	    "proxy" };
+	size_t i, k, ns = 0;
+
+	for (k = 0; k < 4; k++) {
+		double *yk = y + ns * (c->n + 1);
+		int any = 0;
+
+		for (i = 0; i < c->n; i++) {
+			const struct record_class *cj = record_class_find(
+			    &rec->plateaus[i], scls[k]);
+
+			yk[i] = cj ? cj->latency_ms.p50 : NAN;
+			any |= cj != NULL;
+		}
+		if (!any)
+			continue;
+		snprintf(names[ns], 48, "%s p50", scls[k]);
+		se[ns] = (struct chart_series){ names[ns], yk, 0 };
+		ns++;
+	}
+	if (ns == 0)
+		return;
+	c->title = "Session latency (users' own requests)";
+	c->ylabel = "ms";
+	c->nseries = ns;
+	(void)chart_render(c, o);
+}
+
 static int
 h_charts(struct buf *o, const struct rundata *rd)
 {
@@ -497,6 +534,7 @@ h_charts(struct buf *o, const struct rundata *rd)
 	c.logx = 1;
 	buf_addstr(o, "<div class=\"charts\">\n");
 	chart_render(&c, o);
+	h_session_chart(o, rec, &c, se, Y(0), sname);
 	for (i = 0; i < n; i++) {
 		struct record_row w;
 
@@ -651,6 +689,63 @@ h_summary(struct buf *o, const struct rundata *rd, const struct plat *pl)
 		buf_addstr(o, "</tr>\n");
 	}
 	buf_addstr(o, "</tbody></table>\n");
+}
+
+/* the sessions' own request classes (sessions.mode browse) per plateau:
+ * requests, latency, non-2xx answers; nothing without sessions */
+static void
+h_sessions(struct buf *o, const struct rundata *rd)
+{
+	static const char *const scls[] = { "mint", "login", "oauth", "page",
+	    "own_api", "proxy", "progress" };
+	size_t i, k, j;
+	int any = 0;
+
+	for (i = 0; i < rd->nplateaus; i++)
+		for (k = 0; k < 7; k++) {
+			const struct record_class *c = record_class_find(
+			    &rd->plateaus[i], scls[k]);
+			char q50[32], q99[32];
+			long long other = 0;
+
+			if (c == NULL)
+				continue;
+			if (!any++)
+				buf_addstr(o, "<h2>Sessions</h2>\n<table "
+				    "class=\"sortable sessions\"><thead><tr>"
+				    "<th>users</th><th>class</th><th>requests"
+				    "</th><th>p50 ms</th><th>p99 ms</th><th>"
+				    "non-2xx</th></tr></thead><tbody>\n");
+			for (j = 0; j < c->nstatus; j++)
+				if (strcmp(c->status[j].key, "2xx") != 0)
+					other += c->status[j].n;
+			buf_printf(o, "<tr><td data-v=\"%ld\">%ld</td><td>%s"
+			    "</td><td data-v=\"%lld\">%lld</td>",
+			    rd->plateaus[i].users, rd->plateaus[i].users,
+			    scls[k], c->count, c->count);
+			record_fmt(q50, sizeof(q50), "%.1f", c->latency_ms.p50);
+			record_fmt(q99, sizeof(q99), "%.1f", c->latency_ms.p99);
+			buf_printf(o, "<td data-v=\"%.3f\">%s</td><td "
+			    "data-v=\"%.3f\">%s</td>", isnan(
+			    c->latency_ms.p50) ? -1 : c->latency_ms.p50, q50,
+			    isnan(c->latency_ms.p99) ? -1 : c->latency_ms.p99,
+			    q99);
+			buf_printf(o, "<td data-v=\"%lld\">%lld</td></tr>\n",
+			    c->has_status ? other : -1, c->has_status ? other :
+			    0);
+		}
+	if (any)
+		buf_addstr(o, "</tbody></table>\n<p class=\"note\">the users' "
+		    "own requests, with their own credentials: mint (the "
+		    "service token minting each user's token), login (the "
+		    "form, GET and POST; its 302 is the success), oauth (each "
+		    "hop of opening the user's server as a browser: the "
+		    "server's redirect to the hub's authorize, the hub's back, "
+		    "the callback that exchanges the code), page (hub "
+		    "pages with the login cookie), own_api (GET /hub/api/user "
+		    "with the user's token), proxy (the user's server through "
+		    "the public proxy), progress (the spawn's event stream, "
+		    "open to end, read while the server starts).</p>\n");
 }
 
 static void
@@ -866,8 +961,9 @@ html(struct buf *o, const struct rundata *rd, struct plat *pl,
 	h_summary(o, rd, pl);
 	buf_addstr(o, "<p class=\"note\">latency is the quoted request class "
 	    "(probe requests during the hold when present); errors are all "
-	    "responses but 2xx and 429, plus network failures.</p>\n"
-	    "<h2>Charts</h2>\n");
+	    "responses but 2xx, 3xx and 429, plus network failures.</p>\n");
+	h_sessions(o, rd);
+	buf_addstr(o, "<h2>Charts</h2>\n");
 	/* each step below returns the buffer's error: nothing more is
 	 * rendered into a failed buffer */
 	if ((r = h_charts(o, rd)) != 0)
@@ -924,6 +1020,13 @@ int
 report_write_dir(const char *rundir, const struct run_record *rec,
     struct hs_errbuf *eb)
 {
+	return report_write_dir_filtered(rundir, rec, NULL, eb);
+}
+
+int
+report_write_dir_filtered(const char *rundir, const struct run_record *rec,
+    const struct rundata_filter *filter, struct hs_errbuf *eb)
+{
 	struct rundata rd = RUNDATA_INIT;
 	char path[4200];
 	int r;
@@ -931,6 +1034,7 @@ report_write_dir(const char *rundir, const struct run_record *rec,
 	if ((r = rec != NULL ? rundata_use_dir(&rd, rundir, rec, eb) :
 	    rundata_open_dir(&rd, rundir, eb)) != 0)
 		goto out;
+	rd.filter = filter;
 	snprintf(path, sizeof(path), "%s/report.html", rundir);
 	r = report_build(&rd, rundir, path, eb);
 out:
@@ -939,6 +1043,37 @@ out:
 }
 
 /* ---- terminal and JSON ---- */
+
+/* the sessions' own classes in the terminal summary, a line per plateau
+ * that has any: "sessions at 10 users: proxy 118 p50 7.0 ms, ..." */
+static void
+t_sessions(struct buf *o, const struct rundata *rd)
+{
+	static const char *const scls[] = { "mint", "login", "progress",
+	    "oauth", "page", "own_api", "proxy" };
+	size_t i, k;
+
+	for (i = 0; i < rd->nplateaus; i++) {
+		char q50[32];
+		int n = 0;
+
+		for (k = 0; k < 7; k++) {
+			const struct record_class *c = record_class_find(
+			    &rd->plateaus[i], scls[k]);
+
+			if (c == NULL)
+				continue;
+			if (n++ == 0)
+				buf_printf(o, "sessions at %ld users:",
+				    rd->plateaus[i].users);
+			record_fmt(q50, sizeof(q50), "%.1f", c->latency_ms.p50);
+			buf_printf(o, "%s %s %lld p50 %s ms", n > 1 ? "," : "",
+			    scls[k], c->count, q50);
+		}
+		if (n > 0)
+			buf_addch(o, '\n');
+	}
+}
 
 int
 report_summary(const struct rundata *rd, size_t top_n, int sort,
@@ -976,6 +1111,7 @@ report_summary(const struct rundata *rd, size_t top_n, int sort,
 	m = record_usage_mib(&rec->after_purge);
 	if (!isnan(m))
 		buf_printf(o, "after purge: hub RSS %.0f MiB\n", m);
+	t_sessions(o, rd);
 	/* a top table is built only for a buffer still good; its failure
 	 * (out of memory, or the summary's cap) is said as it is */
 	for (i = 0; top_n > 0 && i < rd->nplateaus; i++) {

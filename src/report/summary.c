@@ -126,6 +126,52 @@ plateau_row(struct buf *b, const struct record_plateau *p)
 	buf_printf(b, " | %s |\n", w.s[RC_RSS]);
 }
 
+/* the sessions' own classes (sessions.mode browse), in this order */
+static const char *const session_classes[] = { "mint", "login", "page",
+	"oauth", "own_api", "proxy", "progress", NULL };
+
+/* a table of the session classes, only when a plateau has one: requests
+ * and p50 / p99 ms per class and plateau */
+static void
+sessions_table(struct buf *b, const struct run_record *m)
+{
+	const struct record_class *c;
+	size_t i, k;
+	int any = 0;
+
+	for (i = 0; i < m->nplateaus && !any; i++)
+		for (k = 0; session_classes[k] != NULL; k++)
+			any |= record_class_find(&m->plateaus[i],
+			    session_classes[k]) != NULL;
+	if (!any)
+		return;
+	buf_addstr(b, "## Sessions\n\nThe users' own requests: requests, "
+	    "then latency in ms (p50 / p99).\n\n| users");
+	for (k = 0; session_classes[k] != NULL; k++)
+		buf_printf(b, " | %s", session_classes[k]);
+	buf_addstr(b, " |\n|---:");
+	for (k = 0; session_classes[k] != NULL; k++)
+		buf_addstr(b, "|---:");
+	buf_addstr(b, "|\n");
+	for (i = 0; i < m->nplateaus; i++) {
+		buf_printf(b, "| %ld", m->plateaus[i].users);
+		for (k = 0; session_classes[k] != NULL; k++) {
+			c = record_class_find(&m->plateaus[i],
+			    session_classes[k]);
+			if (c == NULL) {
+				buf_addstr(b, " | -");
+				continue;
+			}
+			buf_printf(b, " | %lld: ", c->count);
+			fmt_num(b, c->latency_ms.p50, "%.1f");
+			buf_addstr(b, " / ");
+			fmt_num(b, c->latency_ms.p99, "%.1f");
+		}
+		buf_addstr(b, " |\n");
+	}
+	buf_addch(b, '\n');
+}
+
 static void
 top_tables(struct buf *b, const struct run_record *m, const char *rundir)
 {
@@ -304,6 +350,7 @@ summary_render(const struct run_record *m, const char *rundir, struct buf *b,
 	if (m->nplateaus == 0)
 		buf_addstr(b, "\nNo plateau finished.\n");
 	buf_addch(b, '\n');
+	sessions_table(b, m);
 	if (rundir != NULL)
 		top_tables(b, m, rundir);
 	failures(b, m);

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 #include "core/buf.h"
 #include "core/file.h"
 #include "record/record.h"
+#include "record/rundata.h"
 
 #define MAX_FILES	100000
 #define MAX_DEPTH	8
@@ -288,9 +290,10 @@ scan_dir(const char *root, const char *rel, int depth, struct entries *e,
 	return r;
 }
 
-/* the bytes of rel as they go into the archive, into out */
+/* the bytes of rel as they go into the archive, into out; with learn,
+ * the values its redaction removes are registered instead */
 static int
-load_archived(const struct artifacts *a, const char *rel, int flags,
+load_archived(struct artifacts *a, const char *rel, int flags, int learn,
     struct buf *out, size_t *nred, struct hs_errbuf *eb)
 {
 	struct buf raw = BUF_INIT(ARTIFACTS_MAX_FILE);
@@ -316,16 +319,137 @@ load_archived(const struct artifacts *a, const char *rel, int flags,
 		flags |= REDACT_SECRETS_ONLY;
 	if (a->no_redact)
 		r = buf_add(out, raw.data, raw.len);
+	else if (learn)
+		r = redact_learn(&a->redact, rel, raw.data, raw.len, flags);
 	else
-		r = redact_text(&a->redact, raw.data, raw.len, flags, out,
+		r = redact_file(&a->redact, rel, raw.data, raw.len, flags, out,
 		    nred);
-	if (r != 0)
+	if (r == HS_ENOMEM)
+		hs_error(eb, r, "out of memory redacting '%s'", path);
+	else if (r != 0)
 		hs_error(eb, r, "'%s' is too large to archive (max %u bytes)",
 		    path, ARTIFACTS_MAX_FILE);
 out:
 	explicit_bzero(raw.data, raw.len);
 	buf_release(&raw);
 	return r;
+}
+
+/* the final check of what is about to be archived: no value known to be
+ * secret, in any of its five forms */
+int
+artifacts_sweep(const struct artifacts *a, const char *rel,
+    const struct buf *data, struct hs_errbuf *eb)
+{
+	enum redact_form f;
+
+	if (a->no_redact || !redact_sweep(&a->redact, data->data, data->len,
+	    &f))
+		return 0;
+	return hs_error(eb, HS_EIO, "'%s/%s' still holds a secret (%s) after "
+	    "redaction; the archive was not written: remove or edit that "
+	    "file in the run directory and run 'hubspy report %s', or "
+	    "archive it yourself after checking it", a->dir, rel,
+	    redact_form_name(f), a->dir);
+}
+
+int
+artifacts_learn(struct artifacts *a, const struct run_record *rec,
+    struct hs_errbuf *eb)
+{
+	struct entries e = { NULL, 0 };
+	struct buf none = BUF_INIT(0);
+	cJSON *j = NULL;
+	char *text = NULL;
+	size_t i, nred;
+	int r = 0;
+
+	if (a->no_redact)
+		return 0;
+	/* the record: a password in the profile's server_options or in a
+	 * URL, a secret on the hub's command line */
+	if (rec != NULL) {
+		if ((j = record_to_json(rec)) == NULL ||
+		    (text = cJSON_Print(j)) == NULL ||
+		    redact_learn(&a->redact, ARTIFACTS_MANIFEST, text,
+		    strlen(text), REDACT_KEEP_HEX) != 0)
+			r = hs_error(eb, HS_ENOMEM, "out of memory");
+		if (text != NULL)
+			explicit_bzero(text, strlen(text));
+		cJSON_free(text);
+		cJSON_Delete(j);
+		if (r != 0)
+			return r;
+	}
+	if ((r = scan_dir(a->dir, "", 0, &e, eb)) != 0)
+		goto out;
+	for (i = 0; i < e.n && r == 0; i++)
+		if (e.v[i][strlen(e.v[i]) - 1] != '/')
+			r = load_archived(a, e.v[i], 0, 1, &none, &nred, eb);
+	a->learned = r == 0;
+out:
+	entries_release(&e);
+	buf_release(&none);
+	return r;
+}
+
+int
+artifacts_redact_dir(const char *dir, struct redact *rd, long long *nredp,
+    struct hs_errbuf *eb)
+{
+	struct artifacts a = ARTIFACTS_INIT;
+	struct entries e = { NULL, 0 };
+	struct buf data = BUF_INIT(ARTIFACTS_MAX_FILE);
+	size_t i, nred;
+	int r, pass;
+
+	a.dir = (char *)(uintptr_t)dir;		/* read and rewritten only */
+	a.redact = *rd;
+	if ((r = artifacts_learn(&a, NULL, eb)) != 0 ||
+	    (r = scan_dir(dir, "", 0, &e, eb)) != 0)
+		goto out;
+	/* every file is checked before any is rewritten */
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < e.n; i++) {
+			if (e.v[i][strlen(e.v[i]) - 1] == '/')
+				continue;
+			if ((r = load_archived(&a, e.v[i], 0, 0, &data, &nred,
+			    eb)) != 0)
+				goto out;
+			if (pass == 0 && (r = artifacts_sweep(&a, e.v[i], &data,
+			    eb)) != 0)
+				goto out;
+			if (pass == 1 && nred > 0 && (r = artifacts_write(&a,
+			    e.v[i], data.data, data.len, eb)) != 0)
+				goto out;
+			if (pass == 1 && nredp != NULL)
+				*nredp += (long long)nred;
+		}
+out:
+	*rd = a.redact;
+	explicit_bzero(data.data, data.len);
+	buf_release(&data);
+	entries_release(&e);
+	return r;
+}
+
+static int
+report_filter(void *arg, const char *rel, const char *in, size_t len,
+    struct buf *out)
+{
+	const struct artifacts *a = arg;
+
+	if (a->no_redact)
+		return buf_add(out, in, len);
+	return redact_file(&a->redact, rel, in, len,
+	    redact_is_text(in, len) ? 0 : REDACT_SECRETS_ONLY, out, NULL);
+}
+
+void
+artifacts_filter(struct artifacts *a, struct rundata_filter *f)
+{
+	f->fn = report_filter;
+	f->arg = a;
 }
 
 static int
@@ -413,7 +537,7 @@ write_tarball(struct artifacts *a, const struct entries *e,
 			}
 			continue;
 		}
-		if ((r = load_archived(a, e->v[i], 0, &data, &nred, eb)) != 0)
+		if ((r = load_archived(a, e->v[i], 0, 0, &data, &nred, eb)) != 0)
 			goto out;
 		artifacts_sha256_hex(data.data, data.len, hex);
 		if (k >= rec->nfiles || strcmp(hex, rec->files[k].sha256) != 0) {
@@ -460,14 +584,17 @@ artifacts_finish(struct artifacts *a, struct run_record *rec,
 	size_t i, nred;
 	int r;
 
-	if ((r = scan_dir(a->dir, "", 0, &e, eb)) != 0)
+	/* once is enough: what was rendered since came from redacted data */
+	if ((!a->learned && (r = artifacts_learn(a, rec, eb)) != 0) ||
+	    (r = scan_dir(a->dir, "", 0, &e, eb)) != 0)
 		goto out;
 	qsort(e.v, e.n, sizeof(*e.v), cmpstr);
 	record_clear_files(rec);
 	for (i = 0; i < e.n; i++) {
 		if (e.v[i][strlen(e.v[i]) - 1] == '/')
 			continue;
-		if ((r = load_archived(a, e.v[i], 0, &data, &nred, eb)) != 0)
+		if ((r = load_archived(a, e.v[i], 0, 0, &data, &nred, eb)) != 0 ||
+		    (r = artifacts_sweep(a, e.v[i], &data, eb)) != 0)
 			goto out;
 		artifacts_sha256_hex(data.data, data.len, hex);
 		if ((r = record_add_file(rec, e.v[i], (long long)data.len, hex,
@@ -494,6 +621,8 @@ artifacts_finish(struct artifacts *a, struct run_record *rec,
 		    REDACT_KEEP_HEX, &mtext, NULL);
 	if (r != 0 || buf_addch(&mtext, '\n') != 0)
 		goto nomem;
+	if ((r = artifacts_sweep(a, ARTIFACTS_MANIFEST, &mtext, eb)) != 0)
+		goto out;
 	if ((r = artifacts_write(a, ARTIFACTS_MANIFEST, mtext.data, mtext.len,
 	    eb)) != 0)
 		goto out;

@@ -13,6 +13,7 @@
 #include "core/loop.h"
 #include "load/hub.h"
 #include "measure/measure.h"
+#include "run/artifacts.h"
 #include "run/postmortem.h"
 #include "run/redact.h"
 
@@ -121,50 +122,14 @@ postmortem_redact(const char *dir, const char *token, long long *nred,
     struct hs_errbuf *eb)
 {
 	struct redact rd = REDACT_INIT;
-	struct buf in = BUF_INIT(BUNDLE_FILE_MAX), out = BUF_INIT(
-	    BUNDLE_FILE_MAX + (BUNDLE_FILE_MAX >> 2));
-	struct dirent *de;
-	struct stat sb;
-	char path[4096];
-	DIR *d = NULL;
-	size_t n;
-	int r = 0;
+	int r;
 
 	*nred = 0;
 	if (token != NULL && *token != '\0' &&
 	    redact_add_secret(&rd, token) != 0)
 		return hs_error(eb, HS_ENOMEM, "out of memory");
-	if ((d = opendir(dir)) == NULL) {
-		r = hs_error(eb, HS_EIO, "cannot read '%s' to redact it", dir);
-		goto out;
-	}
-	while (r == 0 && (de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.' || file_is_atomic_temp(de->d_name))
-			continue;
-		join(path, sizeof(path), dir, de->d_name);
-		if (lstat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
-			continue;
-		buf_reset(&in);
-		buf_reset(&out);
-		if ((r = file_read(path, &in, eb)) != 0)
-			break;
-		n = 0;
-		if ((r = redact_text(&rd, in.data ? in.data : "", in.len,
-		    redact_is_text(in.data, in.len) ? 0 : REDACT_SECRETS_ONLY,
-		    &out, &n)) != 0) {
-			r = hs_error(eb, r, "cannot redact '%s'", path);
-			break;
-		}
-		if (n > 0)
-			r = file_write_atomic(path, out.data, out.len, FILE_MODE,
-			    eb);
-		*nred += (long long)n;
-	}
-out:
-	if (d)
-		closedir(d);
-	buf_release(&in);
-	buf_release(&out);
+	/* as an archive is: dumps parsed, secrets learned, then swept */
+	r = artifacts_redact_dir(dir, &rd, nred, eb);
 	redact_release(&rd);
 	return r;
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "capture/capture.h"
+#include "capture/target.h"
 #include "core/buf.h"
 #include "core/file.h"
 #include "core/json.h"
@@ -47,6 +48,10 @@ struct field {
 
 static const char *const activity_names[] = { "servers", "simulate", "none",
 	NULL };
+static const char *const sessions_names[] = { "none", "browse", NULL };
+static const char *const arrivals_names[] = { "burst", "rate", "poisson",
+	NULL };
+static const char *const login_names[] = { "auto", "form", "none", NULL };
 static const char *const transport_names[] = { "kubectl", "debug", "local",
 	NULL };
 static const char *const teardown_names[] = { "purge", "keep", NULL };
@@ -66,6 +71,7 @@ static const struct field fields[] = {
 	S("name", name, 1, "null"),
 	S("description", description, 1, "null"),
 	S("hub.url", hub.url, 1, "null"),
+	S("hub.public_url", hub.public_url, 1, "null"),
 	S("hub.prefix", hub.prefix, 0, "\"hubspy\""),
 	B("hub.servers", hub.servers, "true"),
 	{ "hub.server_options", F_OBJ, O(hub.server_options), 0, 0, 0, "{}",
@@ -83,6 +89,18 @@ static const struct field fields[] = {
 	E("activity.mode", activity.mode, activity_names, "\"servers\""),
 	N("activity.interval", activity.interval, 1, 86400, "300"),
 	N("probe.interval", probe.interval, 0, 3600, "5"),
+	E("sessions.mode", sessions.mode, sessions_names, "\"none\""),
+	E("sessions.login", sessions.login, login_names, "\"auto\""),
+	I("sessions.mix.page", sessions.mix.page, 0, 1000, "5"),
+	I("sessions.mix.own_api", sessions.mix.own_api, 0, 1000, "10"),
+	I("sessions.mix.proxy", sessions.mix.proxy, 0, 1000, "85"),
+	N("sessions.think.min", sessions.think.min, 0, 3600, "5"),
+	N("sessions.think.max", sessions.think.max, 0, 3600, "15"),
+	I("sessions.concurrency", sessions.concurrency, 1, 1024, "16"),
+	B("sessions.progress", sessions.progress, "true"),
+	E("arrivals.mode", arrivals.mode, arrivals_names, "\"burst\""),
+	N("arrivals.rate", arrivals.rate, 0.001, 10000, "1"),
+	N("arrivals.session_length", arrivals.session_length, 0, 86400, "0"),
 	{ "captures.run", F_CAPS, O(captures.run), 0, 0, 0,
 	    "[\"top\", \"record\", \"dump\"]", capture_names },
 	N("captures.top.seconds", captures.top.seconds, 1, 3600, "10"),
@@ -185,6 +203,12 @@ profile_fields(void)
 		paths[i] = fields[i].path;
 	paths[NFIELDS] = NULL;
 	return paths;
+}
+
+const char *
+profile_sessions_name(enum profile_sessions m)
+{
+	return sessions_names[m];
 }
 
 const char *
@@ -618,6 +642,36 @@ series(struct profile *p, int lo, int hi)
 	p->plateaus.users[p->plateaus.n++] = hi;
 }
 
+/* the Kubernetes names go into kubectl's argv: DNS-1123, no leading '-'
+ * (a shared profile's "target.pod": "-oyaml" must not become an option) */
+static int
+check_names(const struct ctx *c, const struct profile *p)
+{
+	const struct {
+		const char	*path, *val;
+		enum target_name kind;
+	} names[] = {
+		{ "target.pod", p->target.pod, TARGET_NAME_POD },
+		{ "target.namespace", p->target.namespace, TARGET_NAME_LABEL },
+		{ "target.container", p->target.container, TARGET_NAME_LABEL },
+	};
+	const char *why;
+	char msg[200];
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].val != NULL && (why = target_check_name(
+		    names[i].kind, names[i].val)) != NULL) {
+			snprintf(msg, sizeof(msg), "'%.60s': %s", names[i].val,
+			    why);
+			return ferr(c, names[i].path, msg);
+		}
+	if (p->target.selector != NULL && p->target.selector[0] == '-')
+		return ferr(c, "target.selector", "starts with '-' (it would "
+		    "be read as a kubectl option)");
+	return 0;
+}
+
 static int
 cross_checks(const struct ctx *c, const cJSON *root, struct profile *p)
 {
@@ -658,6 +712,33 @@ cross_checks(const struct ctx *c, const cJSON *root, struct profile *p)
 	if (!p->hub.servers && p->activity.mode == PROFILE_ACTIVITY_SERVERS)
 		return ferr(c, "activity.mode", "'servers' needs hub.servers "
 		    "true (no server would post); use 'simulate' or 'none'");
+	if (p->hub.public_url != NULL &&
+	    strncmp(p->hub.public_url, "http://", 7) != 0 &&
+	    strncmp(p->hub.public_url, "https://", 8) != 0)
+		return ferr(c, "hub.public_url", "expected an http:// or "
+		    "https:// URL such as 'http://127.0.0.1:8000'");
+	if (p->sessions.mode == PROFILE_SESSIONS_BROWSE) {
+		if (!p->hub.servers)
+			return ferr(c, "sessions.mode", "'browse' needs "
+			    "hub.servers true (a session runs while its "
+			    "server runs); use 'none'");
+		if (p->sessions.mix.page + p->sessions.mix.own_api +
+		    p->sessions.mix.proxy == 0)
+			return ferr(c, "sessions.mix", "every weight is 0; "
+			    "give page, own_api or proxy a weight above 0");
+		if (p->sessions.mix.page > 0 &&
+		    p->sessions.login == PROFILE_LOGIN_NONE)
+			return ferr(c, "sessions.mix.page", "hub pages need "
+			    "the login cookie, and sessions.login is 'none'; "
+			    "set sessions.login to 'auto' or 'form', or "
+			    "sessions.mix.page to 0");
+	}
+	if (p->arrivals.session_length > 0 && !p->hub.servers)
+		return ferr(c, "arrivals.session_length", "departures stop "
+		    "servers, and hub.servers is false; set it to 0");
+	if (p->sessions.think.min > p->sessions.think.max)
+		return ferr(c, "sessions.think.min", "larger than "
+		    "sessions.think.max");
 	if (p->captures.record.native && p->captures.record.nonblocking)
 		return ferr(c, "captures.record.native", "cannot be combined "
 		    "with captures.record.nonblocking (py-spy refuses); set "
@@ -672,7 +753,7 @@ cross_checks(const struct ctx *c, const cJSON *root, struct profile *p)
 	if (p->triggers.loop_interval > 0 && p->triggers.loop_interval < 0.01)
 		return ferr(c, "triggers.loop_interval", "too small: use 0 "
 		    "(off) or 0.01 to 600 seconds");
-	return 0;
+	return check_names(c, p);
 }
 
 void
@@ -1060,6 +1141,11 @@ profile_plan(const struct profile *p, struct profile_plan *plan)
 		if (p->hub.servers)
 			pp->ramp_seconds += waves(delta,
 			    p->load.spawn_concurrency) * PLAN_SPAWN_WAVE_S;
+		/* arrivals over time: the ramp lasts at least that long */
+		if (p->hub.servers && p->arrivals.mode !=
+		    PROFILE_ARRIVALS_BURST && pp->ramp_seconds <
+		    (double)delta / p->arrivals.rate)
+			pp->ramp_seconds = (double)delta / p->arrivals.rate;
 		pp->settle_seconds = p->plateaus.settle;
 		pp->hold_seconds = p->plateaus.hold;
 		pp->capture_seconds = capture_seconds(p);
@@ -1168,6 +1254,16 @@ profile_plan_format(const struct profile *p, const struct profile_plan *plan,
 		    capture_names[p->captures.run[k]]);
 	if (p->captures.nrun == 0)
 		buf_addstr(out, "none");
+	/* said only when not the defaults, so the usual line stays short */
+	if (p->arrivals.mode != PROFILE_ARRIVALS_BURST)
+		buf_printf(out, ", arrivals %s %g/s",
+		    arrivals_names[p->arrivals.mode], p->arrivals.rate);
+	if (p->arrivals.session_length > 0)
+		buf_printf(out, ", sessions of ~%gs", p->arrivals.session_length);
+	if (p->sessions.mode == PROFILE_SESSIONS_BROWSE)
+		buf_printf(out, ", users browse (login %s, think %g-%gs)",
+		    login_names[p->sessions.login], p->sessions.think.min,
+		    p->sessions.think.max);
 	buf_addch(out, '\n');
 	for (i = 0; i < plan->n; i++) {
 		pp = &plan->p[i];

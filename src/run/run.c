@@ -33,6 +33,7 @@
 #include "load/hub.h"
 #include "run/journal.h"
 #include "load/load.h"
+#include "load/session.h"
 #include "core/loop.h"
 #include "measure/measure.h"
 #include "measure/metrics.h"
@@ -56,6 +57,8 @@ struct run {
 	struct artifacts	*art;
 	struct run_result	*res;
 	struct load		*ld;
+	struct sessions		*sess;		/* sessions.mode browse */
+	char			 sess_line[300];	/* said after the hub's */
 	struct target		 t;
 	int			 target_init;	/* t holds something */
 	int			 can_capture;	/* py-spy and the hub pid known */
@@ -474,6 +477,8 @@ open_target(struct run *rn, struct hs_errbuf *eb)
 	return 0;
 }
 
+static int start_sessions(struct run *rn, struct hs_errbuf *eb);
+
 static int
 preflight(struct run *rn, struct hs_errbuf *eb)
 {
@@ -494,11 +499,14 @@ preflight(struct run *rn, struct hs_errbuf *eb)
 	c = preflight_get(&pf, PREFLIGHT_HUB_METRICS);
 	metrics_warn = c != NULL && c->status == PREFLIGHT_WARN;
 	preflight_release(&pf);
-	if (r != 0)
+	/* the sessions' checks are the hub's too: before any other line */
+	if (r != 0 || (r = start_sessions(rn, eb)) != 0)
 		return r;
 	event(rn, "hub %s at %s, %s token", hub_info(rn->hub)->version,
 	    rn->cfg->url,
 	    hub_info(rn->hub)->kind[0] ? hub_info(rn->hub)->kind : "a");
+	if (rn->sess_line[0] != '\0')
+		event(rn, "%s", rn->sess_line);
 	if ((r = hub_section(rn, metrics_warn, eb)) != 0)
 		return r;
 	if ((r = open_target(rn, eb)) != 0)
@@ -1066,6 +1074,24 @@ plateau(struct run *rn, size_t k, const struct profile_plan_plateau *pp,
 	}
 	hold_s = secs_since(t_hold);
 	load_hold_end(rn->ld);
+	if (p->arrivals.session_length > 0) {
+		struct load_progress dp;
+
+		load_progress(rn->ld, &dp);
+		event(rn, "plateau %d users: %zu departures so far, %zu servers "
+		    "ready at the end of the hold", users, dp.departed,
+		    dp.ready);
+	}
+	if (rn->sess != NULL) {
+		struct session_stats ss;
+
+		sessions_stats(rn->sess, &ss);
+		event(rn, "plateau %d users: %zu sessions browsing, %zu tokens "
+		    "minted (%zu failed), %zu logged in (%zu failed), %zu "
+		    "servers opened through OAuth", users, ss.browsing,
+		    ss.minted, ss.mint_failed, ss.logged_in, ss.login_failed,
+		    ss.opened);
+	}
 	pl->has_hold = 1;
 	pl->hold_seconds = hold_s;
 	pl->hold_rps = hold_s > 0 ? round((double)(total_requests(m) - req0) /
@@ -1222,6 +1248,7 @@ static int
 archive(struct run *rn, struct hs_errbuf *eb)
 {
 	struct hs_errbuf web = HS_ERRBUF_INIT;
+	struct rundata_filter filter;
 	char path[2200];
 	int r, seen;
 
@@ -1252,8 +1279,15 @@ archive(struct run *rn, struct hs_errbuf *eb)
 	 * shows the top functions of each top-table.txt; from the record in
 	 * memory. manifest.json, written just before, keeps the run
 	 * directory readable (`hubspy report DIR`) should rendering or
-	 * archiving fail; artifacts_finish() rewrites it with the files */
-	if ((r = report_write_dir(rn->art->dir, &rn->rec, &web)) != 0) {
+	 * archiving fail; artifacts_finish() rewrites it with the files.
+	 * report.html embeds the dumps: it is rendered from their redacted
+	 * form, after the structural pass has learned every secret of the
+	 * run (artifacts_learn()) */
+	if ((r = artifacts_learn(rn->art, &rn->rec, eb)) != 0)
+		return r;
+	artifacts_filter(rn->art, &filter);
+	if ((r = report_write_dir_filtered(rn->art->dir, &rn->rec, &filter,
+	    &web)) != 0) {
 		if (r == HS_EIO || r == HS_ENOMEM)
 			return *eb = web, r;
 		event(rn, "report: %s", web.msg);
@@ -1296,10 +1330,53 @@ run_release(struct run *rn)
 	rn->tw = NULL;
 	load_free(rn->ld);
 	rn->ld = NULL;
+	/* after the load: its hub requests (the mints) are gone with it */
+	sessions_free(rn->sess);
+	rn->sess = NULL;
 	if (rn->target_init)
 		target_release(&rn->t);
 	journal_close(&rn->j, &eb);
 	record_release(&rn->rec);
+}
+
+/* sessions.mode browse: the sessions, checked against the hub before
+ * anything is created (the token may mint, the public URL reaches the hub,
+ * the login asked for is offered) */
+static int
+start_sessions(struct run *rn, struct hs_errbuf *eb)
+{
+	const struct profile *p = rn->p;
+	struct session_config sc = SESSION_CONFIG_INIT;
+	char *derived = NULL;
+	int r;
+
+	if (p->sessions.mode != PROFILE_SESSIONS_BROWSE)
+		return 0;
+	if (p->hub.public_url != NULL)
+		sc.public_url = p->hub.public_url;
+	else if ((sc.public_url = derived = hub_base_url(rn->cfg->url)) ==
+	    NULL)
+		return hs_error(eb, HS_ENOMEM, "out of memory");
+	sc.login = (enum session_login)p->sessions.login;
+	sc.mix.page = p->sessions.mix.page;
+	sc.mix.own_api = p->sessions.mix.own_api;
+	sc.mix.proxy = p->sessions.mix.proxy;
+	sc.think_min_ms = (int)(p->sessions.think.min * 1000.0);
+	sc.think_max_ms = (int)(p->sessions.think.max * 1000.0);
+	sc.concurrency = p->sessions.concurrency;
+	sc.progress = p->sessions.progress;
+	sc.progress_timeout_s = (int)ceil(p->load.ready_timeout);
+	sc.on_event = on_load_event;
+	sc.arg = rn;
+	if ((r = sessions_new(&rn->sess, rn->hub, &sc, eb)) == 0)
+		r = sessions_preflight(rn->sess, eb);
+	if (r == 0)
+		snprintf(rn->sess_line, sizeof(rn->sess_line), "sessions: "
+		    "browse through %.200s, login %s", sc.public_url,
+		    sessions_login_form(rn->sess) ? "form and cookie" :
+		    "none (token only)");
+	free(derived);
+	return r;
 }
 
 static int
@@ -1330,6 +1407,10 @@ start_load(struct run *rn, struct hs_errbuf *eb)
 	lc.batch_arg = rn;
 	lc.on_event = on_load_event;
 	lc.hook_arg = rn;
+	lc.sessions = rn->sess;
+	lc.arrivals = (enum arrival_mode)p->arrivals.mode;
+	lc.arrival_rate = p->arrivals.rate;
+	lc.session_length_s = (int)ceil(p->arrivals.session_length);
 	r = load_new(&rn->ld, rn->hub, &lc, eb);
 	cJSON_free(opts);
 	if (r != 0)

@@ -10,9 +10,9 @@ cd "$(dirname "$0")/../.." || exit 1
 secs=${FUZZ_SECONDS:-60}
 work=$(mktemp -d "${TMPDIR:-/tmp}/hubspy-fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-srcs="src/record/record.c src/measure/measure.c src/report/stacks.c src/report/speedscope.c src/report/chart.c src/core/buf.c src/core/hs.c src/core/json.c src/core/xml.c src/report/toptable.c src/report/flame.c src/report/diff.c src/measure/metrics.c src/run/redact.c src/run/profile.c src/core/file.c"
-flags="-std=c11 -D_GNU_SOURCE -Iinclude -Isrc -DHUBSPY_VERSION=\"fuzz\" -g -O1 $(pkg-config --cflags libcjson libbsd-overlay)"
-libs="$(pkg-config --libs libcjson libbsd-overlay) -lm"
+srcs="src/record/record.c src/measure/measure.c src/report/stacks.c src/report/speedscope.c src/report/chart.c src/core/buf.c src/core/hs.c src/core/json.c src/core/xml.c src/report/toptable.c src/report/flame.c src/report/diff.c src/measure/metrics.c src/run/redact.c src/run/profile.c src/core/file.c src/capture/target.c src/core/proc.c src/core/loop.c src/record/rundata.c src/load/session.c src/load/hub.c"
+flags="-std=c11 -D_GNU_SOURCE -Iinclude -Isrc -DHUBSPY_VERSION=\"fuzz\" -g -O1 $(pkg-config --cflags libcjson libbsd-overlay libcurl libarchive)"
+libs="$(pkg-config --libs libcjson libbsd-overlay libcurl libarchive libmd) -lm -lutil"
 passed=0 failed=0
 mode=driver
 if command -v clang >/dev/null 2>&1 &&
@@ -28,12 +28,28 @@ for f in tests/fixtures/run/plateaus/*/record.raw tests/fixtures/golden/in/*.raw
 	cp "$f" "$work/seed_stacks/$i.raw"
 done
 cp tests/fixtures/golden/in/*.json "$work/seed_speedscope/" 2>/dev/null
-mkdir -p "$work/seed_metrics" "$work/seed_profile" "$work/seed_redact" "$work/seed_record"
+mkdir -p "$work/seed_metrics" "$work/seed_profile" "$work/seed_redact" "$work/seed_record" "$work/seed_archive" "$work/seed_session"
+cp tests/fixtures/session/* "$work/seed_session/"
 cp tests/fixtures/metrics/*.prom "$work/seed_metrics/" 2>/dev/null
 cp profiles/*.json "$work/seed_profile/"
 cp tests/fixtures/run/manifest.json "$work/seed_record/run.json"
 cp tests/fixtures/summary/manifest-*.json "$work/seed_record/" 2>/dev/null
-cp tests/fixtures/run/plateaus/*/dump-*.txt tests/fixtures/metrics/*.prom "$work/seed_redact/" 2>/dev/null
+# the dumps (text), and a JSON dump with locals made from one of them; the
+# metrics pages only in part (whole, they slow every run to a crawl)
+i=0
+for f in tests/fixtures/run/plateaus/*/dump-*.txt; do
+	i=$((i + 1))
+	cp "$f" "$work/seed_redact/$i.txt"
+done
+printf '[{"pid": 7, "frames": [{"name": "login", "locals": [{"name": "password", "addr": 1, "arg": true, "repr": "\\"x\\""}, {"name": "h", "addr": 2, "arg": false, "repr": "{\x27Cookie\x27: \x27a=1; b=2\x27}"}]}]}]\n' >"$work/seed_redact/dump.json"
+for f in tests/fixtures/metrics/*.prom; do
+	i=$((i + 1))
+	head -c 4096 "$f" >"$work/seed_redact/$i.prom"
+done
+# the fixture run as an archive (small enough for -max_len)
+tar -C tests/fixtures -czf "$work/seed_archive/run.tar.gz" \
+    --transform 's,^run,hubspy-20261127T231500Z-fixture,' run/manifest.json \
+    run/plateaus/0100
 if [ -x ./hubspy ]; then
 	for f in tests/fixtures/run/plateaus/*/record.raw; do
 		i=$((i + 1))
@@ -49,6 +65,8 @@ for h in tests/fuzz/fuzz_*.c; do
 	fuzz_profile) seeds=$work/seed_profile ;;
 	fuzz_redact) seeds=$work/seed_redact ;;
 	fuzz_record) seeds=$work/seed_record ;;
+	fuzz_archive) seeds=$work/seed_archive ;;
+	fuzz_session) seeds=$work/seed_session ;;
 	*) seeds=$work/seed_stacks ;;
 	esac
 	# the seeds come from tests/fixtures: none means a fixture moved

@@ -434,4 +434,52 @@ timeout 60 kubectl create --dry-run=server --validate=false -f "$T/cronjob-bad.y
 expect_eq "manifests: kubectl refuses an unknown kind" "$?" 1
 expect_grep "manifests: kubectl names it" "$T/bad.err" 'no matches for kind "CronJobb"'
 
+# --- the token never reaches a child: a kubectl that records its argv and
+# environment, then runs the real one ---
+TOKEN=$(head -n 1 "$HUB_TOKEN_FILE")
+cat >"$T/reckubectl" <<EOS
+#!/bin/sh
+{ printf 'argv:'; printf ' %s' "\$@"; printf '\n'; env; cat /proc/self/environ; } >>"$T/kubectl.rec"
+exec kubectl "\$@"
+EOS
+chmod +x "$T/reckubectl"
+: >"$T/kubectl.rec"
+JUPYTERHUB_API_TOKEN=$TOKEN JPY_API_TOKEN=$TOKEN run_hubspy preflight \
+    --kubectl "$T/reckubectl" "${K[@]}"
+expect_rc "token hygiene: preflight with the token in the environment (exit 0)" 0
+expect_grep "token hygiene: the recording kubectl ran" "$T/kubectl.rec" '^argv: .*exec'
+check "token hygiene: kubectl never saw the token (argv, environment)" \
+    sh -c '! grep -aqF -- "$1" "$2"' _ "$TOKEN" "$T/kubectl.rec"
+expect_nogrep "token hygiene: nor a token variable" "$T/kubectl.rec" \
+    'JUPYTERHUB_API_TOKEN|JPY_API_TOKEN'
+check "token hygiene: nor any py-spy it ran (the stand-in's log)" \
+    sh -c '! grep -raqF -- "$1" "$2"' _ "$TOKEN" "$REMOTE"
+# a token file others can read: used, with ssh's warning
+cp "$HUB_TOKEN_FILE" "$T/open-token"
+chmod 644 "$T/open-token"
+run_hubspy preflight --token-file "$T/open-token" "${K[@]}"
+expect_rc "token file readable by others: still used (exit 0)" 0
+expect_grep "token file readable by others: warned" "$err" \
+    "^hubspy: warning: token file '.*/open-token' is readable by others \(mode 0644\); chmod 600 it$"
+chmod 600 "$T/open-token"
+run_hubspy preflight --token-file "$T/open-token" "${K[@]}"
+expect_nogrep "token file 0600: no warning" "$err" 'warning'
+
+# --- a name starting with '-' never becomes a kubectl option ---
+: >"$T/kubectl.rec"
+run_hubspy capture --dump 1 --pod -oyaml --kubectl "$T/reckubectl" -o "$T/f" "${K[@]}"
+expect_rc "--pod -oyaml: refused (exit 2)" 2
+expect_grep "--pod -oyaml: says why" "$err" \
+    "^hubspy: --pod '-oyaml': starts with '-' \(it would be read as a kubectl option\)"
+one_line "--pod -oyaml: one line" "$err"
+check "--pod -oyaml: kubectl never ran" test ! -s "$T/kubectl.rec"
+run_hubspy capture --dump 1 -n Jhub -o "$T/f" "${K[@]}"
+expect_rc "-n Jhub: not DNS-1123 (exit 2)" 2
+expect_grep "-n Jhub: says why" "$err" "not a DNS-1123 label"
+printf '{"target": {"pod": "-oyaml"}, "plateaus": {"users": [1]}}' >"$T/evil.json"
+run_hubspy run --dry-run "$T/evil.json"
+expect_rc "profile target.pod -oyaml: refused (exit 2)" 2
+expect_grep "profile target.pod -oyaml: names the key" "$err" \
+    "target.pod: '-oyaml': starts with '-'"
+
 t_done

@@ -3,9 +3,10 @@
 #   hub.sh start DIR [VAR=VALUE...]   starts fakeserver + jupyterhub, waits
 #                                     until the API answers, writes DIR/env
 #   hub.sh stop DIR                   stops both, waits for them to exit
-# DIR/env defines HUB_API (http://127.0.0.1:PORT/hub/api), HUB_PID,
-# HUB_TOKEN_FILE and HUB_LIMITED_TOKEN_FILE (0600 files; the token itself
-# is never printed). Extra VAR=VALUE pairs (HUBSPY_T_SPAWN_LIMIT=3, ...)
+# DIR/env defines HUB_API (http://127.0.0.1:PORT/hub/api), HUB_PUBLIC (the
+# proxy's public URL, http://127.0.0.1:PORT), HUB_PID, HUB_TOKEN_FILE,
+# HUB_LIMITED_TOKEN_FILE and HUB_NOMINT_TOKEN_FILE (0600 files; the token
+# itself is never printed). Extra VAR=VALUE pairs (HUBSPY_T_SPAWN_LIMIT=3, ...)
 # go to the hub's environment.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -23,6 +24,7 @@ start)
 	umask 077
 	/usr/bin/python3 -c 'import secrets; print(secrets.token_hex(24))' > "$dir/token"
 	/usr/bin/python3 -c 'import secrets; print(secrets.token_hex(24))' > "$dir/limited-token"
+	/usr/bin/python3 -c 'import secrets; print(secrets.token_hex(24))' > "$dir/nomint-token"
 	hub_port=$(freeport) proxy_port=$(freeport) api_port=$(freeport) fake_port=$(freeport)
 	/usr/bin/python3 "$here/fakeserver.py" "$fake_port" > "$dir/fake.log" 2>&1 &
 	echo $! > "$dir/fake.pid"
@@ -34,7 +36,8 @@ start)
 		    HUBSPY_T_FAKE_PORT=$fake_port
 		HUBSPY_T_TOKEN=$(cat "$dir/token")
 		HUBSPY_T_LIMITED_TOKEN=$(cat "$dir/limited-token")
-		export HUBSPY_T_TOKEN HUBSPY_T_LIMITED_TOKEN
+		HUBSPY_T_NOMINT_TOKEN=$(cat "$dir/nomint-token")
+		export HUBSPY_T_TOKEN HUBSPY_T_LIMITED_TOKEN HUBSPY_T_NOMINT_TOKEN
 		for kv in "$@"; do export "${kv?}"; done
 		exec /usr/bin/python3 -m jupyterhub -f "$here/jupyterhub_config.py" \
 		    > "$dir/hub.log" 2>&1
@@ -46,9 +49,11 @@ start)
 			cat > "$dir/env" <<EOT
 HUB_API=$api
 HUB_PORT=$hub_port
+HUB_PUBLIC=http://127.0.0.1:$proxy_port
 HUB_PID=$(cat "$dir/hub.wrapper.pid")
 HUB_TOKEN_FILE=$dir/token
 HUB_LIMITED_TOKEN_FILE=$dir/limited-token
+HUB_NOMINT_TOKEN_FILE=$dir/nomint-token
 HUB_LOG=$dir/hub.log
 EOT
 			exit 0

@@ -13,6 +13,12 @@
 #   HUBSPY_T_ACTIVE_LIMIT       active_server_limit (default 0, off)
 #   HUBSPY_T_SPAWN_DELAY        seconds each start() takes (default 0)
 #   HUBSPY_T_FAIL_MATCH         users whose name contains this fail to spawn
+#   HUBSPY_T_REAL_PREFIX        users whose name starts with this get a real
+#                               jupyterhub-singleuser process (local process
+#                               spawner, ~60 MB each); everyone else shares
+#                               the stub server
+#   HUBSPY_T_NOMINT_TOKEN       token of a service that may do everything
+#                               hubspy needs except mint user tokens
 #   HUBSPY_T_EXTRA              a python file exec'd at the end (test hooks)
 # GET /hub/hubspy-test-stall?seconds=N blocks the hub's event loop for N
 # seconds (at most 30) with a synchronous time.sleep: a faithful stall, as
@@ -25,7 +31,7 @@ import time
 from tornado import web
 from tornado.log import app_log
 
-from jupyterhub.spawner import Spawner
+from jupyterhub.spawner import SimpleLocalProcessSpawner
 from traitlets import Unicode
 
 env = os.environ.get
@@ -57,6 +63,12 @@ roles = []
 if env("HUBSPY_T_TOKEN"):
     services.append({"name": "hubspy", "api_token": env("HUBSPY_T_TOKEN")})
     roles.append({"name": "hubspy", "services": ["hubspy"],
+                  "scopes": ["admin:users", "servers", "tokens",
+                             "read:metrics", "read:hub"]})
+if env("HUBSPY_T_NOMINT_TOKEN"):
+    services.append({"name": "nomint",
+                     "api_token": env("HUBSPY_T_NOMINT_TOKEN")})
+    roles.append({"name": "nomint", "services": ["nomint"],
                   "scopes": ["admin:users", "servers", "read:metrics",
                              "read:hub"]})
 if env("HUBSPY_T_LIMITED_TOKEN"):
@@ -68,15 +80,22 @@ c.JupyterHub.services = services
 c.JupyterHub.load_roles = roles
 
 
-class SharedServerSpawner(Spawner):
+class SharedServerSpawner(SimpleLocalProcessSpawner):
     """Every server is the shared fake HTTP server: start() returns its
-    address; the hub's reachability check accepts any non-5xx answer."""
+    address; the hub's reachability check accepts any non-5xx answer.
+    Users named HUBSPY_T_REAL_PREFIX... run a real jupyterhub-singleuser
+    instead (the local process spawner), which authenticates every request
+    against the hub."""
 
     fake_port = Unicode(env("HUBSPY_T_FAKE_PORT", "18888"))
 
     def __init__(self, *a, **kw):
         super().__init__(*a, **kw)
         self._running = False
+
+    def _real(self):
+        p = env("HUBSPY_T_REAL_PREFIX")
+        return bool(p) and self.user.name.startswith(p)
 
     def load_state(self, state):
         super().load_state(state)
@@ -99,13 +118,19 @@ class SharedServerSpawner(Spawner):
         match = env("HUBSPY_T_FAIL_MATCH")
         if match and match in self.user.name:
             raise RuntimeError("test spawner: refusing %s" % self.user.name)
+        if self._real():
+            return await super().start()
         self._running = True
         return ("127.0.0.1", int(self.fake_port))
 
     async def poll(self):
+        if self._real():
+            return await super().poll()
         return None if self._running else 0
 
     async def stop(self, now=False):
+        if self._real():
+            return await super().stop(now=now)
         self._running = False
 
 
@@ -129,6 +154,12 @@ def hubspy_test_stall(seconds):
 
 c.JupyterHub.extra_handlers = [(r"/hubspy-test-stall", HubspyTestStallHandler)]
 c.Spawner.http_timeout = 10
+# real servers (HUBSPY_T_REAL_PREFIX): Debian's jupyterhub-singleuser over
+# jupyter_server, as root in the tests, home under the state directory
+c.Spawner.cmd = ["/usr/bin/jupyterhub-singleuser"]
+c.Spawner.args = ["--allow-root"]
+c.SimpleLocalProcessSpawner.home_dir_template = os.path.join(
+    state_dir, "home", "{username}")
 c.Spawner.start_timeout = 30
 
 extra = env("HUBSPY_T_EXTRA")

@@ -8,6 +8,7 @@
 #                         previous=FILE (the log before a restart),
 #                         last_reason=R (lastState.terminated.reason),
 #                         events=1 (the liveness failures of a restart),
+#                         PYSPY_STANDIN_PLANT=FILE (locals planted in dumps),
 #                         log_follow=S (kubectl logs -f streams end after S s)
 #   follows_left          the suite's kubectl logs -f still running (pids)
 #   k8s_start             starts the API server, writes a kubeconfig and
@@ -23,7 +24,7 @@ path, log, podpath = sys.argv[1:4]
 kv = dict(a.split("=", 1) for a in sys.argv[4:])
 env = {"PATH": kv.get("path", podpath)}
 for k in ("PYSPY_STANDIN_FAIL", "PYSPY_STANDIN_VERSION",
-          "PYSPY_STANDIN_PYTHON", "PYSPY_STANDIN_HANG"):
+          "PYSPY_STANDIN_PYTHON", "PYSPY_STANDIN_HANG", "PYSPY_STANDIN_PLANT"):
     if k in kv:
         env[k] = kv[k]
 pod = lambda name: {"name": name, "labels": {"component": "hub",

@@ -128,3 +128,36 @@ UNIT_TEST(target_pick_hub_z2jh)
 	n = add_proc(b, n, "9", chp);
 	CHECK_INT(target_pick_hub(b, n, several, NULL), 0);
 }
+
+UNIT_TEST(target_check_name_table)
+{
+	static const struct {
+		enum target_name kind;
+		const char	*s;
+		int		 ok;
+	} cases[] = {
+		{ TARGET_NAME_POD, "hub-7d9f8c-abcde", 1 },
+		{ TARGET_NAME_POD, "hub.example-1", 1 },
+		{ TARGET_NAME_POD, "-oyaml", 0 },
+		{ TARGET_NAME_POD, "--all-namespaces", 0 },
+		{ TARGET_NAME_POD, "Hub", 0 },
+		{ TARGET_NAME_POD, "hub_1", 0 },
+		{ TARGET_NAME_POD, "hub-", 0 },
+		{ TARGET_NAME_POD, "", 0 },
+		{ TARGET_NAME_POD, "a b", 0 },
+		{ TARGET_NAME_LABEL, "jhub", 1 },
+		{ TARGET_NAME_LABEL, "0ns", 1 },
+		{ TARGET_NAME_LABEL, "j.hub", 0 },
+		{ TARGET_NAME_LABEL, "-n", 0 },
+		{ TARGET_NAME_LABEL,
+		  "a123456789012345678901234567890123456789012345678901234567890123",
+		  0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		CHECK_INT(target_check_name(cases[i].kind, cases[i].s) == NULL,
+		    cases[i].ok);
+	CHECK(strstr(target_check_name(TARGET_NAME_POD, "-oyaml"),
+	    "kubectl option") != NULL);
+}

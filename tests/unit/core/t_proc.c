@@ -1,6 +1,7 @@
 /* t_proc.c -- unit tests for core/proc.c: pipes, exit codes, watchdog, pty */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/hs.h"
@@ -111,4 +112,33 @@ UNIT_TEST(proc_pty_ctrl_c)
 	CHECK(strstr(p.out.data, "tty\r\n40 132\r\n") != NULL);
 	proc_release(&p);
 	loop_free(l);
+}
+
+/* the token variables never reach a child; everything else does */
+UNIT_TEST(proc_env_scrubbed)
+{
+	static const char *const argv[] = { "sh", "-c",
+	    "env | grep -c -e TOKEN -e HS_T_KEEP", NULL };
+	struct loop *l = NULL;
+	struct proc p = PROC_INIT;
+	struct proc_spec spec = PROC_SPEC_INIT;
+	struct hs_errbuf eb = HS_ERRBUF_INIT;
+
+	CHECK(proc_env_secret("JUPYTERHUB_API_TOKEN=x"));
+	CHECK(proc_env_secret("JPY_API_TOKEN="));
+	CHECK(!proc_env_secret("JUPYTERHUB_API_TOKENS=x"));
+	CHECK(!proc_env_secret("JUPYTERHUB_API_URL=http://h"));
+	setenv("JUPYTERHUB_API_TOKEN", "t0ken-in-env-0123", 1);
+	setenv("JPY_API_TOKEN", "t0ken-in-env-0123", 1);
+	setenv("HS_T_KEEP", "1", 1);
+	CHECK_INT(loop_new(&l), 0);
+	spec.argv = argv;
+	CHECK_INT(proc_start(&p, l, &spec, &eb), 0);
+	CHECK_INT(proc_wait(&p, 0), 0);
+	CHECK_STR(p.out.data, "1\n");	/* HS_T_KEEP alone */
+	proc_release(&p);
+	loop_free(l);
+	unsetenv("JUPYTERHUB_API_TOKEN");
+	unsetenv("JPY_API_TOKEN");
+	unsetenv("HS_T_KEEP");
 }

@@ -1,6 +1,7 @@
 /* t_artifacts.c -- unit tests for the run directory and the tarball */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -402,4 +403,55 @@ UNIT_TEST(artifacts_disk_full)
 	record_release(&rec);
 	artifacts_release(&a);
 	umount2(outdir, MNT_DETACH);
+}
+
+#define DUMP "Thread 1 (idle)\n    f (a.py:1)\n        Locals:\n" \
+	"            password: \"Hunter2-horse\"\n"
+
+/* the final sweep names the file and the form; a directory is redacted in
+ * place (postmortem), a value learned in one file gone from the others */
+UNIT_TEST(artifacts_sweep_and_redact_dir)
+{
+	struct hs_errbuf eb = HS_ERRBUF_INIT;
+	struct artifacts a = ARTIFACTS_INIT;
+	struct redact rd = REDACT_INIT;
+	struct buf b = BUF_INIT(1u << 16);
+	char outdir[512], path[1024];
+	long long n = 0;
+
+	snprintf(outdir, sizeof(outdir), "%s/sweep", unit_tmpdir());
+	CHECK_INT(artifacts_init(&a, outdir, "sweep", WHEN, &eb), 0);
+	CHECK_INT(redact_add_secret(&a.redact, "s3cr3t-Token-Value-42"), 0);
+	/* base64 of "x:" + the token, as a Basic auth header would hold it */
+	buf_addstr(&b, "Basic eDpzM2NyM3QtVG9rZW4tVmFsdWUtNDI=");
+	CHECK_INT(artifacts_sweep(&a, "plateaus/0001/dump-1.txt", &b, &eb),
+	    HS_EIO);
+	CHECK(strstr(eb.msg, "/plateaus/0001/dump-1.txt' still holds a secret "
+	    "(base64) after redaction; the archive was not written") != NULL);
+	a.no_redact = 1;
+	CHECK_INT(artifacts_sweep(&a, "x", &b, &eb), 0);
+	a.no_redact = 0;
+	buf_reset(&b);
+	buf_addstr(&b, "nothing here");
+	CHECK_INT(artifacts_sweep(&a, "x", &b, &eb), 0);
+
+	CHECK_INT(artifacts_write(&a, "dump-1.txt", DUMP, strlen(DUMP), &eb),
+	    0);
+	CHECK_INT(artifacts_write(&a, "hub.log", "login Hunter2-horse\n", 20,
+	    &eb), 0);
+	CHECK_INT(redact_add_secret(&rd, "s3cr3t-Token-Value-42"), 0);
+	CHECK_INT(artifacts_redact_dir(a.dir, &rd, &n, &eb), 0);
+	CHECK(n == 2);
+	artifacts_path(&a, "hub.log", path, sizeof(path));
+	buf_reset(&b);
+	CHECK_INT(file_read(path, &b, &eb), 0);
+	CHECK_STR(b.data, "login <redacted>\n");
+	artifacts_path(&a, "dump-1.txt", path, sizeof(path));
+	buf_reset(&b);
+	CHECK_INT(file_read(path, &b, &eb), 0);
+	CHECK(strstr(b.data, "            password: <redacted>\n") != NULL);
+	CHECK(strstr(b.data, "    f (a.py:1)\n") != NULL);
+	buf_release(&b);
+	redact_release(&rd);
+	artifacts_release(&a);
 }

@@ -141,6 +141,48 @@ static const struct {
 	  "got null" },
 	{ "{\"hub\": {\"server_options\": []}}", "profile 't.json': "
 	  "hub.server_options: expected an object, got an array" },
+	/* Kubernetes names reach kubectl's argv */
+	{ "{\"target\": {\"pod\": \"-oyaml\"}}", "profile 't.json': "
+	  "target.pod: '-oyaml': starts with '-' (it would be read as a "
+	  "kubectl option)" },
+	{ "{\"target\": {\"namespace\": \"Jhub\"}}", "profile 't.json': "
+	  "target.namespace: 'Jhub': not a DNS-1123 label (lower-case letters, "
+	  "digits and '-')" },
+	{ "{\"target\": {\"container\": \"hub.x\"}}", "profile 't.json': "
+	  "target.container: 'hub.x': not a DNS-1123 label (lower-case "
+	  "letters, digits and '-')" },
+	{ "{\"target\": {\"pod\": \"hub-1.\"}}", "profile 't.json': "
+	  "target.pod: 'hub-1.': must start and end with a letter or a digit "
+	  "(DNS-1123)" },
+	{ "{\"target\": {\"selector\": \"-oyaml\"}}", "profile 't.json': "
+	  "target.selector: starts with '-' (it would be read as a kubectl "
+	  "option)" },
+	{ "{\"hub\": {\"public_url\": \"proxy:8000\"}}", "profile 't.json': "
+	  "hub.public_url: expected an http:// or https:// URL such as "
+	  "'http://127.0.0.1:8000'" },
+	{ "{\"sessions\": {\"mode\": \"browse\", \"login\": \"none\"}}",
+	  "profile 't.json': sessions.mix.page: hub pages need the login "
+	  "cookie, and sessions.login is 'none'; set sessions.login to 'auto' "
+	  "or 'form', or sessions.mix.page to 0" },
+	{ "{\"sessions\": {\"mode\": \"browse\", \"mix\": {\"page\": 0, "
+	  "\"own_api\": 0, \"proxy\": 0}}}", "profile 't.json': sessions.mix: "
+	  "every weight is 0; give page, own_api or proxy a weight above 0" },
+	{ "{\"hub\": {\"servers\": false}, \"activity\": {\"mode\": "
+	  "\"none\"}, \"sessions\": {\"mode\": \"browse\"}}",
+	  "profile 't.json': sessions.mode: 'browse' needs hub.servers true (a "
+	  "session runs while its server runs); use 'none'" },
+	{ "{\"sessions\": {\"think\": {\"min\": 20}}}", "profile 't.json': "
+	  "sessions.think.min: larger than sessions.think.max" },
+	{ "{\"sessions\": {\"login\": \"oauth\"}}", "profile 't.json': "
+	  "sessions.login: 'oauth' is not one of auto, form, none" },
+	{ "{\"arrivals\": {\"mode\": \"trickle\"}}", "profile 't.json': "
+	  "arrivals.mode: 'trickle' is not one of burst, rate, poisson" },
+	{ "{\"arrivals\": {\"rate\": 0}}", "profile 't.json': arrivals.rate: "
+	  "0 is out of range (0.001 to 10000)" },
+	{ "{\"hub\": {\"servers\": false}, \"activity\": {\"mode\": "
+	  "\"none\"}, \"arrivals\": {\"session_length\": 60}}",
+	  "profile 't.json': arrivals.session_length: departures stop "
+	  "servers, and hub.servers is false; set it to 0" },
 };
 
 UNIT_TEST(profile_broken_table)
