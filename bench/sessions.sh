@@ -7,17 +7,9 @@
 # peak RSS in total and per user. Goals: client RSS under 16 MiB in
 # total, client CPU under 1 % of the hub's.
 # Knobs: BENCH_SESSION_USERS (1000), BENCH_SESSION_HOLD (60 s).
-set -u
-export LC_ALL=C
-cd "$(dirname "$0")/.." || exit 1
-: "${HUBSPY:=$PWD/hubspy}"
-HERE=$PWD/tests
-. bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 N=${BENCH_SESSION_USERS:-1000}
 HOLD=${BENCH_SESSION_HOLD:-60}
-B=$(mktemp -d "${TMPDIR:-/tmp}/hubspy-bench.XXXXXX")
-cleanup=()
-trap 'for c in "${cleanup[@]}"; do eval "$c" >/dev/null 2>&1; done; rm -rf "$B"' EXIT
 
 d=$B/hub
 bench_hub "$d"

@@ -102,6 +102,7 @@ def main():
                     "requests": (dict, False), "throttle": (dict, False),
                     "spawn_seconds": (dict, False), "hold": (dict, False),
                     "hub_metrics": (dict, True), "hub_usage": (dict, True),
+                    "hub_log_stalls": (int, True),
                     "captures": (list, False)})
         if not isinstance(p, dict):
             continue

@@ -164,6 +164,12 @@ int	target_run(struct target *t, struct proc *p, const char *const *cmd,
  * target_run(); HS_EUSAGE for the local transport */
 int	target_kubectl(struct target *t, struct proc *p, const char *const *args,
 	    const char *out_path, int64_t timeout_ms, struct hs_errbuf *eb);
+/* starts kubectl with those options and args on the loop, without
+ * waiting (spec's argv is set here; its other fields are the caller's):
+ * like target_start() */
+int	target_kubectl_start(struct target *t, struct proc *p,
+	    const char *const *args, struct proc_spec *spec,
+	    struct hs_errbuf *eb);
 
 struct cJSON;
 /* target_kubectl() with ARGS, then its JSON output parsed into *jp (free

@@ -9,11 +9,14 @@
 #include <curl/curl.h>
 
 /*
- * One thread, one loop. Each turn waits in curl_multi_poll() on libcurl's
- * sockets plus every registered file descriptor (child pipes, ptys, the
- * signalfd) with a timeout that is the next timer, then runs: finished
- * transfers, ready descriptors, due timers. Callbacks may add and remove
- * anything, including themselves.
+ * One thread, one loop. Each turn waits in one poll() on the sockets
+ * libcurl asks for (its socket interface) plus every registered file
+ * descriptor (child pipes, ptys, the signalfd), until the earliest of the
+ * next timer and libcurl's own timeout, then runs: libcurl on its ready
+ * sockets (and its timeout when due), finished transfers, ready
+ * descriptors, due timers. Nothing runs, and nothing is polled, for a
+ * transfer that has nothing to do. Callbacks may add and remove anything,
+ * including themselves.
  *
  * loop_new() blocks SIGINT, SIGTERM, SIGHUP and SIGCHLD and reads them from a
  * signalfd, and ignores SIGPIPE. A child started by anyone must get an empty
@@ -80,6 +83,15 @@ void	 loop_child_sigmask(sigset_t *mask, sigset_t *defaults);
  * (loop_now_us() reads the clock afresh) */
 int64_t	 loop_now(const struct loop *l);
 int64_t	 loop_now_us(void);
+
+/* what the loop did so far: its poll() calls (one per turn) and the calls
+ * into libcurl (a ready socket or libcurl's due timeout each); for the
+ * benchmarks and -v */
+struct loop_stats {
+	uint64_t	 polls;
+	uint64_t	 curl_actions;
+};
+void	 loop_get_stats(const struct loop *l, struct loop_stats *st);
 
 /* one turn, waiting at most max_wait_ms (-1: until something happens) */
 int	 loop_once(struct loop *l, int64_t max_wait_ms);

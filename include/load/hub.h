@@ -87,6 +87,29 @@ struct loop *hub_loop(struct hub *h);
 int	 hub_concurrency(const struct hub *h);
 struct measure *hub_measure(struct hub *h);
 const struct hub_info *hub_info(const struct hub *h);
+/* the token's expanded scopes as hub_preflight() read them from GET
+ * /user (borrowed, valid until hub_free()); NULL before it, or on a hub
+ * before RBAC */
+const cJSON *hub_scopes(const struct hub *h);
+
+/*
+ * The pace (hubspy watch: the hub never sees more than n requests in any
+ * one second from us). A request starts only while fewer than n are on
+ * the wire or were answered within the last HUB_PACE_WINDOW_MS: of any
+ * n + 1 requests, one was answered more than a second before the last
+ * began, so the hub's log (which stamps a request when it answers) never
+ * holds n + 1 of them in one second. Queued requests wait; requests the
+ * hub does not send itself (health probes) ask hub_pace_wait_ms() first
+ * and bracket themselves with hub_pace_begin() and hub_pace_end().
+ * n 0 (the default): no pace; n is capped at HUB_PACE_MAX.
+ */
+#define HUB_PACE_MAX		8
+#define HUB_PACE_WINDOW_MS	1250	/* a second, and the hub's log's lag */
+void	 hub_pace(struct hub *h, int n);
+/* ms until one more request may start under the pace (0: now) */
+int64_t	 hub_pace_wait_ms(const struct hub *h);
+void	 hub_pace_begin(struct hub *h);
+void	 hub_pace_end(struct hub *h);
 
 /*
  * Queues a request. path is relative to the API root ("/users/a/server",

@@ -46,7 +46,7 @@ struct load_config {
 	void		*batch_arg;
 	/* notable events, one line each ("ramp stopped: ...") */
 	void		(*on_event)(void *arg, const char *line);
-	/* called about 4 times a second while the engine turns the loop */
+	/* called every tick_ms while the engine turns the loop */
 	void		(*on_tick)(void *arg);
 	void		*hook_arg;
 	/* browse sessions (borrowed, or NULL): a user's session begins when
@@ -63,9 +63,14 @@ struct load_config {
 	/* N named servers per user (load/named.h) instead of the default
 	 * server; 0: the default server only */
 	int		 named_servers;
+	/* the engine's tick: on_tick, re-sent requests, the teardown's
+	 * queue (0: 250 ms); a progress line on a terminal wants 250, a
+	 * plain log far fewer wake-ups. Readiness rounds keep their own
+	 * poll_interval_ms. */
+	int		 tick_ms;
 };
 #define LOAD_CONFIG_INIT { "hubspy", 10, 32, NULL, 300, 1, 0, 0, 1000, \
-	600, 30, NULL, NULL, NULL, NULL, NULL, NULL, ARRIVAL_BURST, 0, 0, 0 }
+	600, 30, NULL, NULL, NULL, NULL, NULL, NULL, ARRIVAL_BURST, 0, 0, 0, 0 }
 
 enum load_phase {
 	LOAD_IDLE, LOAD_DISCOVER, LOAD_CREATE, LOAD_START, LOAD_WAIT,

@@ -111,6 +111,9 @@ struct record_plateau {
 	int			 has_usage;
 	struct record_usage	 usage_start, usage_end;
 	double			 usage_cpu_percent;
+	/* the hub's "Event loop was unresponsive" log lines during the
+	 * plateau; RECORD_NONE: its log was not followed */
+	long long		 log_stalls;
 	struct record_capture	*captures;
 	size_t			 ncaptures;
 };

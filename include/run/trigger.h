@@ -139,6 +139,16 @@ void	 trigger_watch_free(struct trigger_watch *w);
 void	 trigger_watch_window(struct trigger_watch *w);
 /* a capture outside the watcher runs (1) or ended (0) */
 void	 trigger_watch_busy(struct trigger_watch *w, int busy);
+/*
+ * One line of the hub's log, from whoever follows it where log_file
+ * cannot (kubectl logs -f: run.c): a JupyterHub 5.x "Event loop was
+ * unresponsive for at least N s" line is counted and, with N over
+ * loop_s, a trigger (decided after a running capture). May turn the loop.
+ */
+void	 trigger_watch_log_line(struct trigger_watch *w, const char *line,
+	    size_t len);
+/* those lines seen so far (from log_file or trigger_watch_log_line()) */
+long long trigger_watch_log_stalls(const struct trigger_watch *w);
 /* the samples so far (borrowed, valid until the next loop turn) */
 const struct trigger_sample *trigger_watch_samples(
 	    const struct trigger_watch *w, size_t *n);

@@ -446,29 +446,39 @@ av_transport(struct av *a, const struct target *t, int flags)
 	av_add(a, "--");
 }
 
+/* starts the argv built in a (then freed) without waiting; missing: the
+ * failure when argv[0] cannot be run */
+static int
+start_av(struct target *t, struct proc *p, struct av *a,
+    struct proc_spec *spec, enum target_fail missing, struct hs_errbuf *eb)
+{
+	int r;
+
+	if (a->nomem) {
+		av_free(a);
+		return hs_error(eb, HS_ENOMEM, "out of memory");
+	}
+	spec->argv = (const char *const *)a->v;
+	r = proc_start(p, t->loop, spec, eb);
+	spec->argv = NULL;
+	if (r == HS_ETARGET)
+		t->failure = missing;
+	av_free(a);
+	return r;
+}
+
 int
 target_start(struct target *t, struct proc *p, const char *const *cmd,
     int flags, struct proc_spec *spec, struct hs_errbuf *eb)
 {
 	struct av a = { 0 };
 	size_t i;
-	int r;
 
 	av_transport(&a, t, flags);
 	for (i = 0; cmd[i]; i++)
 		av_add(&a, cmd[i]);
-	if (a.nomem) {
-		av_free(&a);
-		return hs_error(eb, HS_ENOMEM, "out of memory");
-	}
-	spec->argv = (const char *const *)a.v;
-	r = proc_start(p, t->loop, spec, eb);
-	spec->argv = NULL;
-	if (r == HS_ETARGET)
-		t->failure = t->transport == TARGET_LOCAL ? TF_PYSPY_MISSING :
-		    TF_KUBECTL_MISSING;
-	av_free(&a);
-	return r;
+	return start_av(t, p, &a, spec, t->transport == TARGET_LOCAL ?
+	    TF_PYSPY_MISSING : TF_KUBECTL_MISSING, eb);
 }
 
 /* runs the argv built in a (then freed), or says it ran out of memory */
@@ -499,25 +509,49 @@ target_run(struct target *t, struct proc *p, const char *const *cmd,
 	return run_av(t, p, &a, NULL, timeout_ms, eb);
 }
 
+/* kubectl, its options, then args into a; HS_EUSAGE for the local
+ * transport */
+static int
+av_kubectl_args(struct av *a, const struct target *t,
+    const char *const *args, struct hs_errbuf *eb)
+{
+	size_t i;
+
+	if (t->transport == TARGET_LOCAL)
+		return hs_error(eb, HS_EUSAGE, "no kubectl with --transport "
+		    "local");
+	av_kubectl(a, t);
+	for (i = 0; args[i]; i++)
+		av_add(a, args[i]);
+	return 0;
+}
+
 int
 target_kubectl(struct target *t, struct proc *p, const char *const *args,
     const char *out_path, int64_t timeout_ms, struct hs_errbuf *eb)
 {
 	struct av a = { 0 };
-	size_t i;
 	int r;
 
-	if (t->transport == TARGET_LOCAL)
-		return hs_error(eb, HS_EUSAGE, "no kubectl with --transport "
-		    "local");
-	av_kubectl(&a, t);
-	for (i = 0; args[i]; i++)
-		av_add(&a, args[i]);
+	if ((r = av_kubectl_args(&a, t, args, eb)) != 0)
+		return r;
 	r = run_av(t, p, &a, out_path, timeout_ms, eb);
 	if (r != 0 && t->failure == TF_KUBECTL_MISSING)
 		return target_fail(t, eb, TF_KUBECTL_MISSING,
 		    "cannot run kubectl", eb->msg);
 	return r;
+}
+
+int
+target_kubectl_start(struct target *t, struct proc *p,
+    const char *const *args, struct proc_spec *spec, struct hs_errbuf *eb)
+{
+	struct av a = { 0 };
+	int r;
+
+	if ((r = av_kubectl_args(&a, t, args, eb)) != 0)
+		return r;
+	return start_av(t, p, &a, spec, TF_KUBECTL_MISSING, eb);
 }
 
 int

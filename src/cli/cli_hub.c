@@ -95,6 +95,8 @@ on_request(void *arg, const struct hub_reqlog *rl)
 	struct cli_hub *ch = arg;
 	char line[400];
 
+	if (ch->log == NULL && !ch->verbose)
+		return;		/* no one reads the line: not formatted */
 	if (rl->status)
 		snprintf(line, sizeof(line), "%s %s (%s) %ld %.1f ms retries %d",
 		    rl->method, rl->what, mclass_name(rl->cls), rl->status,
@@ -464,6 +466,9 @@ cli_hub_load_config(struct cli_hub *ch, struct load_config *lc)
 	lc->on_event = hook_event;
 	lc->on_tick = hook_tick;
 	lc->hook_arg = ch;
+	/* a terminal's progress line is redrawn 4 times a second; a plain
+	 * line every 5 s needs no faster tick than a second */
+	lc->tick_ms = ch->tty ? 250 : 1000;
 }
 
 void

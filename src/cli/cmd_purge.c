@@ -75,9 +75,10 @@ purge_exec(struct args *a)
 	if (ch.dry_run) {
 		char what[200];
 
-		snprintf(what, sizeof(what), "stop the servers of %zu users, "
-		    "wait until none remains, delete the users", existing);
-		cli_hub_plan(stdout, what, (long long)existing * 2 +
+		snprintf(what, sizeof(what), "delete %zu users (a ready "
+		    "server goes with its delete; a pending one is stopped "
+		    "first and waited for)", existing);
+		cli_hub_plan(stdout, what, (long long)existing +
 		    (long long)existing / 200 + 2);
 		r = 0;
 		goto out;
@@ -106,9 +107,9 @@ purge_exec(struct args *a)
 const struct cmd cmd_purge = {
 	"purge", "[OPTIONS] [--run DIR | NAME...]",
 	"remove every fake user with the prefix (or the users named)",
-	"Stops the servers of every user named PREFIX-N (paged listing, any "
-	"number of users) in parallel, waits until no server remains, then "
-	"deletes the users. With NAME arguments exactly those users are "
+	"Deletes every user named PREFIX-N (paged listing, any number of "
+	"users) in parallel; a ready server goes with its user's delete, a "
+	"pending one is stopped first and waited for. With NAME arguments exactly those users are "
 	"removed instead; with --run DIR, exactly the users journaled by "
 	"the run in DIR (users are journaled before they are created, so "
 	"this also cleans up after a killed run). Interrupts are noted "

@@ -83,7 +83,6 @@ stress_exec(struct args *a)
 	if (ch.dry_run) {
 		char what[300];
 		long long batches = (count + lc.batch_size - 1) / lc.batch_size;
-
 		long long per = o->named_servers ? o->named_servers : 1;
 
 		snprintf(what, sizeof(what), "create %lld users in %lld "
@@ -91,10 +90,13 @@ stress_exec(struct args *a)
 		    "readiness with paged lists, %s", count, batches,
 		    count * per, o->named_servers ? "named " : "",
 		    lc.spawn_concurrency, keep ? "keep them" :
-		    "then stop and delete them");
-		/* create + start + a few list rounds (+ stop + delete) */
+		    o->named_servers ? "then remove the named servers and "
+		    "delete the users" :
+		    "then delete them (each delete stops its server)");
+		/* create + start + a few list rounds (+ removes + delete) */
 		cli_hub_plan(stdout, what, batches + count * per + 2 *
-		    (count / 200 + 1) + (keep ? 0 : count * per + count));
+		    (count / 200 + 1) + (keep ? 0 : (o->named_servers ?
+		    count * per : 0) + count));
 		r = 0;
 		goto out;
 	}
@@ -112,8 +114,9 @@ const struct cmd cmd_stress = {
 	"--count users named PREFIX-N continuing after the highest existing "
 	"N, created in batches, servers started with a client-side cap on "
 	"spawns in flight, readiness from paged state=active lists, 429s "
-	"counted and honoured, and a bounded parallel teardown (servers "
-	"stopped, then users deleted) unless --keep."
+	"counted and honoured, and a bounded parallel teardown (one delete "
+	"per user, which stops its ready server; pending servers are "
+	"stopped first) unless --keep."
 	"\n\nAn interrupt stops the ramp and tears down (exit 7); a second "
 	"one skips waiting for requests in flight. A table of measurements "
 	"ends the run; --json writes them.",

@@ -143,8 +143,10 @@ out:
 const struct cmd cmd_watch = {
 	"watch", "[OPTIONS]",
 	"watch a production hub for stalls, capture py-spy dumps while they last",
-	"No load at all: after checking the hub (version, a readable token) "
-	"and the target (the hub pod or process, py-spy), probes the hub with "
+	"No load at all, and at most 2 requests to the hub in any second, "
+	"the first included: after checking the hub (version, a readable "
+	"token) and the target (the hub pod or process, py-spy), probes the "
+	"hub with "
 	"a cheap unauthenticated GET /hub/health, one at a time and at most "
 	"one per triggers.interval (1 s), reads its event-loop histogram from "
 	"/hub/metrics every 5 s when the token may and the hub has it "

@@ -1,11 +1,19 @@
-/* loop.c -- one thread: curl_multi_poll + child fds + timers + signals */
+/* loop.c -- one thread, one poll(): libcurl's sockets, fds, timers, signals */
 /*
  * Timers live in a binary min-heap of heap-allocated nodes that remember
- * their index, so cancel is O(log n). Registered fds are a flat array that
- * is copied into curl_waitfd entries each turn; callbacks run from a
- * snapshot so that they may add or remove fds. Signals arrive on a
- * signalfd registered like any other fd; SIGCHLD reaps children with
- * waitpid(WNOHANG) and runs their callbacks.
+ * their index, so cancel is O(log n). Registered fds are a flat array;
+ * callbacks run from a snapshot so that they may add or remove fds.
+ * Signals arrive on a signalfd registered like any other fd; SIGCHLD reaps
+ * children with waitpid(WNOHANG) and runs their callbacks.
+ *
+ * libcurl is driven through its socket interface: it tells the loop which
+ * sockets to watch (CURLMOPT_SOCKETFUNCTION) and when its next timeout is
+ * due (CURLMOPT_TIMERFUNCTION); one poll() per turn waits on those sockets
+ * and the registered fds until the earliest of our timers and libcurl's.
+ * Only a socket that is ready, or libcurl's timeout when due, is handed to
+ * curl_multi_socket_action(). (curl_multi_perform() would instead run every
+ * transfer on every turn, and each one idle-checks its socket with a
+ * poll() of its own: dozens of system calls per request.)
  */
 #include <errno.h>
 #include <poll.h>
@@ -41,6 +49,12 @@ struct xfer {
 	void		*arg;
 };
 
+/* a socket libcurl asked the loop to watch */
+struct csock {
+	curl_socket_t	 fd;
+	short		 events;
+};
+
 struct child {
 	pid_t		 pid;
 	loop_child_cb	*cb;
@@ -53,6 +67,18 @@ struct loop {
 	uint64_t	  seq;
 	int		  nxfers;
 	int		  stop;
+	int64_t		  curl_due;	/* ms, libcurl's timeout; -1: none */
+
+	struct csock	 *csk;
+	size_t		  ncsk, capcsk;
+	struct loop_stats stats;
+
+	/* a turn's poll set and fd snapshot, kept between turns (a turn
+	 * nested in a callback allocates its own) */
+	struct pollfd	 *pfd;
+	struct fdreg	 *snap;
+	size_t		  capturn;
+	int		  inturn;
 
 	struct loop_timer **heap;
 	size_t		  nheap, capheap;
@@ -88,6 +114,9 @@ loop_now(const struct loop *l)
 }
 
 static void loop_sigfd_cb(void *arg, int fd, short revents);
+static int loop_curl_socket(CURL *easy, curl_socket_t fd, int what,
+    void *arg, void *sockp);
+static int loop_curl_timer(CURLM *multi, long timeout_ms, void *arg);
 
 void
 loop_child_sigmask(sigset_t *mask, sigset_t *defaults)
@@ -112,10 +141,15 @@ loop_new(struct loop **lp)
 	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return HS_ENOMEM;
 	l->sigfd = -1;
+	l->curl_due = -1;
 	if ((l->multi = curl_multi_init()) == NULL) {
 		free(l);
 		return HS_ENOMEM;
 	}
+	curl_multi_setopt(l->multi, CURLMOPT_SOCKETFUNCTION, loop_curl_socket);
+	curl_multi_setopt(l->multi, CURLMOPT_SOCKETDATA, l);
+	curl_multi_setopt(l->multi, CURLMOPT_TIMERFUNCTION, loop_curl_timer);
+	curl_multi_setopt(l->multi, CURLMOPT_TIMERDATA, l);
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
@@ -154,6 +188,9 @@ loop_free(struct loop *l)
 		free(l->heap[i]);
 	free(l->heap);
 	free(l->fds);
+	free(l->csk);
+	free(l->pfd);
+	free(l->snap);
 	free(l->kids);
 	if (l->sigfd != -1) {
 		close(l->sigfd);
@@ -319,6 +356,74 @@ loop_fd_del(struct loop *l, int fd)
 	if (r == NULL)
 		return;
 	*r = l->fds[--l->nfds];
+}
+
+/* --- libcurl's sockets and timeout --- */
+
+static struct csock *
+loop_csock_find(struct loop *l, curl_socket_t fd)
+{
+	size_t i;
+
+	for (i = 0; i < l->ncsk; i++)
+		if (l->csk[i].fd == fd)
+			return &l->csk[i];
+	return NULL;
+}
+
+/* CURLMOPT_SOCKETFUNCTION: watch fd for what libcurl waits on */
+static int
+loop_curl_socket(CURL *easy, curl_socket_t fd, int what, void *arg,
+    void *sockp)
+{
+	struct loop *l = arg;
+	struct csock *c = loop_csock_find(l, fd);
+	void *grown;
+
+	(void)easy;
+	(void)sockp;
+	if (what == CURL_POLL_REMOVE) {
+		if (c != NULL)
+			*c = l->csk[--l->ncsk];
+		return 0;
+	}
+	if (c == NULL) {
+		if ((grown = grow(l->csk, &l->capcsk, l->ncsk, 16,
+		    sizeof(*l->csk))) == NULL)
+			return -1;	/* libcurl fails the transfer */
+		l->csk = grown;
+		c = &l->csk[l->ncsk++];
+		c->fd = fd;
+	}
+	c->events = (short)(((what & CURL_POLL_IN) ? POLLIN : 0) |
+	    ((what & CURL_POLL_OUT) ? POLLOUT : 0));
+	return 0;
+}
+
+/* CURLMOPT_TIMERFUNCTION: libcurl's one timeout, -1 to cancel it */
+static int
+loop_curl_timer(CURLM *multi, long timeout_ms, void *arg)
+{
+	struct loop *l = arg;
+
+	(void)multi;
+	l->curl_due = timeout_ms < 0 ? -1 : loop_now_us() / 1000 + timeout_ms;
+	return 0;
+}
+
+static void
+loop_curl_action(struct loop *l, curl_socket_t fd, int ev)
+{
+	int running;
+
+	l->stats.curl_actions++;
+	curl_multi_socket_action(l->multi, fd, ev, &running);
+}
+
+void
+loop_get_stats(const struct loop *l, struct loop_stats *st)
+{
+	*st = l->stats;
 }
 
 /* --- timers (min-heap on (when, seq)) --- */
@@ -520,70 +625,129 @@ loop_sigfd_cb(void *arg, int fd, short revents)
 
 /* --- the turn --- */
 
+static void
+loop_turn_end(struct loop *l, int own, struct pollfd *pfd, struct fdreg *snap)
+{
+	if (own) {
+		l->inturn = 0;
+		return;
+	}
+	free(pfd);
+	free(snap);
+}
+
 int
 loop_once(struct loop *l, int64_t max_wait_ms)
 {
-	struct curl_waitfd *wfds = NULL;
+	struct pollfd *pfd = NULL;
 	struct fdreg *snap = NULL;
-	size_t n, i;
-	int64_t wait, now;
-	int running, numfds;
-	long curl_to = -1;
-	CURLMcode mc;
+	size_t n, nf, i;
+	int64_t wait;
+	int ready, own;
 
 	l->now = loop_now_us() / 1000;
-	wait = max_wait_ms < 0 ? 60000 : max_wait_ms;
-	if (l->nheap > 0) {
-		int64_t d = l->heap[0]->when - l->now;
-
-		if (d < wait)
-			wait = d < 0 ? 0 : d;
+	/* libcurl's timeout when already due (transfers added since the last
+	 * turn): run it before waiting, so starting them costs no poll */
+	if (l->curl_due >= 0 && l->now >= l->curl_due) {
+		l->curl_due = -1;	/* the action may set a new one */
+		loop_curl_action(l, CURL_SOCKET_TIMEOUT, 0);
+		loop_xfers_done(l);
+		l->now = loop_now_us() / 1000;
 	}
-	if (l->nxfers > 0 && curl_multi_timeout(l->multi, &curl_to) ==
-	    CURLM_OK && curl_to >= 0 && curl_to < wait)
-		wait = curl_to;
+	wait = max_wait_ms < 0 ? 60000 : max_wait_ms;
+	if (l->nheap > 0 && l->heap[0]->when - l->now < wait)
+		wait = l->heap[0]->when - l->now;
+	if (l->curl_due >= 0 && l->curl_due - l->now < wait)
+		wait = l->curl_due - l->now;
+	if (wait < 0)
+		wait = 0;
 
-	n = l->nfds;
-	if (n > 0) {
-		wfds = calloc(n, sizeof(*wfds));
-		snap = calloc(n, sizeof(*snap));
-		if (wfds == NULL || snap == NULL) {
-			free(wfds);
+	/* our fds first (snapshotted: callbacks may change them), then
+	 * libcurl's sockets */
+	nf = l->nfds;
+	n = nf + l->ncsk;
+	own = !l->inturn;
+	if (own && n > l->capturn) {
+		free(l->pfd);
+		free(l->snap);
+		l->capturn = 0;
+		l->pfd = calloc(n + 16, sizeof(*l->pfd));
+		l->snap = calloc(n + 16, sizeof(*l->snap));
+		if (l->pfd == NULL || l->snap == NULL)
+			return HS_ENOMEM;
+		l->capturn = n + 16;
+	}
+	if (own) {
+		pfd = l->pfd;
+		snap = l->snap;
+		l->inturn = 1;
+	} else if (n > 0) {
+		pfd = calloc(n, sizeof(*pfd));
+		snap = calloc(nf ? nf : 1, sizeof(*snap));
+		if (pfd == NULL || snap == NULL) {
+			free(pfd);
 			free(snap);
 			return HS_ENOMEM;
 		}
-		for (i = 0; i < n; i++) {
+	}
+	if (n > 0) {
+		for (i = 0; i < nf; i++) {
 			snap[i] = l->fds[i];
-			wfds[i].fd = l->fds[i].fd;
-			wfds[i].events = l->fds[i].events;
+			pfd[i].fd = l->fds[i].fd;
+			pfd[i].events = l->fds[i].events;
+		}
+		for (i = 0; i < l->ncsk; i++) {
+			pfd[nf + i].fd = l->csk[i].fd;
+			pfd[nf + i].events = l->csk[i].events;
 		}
 	}
-	mc = curl_multi_poll(l->multi, wfds, (unsigned)n, (int)wait, &numfds);
-	if (mc != CURLM_OK) {
-		free(wfds);
-		free(snap);
+	l->stats.polls++;
+	ready = poll(pfd, (nfds_t)n, (int)wait);
+	if (ready == -1 && errno != EINTR) {
+		loop_turn_end(l, own, pfd, snap);
 		return HS_EFAIL;
 	}
-	curl_multi_perform(l->multi, &running);
+	l->now = loop_now_us() / 1000;
+
+	/* libcurl: its ready sockets, then its timeout when due */
+	for (i = nf; ready > 0 && i < n; i++) {
+		struct csock *c;
+		int ev = 0;
+
+		if (pfd[i].revents == 0)
+			continue;
+		/* a socket an earlier action removed is not passed on */
+		if ((c = loop_csock_find(l, pfd[i].fd)) == NULL)
+			continue;
+		if (pfd[i].revents & (POLLIN | POLLHUP))
+			ev |= CURL_CSELECT_IN;
+		if (pfd[i].revents & POLLOUT)
+			ev |= CURL_CSELECT_OUT;
+		if (pfd[i].revents & (POLLERR | POLLNVAL))
+			ev |= CURL_CSELECT_ERR;
+		loop_curl_action(l, pfd[i].fd, ev);
+	}
+	if (l->curl_due >= 0 && loop_now_us() / 1000 >= l->curl_due) {
+		l->curl_due = -1;	/* the action may set a new one */
+		loop_curl_action(l, CURL_SOCKET_TIMEOUT, 0);
+	}
 	l->now = loop_now_us() / 1000;
 	loop_xfers_done(l);
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; ready > 0 && i < nf; i++) {
 		struct fdreg *cur;
 
-		if (wfds[i].revents == 0)
+		if (pfd[i].revents == 0)
 			continue;
 		/* still registered, and the same registration? */
 		cur = loop_fd_find(l, snap[i].fd);
 		if (cur == NULL || cur->gen != snap[i].gen)
 			continue;
-		cur->cb(cur->arg, cur->fd, wfds[i].revents);
+		cur->cb(cur->arg, cur->fd, pfd[i].revents);
 	}
-	free(wfds);
-	free(snap);
+	loop_turn_end(l, own, pfd, snap);
 
-	now = loop_now_us() / 1000;
-	l->now = now;
+	l->now = loop_now_us() / 1000;
 	loop_timers_due(l);
 	return 0;
 }

@@ -50,6 +50,13 @@ struct hub {
 	size_t			 npool;
 	uint32_t		 rnd;
 	struct hub_info		 info;
+	cJSON			*scopes;	/* GET /user's, from preflight */
+	/* the pace (hub_pace): at most pace_n requests on the wire or
+	 * answered within the last HUB_PACE_WINDOW_MS */
+	int			 pace_n;
+	int			 pace_ext;	/* on the wire, not ours */
+	int64_t			 pace_done[HUB_PACE_MAX];	/* newest first */
+	struct loop_timer	*pace_timer;
 };
 
 static void hub_pump(struct hub *h);
@@ -84,6 +91,73 @@ size_t
 hub_pending(const struct hub *h)
 {
 	return h->nreq;
+}
+
+const cJSON *
+hub_scopes(const struct hub *h)
+{
+	return h->scopes;
+}
+
+/* --- the pace --- */
+
+void
+hub_pace(struct hub *h, int n)
+{
+	h->pace_n = n < 0 ? 0 : n > HUB_PACE_MAX ? HUB_PACE_MAX : n;
+}
+
+int64_t
+hub_pace_wait_ms(const struct hub *h)
+{
+	int64_t now = loop_now_us(), until;
+	int busy, k;
+
+	if (h->pace_n == 0)
+		return 0;
+	busy = h->flying + h->pace_ext;
+	if (busy >= h->pace_n)
+		return 100;	/* an answer frees a place: look again then */
+	/* the (pace_n - busy)-th newest answer must be out of the window */
+	k = h->pace_n - busy - 1;
+	if (h->pace_done[k] == 0)
+		return 0;
+	until = h->pace_done[k] + HUB_PACE_WINDOW_MS * 1000;
+	return until <= now ? 0 : (until - now + 999) / 1000;
+}
+
+static void
+pace_note_done(struct hub *h)
+{
+	if (h->pace_n == 0)
+		return;
+	memmove(h->pace_done + 1, h->pace_done,
+	    (HUB_PACE_MAX - 1) * sizeof(h->pace_done[0]));
+	h->pace_done[0] = loop_now_us();
+}
+
+void
+hub_pace_begin(struct hub *h)
+{
+	h->pace_ext++;
+}
+
+void
+hub_pace_end(struct hub *h)
+{
+	if (h->pace_ext > 0)
+		h->pace_ext--;
+	pace_note_done(h);
+	hub_pump(h);
+}
+
+static void
+on_pace(void *arg)
+{
+	struct hub *h = arg;
+
+	h->pace_timer = NULL;
+	hub_pump(h);
 }
 
 static uint32_t
@@ -294,6 +368,7 @@ hub_cancel_all(struct hub *h)
 			loop_xfer_cancel(h->loop, q->easy);
 			curl_easy_cleanup(q->easy);
 			h->flying--;
+			pace_note_done(h);	/* the hub may still answer it */
 		}
 		if (q->state == 2 && q->timer)
 			loop_timer_cancel(h->loop, q->timer);
@@ -343,6 +418,9 @@ hub_free(struct hub *h)
 	if (h == NULL)
 		return;
 	hub_cancel_all(h);
+	if (h->pace_timer)
+		loop_timer_cancel(h->loop, h->pace_timer);
+	cJSON_Delete(h->scopes);
 	for (i = 0; i < h->npool; i++)
 		curl_easy_cleanup(h->pool[i]);
 	free(h->pool);
@@ -493,6 +571,7 @@ on_done(void *arg, CURL *easy, CURLcode res)
 
 	q->easy = NULL;
 	h->flying--;
+	pace_note_done(h);
 	if (res == CURLE_OK)
 		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME_T, &total);
@@ -544,8 +623,18 @@ on_done(void *arg, CURL *easy, CURLcode res)
 static void
 hub_pump(struct hub *h)
 {
+	int64_t wait;
+
 	while (h->flying < h->cfg.concurrency && h->qhead) {
 		struct hreq *q = h->qhead;
+
+		if ((wait = hub_pace_wait_ms(h)) > 0) {
+			/* paced: the queue waits (an answer pumps too) */
+			if (h->pace_timer == NULL)
+				h->pace_timer = loop_timer_add(h->loop, wait,
+				    on_pace, h);
+			return;
+		}
 
 		h->qhead = q->qnext;
 		if (h->qhead == NULL)
@@ -1032,6 +1121,9 @@ hub_preflight(struct hub *h, int need_write, struct hs_errbuf *eb)
 		strlcpy(in->owner, nm->valuestring, sizeof(in->owner));
 	sc = cJSON_GetObjectItemCaseSensitive(u, "scopes");
 	if (cJSON_IsArray(sc)) {
+		cJSON_Delete(h->scopes);
+		h->scopes = cJSON_DetachItemViaPointer(u, (cJSON *)sc);
+		sc = h->scopes;
 		in->has_admin_users = has_scope(sc, "admin:users");
 		in->has_servers = has_scope(sc, "servers") ||
 		    has_scope(sc, "admin:servers");

@@ -13,10 +13,16 @@
  * such a round does not list has failed.
  *
  * Teardown works on its own array of names (ours, everyone with the
- * prefix, or a given list): stop the servers in parallel, confirm with
- * active-list rounds that none remains (re-stopping servers whose spawn was
- * pending: 400 on hubs <= 5.0), then delete; a delete answered 500 (a
- * spawn still pending) or 400 (still stopping) goes back to waiting.
+ * prefix, or a given list). A user whose default server is known to be
+ * running and settled (ready, not pending) is deleted in one request:
+ * DELETE /users/NAME stops that server itself (spawner stop, proxy route
+ * removed; checked on 3.0 and 5.2.1) before it deletes the user. The others
+ * take two steps: stop the servers in parallel, confirm with active-list
+ * rounds that none remains (re-stopping servers whose spawn was pending:
+ * 400 on hubs <= 5.0), then delete. A delete answered 500 (a spawn still
+ * pending) or 400 (still stopping: the hub's stop outlasted its 10 s) goes
+ * back to waiting, and the rounds fall back to stopping a server still
+ * listed running.
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -58,11 +64,18 @@ struct luser {
 
 enum tstate { T_STOPQ, T_STOPPING, T_WAIT, T_DELQ, T_DELETING, T_DONE };
 
+/* the teardown keeps up to TD_QUEUE requests waiting in the hub client,
+ * refilled on its tick and whenever its answers have drained half of them
+ * (so a slow tick never holds it back) */
+#define TD_QUEUE	128
+
 struct tuser {
 	char			 name[NAME_MAX_LEN];
 	uint8_t			 state;
 	uint8_t			 active;	/* listed active by the last round */
 	uint8_t			 spawn_pending;
+	uint8_t			 server;	/* running, not yet counted
+						 * stopped */
 	int64_t			 retry_at;	/* ms */
 	uint32_t		 ack_gen;	/* rounds sent before its answer */
 	int			 tries;
@@ -114,6 +127,7 @@ struct load {
 	struct loop_timer	*probe_timer;
 	int			 probe_flying;
 	struct loop_timer	*tick_timer;
+	struct loop_timer	*poll_timer;	/* the next list round due */
 	int64_t			 t0;
 
 	/* teardown */
@@ -325,6 +339,8 @@ load_new(struct load **lp, struct hub *h, const struct load_config *cfg,
 		ld->cfg.teardown_timeout_s = 600;
 	if (ld->cfg.hub_gone_s < 1)
 		ld->cfg.hub_gone_s = 30;
+	if (ld->cfg.tick_ms < 50)
+		ld->cfg.tick_ms = 250;
 	ld->window = (size_t)ld->cfg.spawn_concurrency;
 	ld->next_index = 1;
 	ld->base = 1;
@@ -382,6 +398,9 @@ load_stop_timers(struct load *ld)
 	if (ld->tick_timer)
 		loop_timer_cancel(ld->loop, ld->tick_timer);
 	ld->tick_timer = NULL;
+	if (ld->poll_timer)
+		loop_timer_cancel(ld->loop, ld->poll_timer);
+	ld->poll_timer = NULL;
 }
 
 void
@@ -544,6 +563,21 @@ add_users(struct load *ld, size_t n)
 
 /* --- discover --- */
 
+/* servers (a user model's "servers") is only the default server, ready and
+ * not pending: DELETE /users/NAME stops it and deletes the user in one
+ * request. A pending spawn (the hub answers 500), a pending stop (400) or a
+ * named server (the hub does not stop those) take the two-step path. */
+static int
+td_direct(const cJSON *servers)
+{
+	const cJSON *s0 = cJSON_GetObjectItemCaseSensitive(servers, "");
+	const cJSON *pend = cJSON_GetObjectItemCaseSensitive(s0, "pending");
+
+	return cJSON_GetArraySize(servers) == 1 && cJSON_IsObject(s0) &&
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s0, "ready")) &&
+	    (pend == NULL || cJSON_IsNull(pend));
+}
+
 struct disc {
 	struct load	*ld;
 	size_t		 n;
@@ -587,9 +621,11 @@ disc_item(void *arg, const cJSON *u)
 		t = &d->tu[d->ntu++];
 		memset(t, 0, sizeof(*t));
 		strlcpy(t->name, nm->valuestring, sizeof(t->name));
-		/* no servers key (no read:servers): assume one */
-		t->state = (sv == NULL || cJSON_GetArraySize(sv) > 0) ?
-		    T_STOPQ : T_DELQ;
+		/* no servers key (no read:servers): assume one; only a
+		 * settled default server alone goes with the delete */
+		t->server = sv == NULL || cJSON_GetArraySize(sv) > 0;
+		t->state = !t->server ? T_DELQ : td_direct(sv) ? T_DELQ :
+		    T_STOPQ;
 	}
 }
 
@@ -1320,6 +1356,31 @@ send_round(struct load *ld)
 
 /* --- the driver --- */
 
+static void td_kick(struct load *ld);
+
+static void
+poll_due(void *arg)
+{
+	struct load *ld = arg;
+
+	ld->poll_timer = NULL;
+	if (ld->td_running)
+		td_kick(ld);
+	else
+		load_kick(ld);
+}
+
+/* a list round is wanted but not due yet: wake when it is (not on the
+ * next tick, which may be a second away) */
+static void
+poll_arm(struct load *ld)
+{
+	int64_t d = ld->next_poll - loop_now(ld->loop);
+
+	if (ld->poll_timer == NULL)
+		ld->poll_timer = loop_timer_add(ld->loop, d, poll_due, ld);
+}
+
 static void
 load_kick(struct load *ld)
 {
@@ -1380,9 +1441,12 @@ load_kick(struct load *ld)
 				    u->name);
 		}
 	}
-	if (ld->nst[U_PENDING] > 0 && !ld->listing &&
-	    loop_now(ld->loop) >= ld->next_poll)
-		send_round(ld);
+	if (ld->nst[U_PENDING] > 0 && !ld->listing) {
+		if (loop_now(ld->loop) >= ld->next_poll)
+			send_round(ld);
+		else
+			poll_arm(ld);
+	}
 	if (owned(ld) < ld->target && !stop_new)
 		add_users(ld, ld->target - owned(ld));	/* collisions */
 }
@@ -1392,7 +1456,7 @@ on_tick(void *arg)
 {
 	struct load *ld = arg;
 
-	ld->tick_timer = loop_timer_add(ld->loop, 250, on_tick, ld);
+	ld->tick_timer = loop_timer_add(ld->loop, ld->cfg.tick_ms, on_tick, ld);
 	load_kick(ld);
 	if (ld->cfg.on_tick)
 		ld->cfg.on_tick(ld->cfg.hook_arg);
@@ -1478,7 +1542,8 @@ load_ramp(struct load *ld, size_t total_users, struct hs_errbuf *eb)
 	ld->flow = 1;
 	probe_arm(ld);
 	if (ld->tick_timer == NULL)
-		ld->tick_timer = loop_timer_add(ld->loop, 250, on_tick, ld);
+		ld->tick_timer = loop_timer_add(ld->loop, ld->cfg.tick_ms,
+		    on_tick, ld);
 	ld->ramping = 1;
 	arrival_restart(&ld->arr, loop_now(ld->loop));
 	load_kick(ld);
@@ -1492,6 +1557,9 @@ load_ramp(struct load *ld, size_t total_users, struct hs_errbuf *eb)
 	if (ld->tick_timer)
 		loop_timer_cancel(ld->loop, ld->tick_timer);
 	ld->tick_timer = NULL;
+	if (ld->poll_timer)
+		loop_timer_cancel(ld->loop, ld->poll_timer);
+	ld->poll_timer = NULL;
 	ld->phase = LOAD_IDLE;
 	if (ld->fatal) {
 		*eb = ld->fatal_eb;
@@ -1537,8 +1605,17 @@ td_deleted(struct load *ld, struct tuser *t)
 	}
 }
 
+/* t's server is gone: counted once, whichever answer or round saw it */
 static void
-on_stop(void *arg, const struct hub_resp *rs)
+td_stopped(struct load *ld, struct tuser *t)
+{
+	if (t->server)
+		ld->c_stopped++;
+	t->server = 0;
+}
+
+static void
+stop_answer(void *arg, const struct hub_resp *rs)
 {
 	struct tuser *t = arg;
 	struct load *ld = t->ld;
@@ -1555,7 +1632,7 @@ on_stop(void *arg, const struct hub_resp *rs)
 	switch (rs->status) {
 	case 204:
 		t->state = T_DELQ;
-		ld->c_stopped++;
+		td_stopped(ld, t);
 		break;
 	case 404:
 		td_deleted(ld, t);	/* no such user: nothing left */
@@ -1576,7 +1653,7 @@ on_stop(void *arg, const struct hub_resp *rs)
 }
 
 static void
-on_delete(void *arg, const struct hub_resp *rs)
+delete_answer(void *arg, const struct hub_resp *rs)
 {
 	struct tuser *t = arg;
 	struct load *ld = t->ld;
@@ -1589,7 +1666,13 @@ on_delete(void *arg, const struct hub_resp *rs)
 		return;
 	}
 	hub_ok(ld);
-	if (rs->status == 204 || rs->status == 404) {
+	if (rs->status == 204) {
+		/* a running server was stopped by the delete itself */
+		td_stopped(ld, t);
+		td_deleted(ld, t);
+		return;
+	}
+	if (rs->status == 404) {
 		td_deleted(ld, t);
 		return;
 	}
@@ -1601,6 +1684,32 @@ on_delete(void *arg, const struct hub_resp *rs)
 	t->state = T_WAIT;
 	t->spawn_pending = rs->status == 500;
 	t->retry_at = now + 1000;
+}
+
+/* an answer drained the queue to half: refill it now, not on the tick */
+static void
+td_refill(struct load *ld)
+{
+	if (ld->td_running && hub_pending(ld->hub) < TD_QUEUE / 2)
+		td_kick(ld);
+}
+
+static void
+on_stop(void *arg, const struct hub_resp *rs)
+{
+	struct load *ld = ((struct tuser *)arg)->ld;
+
+	stop_answer(arg, rs);
+	td_refill(ld);
+}
+
+static void
+on_delete(void *arg, const struct hub_resp *rs)
+{
+	struct load *ld = ((struct tuser *)arg)->ld;
+
+	delete_answer(arg, rs);
+	td_refill(ld);
 }
 
 static void
@@ -1650,7 +1759,7 @@ td_round_done(void *arg, int r, const char *msg)
 			if (!t->active) {
 				t->state = T_DELQ;
 				t->retry_at = 0;
-				ld->c_stopped++;
+				td_stopped(ld, t);
 			} else if (t->spawn_pending && now >= t->retry_at) {
 				/* 5.1+ cancels a pending spawn on stop; older
 				 * hubs answer 400 again until it settles */
@@ -1660,6 +1769,7 @@ td_round_done(void *arg, int r, const char *msg)
 		}
 		t->active = 0;
 	}
+	td_kick(ld);	/* what the round released goes out now */
 }
 
 static void
@@ -1669,8 +1779,9 @@ td_kick(struct load *ld)
 	size_t i, waiting = 0, room;
 	char path[NAME_MAX_LEN + 16];
 
-	/* keep the hub's queue short: a few requests beyond its window */
-	room = hub_pending(ld->hub) < 64 ? 64 - hub_pending(ld->hub) : 0;
+	/* keep the queue short (TD_QUEUE) beyond the requests in flight */
+	room = hub_pending(ld->hub) < TD_QUEUE ? TD_QUEUE -
+	    hub_pending(ld->hub) : 0;
 	for (i = 0; i < ld->ntu && room > 0; i++) {
 		struct tuser *t = &ld->tu[i];
 
@@ -1696,7 +1807,9 @@ td_kick(struct load *ld)
 	for (i = 0; i < ld->ntu; i++)
 		if (ld->tu[i].state == T_WAIT)
 			waiting++;
-	if (waiting > 0 && !ld->listing && now >= ld->next_poll) {
+	if (waiting > 0 && !ld->listing && now < ld->next_poll)
+		poll_arm(ld);
+	else if (waiting > 0 && !ld->listing) {
 		char q[sizeof(ld->filter) + 16];
 
 		snprintf(q, sizeof(q), "state=active%s%s",
@@ -1715,7 +1828,8 @@ td_tick(void *arg)
 {
 	struct load *ld = arg;
 
-	ld->tick_timer = loop_timer_add(ld->loop, 100, td_tick, ld);
+	ld->tick_timer = loop_timer_add(ld->loop, ld->cfg.tick_ms, td_tick,
+	    ld);
 	td_kick(ld);
 	if (ld->cfg.on_tick)
 		ld->cfg.on_tick(ld->cfg.hook_arg);
@@ -1750,6 +1864,8 @@ wait_creates(void *arg)
 	    ld->nst[U_STARTING] == 0;
 }
 
+/* has_server: 0 none, 1 maybe (stop first), 2 running and settled
+ * (deleted with it in one request) */
 static int
 td_add(struct load *ld, const char *name, int has_server, struct luser *u)
 {
@@ -1766,7 +1882,8 @@ td_add(struct load *ld, const char *name, int has_server, struct luser *u)
 	t = &ld->tu[ld->ntu++];
 	memset(t, 0, sizeof(*t));
 	strlcpy(t->name, name, sizeof(t->name));
-	t->state = has_server ? T_STOPQ : T_DELQ;
+	t->state = has_server == 1 ? T_STOPQ : T_DELQ;
+	t->server = has_server != 0;
 	t->u = u;
 	return 0;
 }
@@ -1869,8 +1986,8 @@ load_teardown(struct load *ld, enum load_teardown_mode mode,
 			if (u->state == U_NEW || u->state == U_COLLIDED ||
 			    u->state == U_NOCREATE || u->state == U_GONE)
 				continue;
-			r = td_add(ld, u->name, u->started ||
-			    u->state == U_UNKNOWN, u);
+			r = td_add(ld, u->name, u->state == U_READY ? 2 :
+			    u->started || u->state == U_UNKNOWN, u);
 		}
 		break;
 	case LOAD_TD_PREFIX:
@@ -1921,7 +2038,8 @@ load_teardown(struct load *ld, enum load_teardown_mode mode,
 	w.ld = ld;
 	w.deadline = loop_now(ld->loop) +
 	    (int64_t)ld->cfg.teardown_timeout_s * 1000;
-	ld->tick_timer = loop_timer_add(ld->loop, 100, td_tick, ld);
+	ld->tick_timer = loop_timer_add(ld->loop, ld->cfg.tick_ms, td_tick,
+	    ld);
 	td_kick(ld);
 	while (!td_done(&w))
 		if (loop_run(ld->loop, td_done, &w, w.deadline) != 1)
@@ -1929,6 +2047,9 @@ load_teardown(struct load *ld, enum load_teardown_mode mode,
 	if (ld->tick_timer)
 		loop_timer_cancel(ld->loop, ld->tick_timer);
 	ld->tick_timer = NULL;
+	if (ld->poll_timer)
+		loop_timer_cancel(ld->loop, ld->poll_timer);
+	ld->poll_timer = NULL;
 	for (i = 0; i < ld->ntu; i++)
 		if (ld->tu[i].state != T_DONE)
 			left++;

@@ -62,6 +62,7 @@ plateau_init(struct record_plateau *p)
 	usage_none(&p->usage_start);
 	usage_none(&p->usage_end);
 	p->usage_cpu_percent = NAN;
+	p->log_stalls = RECORD_NONE;
 }
 
 static void
@@ -961,6 +962,7 @@ w_plateau(struct jw *w, cJSON *arr, const struct record_plateau *p)
 		jnum(w, o, "cpu_percent", p->usage_cpu_percent);
 	} else
 		jnull(w, pl, "hub_usage");
+	jcount(w, pl, "hub_log_stalls", p->log_stalls);
 	w_load(w, pl, p);
 }
 
@@ -1748,6 +1750,7 @@ r_plateau(struct rd *c, const cJSON *pj, const char *path,
 	}
 	if ((r = r_num(c, pj, path, "ramp_seconds", 0, HUGE_VAL,
 	    &p->ramp_seconds)) != 0 ||
+	    (r = r_count(c, pj, path, "hub_log_stalls", &p->log_stalls)) != 0 ||
 	    (r = r_obj(c, pj, path, "requests", "an object of request "
 	    "classes", &o)) != 0)
 		return r;

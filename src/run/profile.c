@@ -1171,12 +1171,11 @@ profile_plan(const struct profile *p, struct profile_plan *plan)
 	}
 	if (p->teardown == PROFILE_TEARDOWN_PURGE && last > 0) {
 		plan->teardown_seconds = last * PLAN_CREATE_S_PER_USER;
+		/* one delete per user: it stops a ready server itself */
 		plan->teardown_requests = last + waves(last, PLAN_PAGE);
-		if (p->hub.servers) {
+		if (p->hub.servers)
 			plan->teardown_seconds += waves(last,
 			    p->load.spawn_concurrency) * PLAN_SPAWN_WAVE_S;
-			plan->teardown_requests += last;
-		}
 	}
 	plan->total_seconds += plan->teardown_seconds;
 	plan->total_requests += plan->teardown_requests + PLAN_PREFLIGHT;

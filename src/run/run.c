@@ -28,6 +28,7 @@
 #include "run/artifacts.h"
 #include "core/buf.h"
 #include "capture/capture.h"
+#include "capture/follow.h"
 #include "core/file.h"
 #include "load/hub.h"
 #include "run/journal.h"
@@ -46,6 +47,7 @@
 #include "report/summary.h"
 
 #define METRICS_MAX_BODY	(16u << 20)
+#define WATCH_PACE		2	/* hub requests a second, at most */
 
 struct run {
 	const struct run_config	*cfg;
@@ -82,6 +84,9 @@ struct run {
 	int			 ntrig;		/* triggers captured */
 	int			 trig_fail;	/* HS_ENOMEM in a callback */
 	int			 watch_ended;	/* hubspy watch: a signal ended it */
+	/* the hub's log followed: kubectl logs -f (follow), or local */
+	struct follow		*follow;
+	int			 log_followed;
 };
 
 /* --- small helpers --- */
@@ -346,7 +351,7 @@ hub_section(struct run *rn, int metrics_warn, struct hs_errbuf *eb)
 {
 	const struct hub_info *in = hub_info(rn->hub);
 	struct run_record *rec = &rn->rec;
-	cJSON *u = NULL, *info = NULL;
+	cJSON *info = NULL;
 	const cJSON *sc, *e;
 	long st = 0;
 	int r = 0;
@@ -368,10 +373,9 @@ hub_section(struct run *rn, int metrics_warn, struct hs_errbuf *eb)
 	}
 	cJSON_Delete(rec->hub.info);
 	rec->hub.info = info;
-	/* the expanded scopes (never the token) */
-	if (hub_get_json(rn->hub, MC_OTHER, "/user", &u, &st, eb) != 0)
-		event(rn, "hub scopes: %s", eb->msg);
-	sc = cJSON_GetObjectItemCaseSensitive(u, "scopes");
+	/* the expanded scopes (never the token), as the preflight read
+	 * them: GET /user once */
+	sc = hub_scopes(rn->hub);
 	if (cJSON_IsArray(sc) && (rec->hub.scopes = calloc(
 	    (size_t)cJSON_GetArraySize(sc) + 1, sizeof(char *))) == NULL)
 		r = HS_ENOMEM;
@@ -384,7 +388,6 @@ hub_section(struct run *rn, int metrics_warn, struct hs_errbuf *eb)
 		    e->valuestring)) == 0)
 			rec->hub.nscopes++;
 	}
-	cJSON_Delete(u);
 	if (r != 0)
 		return hs_error(eb, HS_ENOMEM, "out of memory");
 	if (metrics_warn)
@@ -797,12 +800,58 @@ trigger_users(void *arg)
 	return (long)lp.created;
 }
 
+/* a line of the hub's log from kubectl logs -f */
+static void
+on_log_line(void *arg, const char *line, size_t len)
+{
+	struct run *rn = arg;
+
+	if (rn->tw != NULL)
+		trigger_watch_log_line(rn->tw, line, len);
+}
+
+/* says what the watch watches, from what this hub and target allow */
+static void
+watch_says(struct run *rn, const struct trigger_config *tc)
+{
+	const struct hub_info *in = hub_info(rn->hub);
+	char what[512] = "", *w = what;
+	size_t n = sizeof(what);
+	int k;
+
+	if (tc->probe_s > 0) {
+		k = snprintf(w, n, "a health probe every %g s waiting %g s",
+		    tc->interval_s, tc->probe_s);
+		w += k, n -= (size_t)k;
+	}
+	if (tc->loop_s > 0 && in->has_read_metrics && in->major >= 5) {
+		k = snprintf(w, n, "%sthe hub's event-loop interval over %g s "
+		    "(/hub/metrics every %g s)", w != what ? ", " : "",
+		    tc->loop_s, tc->metrics_interval_s);
+		w += k, n -= (size_t)k;
+	}
+	if (tc->loop_s > 0 && rn->log_followed) {
+		k = snprintf(w, n, "%s'Event loop was unresponsive' lines over "
+		    "%g s in the hub's log (%s)", w != what ? ", " : "",
+		    tc->loop_s, rn->follow ? "kubectl logs -f" : "local");
+		w += k, n -= (size_t)k;
+	}
+	if (w == what)
+		snprintf(w, n, "nothing this hub allows");
+	event(rn, "triggers: py-spy dumps on %s", what);
+	if (tc->loop_s > 0 && (!in->has_read_metrics || in->major < 5))
+		event(rn, "triggers: no event-loop interval from /hub/metrics "
+		    "(%s)", !in->has_read_metrics ? "no read:metrics scope" :
+		    "JupyterHub before 5.0 has no event_loop_interval_seconds");
+}
+
 /* starts the stall watch (profile triggers.enabled) */
 static int
 watch_start(struct run *rn, struct hs_errbuf *eb)
 {
 	struct trigger_config tc;
 	struct trigger_hooks hooks = { on_trigger, trigger_users, NULL };
+	struct hs_errbuf feb = HS_ERRBUF_INIT;
 	char now[32], *base;
 	int r;
 
@@ -823,10 +872,19 @@ watch_start(struct run *rn, struct hs_errbuf *eb)
 	trigger_now_iso(now);
 	if (record_set_str(&rn->rec.watch_start, now) != 0)
 		return hs_error(eb, HS_ENOMEM, "out of memory");
-	event(rn, "triggers: a health probe every %g s; py-spy dumps when it "
-	    "waits %g s%s", tc.interval_s, tc.probe_s, tc.loop_s > 0 &&
-	    hub_info(rn->hub)->has_read_metrics ? " or the hub's event-loop "
-	    "interval passes its threshold" : "");
+	rn->log_followed = tc.log_file != NULL;
+	/* kubectl: the hub container's log, followed on the loop */
+	if (rn->target_init && rn->t.transport != TARGET_LOCAL &&
+	    rn->t.pod != NULL) {
+		if ((r = follow_start(&rn->follow, &rn->t, on_log_line, rn,
+		    &feb)) == HS_ENOMEM)
+			return *eb = feb, r;
+		if (r != 0)
+			event(rn, "hub log: not followed: %s", feb.msg);
+		else
+			rn->log_followed = 1;
+	}
+	watch_says(rn, &tc);
 	return 0;
 }
 
@@ -852,6 +910,18 @@ watch_stop(struct run *rn)
 		rs.failed = s[i].failed;
 		if ((r = record_add_sample(&rn->rec, &rs)) == HS_ELIMIT)
 			r = 0;
+	}
+	if (rn->follow != NULL) {
+		struct follow_stats fs;
+
+		follow_stats(rn->follow, &fs);
+		event(rn, "hub log: followed with kubectl logs -f (%d start%s), "
+		    "%lld lines, %lld 'Event loop was unresponsive'%s%s",
+		    fs.starts, fs.starts == 1 ? "" : "s", fs.lines,
+		    trigger_watch_log_stalls(rn->tw), fs.last_error[0] ?
+		    "; kubectl said: " : "", fs.last_error);
+		follow_free(rn->follow);
+		rn->follow = NULL;
 	}
 	trigger_watch_cost(rn->tw, &cost);
 	event(rn, "triggers: %d captured, %zu skipped; the watch sent %lld "
@@ -915,6 +985,7 @@ plateau(struct run *rn, size_t k, const struct profile_plan_plateau *pp,
 	struct record_plateau *pl = NULL;
 	int64_t t_ramp, t_hold;
 	uint64_t req0;
+	long long stalls0;
 	double ramp_s, hold_s;
 	size_t i;
 	int r = 0;
@@ -922,6 +993,7 @@ plateau(struct run *rn, size_t k, const struct profile_plan_plateau *pp,
 	measure_reset(m);
 	if (rn->tw)
 		trigger_watch_window(rn->tw);
+	stalls0 = rn->tw ? trigger_watch_log_stalls(rn->tw) : 0;
 	phase_begin(rn, "ramp", users);
 	event(rn, "plateau %d users: ramp from %d%s", users, pp->from,
 	    p->hub.servers ? ", servers started" : " (users only)");
@@ -1041,6 +1113,8 @@ plateau(struct run *rn, size_t k, const struct profile_plan_plateau *pp,
 nomem:
 	r = hs_error(eb, HS_ENOMEM, "out of memory");
 out:
+	if (pl != NULL && rn->tw != NULL && rn->log_followed)
+		pl->log_stalls = trigger_watch_log_stalls(rn->tw) - stalls0;
 	if (pl != NULL && record_plateau_set_measure(pl, m) != 0 && r == 0)
 		r = hs_error(eb, HS_ENOMEM, "out of memory");
 	if (rn->ld)
@@ -1250,6 +1324,8 @@ run_release(struct run *rn)
 		loop_timer_cancel(rn->loop, rn->tick);
 	rn->tick = NULL;
 	loop_on_signal(rn->loop, NULL, NULL);
+	follow_free(rn->follow);
+	rn->follow = NULL;
 	trigger_watch_free(rn->tw);
 	rn->tw = NULL;
 	load_free(rn->ld);
@@ -1401,6 +1477,10 @@ run_exec(const struct run_config *cfg, struct run_result *res,
 		goto out;
 	}
 
+	/* a watch is for production hubs: at most 2 requests in any second,
+	 * the preflight's included */
+	if (cfg->watch)
+		hub_pace(rn.hub, WATCH_PACE);
 	if ((r = preflight(&rn, eb)) != 0 ||
 	    (!cfg->watch && (r = start_load(&rn, eb)) != 0) ||
 	    (r = watch_start(&rn, eb)) != 0 || rn.signals) {

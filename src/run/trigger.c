@@ -96,7 +96,8 @@ enum trigger_verdict
 trigger_gate_eval(struct trigger_gate *g, const struct trigger_config *c,
     enum trigger_source s, double value, int64_t now_ms, int busy)
 {
-	double th = s == TRIGGER_LOOP ? c->loop_s : c->probe_s;
+	/* the log's lines are event-loop intervals too */
+	double th = s == TRIGGER_PROBE ? c->probe_s : c->loop_s;
 
 	if (th <= 0 || isnan(value))
 		return TRIGGER_QUIET;
@@ -200,6 +201,7 @@ struct trigger_watch {
 	struct trigger_sample	*samples;
 	size_t			 nsamples, capsamples;
 	struct trigger_cost	 cost;
+	long long		 log_stalls;	/* "unresponsive" lines seen */
 };
 
 static double
@@ -265,6 +267,7 @@ add_sample(struct trigger_watch *w, double probe_s, int failed)
 }
 
 static void on_probe_timer(void *arg);
+static void log_pending(struct trigger_watch *w);
 
 static void
 on_check(void *arg)
@@ -275,6 +278,7 @@ on_check(void *arg)
 	int failed;
 
 	w->check_timer = loop_timer_add(w->loop, CHECK_MS, on_check, w);
+	log_pending(w);
 	if (w->probe == NULL)
 		return;
 	age = (double)(loop_now_us() - w->probe_t0_us) / 1e6;
@@ -289,6 +293,8 @@ on_check(void *arg)
 	add_sample(w, latency, failed);
 	hub_probe_free(w->probe);
 	w->probe = NULL;
+	if (w->hub != NULL)
+		hub_pace_end(w->hub);
 	/* a quick answer (or a quick refusal, which is no stall) re-arms the
 	 * source; a slow one was decided on while it was out */
 	if (latency < w->cfg.probe_s || (failed && age < w->cfg.probe_s))
@@ -300,14 +306,26 @@ on_probe_timer(void *arg)
 {
 	struct trigger_watch *w = arg;
 
+	int64_t wait;
+
+	if (w->probe == NULL && w->hub != NULL &&
+	    (wait = hub_pace_wait_ms(w->hub)) > 0) {
+		/* the hub's pace (hubspy watch): the probe waits its turn */
+		w->probe_timer = loop_timer_add(w->loop, wait, on_probe_timer,
+		    w);
+		return;
+	}
 	w->probe_timer = loop_timer_add(w->loop, (int64_t)(w->cfg.interval_s *
 	    1000), on_probe_timer, w);
 	if (w->probe != NULL)
 		return;		/* one at a time */
 	w->probe_t0_us = loop_now_us();
 	if (hub_probe_start(&w->probe, w->loop, w->base, "/hub/health",
-	    (int64_t)(w->cfg.probe_timeout_s * 1000), PROBE_MAX_BODY) == 0)
+	    (int64_t)(w->cfg.probe_timeout_s * 1000), PROBE_MAX_BODY) == 0) {
 		w->cost.probes++;
+		if (w->hub != NULL)
+			hub_pace_begin(w->hub);
+	}
 }
 
 #define LOG_MS		500
@@ -320,6 +338,9 @@ log_line(struct trigger_watch *w, const char *line, size_t len)
 
 	if (isnan(v))
 		return;
+	w->log_stalls++;
+	if (w->cfg.loop_s <= 0)
+		return;		/* counted, not a trigger */
 	if (w->busy) {		/* decided once the capture is over */
 		if (isnan(w->log_pending) || v > w->log_pending)
 			w->log_pending = v;
@@ -327,6 +348,31 @@ log_line(struct trigger_watch *w, const char *line, size_t len)
 	}
 	decide(w, TRIGGER_LOG, v);
 	decide(w, TRIGGER_LOG, 0);	/* each line is a stall of its own */
+}
+
+/* a line seen during a capture, decided once it is over */
+static void
+log_pending(struct trigger_watch *w)
+{
+	double v = w->log_pending;
+
+	if (w->busy || isnan(v))
+		return;
+	w->log_pending = NAN;
+	decide(w, TRIGGER_LOG, v);
+	decide(w, TRIGGER_LOG, 0);
+}
+
+void
+trigger_watch_log_line(struct trigger_watch *w, const char *line, size_t len)
+{
+	log_line(w, line, len);
+}
+
+long long
+trigger_watch_log_stalls(const struct trigger_watch *w)
+{
+	return w->log_stalls;
 }
 
 static void
@@ -340,13 +386,7 @@ on_log_timer(void *arg)
 	int fd;
 
 	w->log_timer = loop_timer_add(w->loop, LOG_MS, on_log_timer, w);
-	if (!w->busy && !isnan(w->log_pending)) {
-		double v = w->log_pending;
-
-		w->log_pending = NAN;
-		decide(w, TRIGGER_LOG, v);
-		decide(w, TRIGGER_LOG, 0);
-	}
+	log_pending(w);
 	/* a regular file only: a FIFO's reader is its writer's business */
 	if (stat(w->log_file, &st) != 0 || !S_ISREG(st.st_mode) ||
 	    (fd = open(w->log_file, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
@@ -488,7 +528,7 @@ trigger_watch_new(struct trigger_watch **wp, struct loop *l, struct hub *h,
 		trigger_watch_free(w);
 		return hs_error(eb, HS_ENOMEM, "out of memory");
 	}
-	if (w->log_file != NULL && c->loop_s > 0) {
+	if (w->log_file != NULL) {
 		struct stat st;
 
 		/* from the end: what was written before is not news */
@@ -517,6 +557,8 @@ trigger_watch_free(struct trigger_watch *w)
 		loop_timer_cancel(w->loop, w->metrics_timer);
 	if (w->log_timer)
 		loop_timer_cancel(w->loop, w->log_timer);
+	if (w->probe != NULL && w->hub != NULL)
+		hub_pace_end(w->hub);
 	hub_probe_free(w->probe);
 	if (w->mreq != NULL)	/* on_metrics frees it */
 		w->mreq->w = NULL;

@@ -58,7 +58,7 @@ expect_grep "the stall handler answered" "$T/stall.out" '^stalled 7 s$'
 tarball=$(tail -n 1 "$T/s.out")
 if extract_run "$tarball"; then pass "the archive extracts"; else fail "the archive extracts" "$tarball"; fi
 # the trigger that caught the stall: the one that fired while it lasted
-K=$(mf "[i + 1 for i, t in enumerate(m['triggers']) if '$(cat "$T/stall.t0")' <= t['at'][:19] <= '$(cat "$T/stall.t1")'][:1] or [0]")
+K=$(mf "[i + 1 for i, t in enumerate(m['triggers']) if t['source'] == 'probe' and '$(cat "$T/stall.t0")' <= t['at'][:19] <= '$(cat "$T/stall.t1")'][:1] or [0]")
 K=${K//[^0-9]/}
 check "a trigger fired during the stall" test "${K:-0}" -ge 1
 KK=$(printf '%02d' "${K:-0}")
@@ -88,8 +88,16 @@ done
 check "every dump of the trigger shows the stalled handler" test "$n" -eq 3
 expect_grep "the short record saw the stall too" "$X/triggers/$KK/record.raw" 'hubspy_test_stall'
 expect_nogrep "the scheduled dump after the hold does not" "$X/plateaus/0005/dump-1.txt" 'hubspy_test_stall'
-expect_eq "every trigger came from a probe that really waited that long" \
-    "$(mf "all(any(s['t'] <= t['t'] + 0.2 <= s['t'] + s['probe_seconds'] + 0.4 and s['probe_seconds'] >= t['threshold'] for s in m['samples']) for t in m['triggers'])")" True
+expect_eq "every probe trigger came from a probe that really waited that long" \
+    "$(mf "all(any(s['t'] <= t['t'] + 0.2 <= s['t'] + s['probe_seconds'] + 0.4 and s['probe_seconds'] >= t['threshold'] for s in m['samples']) for t in m['triggers'] if t['source'] == 'probe')")" True
+# the hub's own "Event loop was unresponsive" line (the stall handler
+# writes it, as 5.x's monitor does), read through kubectl logs -f
+expect_eq "the hub's log line after the stall: a trigger of its own, in the plateau" \
+    "$(mf "[(t['value'], t['threshold'], t['plateau']) for t in m['triggers'] if t['source'] == 'log']")" "[(7, 0.5, 5)]"
+expect_eq "the plateau counts the hub's 'unresponsive' lines" "$(mf '[p["hub_log_stalls"] for p in m["plateaus"]]')" "[1]"
+expect_grep "the run says it followed the hub's log" "$T/s.err" \
+    "hub log: followed with kubectl logs -f \(1 start\), [0-9]+ lines, 1 'Event loop was unresponsive'"
+check "no kubectl logs -f left running" test -z "$(follows_left)"
 expect_eq "the samples cover the run" "$(mf 'len(m["samples"]) >= 5')" True
 expect_eq "a sample took the whole stall" "$(mf 'max(s["probe_seconds"] for s in m["samples"]) >= 3')" True
 expect_eq "watch_start is the wall clock with ms" \
@@ -143,7 +151,9 @@ if extract_run "$(tail -n 1 "$T/q.out")"; then
 	# that long (the samples say); with the machine to itself, none
 	held=$(mf 'len([t for t in m["triggers"] if t["phase"] != "ramp"])')
 	expect_eq "300 users, no stall: a trigger in the settle or hold only for a probe that really waited" \
-	    "$(mf 'all(any(s["t"] <= t["t"] + 0.2 <= s["t"] + s["probe_seconds"] + 0.4 and s["probe_seconds"] >= t["threshold"] for s in m["samples"]) for t in m["triggers"])')" True
+	    "$(mf 'all(any(s["t"] <= t["t"] + 0.2 <= s["t"] + s["probe_seconds"] + 0.4 and s["probe_seconds"] >= t["threshold"] for s in m["samples"]) for t in m["triggers"] if t["source"] == "probe")')" True
+	expect_eq "300 users, no stall: no 'unresponsive' line in the hub's log, none counted" \
+	    "$(mf '[p["hub_log_stalls"] for p in m["plateaus"]] + [t["source"] for t in m["triggers"] if t["source"] == "log"]')" "[0]"
 	echo "# 300 users, no stall: $held triggers in the settle or the hold (load average $(cut -d' ' -f1 /proc/loadavg))"
 	expect_eq "300 users, no stall: the probe watched the whole hold" \
 	    "$(mf 'len([s for s in m["samples"] if s["users"] == 300]) >= 8')" True

@@ -13,7 +13,11 @@ Usage: fakehub.py PORT STATEFILE [options]
   --storm429 K       the first K start requests answer 429, Retry-After: 1
   --pending S        starts answer 202; servers become ready S seconds later
   --slowstop S       stops answer 202; servers stay pending stop S seconds
-                     (a user delete meanwhile answers 400)
+                     (a user delete meanwhile answers 400). A user delete
+                     of a ready server starts that stop as the hub does
+                     and answers 400 like a hub whose stop outlasted its
+                     wait; without --slowstop it stops the server and
+                     deletes the user (204)
   --persist          keep the user table in STATEFILE (JSON) after every
                      change, so a restart keeps it (slow with many users)
 GET /fake/count answers the number of users (no auth). Quiet: no logs.
@@ -210,6 +214,11 @@ class H(BaseHTTPRequestHandler):
                                     "stopping, please wait." % name)
                 if u.get("server") and u["server"]["ready_at"] > time.time():
                     return self.err(500, "Internal Server Error")
+                if A.slowstop and u.get("server"):
+                    u["server"]["stop_at"] = time.time() + A.slowstop
+                    save()
+                    return self.err(400, "%s's server is in the process of "
+                                    "stopping, please wait." % name)
                 del USERS[name]
                 save()
                 return self.send(204)

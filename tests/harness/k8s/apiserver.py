@@ -4,7 +4,8 @@
 Loopback, plain http, Python stdlib only, written from kubectl-exec.md.
 This machine plays the hub pod: `kubectl exec` runs the command here (over
 WebSocket v5.channel.k8s.io, with a pty under -t and resize), `kubectl
-logs` tails a local file, `kubectl debug` adds an ephemeral container that
+logs` tails a local file (`-f`: a chunked stream as the file grows),
+`kubectl debug` adds an ephemeral container that
 is then exec'd into the same way.
 
 Usage: apiserver.py STATE.json PORTFILE REQUESTLOG
@@ -22,7 +23,8 @@ between two commands:
                "reason": "Unhealthy", "message": "...", "count": 3}],
    "nodes": [{"name": "n1", "labels": {...}, "ready": true, "pods": 110}],
    "statefulsets": {"user-placeholder": 2},
-   "forbid": ["pods/exec"]}
+   "forbid": ["pods/exec"],
+   "log_follow_seconds": 4}   (kubectl logs -f streams end after 4 s)
 Every request is appended to REQUESTLOG as "METHOD PATH?QUERY"; the
 objects of a dry-run create (kubectl create --dry-run=server -f, for the
 manifests of docs/kubernetes/cronjob) to REQUESTLOG.objects, one JSON line
@@ -352,6 +354,10 @@ def run_exec(handler, ws, argv, env, tty, want_stdin):
     return os.waitstatus_to_exitcode(st), t
 
 
+# path -> [(time, offset)]: where each followed log ended when
+FOLLOWED = {}
+
+
 class H(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -373,6 +379,67 @@ class H(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def follow_log(self, st, p, tail):
+        """kubectl logs -f: the log as it grows, chunked, until the client
+        goes or log_follow_seconds (state) pass (an API server ends long
+        streams too). The file has no per-line times, so every stream
+        notes where the file ended when (FOLLOWED): sinceSeconds=N starts
+        where it ended N s ago as far as an earlier stream saw (the first
+        stream: at its end), tailLines with its last lines, neither with
+        all of it."""
+        limit = float(st.get("log_follow_seconds", 0))
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+
+        def chunk(data):
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+            self.wfile.flush()
+
+        try:
+            f = open(p.get("log", "/dev/null"), "rb")
+        except OSError:
+            f = None
+        start = time.time()
+        try:
+            if f is not None:
+                if tail >= 0:
+                    lines = f.read().splitlines(True)
+                    if tail and lines:
+                        chunk(b"".join(lines[-tail:]))
+                elif "sinceSeconds" in self.path:
+                    q = urllib.parse.parse_qs(
+                        urllib.parse.urlsplit(self.path).query)
+                    since = time.time() - float(q["sinceSeconds"][0])
+                    with LOCK:
+                        seen = [o for t, o in FOLLOWED.get(f.name, [])
+                                if t <= since]
+                    f.seek(seen[-1] if seen else 0, 0 if seen else 2)
+                else:
+                    data = f.read()
+                    if data:
+                        chunk(data)
+            while not limit or time.time() - start < limit:
+                data = f.read(65536) if f is not None else b""
+                if data:
+                    chunk(data)
+                else:
+                    time.sleep(0.1)
+                if f is not None:
+                    with LOCK:
+                        h = FOLLOWED.setdefault(f.name, [])
+                        h.append((time.time(), f.tell()))
+                        del h[:-3000]
+            chunk(b"")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        finally:
+            if f is not None:
+                f.close()
+        self.close_connection = True
+        return None, None
 
     def route(self):
         u = urllib.parse.urlsplit(self.path)
@@ -542,6 +609,9 @@ class H(BaseHTTPRequestHandler):
                                       'resource "pods/log"' % name)
                     tail = int(q.get("tailLines", ["-1"])[0])
                     which = "log"
+                    if q.get("follow", [""])[0] == "true" and \
+                            q.get("previous", [""])[0] != "true":
+                        return self.follow_log(st, p, tail)
                     if q.get("previous", [""])[0] == "true":
                         which = "previous_log"
                         if not p.get(which):

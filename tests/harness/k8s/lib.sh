@@ -7,8 +7,10 @@
 #                         path=, two=1, forbid=a,b, PYSPY_STANDIN_*=,
 #                         previous=FILE (the log before a restart),
 #                         last_reason=R (lastState.terminated.reason),
-#                         events=1 (the liveness failures of a restart)
-#                         PYSPY_STANDIN_PLANT=FILE (locals planted in dumps)
+#                         events=1 (the liveness failures of a restart),
+#                         PYSPY_STANDIN_PLANT=FILE (locals planted in dumps),
+#                         log_follow=S (kubectl logs -f streams end after S s)
+#   follows_left          the suite's kubectl logs -f still running (pids)
 #   k8s_start             starts the API server, writes a kubeconfig and
 #                         exports KUBECONFIG (stopped by t_cleanup)
 # Sets STATE, REQS (the API server's request log), PODPATH.
@@ -50,6 +52,7 @@ if kv.get("events"):
 json.dump({"namespace": "jhub", "pods": pods,
            "forbid": [f for f in kv.get("forbid", "").split(",") if f],
            "events": events,
+           "log_follow_seconds": float(kv.get("log_follow", 0)),
            "nodes": [{"name": "user-%d" % i, "pods": 110,
                       "labels": {"hub.jupyter.org/node-purpose": "user"}}
                      for i in (1, 2)],
@@ -57,6 +60,13 @@ json.dump({"namespace": "jhub", "pods": pods,
                            {"name": "cni", "nodeName": "user-1"}],
            "statefulsets": {"user-placeholder": 4}}, open(path, "w"))
 EOF
+}
+# pids of this suite's kubectl logs -f (its KUBECONFIG) still running
+follows_left() {
+	local p
+	for p in $(pgrep -f "logs -f --since=" || true); do
+		grep -qz "^KUBECONFIG=$KUBECONFIG\$" "/proc/$p/environ" 2>/dev/null && echo "$p"
+	done
 }
 k8s_start() {
 	local _

@@ -1,6 +1,12 @@
-/* t_loop.c -- unit tests for core/loop.c: timers, children, fds, signals */
+/* t_loop.c -- unit tests for core/loop.c: timers, children, fds, signals,
+ * transfers */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -156,5 +162,129 @@ UNIT_TEST(loop_signal)
 	CHECK_INT(loop_run(l, s_done, &c, loop_now_us() / 1000 + 5000), 0);
 	CHECK_INT(c.sig, SIGTERM);
 	CHECK_INT(loop_signal_count(l), 1);
+	loop_free(l);
+}
+
+/* a one-connection HTTP server on the loop itself: it answers each request
+ * 150 ms late (a loop timer), keep-alive, so the client's transfers wait
+ * on an idle socket */
+struct hsrv {
+	struct loop	*l;
+	int		 lfd, cfd;
+	char		 req[4096];
+	size_t		 len;
+	int		 answered, done, status;
+	struct loop_stats before, after;
+};
+
+static void
+hs_answer(void *arg)
+{
+	struct hsrv *s = arg;
+	static const char a[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
+	    "Connection: keep-alive\r\n\r\nok";
+
+	if (write(s->cfd, a, sizeof(a) - 1) != (ssize_t)sizeof(a) - 1)
+		s->status = -1;
+	s->answered++;
+}
+
+static void
+hs_read(void *arg, int fd, short rev)
+{
+	struct hsrv *s = arg;
+	ssize_t n = read(fd, s->req + s->len, sizeof(s->req) - 1 - s->len);
+
+	if (n <= 0) {
+		loop_fd_del(s->l, fd);
+		return;
+	}
+	s->len += (size_t)n;
+	s->req[s->len] = '\0';
+	if (strstr(s->req, "\r\n\r\n") != NULL) {
+		s->len = 0;
+		loop_timer_add(s->l, 150, hs_answer, s);
+	}
+}
+
+static void
+hs_accept(void *arg, int fd, short rev)
+{
+	struct hsrv *s = arg;
+
+	if ((s->cfd = accept(fd, NULL, NULL)) >= 0)
+		loop_fd_add(s->l, s->cfd, POLLIN, hs_read, s);
+}
+
+static void
+hs_xfer(void *arg, CURL *easy, CURLcode res)
+{
+	struct hsrv *s = arg;
+	long code = 0;
+
+	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
+	s->status = res == CURLE_OK ? (int)code : -(int)res;
+	s->done = 1;
+}
+
+static int
+hs_isdone(void *arg)
+{
+	return ((struct hsrv *)arg)->done;
+}
+
+static size_t
+hs_sink(char *p, size_t sz, size_t nm, void *arg)
+{
+	return sz * nm;
+}
+
+UNIT_TEST(loop_xfer_waits_without_spinning)
+{
+	struct loop *l;
+	struct hsrv s = { .cfd = -1 };
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sa);
+	char url[64];
+	CURL *e;
+	int i;
+
+	CHECK_INT(loop_new(&l), 0);
+	s.l = l;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	s.lfd = socket(AF_INET, SOCK_STREAM, 0);
+	CHECK_INT(bind(s.lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	CHECK_INT(listen(s.lfd, 4), 0);
+	CHECK_INT(getsockname(s.lfd, (struct sockaddr *)&sa, &sl), 0);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/x",
+	    ntohs(sa.sin_port));
+	loop_fd_add(l, s.lfd, POLLIN, hs_accept, &s);
+	e = curl_easy_init();
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, hs_sink);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	/* three requests on one connection, each answered 150 ms late */
+	for (i = 0; i < 3; i++) {
+		s.done = 0;
+		s.status = 0;
+		if (i == 1)
+			loop_get_stats(l, &s.before);
+		CHECK_INT(loop_xfer_add(l, e, hs_xfer, &s), 0);
+		CHECK_INT(loop_run(l, hs_isdone, &s, loop_now_us() / 1000 +
+		    5000), 0);
+		CHECK_INT(s.status, 200);
+	}
+	loop_get_stats(l, &s.after);
+	CHECK_INT(s.answered, 3);
+	/* two requests on the open connection, 300 ms of waiting: a loop
+	 * that spins makes hundreds of turns, one that sleeps a handful per
+	 * request (the answer, the server's own timer and read) */
+	CHECK(s.after.polls - s.before.polls <= 2 * 6);
+	CHECK(s.after.curl_actions - s.before.curl_actions >= 2);
+	curl_easy_cleanup(e);
+	loop_fd_del(l, s.cfd);
+	close(s.cfd);
+	loop_fd_del(l, s.lfd);
+	close(s.lfd);
 	loop_free(l);
 }

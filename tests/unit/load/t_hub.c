@@ -320,3 +320,51 @@ UNIT_TEST(hub_probe_refused_and_aborted)
 	hub_probe_free(pr);
 	loop_free(l);
 }
+
+/* the pace's accounting: requests on the wire and answers in the window */
+UNIT_TEST(hub_pace_accounting)
+{
+	struct loop *l = NULL;
+	struct hub *h = NULL;
+	struct hub_config cfg = HUB_CONFIG_INIT;
+	struct hs_errbuf eb = HS_ERRBUF_INIT;
+	struct measure *m = calloc(1, sizeof(*m));
+	int64_t w;
+
+	CHECK(m != NULL);
+	CHECK_INT(loop_new(&l), 0);
+	cfg.url = "http://127.0.0.1:1/hub/api";
+	cfg.token = "t";
+	CHECK_INT(hub_new(&h, l, &cfg, m, &eb), 0);
+	/* unpaced: never a wait, whatever is on the wire */
+	hub_pace_begin(h);
+	hub_pace_begin(h);
+	hub_pace_begin(h);
+	CHECK_INT(hub_pace_wait_ms(h), 0);
+	hub_pace_end(h);
+	hub_pace_end(h);
+	hub_pace_end(h);
+	CHECK_INT(hub_pace_wait_ms(h), 0);
+	CHECK(hub_scopes(h) == NULL);
+
+	hub_pace(h, 2);
+	CHECK_INT(hub_pace_wait_ms(h), 0);
+	hub_pace_begin(h);		/* one on the wire: a second may go */
+	CHECK_INT(hub_pace_wait_ms(h), 0);
+	hub_pace_begin(h);		/* two: the next waits for an answer */
+	CHECK(hub_pace_wait_ms(h) > 0);
+	hub_pace_end(h);		/* one on the wire, one just answered */
+	w = hub_pace_wait_ms(h);
+	CHECK(w > 0 && w <= HUB_PACE_WINDOW_MS);
+	hub_pace_end(h);		/* two answered just now */
+	w = hub_pace_wait_ms(h);
+	CHECK(w > 0 && w <= HUB_PACE_WINDOW_MS);
+	/* a pace above the cap is the cap; 0 turns it off */
+	hub_pace(h, 1000);
+	CHECK_INT(hub_pace_wait_ms(h), 0);
+	hub_pace(h, 0);
+	CHECK_INT(hub_pace_wait_ms(h), 0);
+	hub_free(h);
+	loop_free(l);
+	free(m);
+}

@@ -101,6 +101,7 @@ fill(struct run_record *rec)
 	p->usage_start = (struct record_usage){ 1, 10, 1048576, NAN };
 	p->usage_end = (struct record_usage){ 1, 25, 2097152, NAN };
 	p->usage_cpu_percent = 50;
+	p->log_stalls = 3;
 	c.kind = (char *)"record";
 	c.file = (char *)"plateaus/0010/record.raw";
 	c.bytes = 120;
@@ -201,6 +202,7 @@ UNIT_TEST(record_round_trip)
 	CHECK(p->mend.requests[0].count == 8);
 	CHECK(p->metrics_seconds == 30);
 	CHECK(record_metrics_cpu_percent(p) == 50);
+	CHECK_INT(p->log_stalls, 3);
 	CHECK_INT(p->ncaptures, 2);
 	CHECK(isnan(p->captures[0].exit_code) == 0);
 	CHECK(p->captures[1].exit_code == -1);
@@ -243,6 +245,7 @@ UNIT_TEST(record_key_order)
 	    "watch_start", "triggers", "samples", NULL };
 	static const char *const pl[] = { "users", "dir", "state",
 	    "ramp_seconds", "captures", "hold", "hub_metrics", "hub_usage",
+	    "hub_log_stalls",
 	    "requests", "throttle", "spawn_seconds", NULL };
 	struct run_record a;
 	const cJSON *it;
@@ -401,6 +404,9 @@ UNIT_TEST(record_malformed)
 	{ PL("\"state\": {\"asked\": true}"),
 	  "plateaus[0].state.asked: expected a non-negative integer, got a "
 	  "boolean" },
+	{ PL("\"hub_log_stalls\": -1"),
+	  "plateaus[0].hub_log_stalls: expected a non-negative integer, got "
+	  "-1" },
 	{ PL("\"ramp_seconds\": \"6\""),
 	  "plateaus[0].ramp_seconds: expected a number, got a string" },
 	{ PL("\"ramp_seconds\": -6"),
