@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # load.sh -- load-engine benchmarks (figures, never pass/fail on time):
-#  1. 1000 users, full lifecycle, against the REAL test hub: wall time to
-#     plateau, teardown time, client CPU and peak RSS, hub requests and hub
-#     CPU seconds per user lifecycle (/proc/HUBPID/stat)
+#  1. 1000 users, full lifecycle, against the REAL test hub, JupyterHub
+#     3.0 and 5.2.1 side by side: wall time to plateau, teardown time,
+#     client CPU and peak RSS, hub requests and hub CPU seconds per user
+#     lifecycle (/proc/HUBPID/stat)
 #  2. the fake hub answering at once: requests/s and client CPU per 1000
 #     requests at --concurrency 1, 16, 64
 #  3. peak RSS in activity mode at 10 000 users (fake hub)
-# Knobs: BENCH_USERS (1000), BENCH_ACTIVITY_USERS (10000).
+# Knobs: BENCH_USERS (1000), BENCH_ACTIVITY_USERS (10000),
+# BENCH_HUB_VERSIONS ("3 5").
 . "$(dirname "$0")/lib.sh"
 N=${BENCH_USERS:-1000}
 NA=${BENCH_ACTIVITY_USERS:-10000}
@@ -27,22 +29,45 @@ hubcpu() { awk -v t="$TCK" '{printf "%.2f", ($14 + $15) / t}' "/proc/$1/stat"; }
 rows=()
 row() { rows+=("$(printf '%-58s %s' "$1" "$2")"); }
 
-# --- 1. real hub
-d=$B/hub
-bench_hub "$d"
-c0=$(hubcpu "$HUB_PID")
-measured "$HUBSPY" stress --count "$N" --batch-size 100 --spawn-concurrency 64 --json "$B/real.json"
-c1=$(hubcpu "$HUB_PID")
-read -r u s rss w < "$B/ru"
-row "real hub $(jget "$B/real.json" 'd["hub"]["version"]'): users ready of $N" "$(jget "$B/real.json" 'd["users"]["ready"]')"
-row "  wall time to plateau (s)" "$(jget "$B/real.json" 'd["seconds"]["ramp"]')"
-row "  teardown time (s)" "$(jget "$B/real.json" 'd["seconds"]["teardown"]')"
-row "  spawn p50 / p99 (s)" "$(jget "$B/real.json" '"%s / %s" % (d["spawn_seconds"]["p50"], d["spawn_seconds"]["p99"])')"
-row "  client CPU (s)" "$(awk -v u="$u" -v s="$s" 'BEGIN{printf "%.2f", u+s}')"
-row "  client peak RSS (MiB)" "$(awk -v r="$rss" 'BEGIN{printf "%.1f", r/1024}')"
-row "  hub requests per user lifecycle" "$(jget "$B/real.json" 'd["requests_per_lifecycle"]')"
-row "  hub CPU seconds per user lifecycle" "$(awk -v a="$c0" -v b="$c1" -v n="$N" 'BEGIN{printf "%.4f", (b-a)/n}')"
-bash "$HERE/harness/hub/hub.sh" stop "$d"
+# --- 1. real hub, 1000-user lifecycle on JupyterHub 3.0 and 5.2.1 (the
+# tests' version matrix, tests/harness/hub/hub.sh), side by side
+declare -A V
+for ver in ${BENCH_HUB_VERSIONS:-3 5}; do
+	d=$B/hub$ver
+	HUBSPY_T_HUB_VERSION=$ver bench_hub "$d"
+	c0=$(hubcpu "$HUB_PID")
+	measured "$HUBSPY" stress --count "$N" --batch-size 100 --spawn-concurrency 64 --json "$B/real$ver.json"
+	c1=$(hubcpu "$HUB_PID")
+	read -r u s rss w < "$B/ru"
+	j=$B/real$ver.json
+	V[$ver,version]=$(jget "$j" 'd["hub"]["version"]')
+	V[$ver,ready]=$(jget "$j" 'd["users"]["ready"]')
+	V[$ver,ramp]=$(jget "$j" 'd["seconds"]["ramp"]')
+	V[$ver,teardown]=$(jget "$j" 'd["seconds"]["teardown"]')
+	V[$ver,spawn]=$(jget "$j" '"%s / %s" % (d["spawn_seconds"]["p50"], d["spawn_seconds"]["p99"])')
+	V[$ver,ccpu]=$(awk -v u="$u" -v s="$s" 'BEGIN{printf "%.2f", u+s}')
+	V[$ver,rss]=$(awk -v r="$rss" 'BEGIN{printf "%.1f", r/1024}')
+	V[$ver,req]=$(jget "$j" 'd["requests_per_lifecycle"]')
+	V[$ver,hcpu]=$(awk -v a="$c0" -v b="$c1" -v n="$N" 'BEGIN{printf "%.4f", (b-a)/n}')
+	bash "$HERE/harness/hub/hub.sh" stop "$d"
+done
+hrow() {	# hrow LABEL KEY: one figure per hub version
+	local line ver
+	line=$(printf '%-40s' "$1")
+	for ver in ${BENCH_HUB_VERSIONS:-3 5}; do
+		line+=$(printf ' %-18s' "${V[$ver,$2]:--}")
+	done
+	rows+=("$line")
+}
+hrow "real hub, $N-user lifecycle: version" version
+hrow "  users ready of $N" ready
+hrow "  wall time to plateau (s)" ramp
+hrow "  teardown time (s)" teardown
+hrow "  spawn p50 / p99 (s)" spawn
+hrow "  client CPU (s)" ccpu
+hrow "  client peak RSS (MiB)" rss
+hrow "  hub requests per user lifecycle" req
+hrow "  hub CPU seconds per user lifecycle" hcpu
 
 # --- 2. fake hub answering at once
 umask 077

@@ -8,6 +8,10 @@
 # printed whole once it has ended, in the order of the list, headed by its
 # wall time (a figure, never a verdict). The suites' "N passed, N failed[,
 # N skipped]" lines are summed; the last line printed is the total.
+#
+# The suites of MATRIX run once per JupyterHub version (3.0 and 5.2.1,
+# tests/harness/hub/hub.sh): "load" runs load@3 and load@5, "load@5" only
+# the one; each failure line of such a suite names its hub version.
 set -u
 export LC_ALL=C
 cd "$(dirname "$0")/.." || exit 1
@@ -15,26 +19,39 @@ cd "$(dirname "$0")/.." || exit 1
 export HUBSPY
 # started first, longest first (as measured on 2 cores, JOBS=4; fuzz is
 # the one that keeps a core busy)
-FIRST="fuzz fakehub run-signals watch capture triggers run gate load-limits load"
+FIRST="fuzz run@5 fakehub run-signals watch capture@5 capture triggers run gate load-limits load@5 load"
+# the suites that talk to a real hub and run against each version
+MATRIX="load run capture"
+HUB_VERSIONS="3 5"
 total_p=0 total_f=0 total_s=0
 work=$(mktemp -d "${TMPDIR:-/tmp}/hubspy-run.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 # the suites, in the order they are printed
 [ $# -eq 0 ] && set -- unit tests/it/*.sh
-names=() paths=()
+names=() paths=() vers=()
 for a; do
 	case $a in
-	unit) names+=(unit) paths+=(unit) ;;
+	unit) names+=(unit) paths+=(unit) vers+=("") ;;
 	*)
+		v=
+		case $a in *@*) v=${a##*@} a=${a%@*} ;; esac
 		s=$a
 		[ -f "$s" ] || s=tests/it/$a.sh
-		if [ ! -f "$s" ]; then
+		b=$(basename "$s" .sh)
+		if [ ! -f "$s" ] || { [ -n "$v" ] && case " $MATRIX " in *" $b "*) false ;; *) true ;; esac; } ||
+		    { [ -n "$v" ] && case " $HUB_VERSIONS " in *" $v "*) false ;; *) true ;; esac; }; then
 			# a misspelt TESTS= must not pass by running nothing
-			names+=("$a") paths+=("")
+			names+=("$a${v:+@$v}") paths+=("") vers+=("")
 			continue
 		fi
-		names+=("$(basename "$s" .sh)") paths+=("$s")
+		if [ -z "$v" ] && case " $MATRIX " in *" $b "*) true ;; *) false ;; esac; then
+			for v in $HUB_VERSIONS; do
+				names+=("$b@$v") paths+=("$s") vers+=("$v")
+			done
+			continue
+		fi
+		names+=("$b${v:+@$v}") paths+=("$s") vers+=("$v")
 		;;
 	esac
 done
@@ -46,12 +63,16 @@ run_suite() {
 	local i=$1 t0=$SECONDS rc
 	case ${paths[$i]} in
 	"")
-		printf 'not ok %s (no such suite: not unit, not tests/it/%s.sh)\n0 passed, 1 failed\n' \
-		    "${names[$i]}" "${names[$i]}" >"$work/$i.log"
+		printf 'not ok %s (no such suite: not unit, not tests/it/%s.sh, not SUITE@VERSION with SUITE in "%s" and VERSION in "%s")\n0 passed, 1 failed\n' \
+		    "${names[$i]}" "${names[$i]%@*}" "$MATRIX" "$HUB_VERSIONS" >"$work/$i.log"
 		rc=1
 		;;
 	unit) timeout 600 "$UNIT" >"$work/$i.log" 2>&1; rc=$? ;;
-	*) timeout 600 bash "${paths[$i]}" >"$work/$i.log" 2>&1; rc=$? ;;
+	*)
+		HUBSPY_T_HUB_VERSION=${vers[$i]} timeout 600 bash "${paths[$i]}" \
+		    >"$work/$i.log" 2>&1
+		rc=$?
+		;;
 	esac
 	echo "$rc $((SECONDS - t0))" >"$work/$i.done.tmp"
 	mv "$work/$i.done.tmp" "$work/$i.done"

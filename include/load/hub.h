@@ -212,7 +212,8 @@ int64_t	 hub_backoff_ms(int attempt, int base_ms, int64_t cap_ms,
 /* a page's next offset: 0 and *offp set when next is present, 1 when next
  * is null (last page), HS_EHUB when the shape is wrong */
 int	 hub_page_next(const cJSON *page, long *offp);
-/* "/users/alice/server?x" -> "/users/{name}/server" */
+/* "/users/alice/server?x" -> "/users/{name}/server",
+ * "/users/alice/servers/srv-1/progress" -> "/users/{name}/servers/{server}/progress" */
 void	 hub_path_class(const char *path, char *dst, size_t n);
 /* parses "X.Y.Z[...]" */
 int	 hub_parse_version(const char *s, int *maj, int *min, int *pat);

@@ -9,6 +9,7 @@
 #include "core/hs.h"
 #include "load/arrival.h"
 #include "load/hub.h"
+#include "load/named.h"
 #include "load/session.h"
 #include "measure/measure.h"
 
@@ -59,6 +60,9 @@ struct load_config {
 	 * stops its server after 0.5 N to 1.5 N seconds and comes back
 	 * with the arrivals (a steady state of people coming and going) */
 	int		 session_length_s;
+	/* N named servers per user (load/named.h) instead of the default
+	 * server; 0: the default server only */
+	int		 named_servers;
 	/* the engine's tick: on_tick, re-sent requests, the teardown's
 	 * queue (0: 250 ms); a progress line on a terminal wants 250, a
 	 * plain log far fewer wake-ups. Readiness rounds keep their own
@@ -66,7 +70,7 @@ struct load_config {
 	int		 tick_ms;
 };
 #define LOAD_CONFIG_INIT { "hubspy", 10, 32, NULL, 300, 1, 0, 0, 1000, \
-	600, 30, NULL, NULL, NULL, NULL, NULL, NULL, ARRIVAL_BURST, 0, 0, 0 }
+	600, 30, NULL, NULL, NULL, NULL, NULL, NULL, ARRIVAL_BURST, 0, 0, 0, 0 }
 
 enum load_phase {
 	LOAD_IDLE, LOAD_DISCOVER, LOAD_CREATE, LOAD_START, LOAD_WAIT,
@@ -74,10 +78,12 @@ enum load_phase {
 };
 const char *load_phase_name(enum load_phase p);
 
+/* with named servers, started .. timed_out count servers, not users */
 struct load_progress {
 	enum load_phase	 phase;
 	size_t		 target, created, started, ready, failed, timed_out;
 	size_t		 stopped, deleted, left;
+	size_t		 named_target, named_removed;	/* 0 without */
 	size_t		 departed;	/* servers stopped by departures */
 	uint64_t	 n429;
 	int		 ceiling;		/* active_server_limit reached */
@@ -119,8 +125,10 @@ int	 load_hold_begin(struct load *ld);
 void	 load_hold_end(struct load *ld);
 
 /*
- * Synchronous: stops servers in parallel, waits until none remains, then
- * deletes the users. names/n only for LOAD_TD_NAMES (borrowed). Returns 0,
+ * Synchronous: removes the named servers (ours with named_servers; every
+ * hubspy-named one the hub lists for LOAD_TD_PREFIX and LOAD_TD_NAMES),
+ * stops servers in parallel, waits until none remains, then deletes the
+ * users. names/n only for LOAD_TD_NAMES (borrowed). Returns 0,
  * HS_ELEFT (eb says how many users remain) when the hub stopped answering
  * or the teardown timeout passed.
  */
@@ -140,6 +148,10 @@ void	 load_interrupt(struct load *ld);
 /* the N of "PREFIX-N" (digits only, no sign, no leading zero unless "0"),
  * or -1 */
 long	 load_name_index(const char *prefix, const char *name);
+/* the start body for compact JSON options, as the hub of this major
+ * version reads it: the options themselves before 6.0, from 6.0 on
+ * {"user_options": OPTIONS}; a new string (free), NULL out of memory */
+char	*load_start_body(const char *options, int hub_major);
 /* the bulk-create body {"usernames":[...],"admin":false} appended to b */
 int	 load_create_body(struct buf *b, const char *const *names, size_t n);
 /* the exact singleuser activity body for the UTC time t (seconds, with

@@ -315,6 +315,31 @@ struct record_row {
 	char		 s[RC_NCOLS][32];
 };
 void	 record_row(const struct record_plateau *p, struct record_row *row);
+/*
+ * The event loop over a plateau's hold, the headline of every summary:
+ * from jupyterhub_event_loop_interval_seconds (5.0+) at both ends, the
+ * upper bounds (ms) of the buckets holding the 50th and 99th percentile
+ * and the highest interval seen (INFINITY: past the last finite bucket,
+ * whose bound is over_ms). Without the metric (hubs before 5.0) the
+ * stated fallback is the probe's latency under the held load.
+ */
+struct record_loop {
+	int		 has_metric;
+	double		 count, p50_ms, p99_ms, max_ms, over_ms;
+	double		 probe_p50_ms, probe_p99_ms;	/* NAN if none */
+};
+void	 record_loop(const struct record_plateau *p, struct record_loop *lp);
+/* the same as one line of text, "event loop p50 <= 50 ms, ..." */
+void	 record_loop_line(const struct record_plateau *p, char *dst, size_t n);
+/*
+ * Plateau k's spawns as one line: the client's request -> ready times
+ * (spawn_seconds) beside the hub's own server_spawn_duration_seconds
+ * {status="success"} over the plateau's ramp (its metrics at the start
+ * of this hold less those at the end of the previous one; left out when
+ * a read is missing or the hub restarted), "spawn: ..." into dst.
+ */
+void	 record_spawn_line(const struct run_record *rec, size_t k, char *dst,
+	    size_t n);
 /* v with f into dst, or "-" when v is NAN */
 void	 record_fmt(char *dst, size_t n, const char *f, double v);
 

@@ -89,6 +89,8 @@ struct profile {
 		int	 servers;	/* start a server for every user */
 		cJSON	*server_options;	/* POST .../server body (object) */
 		char	*metrics_prefix;	/* JUPYTERHUB_METRICS_PREFIX */
+		int	 named_servers;	/* N named servers per user, 0:
+					 * the default server */
 	} hub;
 	struct {
 		int	 users[PROFILE_MAX_PLATEAUS];	/* resolved, increasing */

@@ -1015,12 +1015,18 @@ static const char discover_sh[] =
     "cat \"$d/cmdline\" 2>/dev/null; "
     "done; :";
 
-/* exe, Python version and cmdline of "$1" */
+/* exe, Python version and cmdline of "$1"; when its executable cannot run
+ * from here (a hub in another root whose Python needs that root's C
+ * library: a container seen from its node, a chroot), the same-named
+ * interpreter run inside the process's root, where that is allowed */
 static const char describe_sh[] =
     "[ -d \"/proc/$1\" ] || { echo gone; exit 0; }; "
     "e=$(readlink \"/proc/$1/exe\" 2>/dev/null); "
     "echo \"exe $e\"; "
-    "case \"${e##*/}\" in python*) \"/proc/$1/exe\" -V 2>&1;; esac; "
+    "case \"${e##*/}\" in python*) \"/proc/$1/exe\" -V 2>&1 || "
+    "for c in \"/usr/bin/${e##*/}\" \"/usr/local/bin/${e##*/}\"; do "
+    "PATH=\"$PATH:/usr/sbin:/sbin\" chroot \"/proc/$1/root\" \"$c\" -V "
+    "2>/dev/null && break; done;; esac; "
     "printf 'cmd '; tr '\\000' ' ' < \"/proc/$1/cmdline\"; echo; :";
 
 int

@@ -32,6 +32,7 @@ struct run_options {
 	const char	*hub_log;
 	const char	*public_url;
 	int		 tail;
+	int		 named_servers;
 	const char	*baseline;
 	struct cli_gate_options	  gate;
 	struct cli_tools_options  tools;
@@ -61,6 +62,10 @@ static const struct opt run_opts[] = {
 	  "/hub/api)", NULL, 0 },
 	{ "tail", 0, O(OPT_NUM, tail), "N", 1, 1000000, "1000",
 	  "hub log lines kept in hub.log", NULL, 0 },
+	{ "named-servers", 0, O(OPT_NUM, named_servers), "N", 0, 64, "0",
+	  "each user gets N named servers (srv-1..srv-N) instead of the "
+	  "default server; they are removed before the users (overrides the "
+	  "profile's hub.named_servers)", NULL, 0 },
 	{ "baseline", 0, O(OPT_STR, baseline), "DIR", 0, 0, NULL,
 	  "after a passing run (exit 0, every capture done, and with "
 	  "--fail-on every bound held against the baseline) keep a copy of "
@@ -135,6 +140,8 @@ resolve_hub(struct profile *p, const struct args *a,
 		return r;
 	if (opt_isset(a, &o->hub.concurrency))
 		p->load.concurrency = o->hub.concurrency;
+	if (opt_isset(a, &o->named_servers))
+		p->hub.named_servers = o->named_servers;
 	*h = o->hub;
 	h->url = p->hub.url;
 	h->prefix = p->hub.prefix;

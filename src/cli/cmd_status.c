@@ -20,6 +20,7 @@ static const struct opt_group status_groups[] = {
 struct tally {
 	const char	*prefix;
 	size_t		 users, ready, pending, stopped, other;
+	size_t		 n_ready, n_pending, n_stopped;	/* named servers */
 	int		 no_servers, done, r;
 	char		 msg[600];
 };
@@ -40,9 +41,23 @@ st_item(void *arg, const cJSON *u)
 		t->no_servers = 1;
 		return;
 	}
+	/* stopped named servers are spawner rows that still cost the hub
+	 * memory at startup: listed with include_stopped_servers */
+	cJSON_ArrayForEach(s0, sv) {
+		if (s0->string[0] == '\0')
+			continue;
+		pend = cJSON_GetObjectItemCaseSensitive(s0, "pending");
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s0, "ready")))
+			t->n_ready++;
+		else if (cJSON_IsString(pend))
+			t->n_pending++;
+		else
+			t->n_stopped++;
+	}
 	s0 = cJSON_GetObjectItemCaseSensitive(sv, "");
 	pend = cJSON_GetObjectItemCaseSensitive(s0, "pending");
-	if (s0 == NULL)
+	if (s0 == NULL || (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s0,
+	    "stopped")) && !cJSON_IsString(pend)))
 		t->stopped++;
 	else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s0, "ready")))
 		t->ready++;
@@ -85,7 +100,8 @@ status_exec(struct args *a)
 		goto out;
 	t.prefix = ch.prefix;
 	in = hub_info(ch.hub);
-	snprintf(q, sizeof(q), "name_filter=%s-", ch.prefix);
+	snprintf(q, sizeof(q), "include_stopped_servers=1&name_filter=%s-",
+	    ch.prefix);
 	if ((r = hub_list_users(ch.hub, MC_LIST, q, st_item, st_done,
 	    &t)) != 0) {
 		hs_error(&eb, r, "out of memory");
@@ -108,6 +124,10 @@ status_exec(struct args *a)
 	else
 		printf("servers: %zu ready, %zu pending, %zu stopped%s\n",
 		    t.ready, t.pending, t.stopped + t.other, "");
+	if (t.n_ready + t.n_pending + t.n_stopped > 0)
+		printf("named servers: %zu ready, %zu pending, %zu stopped "
+		    "(kept by the hub until removed)\n", t.n_ready,
+		    t.n_pending, t.n_stopped);
 	if (ch.json_path) {
 		cJSON *root = cli_hub_result_json(&ch, "status"), *o;
 
@@ -117,6 +137,14 @@ status_exec(struct args *a)
 			cJSON_AddNumberToObject(o, "pending", (double)t.pending);
 			cJSON_AddNumberToObject(o, "stopped",
 			    (double)(t.stopped + t.other));
+			if ((o = cJSON_AddObjectToObject(o, "named"))) {
+				cJSON_AddNumberToObject(o, "ready",
+				    (double)t.n_ready);
+				cJSON_AddNumberToObject(o, "pending",
+				    (double)t.n_pending);
+				cJSON_AddNumberToObject(o, "stopped",
+				    (double)t.n_stopped);
+			}
 		}
 		r = cli_hub_write_json(&ch, root, &eb);
 	}
@@ -129,6 +157,8 @@ const struct cmd cmd_status = {
 	"show the hub version and the fake users with the prefix",
 	"Reads GET /hub/api/ and pages GET /users?name_filter=PREFIX- "
 	"(read-only): how many users named PREFIX-N exist and how many of "
-	"their servers are ready, pending (spawn or stop) or stopped.",
+	"their servers are ready, pending (spawn or stop) or stopped; their "
+	"named servers likewise, stopped ones included (the hub keeps them "
+	"until they are removed).",
 	status_groups, sizeof(struct status_options), 0, 0, status_exec, 0,
 };

@@ -10,6 +10,7 @@ struct stress_options {
 	const char	*server_options;
 	int		 ready_timeout;
 	int		 keep;
+	int		 named_servers;
 	struct cli_hub_options	  hub;
 	struct cli_common_options common;
 };
@@ -31,6 +32,11 @@ static const struct opt stress_opts[] = {
 	  "300",
 	  "a spawn not ready this long after its request counts as timed "
 	  "out", NULL, 0 },
+	{ "named-servers", 0, O(OPT_NUM, named_servers), "N", 0, 64, "0",
+	  "each user gets N named servers (srv-1..srv-N, names valid for "
+	  "JupyterHub 6.0) instead of the default server: started, awaited "
+	  "and removed ({\"remove\": true}) before the user; the hub must "
+	  "allow named servers, at least N per user", NULL, 0 },
 	{ "keep", 'k', O(OPT_FLAG, keep), NULL, 0, 0, NULL,
 	  "leave the users and servers on the hub (remove them later with "
 	  "'hubspy purge')", NULL, 0 },
@@ -66,6 +72,7 @@ stress_exec(struct args *a)
 	lc.server_options = o->server_options;
 	lc.ready_timeout_s = o->ready_timeout;
 	lc.start_servers = 1;
+	lc.named_servers = o->named_servers;
 	if ((r = cli_hub_start_load(&ch, &lc, &existing, &highest,
 	    &eb)) != 0)
 		goto out;
@@ -76,15 +83,20 @@ stress_exec(struct args *a)
 	if (ch.dry_run) {
 		char what[300];
 		long long batches = (count + lc.batch_size - 1) / lc.batch_size;
+		long long per = o->named_servers ? o->named_servers : 1;
 
 		snprintf(what, sizeof(what), "create %lld users in %lld "
-		    "batches, start %lld servers (%d at a time), poll "
-		    "readiness with paged lists, %s", count, batches, count,
+		    "batches, start %lld %sservers (%d at a time), poll "
+		    "readiness with paged lists, %s", count, batches,
+		    count * per, o->named_servers ? "named " : "",
 		    lc.spawn_concurrency, keep ? "keep them" :
+		    o->named_servers ? "then remove the named servers and "
+		    "delete the users" :
 		    "then delete them (each delete stops its server)");
-		/* create + start + a few list rounds (+ delete) */
-		cli_hub_plan(stdout, what, batches + count + 2 *
-		    (count / 200 + 1) + (keep ? 0 : count));
+		/* create + start + a few list rounds (+ removes + delete) */
+		cli_hub_plan(stdout, what, batches + count * per + 2 *
+		    (count / 200 + 1) + (keep ? 0 : (o->named_servers ?
+		    count * per : 0) + count));
 		r = 0;
 		goto out;
 	}

@@ -250,6 +250,15 @@ hub_path_class(const char *path, char *dst, size_t n)
 	if (strncmp(tmp, "/users/", 7) == 0 && tmp[7] != '\0') {
 		const char *rest = strchr(tmp + 7, '/');
 
+		/* a named server: /users/{name}/servers/{server}[/...] */
+		if (rest && strncmp(rest, "/servers/", 9) == 0 &&
+		    rest[9] != '\0') {
+			const char *tail = strchr(rest + 9, '/');
+
+			snprintf(dst, n, "/users/{name}/servers/{server}%s",
+			    tail ? tail : "");
+			return;
+		}
 		snprintf(dst, n, "/users/{name}%s", rest ? rest : "");
 		return;
 	}

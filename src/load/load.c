@@ -53,6 +53,7 @@ struct luser {
 	uint8_t			 state;
 	uint8_t			 started;	/* a start was sent */
 	uint8_t			 seen;		/* listed by the current round */
+	uint8_t			 named;		/* its named servers started */
 	uint32_t		 idx;		/* position in the blocks */
 	uint32_t		 ack_gen;
 	int64_t			 t_start;	/* ms: start request sent */
@@ -89,6 +90,8 @@ struct load {
 	struct load_config	 cfg;
 	char			*prefix;
 	char			*options;	/* compact JSON or NULL */
+	char			*start_body;	/* as the hub's version wants
+						 * it (load_start_body) */
 	char			 filter[NAME_MAX_LEN + 32];
 
 	struct luser		**blk;		/* blocks of ULEN: stable */
@@ -136,6 +139,7 @@ struct load {
 
 	size_t			 c_created, c_started, c_ready, c_failed,
 				 c_timedout, c_stopped, c_deleted;
+	struct named		*named;		/* --named-servers N */
 };
 
 static void load_kick(struct load *ld);
@@ -253,6 +257,22 @@ load_create_body(struct buf *b, const char *const *names, size_t n)
 	return buf_addstr(b, "],\"admin\":false}");
 }
 
+char *
+load_start_body(const char *options, int hub_major)
+{
+	char *s = NULL;
+
+	/* 6.0 reads {"user_options": {...}, "display_name": ...}; the bare
+	 * form only while neither key is in it, so an option named
+	 * display_name would be lost: wrap it from 6.0 on */
+	if (hub_major >= 6) {
+		if (asprintf(&s, "{\"user_options\":%s}", options) < 0)
+			s = NULL;
+		return s;
+	}
+	return strdup(options);
+}
+
 static int64_t
 wall_us(void)
 {
@@ -335,6 +355,21 @@ load_new(struct load **lp, struct hub *h, const struct load_config *cfg,
 	if (opt && (ld->options = cJSON_PrintUnformatted(opt)) == NULL)
 		goto out;
 	ld->cfg.server_options = ld->options;
+	if (ld->options && (ld->start_body = load_start_body(ld->options,
+	    hub_info(h)->major)) == NULL)
+		goto out;
+	if (cfg->named_servers > 0) {
+		struct named_config nc = { cfg->named_servers, ld->start_body,
+		    ld->cfg.spawn_concurrency, ld->cfg.ready_timeout_s,
+		    ld->cfg.poll_interval_ms, ld->filter, &ld->interrupted };
+
+		if ((r = named_new(&ld->named, h, &nc, eb)) != 0) {
+			load_free(ld);
+			return r;
+		}
+		/* the users' servers are the named ones */
+		ld->cfg.start_servers = 0;
+	}
 	*lp = ld;
 	ld = NULL;
 	r = 0;
@@ -382,6 +417,8 @@ load_free(struct load *ld)
 	free(ld->tu);
 	free(ld->prefix);
 	free(ld->options);
+	free(ld->start_body);
+	named_free(ld->named);
 	free(ld);
 }
 
@@ -424,6 +461,18 @@ load_progress(const struct load *ld, struct load_progress *p)
 			p->p99_ms = (double)hist_quantile(all, 0.99) / 1000.0;
 			free(all);
 		}
+	}
+	if (ld->named) {
+		struct named_counts nc;
+
+		named_counts(ld->named, &nc);
+		p->started = nc.started;
+		p->ready = nc.ready;
+		p->failed = nc.failed + ld->c_failed;
+		p->timed_out = nc.timed_out;
+		p->ceiling = nc.ceiling;
+		p->named_target = nc.target;
+		p->named_removed = nc.removed;
 	}
 	if (ld->td_running) {
 		size_t i;
@@ -1214,7 +1263,7 @@ send_start(struct load *ld, struct luser *u)
 	int r;
 
 	snprintf(path, sizeof(path), "/users/%s/server", u->name);
-	if ((r = hub_request(ld->hub, MC_START, "POST", path, ld->options,
+	if ((r = hub_request(ld->hub, MC_START, "POST", path, ld->start_body,
 	    on_start, u)) != 0)
 		return r;
 	if (!u->started) {
@@ -1446,6 +1495,35 @@ ramp_done(void *arg)
 	return !ld->listing;
 }
 
+/* the named servers of the users created since the last ramp; the
+ * message of a failure goes to ld->fatal_eb */
+static int
+ramp_named(struct load *ld)
+{
+	const char **names;
+	struct hs_errbuf eb = HS_ERRBUF_INIT;
+	size_t i, n = 0;
+	int r;
+
+	if ((names = calloc(ld->nusers ? ld->nusers : 1, sizeof(*names))) ==
+	    NULL)
+		return hs_error(&ld->fatal_eb, HS_ENOMEM, "out of memory");
+	for (i = 0; i < ld->nusers; i++) {
+		struct luser *u = U(ld, i);
+
+		if (u->state == U_CREATED && !u->named) {
+			names[n++] = u->name;
+			u->named = 1;
+		}
+	}
+	ld->phase = LOAD_WAIT;
+	r = named_start(ld->named, names, n, &eb);
+	free(names);
+	if (r != 0)
+		ld->fatal_eb = eb;
+	return r;
+}
+
 int
 load_ramp(struct load *ld, size_t total_users, struct hs_errbuf *eb)
 {
@@ -1473,6 +1551,9 @@ load_ramp(struct load *ld, size_t total_users, struct hs_errbuf *eb)
 		if (loop_run(ld->loop, ramp_done, ld, 0) < 0)
 			break;
 	ld->ramping = 0;
+	if (ld->named && !ld->fatal && !ld->interrupted &&
+	    (r = ramp_named(ld)) != 0 && r != HS_EPARTIAL)
+		ld->fatal = ld->fatal_eb.code = r;	/* its message is set */
 	if (ld->tick_timer)
 		loop_timer_cancel(ld->loop, ld->tick_timer);
 	ld->tick_timer = NULL;
@@ -1807,6 +1888,60 @@ td_add(struct load *ld, const char *name, int has_server, struct luser *u)
 	return 0;
 }
 
+/* removes the named servers before the users: ours (the ones started),
+ * or what the hub lists for the prefix or the names (purge) */
+static int
+teardown_named(struct load *ld, enum load_teardown_mode mode,
+    const char *const *names, size_t n, struct hs_errbuf *eb)
+{
+	struct named *nm = ld->named, *tmp = NULL;
+	const char **ours = NULL;
+	int64_t deadline = loop_now(ld->loop) +
+	    (int64_t)ld->cfg.teardown_timeout_s * 1000;
+	size_t i, k = 0;
+	int r;
+
+	if (mode == LOAD_TD_OURS && nm == NULL)
+		return 0;
+	if (nm == NULL) {
+		struct named_config nc = { 1, NULL, 1, 1, 1000, ld->filter,
+		    &ld->interrupted };
+
+		/* list everyone when a given name lacks the prefix */
+		for (i = 0; mode == LOAD_TD_NAMES && i < n; i++)
+			if (load_name_index(ld->prefix, names[i]) < 0)
+				nc.filter = "";
+
+		if ((r = named_new(&tmp, ld->hub, &nc, eb)) != 0)
+			return r;
+		nm = tmp;
+	}
+	ld->phase = LOAD_STOP;
+	if (mode == LOAD_TD_OURS) {
+		if ((ours = calloc(ld->nusers ? ld->nusers : 1,
+		    sizeof(*ours))) == NULL) {
+			named_free(tmp);
+			return hs_error(eb, HS_ENOMEM, "out of memory");
+		}
+		for (i = 0; i < ld->nusers; i++)
+			if (U(ld, i)->named && U(ld, i)->state != U_GONE)
+				ours[k++] = U(ld, i)->name;
+		r = named_remove(nm, ours, k, 1, deadline, eb);
+	} else
+		r = named_remove(nm, mode == LOAD_TD_NAMES ? names : NULL,
+		    mode == LOAD_TD_NAMES ? n : 0, 0, deadline, eb);
+	free(ours);
+	named_free(tmp);
+	if (r == HS_ELEFT) {
+		char why[sizeof(eb->msg)];
+
+		strlcpy(why, eb->msg, sizeof(why));
+		hs_error(eb, r, "%s; run 'hubspy purge --prefix %s' when the "
+		    "hub answers again", why, ld->prefix);
+	}
+	return r;
+}
+
 int
 load_teardown(struct load *ld, enum load_teardown_mode mode,
     const char *const *names, size_t n, struct hs_errbuf *eb)
@@ -1840,6 +1975,9 @@ load_teardown(struct load *ld, enum load_teardown_mode mode,
 	ld->tu = NULL;
 	ld->ntu = 0;
 	memset(&d, 0, sizeof(d));
+	/* named servers first: a user with active ones cannot be deleted */
+	if ((r = teardown_named(ld, mode, names, n, eb)) != 0)
+		return r;
 	switch (mode) {
 	case LOAD_TD_OURS:
 		for (i = 0; i < ld->nusers && r == 0; i++) {

@@ -2274,6 +2274,130 @@ tally(const struct record_plateau *p, double *n429, double *errors)
 }
 
 void
+record_loop(const struct record_plateau *p, struct record_loop *lp)
+{
+	const struct metrics_snapshot *s = &p->mstart, *e = &p->mend;
+	const struct record_class *probe = record_class_find(p, "probe");
+	double c, cum, prev = 0;
+	size_t i;
+
+	memset(lp, 0, sizeof(*lp));
+	lp->p50_ms = lp->p99_ms = lp->max_ms = lp->over_ms = NAN;
+	lp->probe_p50_ms = probe ? probe->latency_ms.p50 : NAN;
+	lp->probe_p99_ms = probe ? probe->latency_ms.p99 : NAN;
+	if (!p->has_mstart || !p->has_mend || !s->has_event_loop ||
+	    !e->has_event_loop || s->nloop != e->nloop || e->nloop == 0)
+		return;
+	c = e->loop_count - s->loop_count;
+	if (!(c > 0))
+		return;
+	lp->has_metric = 1;
+	lp->count = c;
+	for (i = 0; i < e->nloop; i++) {
+		double le = isinf(e->loop_le[i]) ? INFINITY :
+		    e->loop_le[i] * 1000;
+
+		cum = e->loop_cum[i] - s->loop_cum[i];
+		if (isnan(lp->p50_ms) && cum >= 0.5 * c)
+			lp->p50_ms = le;
+		if (isnan(lp->p99_ms) && cum >= 0.99 * c)
+			lp->p99_ms = le;
+		if (cum > prev)
+			lp->max_ms = le;
+		if (!isinf(le))
+			lp->over_ms = le;
+		prev = cum;
+	}
+}
+
+static void
+loop_bound(char *dst, size_t n, double v, double over)
+{
+	if (isinf(v))
+		snprintf(dst, n, "> %.0f ms", over);
+	else if (isnan(v))
+		snprintf(dst, n, "?");
+	else
+		snprintf(dst, n, "<= %.0f ms", v);
+}
+
+void
+record_loop_line(const struct record_plateau *p, char *dst, size_t n)
+{
+	struct record_loop l;
+	char a[32], b[32], c[32];
+
+	record_loop(p, &l);
+	if (l.has_metric) {
+		loop_bound(a, sizeof(a), l.p50_ms, l.over_ms);
+		loop_bound(b, sizeof(b), l.p99_ms, l.over_ms);
+		loop_bound(c, sizeof(c), l.max_ms, l.over_ms);
+		snprintf(dst, n, "event loop interval p50 %s, p99 %s, max %s "
+		    "(%.0f intervals of the hold, "
+		    "jupyterhub_event_loop_interval_seconds)", a, b, c,
+		    l.count);
+	} else if (!isnan(l.probe_p50_ms))
+		snprintf(dst, n, "event loop not measured by this hub (the "
+		    "metric is 5.0+); probe latency instead: p50 %.1f ms, "
+		    "p99 %.1f ms", l.probe_p50_ms, l.probe_p99_ms);
+	else
+		snprintf(dst, n, "event loop not measured by this hub (the "
+		    "metric is 5.0+), and no probe latency");
+}
+
+static const struct metrics_sum *
+spawn_success(const struct metrics_snapshot *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nspawns; i++)
+		if (strcmp(m->spawns[i].key, "success") == 0)
+			return &m->spawns[i];
+	return NULL;
+}
+
+void
+record_spawn_line(const struct run_record *rec, size_t k, char *dst,
+    size_t n)
+{
+	const struct record_plateau *p = &rec->plateaus[k];
+	const struct metrics_snapshot *prev = NULL;
+	const struct metrics_sum *a, *b;
+	size_t len = 0;
+	double c = NAN, sum = NAN;
+
+	if (p->has_spawn && p->spawn_count > 0)
+		len = (size_t)snprintf(dst, n, "spawn request -> ready (client, "
+		    "%lld spawns): p50 %.2f s, p99 %.2f s, max %.2f s",
+		    p->spawn_count, p->spawn_seconds.p50, p->spawn_seconds.p99,
+		    p->spawn_seconds.max);
+	else
+		len = (size_t)snprintf(dst, n, "spawn request -> ready: no "
+		    "spawn timed by the client");
+	if (len >= n)
+		return;
+	if (k > 0 && rec->plateaus[k - 1].has_mend)
+		prev = &rec->plateaus[k - 1].mend;
+	if (p->has_mstart && (b = spawn_success(&p->mstart)) != NULL) {
+		c = b->count;
+		sum = b->sum;
+		if (k > 0) {
+			a = prev ? spawn_success(prev) : NULL;
+			if (a == NULL || prev->start_time != p->mstart.start_time)
+				c = NAN;	/* unknown, or restarted */
+			else {
+				c -= a->count;
+				sum -= a->sum;
+			}
+		}
+	}
+	if (!isnan(c) && c > 0)
+		snprintf(dst + len, n - len, "; the hub's own spawn "
+		    "(server_spawn_duration_seconds, success, %.0f during the "
+		    "ramp): mean %.2f s", c, sum / c);
+}
+
+void
 record_row(const struct record_plateau *p, struct record_row *w)
 {
 	static const char *const f[RC_NCOLS] = { "%.0f", "%.0f", "%.0f",

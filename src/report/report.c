@@ -958,6 +958,17 @@ html(struct buf *o, const struct rundata *rd, struct plat *pl,
 	if ((r = timeline_html(o, rd, profile)) != 0)
 		goto fail;
 	buf_addstr(o, "<h2>Summary</h2>\n");
+	/* the event loop leads each plateau: the hub's saturation signal */
+	buf_addstr(o, "<ul class=\"loop\">\n");
+	for (i = 0; i < rd->nplateaus; i++) {
+		char line[400];
+
+		record_loop_line(&rd->plateaus[i], line, sizeof(line));
+		buf_printf(o, "<li><b>%ld users</b>: ", rd->plateaus[i].users);
+		esc(o, line);
+		buf_addstr(o, "</li>\n");
+	}
+	buf_addstr(o, "</ul>\n");
 	h_summary(o, rd, pl);
 	buf_addstr(o, "<p class=\"note\">latency is the quoted request class "
 	    "(probe requests during the hold when present); errors are all "
@@ -1094,6 +1105,13 @@ report_summary(const struct rundata *rd, size_t top_n, int sort,
 	if (rec->partial)
 		buf_printf(o, "partial run: %s\n", rec->partial_reason ?
 		    rec->partial_reason : "no reason recorded");
+	for (i = 0; i < rd->nplateaus; i++) {
+		char line[400];
+
+		record_loop_line(&rd->plateaus[i], line, sizeof(line));
+		buf_printf(o, "%s%ld users: %s\n", i ? "" : "\n",
+		    rd->plateaus[i].users, line);
+	}
 	buf_printf(o, "\n%7s %6s %6s %-8s %8s %8s %7s %6s %6s %8s %8s\n",
 	    "users", "ready", "failed", "class", "p50 ms", "p99 ms", "req/s",
 	    "429s", "errors", "hub CPU", "RSS MiB");

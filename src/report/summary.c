@@ -336,7 +336,30 @@ summary_render(const struct run_record *m, const char *rundir, struct buf *b,
 
 	header(b, m);
 	triggers(b, m);
-	buf_addstr(b, "## Plateaus\n\nLatency in ms (p50 / p99); hub CPU in % "
+	/* the event loop leads: the hub's own saturation signal */
+	buf_addstr(b, "## Event loop\n\n");
+	for (i = 0; i < m->nplateaus; i++) {
+		char line[400];
+
+		record_loop_line(&m->plateaus[i], line, sizeof(line));
+		buf_printf(b, "- %ld users: ", m->plateaus[i].users);
+		md(b, line);
+		buf_addch(b, '\n');
+	}
+	if (m->nplateaus == 0)
+		buf_addstr(b, "No plateau finished.\n");
+	buf_addstr(b, "\n## Spawns\n\n");
+	for (i = 0; i < m->nplateaus; i++) {
+		char line[400];
+
+		record_spawn_line(m, i, line, sizeof(line));
+		buf_printf(b, "- %ld users: ", m->plateaus[i].users);
+		md(b, line);
+		buf_addch(b, '\n');
+	}
+	if (m->nplateaus == 0)
+		buf_addstr(b, "No plateau finished.\n");
+	buf_addstr(b, "\n## Plateaus\n\nLatency in ms (p50 / p99); hub CPU in % "
 	    "of one core; RSS in MiB.\n\n| users | asked | ready | failed");
 	for (i = 0; classes[i] != NULL; i++)
 		buf_printf(b, " | %s", classes[i]);

@@ -77,6 +77,7 @@ static const struct field fields[] = {
 	{ "hub.server_options", F_OBJ, O(hub.server_options), 0, 0, 0, "{}",
 	    NULL },
 	S("hub.metrics_prefix", hub.metrics_prefix, 0, "\"jupyterhub\""),
+	I("hub.named_servers", hub.named_servers, 0, 64, "0"),
 	{ "plateaus.users", F_USERS, O(plateaus.users), 0, PROFILE_MAX_USERS,
 	    0, "[10]", NULL },
 	{ "plateaus.series.min", F_INT, O(plateaus.series_min), 1,

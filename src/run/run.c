@@ -1398,6 +1398,7 @@ start_load(struct run *rn, struct hs_errbuf *eb)
 	lc.server_options = opts;
 	lc.ready_timeout_s = (int)ceil(p->load.ready_timeout);
 	lc.start_servers = p->hub.servers;
+	lc.named_servers = p->hub.servers ? p->hub.named_servers : 0;
 	lc.activity_interval_s = p->activity.mode ==
 	    PROFILE_ACTIVITY_SIMULATE ? (int)ceil(p->activity.interval) : 0;
 	lc.probe_interval_ms = (int)(p->probe.interval * 1000.0);

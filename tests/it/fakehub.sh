@@ -136,4 +136,21 @@ wait "$pid"
 rc=$? err=$T/g.err
 expect_rc "hub gone: exit 8 (users left)" 8
 expect_grep "hub gone: says how many are left" "$T/g.err" 'teardown incomplete: [0-9]+ users? left on the hub \(the hub stopped answering\)'
+# the start body by version: 6.0 reads {"user_options": {...}} (the bare
+# form only without a user_options or display_name key, so an option
+# named display_name would be lost); before 6.0 the body is the options
+for v in 6.0.0 5.4.4; do
+	fh_start "v$v" --version "$v"
+	run_hubspy stress --prefix six --count 2 --keep \
+	    --server-options '{"display_name":"x","profile":"p"}'
+	expect_rc "hub $v: stress with options exits 0" 0
+	got=$(curl -fsS -H @<(printf 'Authorization: token %s\n' "$JUPYTERHUB_API_TOKEN") \
+	    "$JUPYTERHUB_API_URL/users/six-1" | /usr/bin/python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["servers"][""]["user_options"], sort_keys=True))')
+	expect_eq "hub $v: the hub reads every option as user_options" "$got" \
+	    '{"display_name": "x", "profile": "p"}'
+	run_hubspy purge --prefix six
+	expect_eq "hub $v: purged" "$(fh_count)" 0
+	fh_stop
+done
+
 t_done

@@ -43,7 +43,7 @@ expect_eq "keep: names cont-1..cont-12" "$names" "$(echo cont-{1..12})"
 run_hubspy status --prefix cont
 keep_out st
 expect_rc "status: exit 0" 0
-expect_grep "status: hub version" "$out" '^hub: 3\.0\.0 at '
+expect_grep "status: hub version" "$out" "^hub: $HUB_RELEASE_RE at "
 expect_grep "status: users counted" "$out" '^users named cont-N: 12$'
 expect_grep "status: servers ready" "$out" '^servers: 12 ready, 0 pending, 0 stopped$'
 
@@ -89,6 +89,35 @@ one_line "limited token: one line" "$err"
 expect_grep "limited token: names the scope" "$err" "lacks the 'servers' scope"
 expect_eq "limited token: nothing created" "$(hub_count_prefix lim)" 0
 
+# --- named servers: 20 users x 3, ready, counted, removed before the users
+nsrv() {	# nsrv PREFIX: the named servers (stopped ones too) of PREFIX-N users
+	hub_get "/users?include_stopped_servers=1&limit=200&name_filter=$1-" |
+	    /usr/bin/python3 -c 'import json,sys; print(sum(len([k for k in u["servers"] if k]) for u in json.load(sys.stdin)["items"]))'
+}
+run_hubspy stress --prefix nm --count 20 --named-servers 3 --keep --json "$T/n1.json"
+keep_out n1
+expect_rc "named: stress --named-servers 3 exits 0" 0
+expect_eq "named: 60 servers ready" "$(jget "$T/n1.json" 'd["users"]["ready"]')" 60
+expect_eq "named: 60 spawn durations" "$(jget "$T/n1.json" 'd["spawn_seconds"]["count"]')" 60
+expect_eq "named: one start per server" "$(jget "$T/n1.json" 'd["requests"]["start"]["count"]')" 60
+expect_eq "named: 60 named servers on the hub" "$(nsrv nm)" 60
+names=$(hub_get "/users/nm-1" | /usr/bin/python3 -c 'import json,sys; print(" ".join(sorted(json.load(sys.stdin)["servers"])))')
+expect_eq "named: srv-1..srv-3, no default server" "$names" "srv-1 srv-2 srv-3"
+run_hubspy status --prefix nm
+keep_out nst
+expect_grep "named: status counts them" "$out" '^named servers: 60 ready, 0 pending, 0 stopped'
+run_hubspy purge --prefix nm
+keep_out npu
+expect_rc "named: purge exits 0" 0
+expect_eq "named: purge leaves no user" "$(hub_count_prefix nm)" 0
+run_hubspy stress --prefix nt --count 4 --named-servers 2 --json "$T/n2.json" -v
+keep_out n2
+expect_rc "named: stress with teardown exits 0" 0
+expect_eq "named: 8 removes, then 4 deletes" \
+    "$(jget "$T/n2.json" '(d["requests"]["stop"]["count"], d["requests"]["delete"]["count"])')" "(8, 4)"
+expect_grep "named: removal is per server" "$err" '^hubspy: DELETE /users/\{name\}/servers/\{server\} \(stop\) 204 '
+expect_eq "named: nothing left" "$(hub_count_prefix nt) $(nsrv nt)" "0 0"
+
 # --- bad inputs: one line, documented exit code, nothing created
 closed=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 echo wrong-token > "$T/wrong"
@@ -117,6 +146,24 @@ bad prefix|2|--prefix Bad/Prefix --count 1
 EOT
 expect_eq "bad inputs: nothing created" "$(hub_count_prefix bad)" 0
 expect_grep "token refusal explains why" "$T/err.bad4" 'refused, a token on the command line is visible'
+
+# --- named servers the hub refuses: one clear last line, nothing left
+# refused KNOB PREFIX N WHAT REGEX: a hub with KNOB refuses N named servers
+refused() {
+	hub_stop
+	hub_start "$1"
+	JUPYTERHUB_API_TOKEN=$(cat "$HUB_TOKEN_FILE")
+	run_hubspy stress --prefix "$2" --count 2 --named-servers "$3"
+	keep_out "$2"
+	expect_rc "named: $4 exits 3" 3
+	tail -n 1 "$err" >"$T/last"
+	expect_grep "named: $4 is the last line, with the fix" "$T/last" "$5"
+	expect_eq "named: nothing left after $4" "$(hub_count_prefix "$2")" 0
+}
+refused HUBSPY_T_NAMED_LIMIT=2 nl 3 "a limit below N" \
+    "^hubspy: the hub's named_server_limit_per_user is below --named-servers 3 .*raise the limit"
+refused HUBSPY_T_NAMED=0 nd 1 "a hub without named servers" \
+    "^hubspy: the hub does not allow named servers .*allow_named_servers = True, z2jh hub.allowNamedServers"
 
 # --- the token never appears anywhere
 leak=0

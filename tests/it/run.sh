@@ -127,7 +127,7 @@ expect_eq "manifest: activity and probes flowed during the hold" \
     "$(mq 'sorted(set(m["plateaus"][1]["requests"]) & {"activity", "probe"})')" "['activity', 'probe']"
 expect_eq "manifest: target and hub" \
     "$(mq 'm["target"]["transport"], m["target"]["pod"], m["target"]["pyspy"], m["hub"]["version"], m["hub"]["token_kind"], "admin:users" in m["hub"]["scopes"]')" \
-    "kubectl hub-abc 0.4.2 3.0.0 service True"
+    "kubectl hub-abc 0.4.2 $HUB_RELEASE service True"
 expect_eq "journal: 5 names (batches of 2 and 3)" \
     "$("$PY" -c 'import json,sys; print(sum(len(json.loads(l)["names"]) for l in open(sys.argv[1])))' "$T/x1/$top/journal.jsonl")" 5
 expect_grep "run.log has the hub requests" "$T/x1/$top/run.log" '^[0-9T:-]+Z POST /users \(create\) 201 '
@@ -138,6 +138,21 @@ expect_grep "record.raw holds the hub's stacks" "$T/x1/$top/plateaus/0005/record
 expect_grep "py-spy ran in the pod through kubectl exec" "$REQS" 'command=py-spy&command=record'
 run_hubspy report "$tarball"
 expect_rc "hubspy report reads the tarball (libarchive)" 0
+# the event loop leads each plateau: the 5.x metric, else the probe
+if [ "$HUB_VERSION" = 5 ]; then
+	loop_re='^- 5 users: event loop interval p50 <?= [0-9]+ ms, p99 [<>]=? ?[0-9]+ ms, max [<>]=? ?[0-9]+ ms \([0-9]+ intervals of the hold'
+	html_re='<li><b>5 users</b>: event loop interval p50 &lt;= [0-9]+ ms, p99 &[lg]t;=? ?[0-9]+ ms'
+else
+	loop_re='^- 5 users: event loop not measured by this hub \(the metric is 5\.0\+\); probe latency instead: p50 [0-9.]+ ms'
+	html_re="<li><b>5 users</b>: event loop ${loop_re#*event loop }"
+fi
+expect_grep "summary.md leads with the event loop" "$T/x1/$top/summary.md" "$loop_re"
+expect_eq "summary.md: the event loop before the plateau table" \
+    "$(grep -E '^## (Event loop|Spawns|Plateaus)$' "$T/x1/$top/summary.md" | tr '\n' ,)" "## Event loop,## Spawns,## Plateaus,"
+expect_grep "report.html leads with the event loop" "$T/x1/$top/report.html" "$html_re"
+expect_grep "the terminal report leads with the event loop" "$out" "^5 users: event loop ${loop_re#*event loop }"
+expect_grep "summary.md: the client's spawn times beside the hub's own" "$T/x1/$top/summary.md" \
+    '^- 5 users: spawn request -> ready \(client, 3 spawns\): p50 [0-9.]+ s, p99 [0-9.]+ s, max [0-9.]+ s; the hub.s own spawn \(server_spawn_duration_seconds, success, 3 during the ramp\): mean [0-9.]+ s$' 
 
 # --no-redact, keep: the users stay, purge --run removes them
 run_hubspy run profiles/smoke.json "${S[@]}" -o "$T/o2" --set teardown=keep \

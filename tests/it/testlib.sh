@@ -53,6 +53,11 @@ expect_grep "run.sh: an unknown suite name is a failure" "$T/run.out" \
     '^not ok no-such-suite \(no such suite'
 expect_eq "run.sh: suites print in the order given" \
     "$(grep '^== ' "$T/run.out" | cut -d' ' -f2 | tr '\n' ' ')" "a b c no-such-suite "
+UNIT=/bin/false bash "$ROOT/tests/run.sh" load@7 report@5 >"$T/run.out" 2>&1
+expect_grep "run.sh: a hub version outside the matrix is no suite" "$T/run.out" \
+    '^not ok load@7 \(no such suite'
+expect_grep "run.sh: a version of a suite outside the matrix is no suite" "$T/run.out" \
+    '^not ok report@5 \(no such suite'
 # the tests mirror the modules (tests/README.md): one unit file per module,
 # beside it in the same layer, and the README's tables name every module
 # and every suite

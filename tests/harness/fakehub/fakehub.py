@@ -4,7 +4,8 @@ cannot produce on demand (stdlib only).
 
 Usage: fakehub.py PORT STATEFILE [options]
   --token-file F     the accepted token (403 otherwise)
-  --version V        reported hub version (default 5.4.4)
+  --version V        reported hub version (default 5.4.4; 6.x reads the start
+                     body as 6.0 does: {"user_options": ...})
   --burst503 N       bursts: requests whose number n has (n // N) % 4 == 1
                      answer 503 (N in a row, then 3N fine)
   --reset K          every K-th request: close the connection unanswered
@@ -71,7 +72,19 @@ def server_model(name, s):
     pend = "stop" if s.get("stop_at") else None if ready else "spawn"
     return {"name": "", "ready": ready, "pending": pend,
             "stopped": False, "url": "/user/%s/" % name,
-            "started": s["started"], "last_activity": s["started"]}
+            "started": s["started"], "last_activity": s["started"],
+            "user_options": s.get("user_options", {})}
+
+
+def start_options(raw):
+    """The start body as the hub of A.version reads it: 6.0 takes
+    {"user_options": {...}, "display_name": ...}, and the whole body as
+    user_options only when neither key is present."""
+    body = json.loads(raw) if raw else {}
+    if int(A.version.split(".")[0]) >= 6 and (
+            "user_options" in body or "display_name" in body):
+        return body.get("user_options", {})
+    return body
 
 
 def settle(u):
@@ -223,7 +236,8 @@ class H(BaseHTTPRequestHandler):
                         return self.err(400, "%s is already running" % name)
                     return self.send(202)
                 u["server"] = {"started": now_iso(),
-                               "ready_at": time.time() + A.pending}
+                               "ready_at": time.time() + A.pending,
+                               "user_options": start_options(raw)}
                 save()
                 return self.send(202 if A.pending else 201)
             if m == "DELETE":

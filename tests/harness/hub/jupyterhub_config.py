@@ -13,6 +13,8 @@
 #   HUBSPY_T_ACTIVE_LIMIT       active_server_limit (default 0, off)
 #   HUBSPY_T_SPAWN_DELAY        seconds each start() takes (default 0)
 #   HUBSPY_T_FAIL_MATCH         users whose name contains this fail to spawn
+#   HUBSPY_T_NAMED              named servers allowed (default 1; 0: off)
+#   HUBSPY_T_NAMED_LIMIT        named_server_limit_per_user (default 0: none)
 #   HUBSPY_T_REAL_PREFIX        users whose name starts with this get a real
 #                               jupyterhub-singleuser process (local process
 #                               spawner, ~60 MB each); everyone else shares
@@ -52,6 +54,8 @@ c.JupyterHub.authenticator_class = "dummy"
 c.JupyterHub.cleanup_servers = True
 c.JupyterHub.concurrent_spawn_limit = int(env("HUBSPY_T_SPAWN_LIMIT", "100"))
 c.JupyterHub.active_server_limit = int(env("HUBSPY_T_ACTIVE_LIMIT", "0"))
+c.JupyterHub.allow_named_servers = env("HUBSPY_T_NAMED", "1") == "1"
+c.JupyterHub.named_server_limit_per_user = int(env("HUBSPY_T_NAMED_LIMIT", "0"))
 # config-provided tokens are hashed with one round, not 16384, so the
 # test hub is not dominated by hash_token (jupyterhub-api.md 2.5)
 c.JupyterHub.trust_user_provided_tokens = True

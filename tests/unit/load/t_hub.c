@@ -101,6 +101,12 @@ UNIT_TEST(path_class_and_version)
 	CHECK_STR(b, "/users/{name}/server");
 	hub_path_class("/users/alice", b, sizeof(b));
 	CHECK_STR(b, "/users/{name}");
+	hub_path_class("/users/alice/servers/srv-1", b, sizeof(b));
+	CHECK_STR(b, "/users/{name}/servers/{server}");
+	hub_path_class("/users/alice/servers/srv-1/progress", b, sizeof(b));
+	CHECK_STR(b, "/users/{name}/servers/{server}/progress");
+	hub_path_class("/users/alice/servers/", b, sizeof(b));
+	CHECK_STR(b, "/users/{name}/servers/");
 	hub_path_class("/users?state=active&limit=200", b, sizeof(b));
 	CHECK_STR(b, "/users");
 	hub_path_class("/", b, sizeof(b));

@@ -1,5 +1,6 @@
 /* t_load.c -- unit tests for load/load.c's pure helpers */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "core/buf.h"
 #include "core/hs.h"
@@ -63,4 +64,31 @@ UNIT_TEST(create_body_exact)
 	CHECK_INT(load_create_body(&small, names, 2), HS_ELIMIT);
 	buf_release(&b);
 	buf_release(&small);
+}
+
+UNIT_TEST(load_start_body_by_version)
+{
+	static const struct {
+		const char	*opt;
+		int		 major;
+		const char	*want;
+	} cases[] = {
+		{ "{\"profile\":\"micro\"}", 3, "{\"profile\":\"micro\"}" },
+		{ "{\"profile\":\"micro\"}", 5, "{\"profile\":\"micro\"}" },
+		{ "{\"profile\":\"micro\"}", 6,
+		  "{\"user_options\":{\"profile\":\"micro\"}}" },
+		{ "{\"display_name\":\"x\"}", 6,
+		  "{\"user_options\":{\"display_name\":\"x\"}}" },
+		{ "{}", 7, "{\"user_options\":{}}" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *s = load_start_body(cases[i].opt, cases[i].major);
+
+		CHECK(s != NULL);
+		if (s)
+			CHECK_STR(s, cases[i].want);
+		free(s);
+	}
 }

@@ -798,3 +798,40 @@ UNIT_TEST(record_measure_json_shape)
 	cJSON_Delete(j);
 	free(m);
 }
+
+UNIT_TEST(record_loop_headline)
+{
+	static const double le[] = { 0.05, 0.1, 10, INFINITY };
+	static const double c0[] = { 10, 10, 10, 10 }, c1[] = { 60, 100, 109,
+	    110 };
+	struct record_plateau p;
+	struct record_loop l;
+	char line[400];
+	size_t i;
+
+	memset(&p, 0, sizeof(p));
+	record_loop_line(&p, line, sizeof(line));
+	CHECK_STR(line, "event loop not measured by this hub (the metric is "
+	    "5.0+), and no probe latency");
+	p.has_mstart = p.has_mend = 1;
+	p.mstart.has_event_loop = p.mend.has_event_loop = 1;
+	p.mstart.nloop = p.mend.nloop = 4;
+	p.mstart.loop_count = 10;
+	p.mend.loop_count = 110;
+	for (i = 0; i < 4; i++) {
+		p.mstart.loop_le[i] = p.mend.loop_le[i] = le[i];
+		p.mstart.loop_cum[i] = c0[i];
+		p.mend.loop_cum[i] = c1[i];
+	}
+	record_loop(&p, &l);
+	CHECK_INT(l.has_metric, 1);
+	CHECK(l.p50_ms == 50 && l.p99_ms == 10000 && isinf(l.max_ms));
+	record_loop_line(&p, line, sizeof(line));
+	CHECK_STR(line, "event loop interval p50 <= 50 ms, p99 <= 10000 ms, "
+	    "max > 10000 ms (100 intervals of the hold, "
+	    "jupyterhub_event_loop_interval_seconds)");
+	/* no interval during the hold: not a measurement */
+	p.mend.loop_count = 10;
+	record_loop(&p, &l);
+	CHECK_INT(l.has_metric, 0);
+}
