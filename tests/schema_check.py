@@ -48,7 +48,7 @@ FAILURES = {None, "kubectl_missing", "not_authorised", "pod_not_found",
             "timeout", "other"}
 CLASSES = {"create", "start", "poll", "stop", "delete", "activity",
            "probe", "list", "other", "mint", "login", "page", "own_api",
-           "proxy", "progress", "oauth"}
+           "proxy", "progress", "oauth", "spawn_pending"}
 
 
 def usage(u, where):
