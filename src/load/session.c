@@ -444,6 +444,24 @@ on_header(char *p, size_t sz, size_t nm, void *arg)
 
 static void on_done(void *arg, CURL *easy, CURLcode res);
 
+/* a handle with what every session request sets alike */
+static CURL *
+easy_new(void)
+{
+	CURL *e;
+
+	if ((e = curl_easy_init()) == NULL)
+		return NULL;
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "hubspy/" HUBSPY_VERSION
+	    " (session)");
+	return e;
+}
+
 /* sends one request of user u: path under the public URL; auth 1 sends
  * the token, cookie 1 the jar; post NULL for a GET (post is taken) */
 static int
@@ -483,17 +501,16 @@ send_req(struct suser *u, enum mclass cls, int step, const char *path,
 			goto out;
 		q->hdrs = l;
 	}
-	if (s->npool > 0) {
+	/* a pooled handle keeps what every request sets alike (no
+	 * curl_easy_reset, which frees and rebuilds it all); the rest is set
+	 * for each request, cleared where this one has none */
+	if (s->npool > 0)
 		e = s->pool[--s->npool];
-		curl_easy_reset(e);
-	} else if ((e = curl_easy_init()) == NULL)
+	else if ((e = easy_new()) == NULL)
 		goto out;
 	curl_easy_setopt(e, CURLOPT_URL, url.data);
-	if (q->hdrs != NULL)
-		curl_easy_setopt(e, CURLOPT_HTTPHEADER, q->hdrs);
-	if (cookie && u->cookie != NULL)
-		curl_easy_setopt(e, CURLOPT_COOKIE, u->cookie);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, q->hdrs);
+	curl_easy_setopt(e, CURLOPT_COOKIE, cookie ? u->cookie : NULL);
 	if (cls == MC_PROGRESS) {
 		/* a stream: bounded as a whole by the spawn's own timeout; the
 		 * hub sends a keepalive every 8 s, so 30 s of silence is dead */
@@ -501,20 +518,18 @@ send_req(struct suser *u, enum mclass cls, int step, const char *path,
 		    (long)s->cfg.progress_timeout_s);
 		curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
 		curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, 30L);
-	} else
+	} else {
 		curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)s->cfg.timeout_s);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+		curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 0L);
+		curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, 0L);
+	}
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, q);
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, q);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "hubspy/" HUBSPY_VERSION
-	    " (session)");
 	if (post != NULL) {
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, post);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(post));
-	}
+	} else
+		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
 	if ((r = loop_xfer_add(s->loop, e, on_done, q)) != 0)
 		goto out;
 	q->easy = e;
