@@ -34,11 +34,19 @@ expect_rc "the baseline against itself passes every gate" 0
 expect_grep "the gate checked the one plateau" "$out" '^gate: .*: 5 checks, 0 broken, 0 missing$'
 
 # the same profile on a hub whose spawns take 1.5 s longer
+# On a machine loaded by other suites the baseline's own spawns can be
+# slow enough that 1.5 s more stays within +50 % (seen at load 9 and
+# more): up to three slow runs, until one breaks the gate. A gate that
+# never breaks fails all three.
 echo "1.5 0" >"$T/delays"
-run_hubspy run profiles/smoke.json "${S[@]}" -o "$T/o2"
-expect_rc "the run on the slow hub: exit 0" 0
-new=$(tail -n 1 "$out")
-run_hubspy report --diff --baseline "$B" "$new" "${G[@]}" --fail-on 'spawn.p50>+1s'
+for try in 1 2 3; do
+	run_hubspy run profiles/smoke.json "${S[@]}" -o "$T/o2.$try"
+	[ "$rc" -eq 0 ] || break
+	new=$(tail -n 1 "$out")
+	run_hubspy report --diff --baseline "$B" "$new" "${G[@]}" --fail-on 'spawn.p50>+1s'
+	[ "$rc" -eq 9 ] && break
+	echo "# slow run $try: the gate held (exit $rc; the baseline's spawns were slowed by the machine's load)"
+done
 expect_rc "spawns 1.5 s longer fail start.p50>+50%: the gate's exit code 9" 9
 expect_grep "the broken bound is named with both values" "$out" '^broken +start\.p50>\+50% at 4 users: [0-9.]+ m?s -> [0-9.]+ m?s \(\+[0-9.]+ %\)$'
 expect_grep "spawn time grew by more than a second: broken" "$out" '^broken +spawn\.p50>\+1s at 4 users: '
@@ -57,8 +65,15 @@ check "a failed run leaves the baseline as it was" cmp "$old" "$B/smoke.tar.gz"
 # run --fail-on: the slow run is gated against the baseline it would
 # replace; broken, it keeps the old one
 echo "1.5 0" >"$T/delays"
-run_hubspy run profiles/smoke.json "${S[@]}" -o "$T/o4" --baseline "$B" \
-    --fail-on 'start.p50>+50%' --fail-on 'errors>+0'
+for try in 1 2 3; do
+	run_hubspy run profiles/smoke.json "${S[@]}" -o "$T/o4.$try" --baseline "$B" \
+	    --fail-on 'start.p50>+50%' --fail-on 'errors>+0'
+	[ "$rc" -eq 0 ] || break
+	# held under load (see above): the slow run became the baseline;
+	# put the old one back before the next try
+	echo "# slow run --fail-on $try: the gate held under load; retried"
+	cp "$old" "$B/smoke.tar.gz"
+done
 expect_rc "run --baseline --fail-on on the slow hub: exit 9" 9
 expect_grep "run --fail-on: the gate's lines on stdout" "$out" '^broken +start\.p50>\+50% at 4 users: '
 case $(tail -n 1 "$out") in *.tar.gz) pass "run --fail-on: the last line is still the tarball" ;;
