@@ -309,6 +309,10 @@ cli_hub_setup(struct cli_hub *ch, const struct cli_hub_options *h,
 		return r;
 	if ((r = loop_new(&ch->loop)) != 0)
 		return hs_error(eb, r, "cannot set up the event loop");
+	/* from here on a signal is counted: one that arrives during the
+	 * preflight or discovery (a slow hub) stops the ramp before it
+	 * starts instead of being read off the loop and dropped */
+	cli_hub_catch_signals(ch);
 	hc.url = ch->url;
 	hc.token = ch->token;
 	hc.concurrency = h->concurrency;
@@ -378,6 +382,9 @@ cli_hub_start_load(struct cli_hub *ch, const struct load_config *lc,
 
 	if ((r = load_new(&ch->ld, ch->hub, lc, eb)) != 0)
 		return r;
+	/* signals before the engine existed: it starts interrupted */
+	for (int i = 0; i < ch->signals; i++)
+		load_interrupt(ch->ld);
 	return load_discover(ch->ld, existing, highest, eb);
 }
 

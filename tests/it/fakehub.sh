@@ -66,6 +66,18 @@ expect_eq "slower than --timeout: nothing created" "$(fh_count)" 0
 run_hubspy stress --count 6 --timeout 5 --concurrency 8
 expect_rc "slow answers: exit 0" 0
 expect_eq "slow answers: table empty" "$(fh_count)" 0
+# Ctrl-C while the slow hub answers the preflight: the ramp never starts
+# (a signal read off the loop before the ramp was once dropped, and the
+# run went on to the end)
+"$HUBSPY" stress --count 5 --timeout 5 >"$T/pi.out" 2>"$T/pi.err" </dev/null &
+pid=$!
+sleep 0.7
+kill -INT "$pid"
+wait "$pid"
+rc=$? err=$T/pi.err
+expect_rc "interrupted during the preflight: exit 7" 7
+expect_grep "interrupted during the preflight: says so" "$err" '^hubspy: interrupted: ramp stopped at 0 of 5 users$'
+expect_eq "interrupted during the preflight: nothing created" "$(fh_count)" 0
 fh_stop
 
 # a 429 storm (Retry-After: 1): honoured and counted, run completes
