@@ -10,6 +10,7 @@
 #include "load/arrival.h"
 #include "load/hub.h"
 #include "load/named.h"
+#include "load/progress.h"
 #include "load/session.h"
 #include "measure/measure.h"
 
@@ -68,9 +69,14 @@ struct load_config {
 	 * plain log far fewer wake-ups. Readiness rounds keep their own
 	 * poll_interval_ms. */
 	int		 tick_ms;
+	/* spawn phases: the progress streams of at most this many spawns
+	 * open at once (load/progress.h's sample: a spawn is sampled when
+	 * its start is accepted and a slot is free); 0: none */
+	int		 phase_streams;
 };
 #define LOAD_CONFIG_INIT { "hubspy", 10, 32, NULL, 300, 1, 0, 0, 1000, \
-	600, 30, NULL, NULL, NULL, NULL, NULL, NULL, ARRIVAL_BURST, 0, 0, 0, 0 }
+	600, 30, NULL, NULL, NULL, NULL, NULL, NULL, ARRIVAL_BURST, 0, 0, 0, 0, \
+	0 }
 
 enum load_phase {
 	LOAD_IDLE, LOAD_DISCOVER, LOAD_CREATE, LOAD_START, LOAD_WAIT,

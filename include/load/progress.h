@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "core/buf.h"
+#include "load/hub.h"
 #include "measure/measure.h"
 
 /*
@@ -68,22 +69,46 @@ int	 progress_timeline_event(struct progress_timeline *t, int64_t now,
 	    const struct progress_event *ev);
 
 /*
- * A plateau's spawn phases over its sampled timelines, each a histogram
- * in microseconds of the spawns where both ends were seen: request ->
- * accepted, accepted -> first event, first event -> ready, request ->
- * ready (total). sampled counts the timelines added, failed those that
- * ended failed (their phases left out of ready and total).
+ * Adds a sampled spawn's timeline to a plateau's phases (measure.h's
+ * struct mphases): a timeline without its ready or failed event counts
+ * as unfinished, its phases as far as they were seen.
  */
-enum progress_phase { PP_ACCEPT, PP_FIRST, PP_READY, PP_TOTAL, PP_NPHASE };
-
-struct progress_phases {
-	uint64_t	 sampled, failed;
-	struct hist	 h[PP_NPHASE];
-};
-
-void	 progress_phases_reset(struct progress_phases *pp);
-void	 progress_phases_add(struct progress_phases *pp,
+void	 progress_phases_add(struct mphases *pp,
 	    const struct progress_timeline *t);
-const char *progress_phase_name(enum progress_phase ph);
+
+/*
+ * The sample: progress streams of at most max spawns open at once, read
+ * with the service token (hub_stream_open, class MC_PHASES). A spawn is
+ * sampled when its start is accepted and a slot is free (the first spawns
+ * of a ramp, then whichever is accepted as a stream ends: never more than
+ * max open). Each stream ends by itself on the ready or failed event (the
+ * hub closes it), at the bound timeout_ms, or when its spawn is dropped;
+ * its timeline is then added to the hub's measure (measure.h's phases).
+ */
+struct progress_sampler;
+
+/* max 0: nothing is ever sampled. Returns 0 or HS_ENOMEM; free with
+ * progress_sampler_free(). h is borrowed and must outlive it. */
+int	 progress_sampler_new(struct progress_sampler **sp, struct hub *h,
+	    int max, int64_t timeout_ms);
+/*
+ * A start accepted at t_accepted (us, loop_now_us()'s clock), its accepted
+ * attempt sent at t_sent: opens path's stream when a slot is free. key
+ * names the spawn for progress_sampler_drop() (the user or the server).
+ * Returns 1 sampled, 0 no slot free (or max 0), HS_ENOMEM or HS_EFAIL
+ * (nothing opened; the spawn is not sampled).
+ */
+int	 progress_sample(struct progress_sampler *s, const char *path,
+	    const void *key, int64_t t_sent, int64_t t_accepted);
+/* the spawn's teardown: its stream, if still open, is closed and its
+ * timeline added as it stands (unfinished) */
+void	 progress_sampler_drop(struct progress_sampler *s, const void *key);
+/* every stream still open closed, as progress_sampler_drop() */
+void	 progress_sampler_drop_all(struct progress_sampler *s);
+/* streams open now, and the most ever open at once */
+size_t	 progress_sampler_open(const struct progress_sampler *s);
+size_t	 progress_sampler_peak(const struct progress_sampler *s);
+/* closes the streams still open without adding them anywhere */
+void	 progress_sampler_free(struct progress_sampler *s);
 
 #endif

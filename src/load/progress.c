@@ -1,4 +1,5 @@
-/* progress.c -- a spawn's progress event stream: the SSE reader, the timeline */
+/* progress.c -- a spawn's progress event stream: the SSE reader, the timeline, the sample */
+#include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
@@ -148,16 +149,6 @@ progress_timeline_event(struct progress_timeline *t, int64_t now,
 	return 0;
 }
 
-void
-progress_phases_reset(struct progress_phases *pp)
-{
-	int i;
-
-	pp->sampled = pp->failed = 0;
-	for (i = 0; i < PP_NPHASE; i++)
-		hist_reset(&pp->h[i]);
-}
-
 static void
 span(struct hist *h, int64_t a, int64_t b)
 {
@@ -166,28 +157,180 @@ span(struct hist *h, int64_t a, int64_t b)
 }
 
 void
-progress_phases_add(struct progress_phases *pp,
-    const struct progress_timeline *t)
+progress_phases_add(struct mphases *pp, const struct progress_timeline *t)
 {
 	pp->sampled++;
-	span(&pp->h[PP_ACCEPT], t->t_sent, t->t_accepted);
-	span(&pp->h[PP_FIRST], t->t_accepted, t->t_first);
+	span(&pp->h[MP_ACCEPT], t->t_sent, t->t_accepted);
+	span(&pp->h[MP_FIRST], t->t_accepted, t->t_first);
 	if (t->failed) {
 		pp->failed++;
 		return;
 	}
-	if (t->ready) {
-		span(&pp->h[PP_READY], t->t_first, t->t_end);
-		span(&pp->h[PP_TOTAL], t->t_sent, t->t_end);
+	if (!t->ready) {
+		pp->unfinished++;
+		return;
+	}
+	span(&pp->h[MP_READY], t->t_first, t->t_end);
+	span(&pp->h[MP_TOTAL], t->t_sent, t->t_end);
+}
+
+/* --- the sample --- */
+
+struct psample {
+	struct progress_sampler	*s;
+	struct psample		*prev, *next;
+	const void		*key;
+	struct hub_stream	*st;
+	struct progress_sse	 sse;
+	struct progress_timeline tl;
+};
+
+struct progress_sampler {
+	struct hub		*h;
+	int			 max;
+	int64_t			 timeout_ms;
+	struct psample		*open;
+	size_t			 nopen, peak;
+};
+
+int
+progress_sampler_new(struct progress_sampler **sp, struct hub *h, int max,
+    int64_t timeout_ms)
+{
+	struct progress_sampler *s;
+
+	if ((*sp = s = calloc(1, sizeof(*s))) == NULL)
+		return HS_ENOMEM;
+	s->h = h;
+	s->max = max > 0 ? max : 0;
+	s->timeout_ms = timeout_ms;
+	return 0;
+}
+
+static void
+ps_unlink(struct psample *ps)
+{
+	struct progress_sampler *s = ps->s;
+
+	if (ps->prev)
+		ps->prev->next = ps->next;
+	else
+		s->open = ps->next;
+	if (ps->next)
+		ps->next->prev = ps->prev;
+	s->nopen--;
+	progress_sse_free(&ps->sse);
+	free(ps);
+}
+
+static void
+ps_event(void *arg, const struct progress_event *ev)
+{
+	struct psample *ps = arg;
+
+	(void)progress_timeline_event(&ps->tl, loop_now_us(), ev);
+}
+
+static void
+ps_chunk(void *arg, const char *p, size_t n)
+{
+	struct psample *ps = arg;
+
+	progress_sse_feed(&ps->sse, p, n, ps_event, ps);
+}
+
+/* the stream ended by itself: the hub closed it, the bound, a break */
+static void
+ps_end(void *arg, long status, const char *neterr)
+{
+	struct psample *ps = arg;
+
+	(void)status;
+	(void)neterr;
+	progress_phases_add(&hub_measure(ps->s->h)->phases, &ps->tl);
+	ps_unlink(ps);
+}
+
+int
+progress_sample(struct progress_sampler *s, const char *path,
+    const void *key, int64_t t_sent, int64_t t_accepted)
+{
+	struct psample *ps;
+	int r;
+
+	if (s == NULL || s->nopen >= (size_t)s->max)
+		return 0;
+	if ((ps = calloc(1, sizeof(*ps))) == NULL)
+		return HS_ENOMEM;
+	ps->s = s;
+	ps->key = key;
+	ps->tl.t_sent = t_sent;
+	ps->tl.t_accepted = t_accepted;
+	progress_sse_init(&ps->sse);
+	if ((r = hub_stream_open(s->h, MC_PHASES, path, s->timeout_ms,
+	    ps_chunk, ps_end, ps, &ps->st)) != 0) {
+		progress_sse_free(&ps->sse);
+		free(ps);
+		return r;
+	}
+	ps->next = s->open;
+	if (s->open)
+		s->open->prev = ps;
+	s->open = ps;
+	if (++s->nopen > s->peak)
+		s->peak = s->nopen;
+	return 1;
+}
+
+static void
+ps_close(struct psample *ps)
+{
+	hub_stream_close(ps->st);
+	progress_phases_add(&hub_measure(ps->s->h)->phases, &ps->tl);
+	ps_unlink(ps);
+}
+
+void
+progress_sampler_drop(struct progress_sampler *s, const void *key)
+{
+	struct psample *ps, *next;
+
+	if (s == NULL)
+		return;
+	for (ps = s->open; ps; ps = next) {
+		next = ps->next;
+		if (ps->key == key)
+			ps_close(ps);
 	}
 }
 
-const char *
-progress_phase_name(enum progress_phase ph)
+void
+progress_sampler_drop_all(struct progress_sampler *s)
 {
-	static const char *const names[PP_NPHASE] = {
-		"accept", "first_event", "ready", "total"
-	};
+	while (s != NULL && s->open != NULL)
+		ps_close(s->open);
+}
 
-	return ph >= 0 && ph < PP_NPHASE ? names[ph] : "?";
+size_t
+progress_sampler_open(const struct progress_sampler *s)
+{
+	return s ? s->nopen : 0;
+}
+
+size_t
+progress_sampler_peak(const struct progress_sampler *s)
+{
+	return s ? s->peak : 0;
+}
+
+void
+progress_sampler_free(struct progress_sampler *s)
+{
+	if (s == NULL)
+		return;
+	while (s->open != NULL) {
+		hub_stream_close(s->open->st);
+		ps_unlink(s->open);
+	}
+	free(s);
 }

@@ -142,6 +142,7 @@ static const struct field fields[] = {
 	I("load.spawn_concurrency", load.spawn_concurrency, 1, 1000, "32"),
 	N("load.ready_timeout", load.ready_timeout, 1, 86400, "300"),
 	I("load.concurrency", load.concurrency, 1, 1024, "16"),
+	I("spawn_phases.streams", spawn_phases.streams, 0, 1024, "32"),
 	E("teardown", teardown, teardown_names, "\"purge\""),
 	S("output", output, 0, "\".\""),
 };

@@ -1,11 +1,17 @@
 /* t_progress.c -- unit tests for load/progress.c: the SSE reader, the timeline, the phases */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "core/buf.h"
 #include "core/file.h"
 #include "core/hs.h"
+#include "core/loop.h"
+#include "load/hub.h"
 #include "load/progress.h"
 #include "unit.h"
 
@@ -188,7 +194,7 @@ UNIT_TEST(progress_timeline_and_phases)
 	struct progress_timeline a, b, c;
 	struct progress_event e0 = { 0, 0, 0, "" }, e50 = { 50, 0, 0, "" };
 	struct progress_event ok = { 100, 1, 0, "" }, bad = { 100, 0, 1, "" };
-	static struct progress_phases pp;
+	static struct mphases pp;
 
 	memset(&a, 0, sizeof(a));
 	a.t_sent = 1000;
@@ -210,25 +216,213 @@ UNIT_TEST(progress_timeline_and_phases)
 	CHECK_INT(b.failed, 1);
 	CHECK_INT(b.ready, 0);
 
-	/* no stream event seen: only request -> accepted counts */
+	/* no stream event seen: only request -> accepted counts, and the
+	 * sample is unfinished */
 	memset(&c, 0, sizeof(c));
 	c.t_sent = 100;
 	c.t_accepted = 150;
 
-	progress_phases_reset(&pp);
+	memset(&pp, 0, sizeof(pp));
 	progress_phases_add(&pp, &a);
 	progress_phases_add(&pp, &b);
 	progress_phases_add(&pp, &c);
 	CHECK_INT(pp.sampled, 3);
 	CHECK_INT(pp.failed, 1);
-	CHECK_INT(pp.h[PP_ACCEPT].n, 3);
-	CHECK_INT(pp.h[PP_ACCEPT].max, 5000);
-	CHECK_INT(pp.h[PP_ACCEPT].min, 50);
-	CHECK_INT(pp.h[PP_FIRST].n, 2);
-	CHECK_INT(pp.h[PP_FIRST].max, 1000);
-	CHECK_INT(pp.h[PP_READY].n, 1);
-	CHECK_INT(pp.h[PP_READY].max, 7000);
-	CHECK_INT(pp.h[PP_TOTAL].n, 1);
-	CHECK_INT(pp.h[PP_TOTAL].max, 10000);
-	CHECK_STR(progress_phase_name(PP_FIRST), "first_event");
+	CHECK_INT(pp.unfinished, 1);	/* c: its stream ended early */
+	CHECK_INT(pp.h[MP_ACCEPT].n, 3);
+	CHECK_INT(pp.h[MP_ACCEPT].max, 5000);
+	CHECK_INT(pp.h[MP_ACCEPT].min, 50);
+	CHECK_INT(pp.h[MP_FIRST].n, 2);
+	CHECK_INT(pp.h[MP_FIRST].max, 1000);
+	CHECK_INT(pp.h[MP_READY].n, 1);
+	CHECK_INT(pp.h[MP_READY].max, 7000);
+	CHECK_INT(pp.h[MP_TOTAL].n, 1);
+	CHECK_INT(pp.h[MP_TOTAL].max, 10000);
+	CHECK_STR(mphase_name(MP_FIRST), "first_event");
+	CHECK_STR(mphase_name(MP_NPHASE), "?");
+}
+
+/* a hub client on a loop, to a listener on 127.0.0.1, token "t" */
+struct tstream {
+	struct measure		*m;
+	struct loop		*l;
+	struct hub		*h;
+	struct progress_sampler	*s;
+	int			 fd;
+};
+
+static int
+tstream_open(struct tstream *t, int max, int64_t timeout_ms)
+{
+	struct hub_config cfg = HUB_CONFIG_INIT;
+	struct hs_errbuf eb = HS_ERRBUF_INIT;
+	char url[64];
+	int port = 0;
+
+	memset(t, 0, sizeof(*t));
+	t->fd = unit_listener(&port);
+	t->m = calloc(1, sizeof(*t->m));
+	CHECK(t->fd >= 0 && t->m != NULL);
+	if (t->fd < 0 || t->m == NULL)
+		return -1;
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/hub/api", port);
+	cfg.url = url;
+	cfg.token = "t";
+	CHECK_INT(loop_new(&t->l), 0);
+	CHECK_INT(hub_new(&t->h, t->l, &cfg, t->m, &eb), 0);
+	CHECK_INT(progress_sampler_new(&t->s, t->h, max, timeout_ms), 0);
+	return t->s != NULL ? 0 : -1;
+}
+
+static void
+tstream_close(struct tstream *t)
+{
+	progress_sampler_free(t->s);
+	hub_free(t->h);
+	if (t->l)
+		loop_free(t->l);
+	if (t->fd >= 0)
+		close(t->fd);
+	free(t->m);
+}
+
+/* a hub whose streams never answer (listening, never accepting): the
+ * sample never holds more than its max open, a dropped spawn counts as
+ * unfinished and frees its slot */
+UNIT_TEST(progress_sampler_bound)
+{
+	struct tstream t;
+	struct measure *m;
+	struct progress_sampler *s;
+	int keys[40], i, n = 0;
+
+	if (tstream_open(&t, 4, 60000) != 0)
+		goto out;
+	m = t.m;
+	s = t.s;
+	for (i = 0; i < 40; i++) {
+		int r = progress_sample(s, "/users/u/server/progress",
+		    &keys[i], 1, 2);
+
+		CHECK(r == 0 || r == 1);
+		n += r;
+		CHECK(progress_sampler_open(s) <= 4);
+		CHECK(hub_streams_open(t.h) <= 4);
+		if (i % 8 == 7)		/* the loop turns: still none ends */
+			(void)loop_run(t.l, NULL, NULL, loop_now(t.l) + 20);
+	}
+	CHECK_INT(n, 4);
+	CHECK_INT(progress_sampler_peak(s), 4);
+	CHECK_INT(hub_pending(t.h), 0);	/* not in the request queue */
+	CHECK_INT(m->phases.sampled, 0);
+	/* the first sampled spawn's teardown: unfinished, its slot free */
+	progress_sampler_drop(s, &keys[0]);
+	CHECK_INT(progress_sampler_open(s), 3);
+	CHECK_INT(m->phases.sampled, 1);
+	CHECK_INT(m->phases.unfinished, 1);
+	CHECK_INT(m->phases.h[MP_ACCEPT].n, 1);
+	CHECK_INT(m->cls[MC_PHASES].count, 1);
+	CHECK_INT(progress_sample(s, "/users/v/server/progress", &keys[39], 1,
+	    2), 1);
+	CHECK_INT(progress_sampler_open(s), 4);
+	CHECK_INT(progress_sampler_peak(s), 4);
+	/* max 0: nothing is sampled */
+	{
+		struct progress_sampler *z = NULL;
+
+		CHECK_INT(progress_sampler_new(&z, t.h, 0, 1000), 0);
+		CHECK_INT(progress_sample(z, "/x", &keys[1], 1, 2), 0);
+		progress_sampler_free(z);
+	}
+	progress_sampler_drop_all(s);
+	CHECK_INT(progress_sampler_open(s), 0);
+	CHECK_INT(hub_streams_open(t.h), 0);
+	CHECK_INT(m->phases.unfinished, 5);
+	CHECK_INT(measure_lifecycle_requests(m), 0);	/* kept apart */
+out:
+	tstream_close(&t);
+}
+
+/*
+ * A forked hub answering one stream with the progress events and closing
+ * it after the ready event, as JupyterHub does; the token is sent. The
+ * stream ends by itself and the timeline is a ready one.
+ */
+static pid_t
+serve_stream(int fd, const char *events)
+{
+	pid_t pid = fork();
+	char req[4096], resp[1024];
+	int c;
+
+	if (pid != 0)
+		return pid;
+	if ((c = accept(fd, NULL, NULL)) < 0)
+		_exit(1);
+	unit_read_request(c, req, sizeof(req));
+	if (strstr(req, "GET /hub/api/users/u/server/progress ") == NULL ||
+	    strstr(req, "Authorization: token t\r\n") == NULL ||
+	    strstr(req, "Accept: text/event-stream\r\n") == NULL)
+		snprintf(resp, sizeof(resp), "HTTP/1.1 403 Forbidden\r\n"
+		    "Content-Length: 0\r\nConnection: close\r\n\r\n");
+	else
+		snprintf(resp, sizeof(resp), "HTTP/1.1 200 OK\r\nContent-Type: "
+		    "text/event-stream\r\nConnection: close\r\n\r\n%s",
+		    events);
+	if (write(c, resp, strlen(resp)) < 0)
+		_exit(1);
+	close(c);
+	_exit(0);
+}
+
+static int
+sampler_idle(void *arg)
+{
+	return progress_sampler_open(arg) == 0;
+}
+
+UNIT_TEST(progress_sampler_stream_ends)
+{
+	static const struct {
+		const char	*events;
+		int		 ready, failed, unfinished;
+	} cases[] = {
+		{ "data: {\"progress\": 50}\n\ndata: {\"progress\": 100, "
+		  "\"ready\": true}\n\n", 1, 0, 0 },
+		{ "data: {\"progress\": 50, \"failed\": true}\n\n", 0, 1, 0 },
+		/* broken mid-way: the connection closes before the end */
+		{ "data: {\"progress\": 10}\n\ndata: {\"prog", 0, 0, 1 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tstream t;
+		struct measure *m;
+		int st = 0;
+		pid_t pid;
+
+		if (tstream_open(&t, 2, 10000) != 0) {
+			tstream_close(&t);
+			return;
+		}
+		m = t.m;
+		pid = serve_stream(t.fd, cases[i].events);
+		CHECK_INT(progress_sample(t.s, "/users/u/server/progress", t.s,
+		    loop_now_us() - 1000, loop_now_us()), 1);
+		(void)loop_run(t.l, sampler_idle, t.s, loop_now(t.l) + 10000);
+		CHECK_INT(progress_sampler_open(t.s), 0);
+		CHECK_INT(m->phases.sampled, 1);
+		CHECK_INT(m->phases.failed, cases[i].failed);
+		CHECK_INT(m->phases.unfinished, cases[i].unfinished);
+		CHECK_INT(m->phases.h[MP_TOTAL].n, cases[i].ready);
+		CHECK_INT(m->phases.h[MP_READY].n, cases[i].ready);
+		CHECK_INT(m->phases.h[MP_FIRST].n, 1);
+		/* one attempt, never retried, its own class */
+		CHECK_INT(m->cls[MC_PHASES].count, 1);
+		CHECK_INT(m->cls[MC_PHASES].retries, 0);
+		CHECK_INT(m->cls[MC_PHASES].s2xx, 1);
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		tstream_close(&t);
+	}
 }
