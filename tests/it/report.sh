@@ -69,12 +69,6 @@ expect_eq "speedscope JSON is valid and holds every sample" "$(tail -n 1 "$T/ss.
 
 # a real browser: no script errors, the search finds hash_token; screenshot
 if command -v chromium >/dev/null 2>&1; then
-	chrome() {
-		timeout 120 chromium --headless --no-sandbox --disable-gpu \
-		    --disable-background-networking --disable-component-update \
-		    --disable-sync --no-first-run --user-data-dir="$(mktemp -d "$T/chr.XXXXXX")" \
-		    --enable-logging=stderr --v=0 "$@"
-	}
 	chrome --virtual-time-budget=5000 --dump-dom "file://$R/report.html#selftest=hash_token" >"$T/dom.html" 2>"$T/chrome.err"
 	expect_grep "browser: flamegraph search finds hash_token at 59.3 % (3000 users)" "$T/dom.html" 'selftest hash_token: .*flame-3000 59\.3%.* errors=0 done'
 	expect_grep "browser: search percentage at 100 users" "$T/dom.html" 'flame-0100 3\.3%'
