@@ -118,7 +118,8 @@ int	 load_discover(struct load *ld, size_t *existingp, long *highestp,
 /*
  * Synchronous: creates users until this load owns `total_users` (so
  * successive calls ramp plateau by plateau), and with start_servers starts
- * them and waits until each is ready, failed or timed out. Returns 0 (also
+ * them and waits until each is ready, failed or timed out, then up to 5 s
+ * for the spawn-phase sample's streams to end. Returns 0 (also
  * when the active_server_limit ceiling stopped the ramp: see progress and
  * the event), HS_EPARTIAL when load_interrupt() was called, HS_EHUB or
  * HS_EAUTH on fatal hub errors.

@@ -1540,6 +1540,17 @@ ramp_named(struct load *ld)
 	return r;
 }
 
+/* the ramp's last sampled streams: how long it waits for them to end */
+#define SAMPLE_GRACE_MS	5000
+
+static int
+sample_done(void *arg)
+{
+	struct load *ld = arg;
+
+	return progress_sampler_open(ld->sample) == 0 || ld->interrupted;
+}
+
 int
 load_ramp(struct load *ld, size_t total_users, struct hs_errbuf *eb)
 {
@@ -1570,6 +1581,16 @@ load_ramp(struct load *ld, size_t total_users, struct hs_errbuf *eb)
 	if (ld->named && !ld->fatal && !ld->interrupted &&
 	    (r = ramp_named(ld)) != 0 && r != HS_EPARTIAL)
 		ld->fatal = ld->fatal_eb.code = r;	/* its message is set */
+	/* every spawn is settled: its stream's last event is on its way (a
+	 * start answered 201 opened it a moment ago); the plateau's phases
+	 * are its own, so wait for them, a little */
+	if (!ld->fatal && !ld->interrupted) {
+		int64_t dl = loop_now(ld->loop) + SAMPLE_GRACE_MS;
+
+		while (!sample_done(ld) && loop_now(ld->loop) < dl)
+			if (loop_run(ld->loop, sample_done, ld, dl) < 0)
+				break;
+	}
 	if (ld->tick_timer)
 		loop_timer_cancel(ld->loop, ld->tick_timer);
 	ld->tick_timer = NULL;
