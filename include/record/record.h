@@ -314,7 +314,9 @@ double	 record_metrics_cpu_percent(const struct record_plateau *p);
  *   cls      the quoted request class: "probe" (latency under held load),
  *            else the class with the most requests; NULL if none
  *   n429     throttle.count_429, else the 429s of every class
- *   errors   every status but 2xx and 429 (4xx, 5xx, network)
+ *   errors   every status but 2xx and 429 (4xx, 5xx, network); the
+ *            spawn-phase streams (class "phases") are not counted, nor
+ *            ever the quoted class
  *   cpu      hub_usage.cpu_percent, else from /hub/metrics
  *   rss      MiB at the end of the hold: hub_usage, else /hub/metrics
  */

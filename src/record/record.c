@@ -2354,7 +2354,8 @@ main_class(const struct record_plateau *p)
 	if (record_class_find(p, "probe") != NULL)
 		return "probe";
 	for (i = 0; i < p->nclasses; i++)
-		if (p->classes[i].count > bestn) {
+		if (p->classes[i].count > bestn &&
+		    strcmp(p->classes[i].name, "phases") != 0) {
 			bestn = p->classes[i].count;
 			best = p->classes[i].name;
 		}
@@ -2362,7 +2363,9 @@ main_class(const struct record_plateau *p)
 }
 
 /* the status counts of every class: 429s, and errors (all but 2xx and
- * 429); NAN when no class has its status tallies */
+ * 429); NAN when no class has its status tallies. The spawn-phase
+ * streams are left out: one hubspy ends itself (a teardown) is no hub
+ * error, and how they ended is in spawn_phases */
 static void
 tally(const struct record_plateau *p, double *n429, double *errors)
 {
@@ -2372,7 +2375,7 @@ tally(const struct record_plateau *p, double *n429, double *errors)
 	for (i = 0; i < p->nclasses; i++) {
 		const struct record_class *c = &p->classes[i];
 
-		if (!c->has_status)
+		if (!c->has_status || strcmp(c->name, "phases") == 0)
 			continue;
 		if (isnan(*n429))
 			*n429 = *errors = 0;
