@@ -1261,6 +1261,9 @@ profile_plan_format(const struct profile *p, const struct profile_plan *plan,
 		    arrivals_names[p->arrivals.mode], p->arrivals.rate);
 	if (p->arrivals.session_length > 0)
 		buf_printf(out, ", sessions of ~%gs", p->arrivals.session_length);
+	if (p->hub.servers && p->spawn_phases.streams != 32)
+		buf_printf(out, p->spawn_phases.streams ? ", spawn phases from "
+		    "%d streams" : ", no spawn phases", p->spawn_phases.streams);
 	if (p->sessions.mode == PROFILE_SESSIONS_BROWSE)
 		buf_printf(out, ", users browse (login %s, think %g-%gs)",
 		    login_names[p->sessions.login], p->sessions.think.min,
