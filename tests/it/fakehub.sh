@@ -101,7 +101,7 @@ expect_eq "progress streams: 4 ready" "$(jget "$T/pg.json" 'd["users"]["ready"]'
 expect_eq "progress streams: the sample ends ready" \
     "$(jget "$T/pg.json" 'd["spawn_phases"]["sampled"] >= 2 and d["spawn_phases"]["failed"] == 0 and d["spawn_phases"]["unfinished"] == 0')" True
 expect_eq "progress streams: first event -> ready holds the 1 s spawn" \
-    "$(jget "$T/pg.json" '0.8 <= d["spawn_phases"]["ready_seconds"]["p50"] < 3')" True
+    "$(jget "$T/pg.json" '0.8 <= d["spawn_phases"]["ready_seconds"]["p50"] < 10')" True
 expect_eq "progress streams: one stream per sampled spawn, class phases" \
     "$(jget "$T/pg.json" 'd["requests"]["phases"]["count"]') $(fh_progress)" \
     "$(jget "$T/pg.json" 'd["spawn_phases"]["sampled"]') $(jget "$T/pg.json" 'd["spawn_phases"]["sampled"]')"

@@ -186,9 +186,11 @@ hub_mean = (s1 - s0) / (c1 - c0)
 assert ph["sampled"] in (3, 4) and ph["failed"] == 0 and ph["unfinished"] == 0, ph
 assert p["requests"]["phases"]["count"] == ph["sampled"], p["requests"]
 assert p["requests"]["phases"]["retries"] == 0, p["requests"]["phases"]
-assert ph["ready_seconds"]["p50"] > 1.0, ph   # the 1.5 s start
-assert ph["first_event_seconds"]["max"] < 1.0, ph   # "Server requested" at once
-assert ph["accept_seconds"]["p50"] < 1.0, ph
+# the 1.5 s start, answered 202 after 0.5 s: about 1 s from the first
+# event ("Server requested", at once) to ready
+assert ph["ready_seconds"]["p50"] > 0.6, ph
+assert ph["first_event_seconds"]["max"] < ph["ready_seconds"]["p50"], ph
+assert ph["accept_seconds"]["p50"] < ph["total_seconds"]["p50"], ph
 assert c1 - c0 == 4, (c0, c1)
 # the client's total holds the hub's own spawn (before the proxy add) and
 # not much more; the hub starts its clock after the request is accepted
@@ -200,7 +202,7 @@ PY
 then pass "spawn phases: manifest.json holds the sample, consistent with the hub's own spawns ($(cat "$T/ph.out"))"
 else fail "spawn phases: manifest.json holds the sample, consistent with the hub's own spawns" "$(cat "$T/ph.out")"; fi
 expect_grep "spawn phases: summary.md's line beside the spawn line" "$T/x4/$top4/summary.md" \
-    '^  - spawn phases \([34] sampled, 0 failed, 0 unfinished\), p50 \(p90\): request -> accepted [0-9.]+ s \([0-9.]+\), -> first event [0-9.]+ s \([0-9.]+\), -> ready 1\.[0-9]+ s'
+    '^  - spawn phases \([34] sampled, 0 failed, 0 unfinished\), p50 \(p90\): request -> accepted [0-9.]+ s \([0-9.]+\), -> first event [0-9.]+ s \([0-9.]+\), -> ready [0-9.]+ s \([0-9.]+\), total [0-9.]+ s'
 expect_grep "spawn phases: report.html's chart beside the hub's own spawn" "$T/x4/$top4/report.html" \
     'hub: server_spawn_duration, mean</text>'
 if "$PY" "$ROOT/tests/schema_check.py" "$T/x4/$top4" --partial no >"$T/schema4.out" 2>&1; then
