@@ -17,9 +17,11 @@
  * user holds a second, long request: the spawn's progress event stream,
  * GET /hub/api/users/NAME/server/progress with its token, read to its end
  * (the hub closes it after the ready or failed event) and measured from
- * open to end under MC_PROGRESS. With the login form, the user also does
- * what a browser does after clicking start: it logs in first (when it has
- * no cookie yet) and loads the hub's /hub/spawn-pending/NAME page with its
+ * open to end under MC_PROGRESS. It is read as a browser reads it, by
+ * progress.c's SSE reader: a stream that ends before its ready or failed
+ * event is said once. With the login form, the user also does what a
+ * browser does after clicking start: it logs in first (when it has no
+ * cookie yet) and loads the hub's /hub/spawn-pending/NAME page with its
  * cookie (MC_SPAWNPEND: 200 and the page while the server starts, 302 to
  * the server once it is ready, on 3.0 as on 5.x); the OAuth opening of
  * its server and the browsing then wait for the server to be ready.
@@ -34,6 +36,7 @@
 #include <cjson/cJSON.h>
 
 #include "core/buf.h"
+#include "load/progress.h"
 #include "load/session.h"
 
 #define NAME_LEN	64
@@ -80,6 +83,7 @@ struct sreq {
 	char			*post;
 	struct buf		 body;		/* login form only */
 	int			 keep_body;
+	struct progress_sse	*sse;		/* the progress stream only */
 };
 
 struct sessions {
@@ -99,6 +103,7 @@ struct sessions {
 	uint32_t		 rnd;
 	struct session_stats	 st;
 	int			 said_mint, said_login, said_progress;
+	int			 said_cut;	/* a stream ended early */
 };
 
 /* JupyterLab's own polls, in turn (the server answers them itself) */
@@ -330,6 +335,10 @@ sreq_free(struct sreq *q)
 		free(q->post);
 	}
 	buf_release(&q->body);
+	if (q->sse != NULL) {
+		progress_sse_free(q->sse);
+		free(q->sse);
+	}
 	free(q);
 }
 
@@ -413,11 +422,21 @@ sessions_login_form(const struct sessions *s)
 
 /* --- the users' own requests --- */
 
+/* the user's page shows the events; only the end matters here */
+static void
+on_progress_event(void *arg, const struct progress_event *ev)
+{
+	(void)arg;
+	(void)ev;
+}
+
 static size_t
 on_body(char *p, size_t sz, size_t nm, void *arg)
 {
 	struct sreq *q = arg;
 
+	if (q->sse != NULL)
+		progress_sse_feed(q->sse, p, sz * nm, on_progress_event, q);
 	if (q->keep_body)
 		(void)buf_add(&q->body, p, sz * nm);	/* sticky at the cap */
 	return sz * nm;
@@ -497,9 +516,10 @@ send_req(struct suser *u, enum mclass cls, int step, const char *path,
 		goto out;
 	if (cls == MC_PROGRESS) {
 		if ((l = curl_slist_append(q->hdrs, "Accept: text/event-stream"))
-		    == NULL)
+		    == NULL || (q->sse = malloc(sizeof(*q->sse))) == NULL)
 			goto out;
 		q->hdrs = l;
+		progress_sse_init(q->sse);
 	}
 	/* a pooled handle keeps what every request sets alike (no
 	 * curl_easy_reset, which frees and rebuilds it all); the rest is set
@@ -782,6 +802,12 @@ on_done(void *arg, CURL *easy, CURLcode res)
 			    "server/progress answered %ld%s%s", u->name,
 			    u->name, status, status ? "" : ": ",
 			    status ? "" : curl_easy_strerror(res));
+		else if (status == 200 && !q->sse->done && !s->said_cut++)
+			sevent(s, "progress stream of %s ended before its ready "
+			    "or failed event (%llu events read%s%s)", u->name,
+			    (unsigned long long)q->sse->events,
+			    res != CURLE_OK ? ": " : "", res != CURLE_OK ?
+			    curl_easy_strerror(res) : "");
 		sreq_free(q);
 		pump(s);
 		return;
