@@ -18,7 +18,9 @@ mkdir -p "$B/o"
 
 # the driver reads hubspy's phase lines and takes both processes' CPU
 # (/proc/PID/stat utime + stime) when the hold begins and when it ends,
-# and hubspy's peak RSS (VmHWM) at the end of the hold
+# and hubspy's peak RSS (VmHWM) at the end of the hold; the requests of
+# the hold (the manifest's hold.requests_per_second) give the client's CPU
+# per request, which depends less on the machine's load than the ratio
 /usr/bin/python3 - "$HUB_PID" "$N" "$HOLD" "$HUBSPY" run profiles/smoke.json \
     -o "$B/o" --public-url "$HUB_PUBLIC" --set hub.prefix=bsess \
     --set "plateaus.users=[$N]" --set plateaus.settle=5 \
@@ -27,7 +29,7 @@ mkdir -p "$B/o"
     --set load.batch_size=200 --set load.spawn_concurrency=64 \
     --set target.transport=local --set "target.pid=$HUB_PID" \
     --set sessions.mode=browse <<'PY'
-import os, re, subprocess, sys, time
+import glob, json, os, re, subprocess, sys, time
 hub, n, hold = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
 tck = os.sysconf("SC_CLK_TCK")
 
@@ -62,6 +64,11 @@ if not (a and b):
     print("sessions: the run did not reach its hold (exit %d)" % p.returncode)
     sys.exit(1)
 cc, hc, w = b[0] - a[0], b[1] - a[1], b[2] - a[2]
+nreq = float("nan")
+out = sys.argv[sys.argv.index("-o") + 1]
+for mf in glob.glob(os.path.join(out, "*", "manifest.json")):
+    pl = json.load(open(mf))["plateaus"][-1]
+    nreq = pl["hold"]["requests_per_second"] * w
 rows = [
     ("users browsing (%d asked)" % n, ready.split(": ", 2)[-1]),
     ("  ramp to the plateau, with mint and login (s)", "%.1f" % ramp_s),
@@ -70,6 +77,9 @@ rows = [
     ("  hub CPU during the hold (s)", "%.2f" % hc),
     ("  client CPU as % of the hub's", "%.2f" % (100 * cc / hc if hc else float("nan"))),
     ("  client CPU per user per minute (ms)", "%.3f" % (cc * 1000 / n / (w / 60))),
+    ("  requests during the hold (all classes)", "%.0f" % nreq),
+    ("  client CPU per request (us)", "%.0f" % (cc * 1e6 / nreq)),
+    ("  hub CPU per request (us)", "%.0f" % (hc * 1e6 / nreq)),
     ("  client peak RSS (MiB)", "%.1f" % rss),
     ("  client peak RSS per user (KiB)", "%.1f" % (rss * 1024 / n)),
     ("  sessions", stats.split(": ", 2)[-1]),

@@ -48,7 +48,7 @@ FAILURES = {None, "kubectl_missing", "not_authorised", "pod_not_found",
             "timeout", "other"}
 CLASSES = {"create", "start", "poll", "stop", "delete", "activity",
            "probe", "list", "other", "mint", "login", "page", "own_api",
-           "proxy", "progress", "oauth", "phases"}
+           "proxy", "progress", "oauth", "phases", "spawn_pending"}
 SPAWN_PHASES = ("accept", "first_event", "ready", "total")
 
 

@@ -26,7 +26,8 @@
  * user also reads the spawn's progress event stream with its token (as
  * the spawn-pending page does; a stream is not counted in concurrency).
  * Every attempt is measured in the hub's struct measure under MC_MINT,
- * MC_LOGIN, MC_PAGE, MC_OWNAPI, MC_PROXY or MC_PROGRESS; a failed request
+ * MC_LOGIN, MC_SPAWNPEND, MC_OAUTH, MC_PAGE, MC_OWNAPI, MC_PROXY or
+ * MC_PROGRESS; a failed request
  * is data, never an end.
  *
  * The tokens and cookies live only in this module's memory: never in
@@ -94,7 +95,10 @@ int	 sessions_preflight(struct sessions *s, struct hs_errbuf *eb);
 int	 sessions_login_form(const struct sessions *s);
 
 /* user name's server was asked to start: the user reads the progress
- * stream (minting its token first when it has none) */
+ * stream (minting its token first when it has none) and, where the hub
+ * offers the login form, does what a browser does after clicking start:
+ * logs in (once) and loads /hub/spawn-pending/NAME with its cookie
+ * (MC_SPAWNPEND) */
 int	 sessions_starting(struct sessions *s, const char *name);
 /* user name's server is ready: its session begins (mint, login, browse),
  * or resumes with the credentials it has */

@@ -41,14 +41,16 @@ int64_t	 hist_highest(int idx);
  * through the hub's public proxy), MC_PROGRESS (the spawn's progress event
  * stream, read by the user while its server starts: open to its end),
  * MC_OAUTH (each hop of a browser opening its server: the server's
- * redirect to the hub's OAuth authorize, the hub's back, the callback).
+ * redirect to the hub's OAuth authorize, the hub's back, the callback),
+ * MC_SPAWNPEND (the hub's /hub/spawn-pending/NAME page with the login
+ * cookie, loaded once per start as a browser does after clicking start).
  * MC_PHASES: the spawn-phase sample's progress streams, read with the
  * service token from open to end (load/progress.h); not a lifecycle
  * request, and left out of the all-classes latency. */
 enum mclass {
 	MC_CREATE, MC_START, MC_POLL, MC_STOP, MC_DELETE, MC_ACTIVITY,
 	MC_PROBE, MC_LIST, MC_OTHER, MC_MINT, MC_LOGIN, MC_PAGE, MC_OWNAPI,
-	MC_PROXY, MC_PROGRESS, MC_OAUTH, MC_PHASES, MC_NCLASS
+	MC_PROXY, MC_PROGRESS, MC_OAUTH, MC_PHASES, MC_SPAWNPEND, MC_NCLASS
 };
 const char *mclass_name(enum mclass c);
 
@@ -100,7 +102,8 @@ void	 measure_request(struct measure *m, enum mclass c, long status,
 /* a 429: retry_after < 0 when the header was absent */
 void	 measure_429(struct measure *m, double retry_after);
 /* requests of every class but activity, probe and the sessions' own
- * (login, page, own_api, proxy, progress, oauth): the lifecycle cost */
+ * (login, page, own_api, proxy, progress, oauth, spawn_pending): the
+ * lifecycle cost */
 uint64_t measure_lifecycle_requests(const struct measure *m);
 /* all classes merged into dst, but MC_PHASES (streams open for a
  * spawn's whole length are no request latency) */

@@ -19,7 +19,12 @@
  * (the hub closes it after the ready or failed event) and measured from
  * open to end under MC_PROGRESS. It is read as a browser reads it, by
  * progress.c's SSE reader: a stream that ends before its ready or failed
- * event is said once.
+ * event is said once. With the login form, the user also does what a
+ * browser does after clicking start: it logs in first (when it has no
+ * cookie yet) and loads the hub's /hub/spawn-pending/NAME page with its
+ * cookie (MC_SPAWNPEND: 200 and the page while the server starts, 302 to
+ * the server once it is ready, on 3.0 as on 5.x); the OAuth opening of
+ * its server and the browsing then wait for the server to be ready.
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -39,7 +44,7 @@
 #define COOKIE_MAX	4096
 #define LOGIN_BODY_MAX	(256u << 10)
 
-enum sstate { S_OFF, S_MINT, S_LOGIN, S_OPEN, S_BROWSE };
+enum sstate { S_OFF, S_MINT, S_LOGIN, S_PENDING, S_OPEN, S_BROWSE };
 
 /* hops a browser follows to open its server (server, hub, callback, the
  * page again): more is a loop */
@@ -60,6 +65,9 @@ struct suser {
 	uint8_t			 nproxy;	/* rotates the proxy paths */
 	uint8_t			 starting;	/* its server is starting */
 	uint8_t			 srv_cookie;	/* holds its server's cookie */
+	uint8_t			 open_tried;	/* opened its server (OAuth) */
+	uint8_t			 pend_due;	/* a start's spawn-pending page
+						 * is still to be loaded */
 	struct loop_timer	*timer;		/* think time */
 	struct sreq		*rq;		/* in flight */
 	struct sreq		*prq;		/* the progress stream */
@@ -455,6 +463,24 @@ on_header(char *p, size_t sz, size_t nm, void *arg)
 
 static void on_done(void *arg, CURL *easy, CURLcode res);
 
+/* a handle with what every session request sets alike */
+static CURL *
+easy_new(void)
+{
+	CURL *e;
+
+	if ((e = curl_easy_init()) == NULL)
+		return NULL;
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "hubspy/" HUBSPY_VERSION
+	    " (session)");
+	return e;
+}
+
 /* sends one request of user u: path under the public URL; auth 1 sends
  * the token, cookie 1 the jar; post NULL for a GET (post is taken) */
 static int
@@ -495,17 +521,16 @@ send_req(struct suser *u, enum mclass cls, int step, const char *path,
 		q->hdrs = l;
 		progress_sse_init(q->sse);
 	}
-	if (s->npool > 0) {
+	/* a pooled handle keeps what every request sets alike (no
+	 * curl_easy_reset, which frees and rebuilds it all); the rest is set
+	 * for each request, cleared where this one has none */
+	if (s->npool > 0)
 		e = s->pool[--s->npool];
-		curl_easy_reset(e);
-	} else if ((e = curl_easy_init()) == NULL)
+	else if ((e = easy_new()) == NULL)
 		goto out;
 	curl_easy_setopt(e, CURLOPT_URL, url.data);
-	if (q->hdrs != NULL)
-		curl_easy_setopt(e, CURLOPT_HTTPHEADER, q->hdrs);
-	if (cookie && u->cookie != NULL)
-		curl_easy_setopt(e, CURLOPT_COOKIE, u->cookie);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, q->hdrs);
+	curl_easy_setopt(e, CURLOPT_COOKIE, cookie ? u->cookie : NULL);
 	if (cls == MC_PROGRESS) {
 		/* a stream: bounded as a whole by the spawn's own timeout; the
 		 * hub sends a keepalive every 8 s, so 30 s of silence is dead */
@@ -513,20 +538,18 @@ send_req(struct suser *u, enum mclass cls, int step, const char *path,
 		    (long)s->cfg.progress_timeout_s);
 		curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
 		curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, 30L);
-	} else
+	} else {
 		curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)s->cfg.timeout_s);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+		curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 0L);
+		curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, 0L);
+	}
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, q);
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, q);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "hubspy/" HUBSPY_VERSION
-	    " (session)");
 	if (post != NULL) {
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, post);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(post));
-	}
+	} else
+		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
 	if ((r = loop_xfer_add(s->loop, e, on_done, q)) != 0)
 		goto out;
 	q->easy = e;
@@ -579,6 +602,16 @@ logged_in(const struct suser *u)
 	    strstr(u->cookie, "jupyterhub-hub-login=") != NULL);
 }
 
+/* where a logged-in (or not) user goes once its server is ready: open
+ * the server as a browser does (OAuth) when it has none of its cookies
+ * yet, else browse */
+static int
+next_state(const struct suser *u)
+{
+	return u->s->cfg.open_server && logged_in(u) && !u->srv_cookie &&
+	    !u->open_tried ? S_OPEN : S_BROWSE;
+}
+
 /* the think time is over: one request, now or when a slot frees */
 static void
 act(struct suser *u)
@@ -587,7 +620,8 @@ act(struct suser *u)
 	char path[NAME_LEN + 64];
 	int a, r;
 
-	if (!u->on || u->rq != NULL)
+	if (u->rq != NULL || (!u->on && !(u->starting &&
+	    (u->state == S_LOGIN || u->state == S_PENDING))))
 		return;
 	if (s->flying >= s->cfg.concurrency) {
 		if (!u->queued) {
@@ -603,15 +637,25 @@ act(struct suser *u)
 	}
 	if (u->state == S_LOGIN) {
 		login_step(u, 0, "");
-		if (u->rq == NULL)	/* out of memory: browse without */
-			u->state = S_BROWSE;
-		else
+		if (u->rq != NULL)
 			return;
+		u->state = S_BROWSE;	/* out of memory: browse without */
 	}
+	if (u->state == S_PENDING) {
+		/* the page the hub sends a browser to after start */
+		u->pend_due = 0;
+		snprintf(path, sizeof(path), "/hub/spawn-pending/%s", u->name);
+		if (send_req(u, MC_SPAWNPEND, 0, path, 0, 1, NULL) == 0)
+			return;
+		u->state = next_state(u);
+	}
+	if (!u->on)
+		return;		/* the rest waits for its server */
 	if (u->state == S_OPEN) {
 		/* a page of the server (files/: every jupyter_server has it)
 		 * needs the browser's login: OAuth, as when a tab opens */
 		snprintf(path, sizeof(path), "/user/%s/files/", u->name);
+		u->open_tried = 1;
 		if (send_req(u, MC_OAUTH, 0, path, 0, 1, NULL) == 0)
 			return;
 		u->state = S_BROWSE;
@@ -636,6 +680,17 @@ act(struct suser *u)
 	}
 	if (r != 0)
 		think(u, 0);	/* try again after a think time */
+}
+
+/* the next step of a browser at once (login, spawn-pending, opening the
+ * server), else after a think time */
+static void
+go_on(struct suser *u)
+{
+	if (u->state != S_BROWSE)
+		act(u);
+	if (u->rq == NULL && u->timer == NULL && !u->queued)
+		think(u, 0);
 }
 
 static void
@@ -757,6 +812,15 @@ on_done(void *arg, CURL *easy, CURLcode res)
 		pump(s);
 		return;
 	}
+	if (q->cls == MC_SPAWNPEND) {
+		/* the page's script sends the browser to the server once the
+		 * progress stream says ready: the OAuth opening when ready */
+		sreq_free(q);
+		u->state = next_state(u);
+		go_on(u);
+		pump(s);
+		return;
+	}
 	if (q->cls == MC_OAUTH) {
 		/* the callback's answer brings the cookie: the page it then
 		 * redirects to is the server's own business */
@@ -790,17 +854,18 @@ on_done(void *arg, CURL *easy, CURLcode res)
 	} else if (q->cls == MC_LOGIN) {
 		if (q->step == 1 && status == 302 && logged_in(u)) {
 			s->st.logged_in++;
-			if (s->cfg.open_server) {
-				u->state = S_OPEN;
+			/* a start: its spawn-pending page (a redirect when
+			 * the server got ready meanwhile); a ready server:
+			 * the tab opens it at once */
+			u->state = u->pend_due ? S_PENDING : next_state(u);
+			if (u->state != S_BROWSE) {
 				sreq_free(q);
-				act(u);		/* the tab opens at once */
-				if (u->rq == NULL && u->timer == NULL &&
-				    !u->queued)
-					think(u, 0);
+				go_on(u);
 				pump(s);
 				return;
 			}
 		} else {
+			u->pend_due = 0;	/* pages need the cookie */
 			s->st.login_failed++;
 			if (!s->said_login++)
 				sevent(s, "login failed for %s: %s /hub/login "
@@ -856,11 +921,21 @@ browse(struct suser *u)
 {
 	struct sessions *s = u->s;
 
-	u->state = s->login_form && !u->login_tried && !logged_in(u) ?
-	    S_LOGIN : S_BROWSE;
-	if (u->state == S_LOGIN)
+	/* a login or spawn-pending page of its start still at the hub or
+	 * waiting its turn: its end goes on from there */
+	if (u->rq != NULL || u->queued)
+		return;
+	if (s->login_form && !u->login_tried && !logged_in(u)) {
 		u->login_tried = 1;
-	think(u, 1);
+		u->state = S_LOGIN;
+		think(u, 1);
+		return;
+	}
+	u->state = next_state(u);
+	if (u->state == S_OPEN)
+		go_on(u);	/* the spawn-pending page sends it there */
+	else
+		think(u, 1);
 }
 
 static void
@@ -973,16 +1048,35 @@ int
 sessions_starting(struct sessions *s, const char *name)
 {
 	struct suser *u;
+	int r = 0;
 
-	if (!s->cfg.progress)
+	if (!s->cfg.progress && !s->login_form)
 		return 0;
 	if ((u = get_user(s, name)) == NULL)
 		return HS_ENOMEM;
 	u->starting = 1;
-	if (u->token[0] == '\0')
-		return mint(u);
-	progress_open(u);
-	return 0;
+	if (s->cfg.progress) {
+		if (u->token[0] == '\0')
+			r = mint(u);
+		else
+			progress_open(u);
+	}
+	/* a browser clicking start: logged in first, then the hub's
+	 * spawn-pending page (each at once, in its turn) */
+	if (r == 0 && s->login_form && !u->on && u->rq == NULL &&
+	    !u->queued) {
+		u->pend_due = 1;
+		if (!logged_in(u) && !u->login_tried) {
+			u->login_tried = 1;
+			u->state = S_LOGIN;
+			act(u);
+		} else if (logged_in(u)) {
+			u->state = S_PENDING;
+			act(u);
+		} else
+			u->pend_due = 0;	/* its login failed */
+	}
+	return r;
 }
 
 int

@@ -13,7 +13,7 @@
 static const char *const class_names[MC_NCLASS] = {
 	"create", "start", "poll", "stop", "delete", "activity", "probe",
 	"list", "other", "mint", "login", "page", "own_api", "proxy",
-	"progress", "oauth", "phases",
+	"progress", "oauth", "phases", "spawn_pending",
 };
 
 const char *
@@ -176,7 +176,8 @@ measure_lifecycle_requests(const struct measure *m)
 	for (c = 0; c < MC_NCLASS; c++)
 		if (c != MC_ACTIVITY && c != MC_PROBE && c != MC_LOGIN &&
 		    c != MC_PAGE && c != MC_OWNAPI && c != MC_PROXY &&
-		    c != MC_PROGRESS && c != MC_OAUTH && c != MC_PHASES)
+		    c != MC_PROGRESS && c != MC_OAUTH && c != MC_PHASES &&
+		    c != MC_SPAWNPEND)
 			n += m->cls[c].count;
 	return n;
 }

@@ -696,13 +696,13 @@ h_summary(struct buf *o, const struct rundata *rd, const struct plat *pl)
 static void
 h_sessions(struct buf *o, const struct rundata *rd)
 {
-	static const char *const scls[] = { "mint", "login", "oauth", "page",
-	    "own_api", "proxy", "progress" };
+	static const char *const scls[] = { "mint", "login",
+	    "spawn_pending", "oauth", "page", "own_api", "proxy", "progress" };
 	size_t i, k, j;
 	int any = 0;
 
 	for (i = 0; i < rd->nplateaus; i++)
-		for (k = 0; k < 7; k++) {
+		for (k = 0; k < sizeof(scls) / sizeof(scls[0]); k++) {
 			const struct record_class *c = record_class_find(
 			    &rd->plateaus[i], scls[k]);
 			char q50[32], q99[32];
@@ -738,7 +738,10 @@ h_sessions(struct buf *o, const struct rundata *rd)
 		buf_addstr(o, "</tbody></table>\n<p class=\"note\">the users' "
 		    "own requests, with their own credentials: mint (the "
 		    "service token minting each user's token), login (the "
-		    "form, GET and POST; its 302 is the success), oauth (each "
+		    "form, GET and POST; its 302 is the success), "
+		    "spawn_pending (the hub's spawn-pending page with the "
+		    "login cookie, once per start: 200 while the server "
+		    "starts, 302 to the server once it is ready), oauth (each "
 		    "hop of opening the user's server as a browser: the "
 		    "server's redirect to the hub's authorize, the hub's back, "
 		    "the callback that exchanges the code), page (hub "
@@ -1125,14 +1128,14 @@ static void
 t_sessions(struct buf *o, const struct rundata *rd)
 {
 	static const char *const scls[] = { "mint", "login", "progress",
-	    "oauth", "page", "own_api", "proxy" };
+	    "spawn_pending", "oauth", "page", "own_api", "proxy" };
 	size_t i, k;
 
 	for (i = 0; i < rd->nplateaus; i++) {
 		char q50[32];
 		int n = 0;
 
-		for (k = 0; k < 7; k++) {
+		for (k = 0; k < sizeof(scls) / sizeof(scls[0]); k++) {
 			const struct record_class *c = record_class_find(
 			    &rd->plateaus[i], scls[k]);
 

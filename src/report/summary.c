@@ -127,8 +127,9 @@ plateau_row(struct buf *b, const struct record_plateau *p)
 }
 
 /* the sessions' own classes (sessions.mode browse), in this order */
-static const char *const session_classes[] = { "mint", "login", "page",
-	"oauth", "own_api", "proxy", "progress", NULL };
+static const char *const session_classes[] = { "mint", "login",
+	"spawn_pending", "page", "oauth", "own_api", "proxy", "progress",
+	NULL };
 
 /* a table of the session classes, only when a plateau has one: requests
  * and p50 / p99 ms per class and plateau */

@@ -53,7 +53,8 @@ $PY - "$rundir/manifest.json" >"$T/classes" <<'EOF'
 import json, sys
 m = json.load(open(sys.argv[1]))
 r = m["plateaus"][0]["requests"]
-for c in ("mint", "login", "page", "own_api", "proxy", "progress", "oauth"):
+for c in ("mint", "login", "page", "own_api", "proxy", "progress", "oauth",
+          "spawn_pending"):
     v = r.get(c)
     if v is None:
         print(c, "absent")
@@ -61,6 +62,9 @@ for c in ("mint", "login", "page", "own_api", "proxy", "progress", "oauth"):
     st = v["status"]
     print(c, v["count"], st.get("2xx", 0), st.get("3xx", 0),
           v["count"] - st.get("2xx", 0) - st.get("3xx", 0))
+# every status seen, for the failures' messages
+for c, v in sorted(r.items()):
+    print("status", c, json.dumps(v["status"], sort_keys=True))
 EOF
 expect_grep "manifest: 10 tokens minted, all 2xx" "$T/classes" '^mint 10 10 0 0$'
 expect_grep "manifest: 10 logins, a form GET (200) and a POST (302) each" \
@@ -71,6 +75,10 @@ expect_grep "manifest: no own_api with its weight 0" "$T/classes" '^own_api abse
 expect_grep "manifest: each user read its spawn's progress stream" "$T/classes" '^progress 10 10 0 0$'
 expect_grep "manifest: each user opened its server through OAuth in 3 redirects" \
     "$T/classes" '^oauth 30 0 30 0$'
+# a browser after clicking start: the spawn-pending page, rendered (200)
+# while the server starts, a redirect (302) to it once it is ready
+expect_grep "manifest: each user loaded its spawn-pending page once, no error" \
+    "$T/classes" '^spawn_pending 10 [0-9]+ [0-9]+ 0$'
 # the archive (redacted: its sizes are the manifest's) against the schema
 mkdir -p "$T/x1" && tar -xzf "$rundir.tar.gz" -C "$T/x1"
 check "schema_check.py accepts the session classes" $PY "$ROOT/tests/schema_check.py" \
@@ -85,12 +93,13 @@ expect_grep "report.html charts the session latency" "$rundir/report.html" \
 # the hub's log: the users themselves log in, and each real server checks
 # its user's token against the hub (own_api was 0, so every GET
 # /hub/api/user by a user is a server's check), then answers the user
-ok_login=0 ok_check=0 ok_server=0 ok_progress=0 ok_oauth=0 bad=0
+ok_login=0 ok_check=0 ok_server=0 ok_progress=0 ok_oauth=0 ok_pending=0 bad=0
 for i in $(seq 1 10); do
 	grep -Eq "302 POST /hub/login\?next= .*\(sreal-$i@127\.0\.0\.1\)" "$HUB_LOG" && ok_login=$((ok_login + 1))
 	grep -Eq "JupyterHub .* 200 GET /hub/api/user \(sreal-$i@127\.0\.0\.1\)" "$HUB_LOG" && ok_check=$((ok_check + 1))
 	grep -Eq "SingleUserNotebookApp .* 200 GET /user/sreal-$i/api/[a-z]+ \(sreal-$i@127\.0\.0\.1\)" "$HUB_LOG" && ok_server=$((ok_server + 1))
 	grep -Eq "GET /user/sreal-$i/.*\(hubspy@" "$HUB_LOG" && bad=$((bad + 1))
+	grep -Eq "JupyterHub .* (200|302) GET /hub/spawn-pending/sreal-$i \(sreal-$i@127\.0\.0\.1\)" "$HUB_LOG" && ok_pending=$((ok_pending + 1))
 	grep -Eq "200 GET /hub/api/users/sreal-$i/server/progress \(sreal-$i@127\.0\.0\.1\)" "$HUB_LOG" && ok_progress=$((ok_progress + 1))
 	grep -Eq "JupyterHub .* 302 GET /hub/api/oauth2/authorize\?client_id=jupyterhub-user-sreal-$i&.* \(sreal-$i@127\.0\.0\.1\)" "$HUB_LOG" &&
 	    grep -Eq "JupyterHub .* 200 POST /hub/api/oauth2/token \(sreal-$i@127\.0\.0\.1\)" "$HUB_LOG" && ok_oauth=$((ok_oauth + 1))
@@ -100,6 +109,10 @@ expect_eq "hub log: each real server checked its user's token at the hub" "$ok_c
 expect_eq "hub log: each real server answered its own user" "$ok_server" 10
 expect_eq "hub log: no user's server was asked with the service token" "$bad" 0
 expect_eq "hub log: each user read its progress stream with its own token" "$ok_progress" 10
+expect_eq "hub log: each user loaded its spawn-pending page with its own cookie" "$ok_pending" 10
+# real servers take seconds to start: the hub rendered the page for some
+check "hub log: the hub rendered spawn-pending pages while servers started" \
+    grep -Eq "JupyterHub .* 200 GET /hub/spawn-pending/sreal-[0-9]+ \(sreal-[0-9]+@127\.0\.0\.1\)" "$HUB_LOG"
 expect_eq "hub log: each user's browser went through OAuth, its server exchanged the code" "$ok_oauth" 10
 expect_grep "flamegraph: the hub's authentication path" \
     "$rundir/plateaus/0010/record.raw" 'get_current_user'
@@ -127,6 +140,26 @@ expect_grep "the next ramp brings the departed users back" "$err" \
 rundir=$(find "$T/o4" -mindepth 1 -maxdepth 1 -type d | head -n 1)
 starts=$($PY -c 'import json,sys; print(sum(p["requests"]["start"]["count"] for p in json.load(open(sys.argv[1]))["plateaus"]))' "$rundir/manifest.json")
 check "departed users came back: more starts than users" test "$starts" -gt 20
+# every start, the returning users' too, is followed by the spawn-pending
+# page (logged in already: no second login), 200 or 302: counted in the
+# hub's own log (the manifest's plateaus leave out what falls between
+# them). A start sent in the run's last moments may have its page waiting
+# for a free slot when the teardown cancels it: a few may be missing
+# (the hub logs a request once answered: a moment to catch up first)
+sleep 1
+n_start=$(grep -Ec "JupyterHub .* 20[12] POST /hub/api/users/sarr-[0-9]+/server " "$HUB_LOG")
+grep -Eo "JupyterHub .* (200|302) GET /hub/spawn-pending/(sarr-[0-9]+) \(\2@127\.0\.0\.1\)" "$HUB_LOG" |
+    grep -Eo 'spawn-pending/sarr-[0-9]+' | sort | uniq -c >"$T/pending"
+n_pend=$(awk '{n += $1} END {print n + 0}' "$T/pending")
+n_pend_users=$(wc -l <"$T/pending")
+n_again=$(awk '$1 > 1' "$T/pending" | wc -l)
+n_login=$(grep -Ec "JupyterHub .* 302 POST /hub/login\?next= .*\(sarr-[0-9]+@127\.0\.0\.1\)" "$HUB_LOG")
+check "arrivals: servers were started ($n_start)" test "$n_start" -gt 20
+check "arrivals: a spawn-pending page per start, by the user, 200 or 302 ($n_pend of $n_start)" \
+    test "$n_pend" -le "$n_start" -a "$n_pend" -ge "$((n_start - 3))"
+expect_eq "arrivals: every user loaded its spawn-pending page" "$n_pend_users" 20
+check "arrivals: users who came back loaded it again ($n_again)" test "$n_again" -gt 0
+expect_eq "arrivals: one login per user, not per start" "$n_login" 20
 expect_eq "arrivals: no users left on the hub" "$(hub_count_prefix sarr)" 0
 run_hubspy run profiles/smoke.json --dry-run --set arrivals.mode=rate \
     --set arrivals.rate=0.5 --set plateaus.users=[100]
@@ -200,4 +233,26 @@ expect_grep "a public URL that reaches nothing: names the option" "$err" \
 expect_eq "bad inputs: nothing created" "$(hub_count_prefix snoform)" 0
 run_hubspy run profiles/smoke.json --public-url ftp://x --dry-run
 expect_rc "--public-url that is not http: exit 2" 2
+
+# --- JupyterHub 5.2.1: the spawn-pending page (its _xsrf-era template)
+# with each user's own cookie; starts take 3 s, so the hub renders it ---
+hub_stop
+HUBSPY_T_HUB_VERSION=5 hub_start HUBSPY_T_SPAWN_DELAY=3
+JUPYTERHUB_API_TOKEN=$(cat "$HUB_TOKEN_FILE")
+run_hubspy run profiles/smoke.json --set target.transport=local \
+    --set "target.pid=$HUB_PID" --set plateaus.settle=0.5 \
+    --set plateaus.hold=2 --set 'captures.run=[]' --set activity.mode=none \
+    --set sessions.mode=browse --public-url "$HUB_PUBLIC" -o "$T/o5" \
+    --set hub.prefix=spend --set plateaus.users=[4] \
+    --set sessions.think.min=0.05 --set sessions.think.max=0.3
+expect_rc "5.2.1: browse run exits 0" 0
+ok_pending=0
+for i in 1 2 3 4; do
+	grep -Eq "JupyterHub .* 200 GET /hub/spawn-pending/spend-$i \(spend-$i@127\.0\.0\.1\)" "$HUB_LOG" && ok_pending=$((ok_pending + 1))
+done
+expect_eq "5.2.1 hub log: each user's spawn-pending page, rendered, its own cookie" "$ok_pending" 4
+rundir=$(find "$T/o5" -mindepth 1 -maxdepth 1 -type d | head -n 1)
+expect_eq "5.2.1 manifest: 4 spawn-pending pages, all 200" \
+    "$($PY -c 'import json,sys; c=json.load(open(sys.argv[1]))["plateaus"][0]["requests"]["spawn_pending"]; print(c["count"], c["status"].get("2xx"))' "$rundir/manifest.json")" "4 4"
+expect_eq "5.2.1: no users left on the hub" "$(hub_count_prefix spend)" 0
 t_done

@@ -78,3 +78,24 @@ UNIT_TEST(hist_quantiles_table)
 	free(h);
 	free(g);
 }
+
+/* the sessions' classes: named as in the manifest, and none of them is
+ * the lifecycle's cost (a spawn-pending page per start included) */
+UNIT_TEST(measure_session_classes)
+{
+	struct measure *m = calloc(1, sizeof(*m));
+
+	if (!CHECK(m != NULL))
+		return;
+	CHECK_STR(mclass_name(MC_SPAWNPEND), "spawn_pending");
+	CHECK_STR(mclass_name(MC_OAUTH), "oauth");
+	measure_reset(m);
+	measure_request(m, MC_START, 202, 1000, 0);
+	measure_request(m, MC_SPAWNPEND, 200, 1000, 0);
+	measure_request(m, MC_SPAWNPEND, 302, 1000, 0);
+	measure_request(m, MC_PAGE, 200, 1000, 0);
+	CHECK_INT(m->cls[MC_SPAWNPEND].count, 2);
+	CHECK_INT(m->cls[MC_SPAWNPEND].s3xx, 1);
+	CHECK_INT(measure_lifecycle_requests(m), 1);
+	free(m);
+}
