@@ -506,7 +506,9 @@ hreq_start(struct hreq *q)
 		e = h->pool[--h->npool];
 	else if ((e = hub_easy_new(h)) == NULL)
 		return HS_ENOMEM;
-	if ((r = buf_printf(&url, "%s%s", h->url, q->path)) != 0) {
+	if ((r = buf_addstr(&url, h->url)) != 0 ||
+	    (r = buf_addstr(&url, q->path)) != 0) {
+		buf_release(&url);
 		curl_easy_cleanup(e);
 		return r;
 	}
