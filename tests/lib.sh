@@ -123,16 +123,25 @@ hub_start() {
 	export JUPYTERHUB_API_URL=$HUB_API
 }
 hub_stop() { bash "$HERE/harness/hub/hub.sh" stop "$HUB_DIR"; }
+# chrome ARGS...: headless Chromium, offline, a fresh profile under $T,
+# its log on stderr
+chrome() {
+	timeout 120 chromium --headless --no-sandbox --disable-gpu \
+	    --disable-background-networking --disable-component-update \
+	    --disable-sync --no-first-run --user-data-dir="$(mktemp -d "$T/chr.XXXXXX")" \
+	    --enable-logging=stderr --v=0 "$@"
+}
 # run_hub_start: the setting of the `hubspy run` suites (run, run-signals,
 # gate): a real hub with tests/it/run-hook.py (real stacks for the py-spy
-# stand-in; start() and stop() delays read from $T/delays, "0 0" here),
+# stand-in; start() and stop() delays read from $T/delays, "0 0" here;
+# more VAR=VALUE for hub.sh as arguments),
 # the in-test cluster (tests/harness/k8s/lib.sh: k8s_start), the token in
 # JUPYTERHUB_API_TOKEN and $T/remote for py-spy's files in the "pod"
 run_hub_start() {
 	echo "0 0" >"$T/delays"
 	hub_start HUBSPY_T_EXTRA="$HERE/it/run-hook.py" \
 	    HUBSPY_T_SAMPLER="$HERE/harness/pyspy/sampler_hook.py" \
-	    HUBSPY_T_DELAYS="$T/delays"
+	    HUBSPY_T_DELAYS="$T/delays" "$@"
 	# shellcheck disable=SC1091
 	. "$HERE/harness/k8s/lib.sh"
 	k8s_start

@@ -48,7 +48,8 @@ FAILURES = {None, "kubectl_missing", "not_authorised", "pod_not_found",
             "timeout", "other"}
 CLASSES = {"create", "start", "poll", "stop", "delete", "activity",
            "probe", "list", "other", "mint", "login", "page", "own_api",
-           "proxy", "progress", "oauth"}
+           "proxy", "progress", "oauth", "phases"}
+SPAWN_PHASES = ("accept", "first_event", "ready", "total")
 
 
 def usage(u, where):
@@ -100,7 +101,8 @@ def main():
         need(p, w, {"users": (int, False), "dir": (str, False),
                     "state": (dict, False), "ramp_seconds": (NUM, False),
                     "requests": (dict, False), "throttle": (dict, False),
-                    "spawn_seconds": (dict, False), "hold": (dict, False),
+                    "spawn_seconds": (dict, False),
+                    "spawn_phases": (dict, True), "hold": (dict, False),
                     "hub_metrics": (dict, True), "hub_usage": (dict, True),
                     "hub_log_stalls": (int, True),
                     "captures": (list, False)})
@@ -131,6 +133,22 @@ def main():
         need(p.get("spawn_seconds"), w + ".spawn_seconds", {
             "count": (int, False), "p50": (NUM, True), "p90": (NUM, True),
             "p99": (NUM, True), "max": (NUM, True)})
+        sp = p.get("spawn_phases")
+        if sp is not None:
+            need(sp, w + ".spawn_phases", dict(
+                {k: (int, False) for k in ("sampled", "failed",
+                                           "unfinished")},
+                **{k + "_seconds": (dict, False) for k in SPAWN_PHASES}))
+            if isinstance(sp, dict):
+                cs = [sp.get(k) for k in ("sampled", "failed", "unfinished")]
+                if all(isinstance(c, int) for c in cs) and \
+                        (min(cs) < 0 or cs[1] + cs[2] > cs[0]):
+                    bad(w + ".spawn_phases", "counts %r inconsistent" % cs)
+                for k in SPAWN_PHASES:
+                    need(sp.get(k + "_seconds"),
+                         w + ".spawn_phases.%s_seconds" % k,
+                         {q: (NUM, True) for q in ("p50", "p90", "p99",
+                                                   "max")})
         need(p.get("hold"), w + ".hold", {"seconds": (NUM, False),
                                           "requests_per_second": (NUM, False)})
         if p.get("hub_metrics") is not None:

@@ -130,6 +130,31 @@ void	 hub_drop_queued(struct hub *h, enum mclass cls);
 void	 hub_cancel_all(struct hub *h);
 
 /*
+ * A stream: GET path with the token and "Accept: text/event-stream",
+ * whose body is handed to on_chunk as it arrives (only a 2xx answer's;
+ * an error's body is dropped). Outside the queue, the concurrency and the
+ * pace, and never retried: a stream that breaks ends, and its owner
+ * decides. It ends by itself when the hub closes it, when timeout_ms
+ * passes (the bound, connection included) or on a network error: on_end
+ * runs once then, with the HTTP status (0: none) and curl's reason (NULL
+ * when the hub ended it cleanly); the stream is freed after on_end
+ * returns. hub_stream_close() ends it early without on_end. The one
+ * attempt is measured under cls when it ends, from open to end. Neither
+ * callback may close a stream; on_chunk may open one. Returns 0,
+ * HS_ENOMEM or HS_EFAIL.
+ */
+struct hub_stream;
+typedef void hub_stream_chunk_cb(void *arg, const char *p, size_t n);
+typedef void hub_stream_end_cb(void *arg, long status, const char *neterr);
+int	 hub_stream_open(struct hub *h, enum mclass cls, const char *path,
+	    int64_t timeout_ms, hub_stream_chunk_cb *on_chunk,
+	    hub_stream_end_cb *on_end, void *arg, struct hub_stream **sp);
+/* ends a stream still open, without on_end (NULL: nothing) */
+void	 hub_stream_close(struct hub_stream *st);
+/* streams open now */
+size_t	 hub_streams_open(const struct hub *h);
+
+/*
  * A paged listing: GET /users?QUERY&limit=200&offset=N with the pagination
  * Accept header, following _pagination.next.offset until next is null
  * (never stopping on a short page, never using next.url). item() runs for

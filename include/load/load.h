@@ -10,6 +10,7 @@
 #include "load/arrival.h"
 #include "load/hub.h"
 #include "load/named.h"
+#include "load/progress.h"
 #include "load/session.h"
 #include "measure/measure.h"
 
@@ -68,9 +69,14 @@ struct load_config {
 	 * plain log far fewer wake-ups. Readiness rounds keep their own
 	 * poll_interval_ms. */
 	int		 tick_ms;
+	/* spawn phases: the progress streams of at most this many spawns
+	 * open at once (load/progress.h's sample: a spawn is sampled when
+	 * its start is accepted and a slot is free); 0: none */
+	int		 phase_streams;
 };
 #define LOAD_CONFIG_INIT { "hubspy", 10, 32, NULL, 300, 1, 0, 0, 1000, \
-	600, 30, NULL, NULL, NULL, NULL, NULL, NULL, ARRIVAL_BURST, 0, 0, 0, 0 }
+	600, 30, NULL, NULL, NULL, NULL, NULL, NULL, ARRIVAL_BURST, 0, 0, 0, 0, \
+	0 }
 
 enum load_phase {
 	LOAD_IDLE, LOAD_DISCOVER, LOAD_CREATE, LOAD_START, LOAD_WAIT,
@@ -112,7 +118,8 @@ int	 load_discover(struct load *ld, size_t *existingp, long *highestp,
 /*
  * Synchronous: creates users until this load owns `total_users` (so
  * successive calls ramp plateau by plateau), and with start_servers starts
- * them and waits until each is ready, failed or timed out. Returns 0 (also
+ * them and waits until each is ready, failed or timed out, then up to 5 s
+ * for the spawn-phase sample's streams to end. Returns 0 (also
  * when the active_server_limit ceiling stopped the ramp: see progress and
  * the event), HS_EPARTIAL when load_interrupt() was called, HS_EHUB or
  * HS_EAUTH on fatal hub errors.

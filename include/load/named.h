@@ -7,6 +7,7 @@
 
 #include "core/hs.h"
 #include "load/hub.h"
+#include "load/progress.h"
 
 /*
  * The load engine (load.c) hands this module its users once they exist;
@@ -27,6 +28,8 @@ struct named_config {
 	const char	*filter;		/* "name_filter=PREFIX-" */
 	const int	*interrupted;		/* the load's counter: nonzero
 						 * stops sending new starts */
+	struct progress_sampler *sample;	/* the load's spawn-phase
+						 * sample (borrowed), or NULL */
 };
 
 struct named_counts {

@@ -41,11 +41,14 @@ int64_t	 hist_highest(int idx);
  * through the hub's public proxy), MC_PROGRESS (the spawn's progress event
  * stream, read by the user while its server starts: open to its end),
  * MC_OAUTH (each hop of a browser opening its server: the server's
- * redirect to the hub's OAuth authorize, the hub's back, the callback) */
+ * redirect to the hub's OAuth authorize, the hub's back, the callback).
+ * MC_PHASES: the spawn-phase sample's progress streams, read with the
+ * service token from open to end (load/progress.h); not a lifecycle
+ * request, and left out of the all-classes latency. */
 enum mclass {
 	MC_CREATE, MC_START, MC_POLL, MC_STOP, MC_DELETE, MC_ACTIVITY,
 	MC_PROBE, MC_LIST, MC_OTHER, MC_MINT, MC_LOGIN, MC_PAGE, MC_OWNAPI,
-	MC_PROXY, MC_PROGRESS, MC_OAUTH, MC_NCLASS
+	MC_PROXY, MC_PROGRESS, MC_OAUTH, MC_PHASES, MC_NCLASS
 };
 const char *mclass_name(enum mclass c);
 
@@ -61,6 +64,23 @@ struct mstats {
 	struct hist	 lat;		/* microseconds */
 };
 
+/*
+ * The spawn phases of a sample of spawns (load/progress.h), each a
+ * histogram in microseconds of the spawns where both ends were seen:
+ * request -> accepted (the accepted attempt's own time), accepted -> first
+ * progress event, first event -> ready, request -> ready (total). sampled
+ * counts the timelines added, failed those that ended failed (left out
+ * of ready and total), unfinished those whose stream ended before the
+ * ready or failed event (broken, the bound passed, torn down).
+ */
+enum mphase { MP_ACCEPT, MP_FIRST, MP_READY, MP_TOTAL, MP_NPHASE };
+struct mphases {
+	uint64_t	 sampled, failed, unfinished;
+	struct hist	 h[MP_NPHASE];
+};
+/* "accept", "first_event", "ready", "total" */
+const char *mphase_name(enum mphase ph);
+
 struct measure {
 	struct mstats	 cls[MC_NCLASS];
 	uint64_t	 count_429;
@@ -69,6 +89,7 @@ struct measure {
 	int		 active_server_limit;	/* a 429 without Retry-After seen */
 	struct hist	 spawn;		/* start request sent -> ready, us */
 	uint64_t	 lifecycles;	/* users deleted after a full lifecycle */
+	struct mphases	 phases;	/* the sampled spawns' phases */
 };
 
 /* zeroes everything (a new window, e.g. per plateau) */
@@ -81,7 +102,8 @@ void	 measure_429(struct measure *m, double retry_after);
 /* requests of every class but activity, probe and the sessions' own
  * (login, page, own_api, proxy, progress, oauth): the lifecycle cost */
 uint64_t measure_lifecycle_requests(const struct measure *m);
-/* all classes merged into dst */
+/* all classes merged into dst, but MC_PHASES (streams open for a
+ * spawn's whole length are no request latency) */
 void	 measure_all_latency(const struct measure *m, struct hist *dst);
 
 #endif

@@ -13,7 +13,8 @@
  * process_resident_memory_bytes, process_start_time_seconds, and with the
  * hub's prefix (default "jupyterhub", JUPYTERHUB_METRICS_PREFIX in 5.0+):
  * request_duration_seconds (count, sum per handler and code, all methods
- * together), server_spawn_duration_seconds (count, sum per status),
+ * together), server_spawn_duration_seconds and proxy_add_duration_seconds
+ * (count, sum per status),
  * total_users, running_servers (recorded but unreliable: it counts pending
  * spawns and drifts), event_loop_interval_seconds (5.0+; count, sum and
  * buckets). A value absent from the page is NAN. The manifest's
@@ -41,6 +42,8 @@ struct metrics_snapshot {
 	size_t	 nrequests;
 	struct metrics_sum spawns[METRICS_MAX_STATUS];
 	size_t	 nspawns;
+	struct metrics_sum proxy_adds[METRICS_MAX_STATUS];
+	size_t	 nproxy_adds;
 	int	 has_event_loop;	/* event_loop_interval_seconds present */
 	double	 loop_count, loop_sum;
 	double	 loop_le[METRICS_MAX_BUCKETS];	/* bucket bounds (+Inf last) */

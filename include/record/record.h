@@ -81,6 +81,17 @@ struct record_phase {
 	double		 seconds;
 };
 
+/*
+ * The spawn phases of a plateau's sampled spawns (measure.h's struct
+ * mphases), in seconds: q[MP_ACCEPT] request -> accepted, q[MP_FIRST]
+ * accepted -> first progress event, q[MP_READY] first event -> ready,
+ * q[MP_TOTAL] request -> ready. failed + unfinished <= sampled.
+ */
+struct record_phases {
+	long long		 sampled, failed, unfinished;
+	struct record_quantiles	 q[MP_NPHASE];
+};
+
 struct record_plateau {
 	long			 users;
 	char			 dir[32];	/* "plateaus/0100" */
@@ -101,6 +112,8 @@ struct record_plateau {
 	int			 has_spawn;
 	long long		 spawn_count;
 	struct record_quantiles	 spawn_seconds;
+	int			 has_phases;	/* 0: no spawn was sampled */
+	struct record_phases	 phases;
 	int			 has_hold;
 	double			 hold_seconds, hold_rps;
 	/* /hub/metrics at both ends of the hold; restarted and delta are
@@ -301,7 +314,9 @@ double	 record_metrics_cpu_percent(const struct record_plateau *p);
  *   cls      the quoted request class: "probe" (latency under held load),
  *            else the class with the most requests; NULL if none
  *   n429     throttle.count_429, else the 429s of every class
- *   errors   every status but 2xx and 429 (4xx, 5xx, network)
+ *   errors   every status but 2xx and 429 (4xx, 5xx, network); the
+ *            spawn-phase streams (class "phases") are not counted, nor
+ *            ever the quoted class
  *   cpu      hub_usage.cpu_percent, else from /hub/metrics
  *   rss      MiB at the end of the hold: hub_usage, else /hub/metrics
  */
@@ -339,6 +354,23 @@ void	 record_loop_line(const struct record_plateau *p, char *dst, size_t n);
  * a read is missing or the hub restarted), "spawn: ..." into dst.
  */
 void	 record_spawn_line(const struct run_record *rec, size_t k, char *dst,
+	    size_t n);
+/*
+ * The mean of the hub's own histogram over plateau k's ramp, status
+ * "success" (its metrics at the start of this hold less those at the end
+ * of the previous one): server_spawn_duration_seconds (the spawner's
+ * start, before the proxy) or proxy_add_duration_seconds. 0, or -1 with
+ * NAN when a read is missing, the hub restarted or nothing was counted.
+ */
+enum record_hub_hist { RH_SPAWN, RH_PROXY_ADD };
+int	 record_hub_ramp_mean(const struct run_record *rec, size_t k,
+	    enum record_hub_hist which, double *countp, double *meanp);
+/*
+ * Plateau p's spawn phases as one line, "spawn phases (N sampled): request
+ * -> accepted 0.01 s, -> first event 0.2 s, -> ready 1.1 s, total 1.3 s
+ * (p90 ...)"; "" when none was sampled.
+ */
+void	 record_phases_line(const struct record_plateau *p, char *dst,
 	    size_t n);
 /* v with f into dst, or "-" when v is NAN */
 void	 record_fmt(char *dst, size_t n, const char *f, double v);

@@ -45,4 +45,22 @@ struct chart_span {
 int	chart_timeline(const char *title, const struct chart_span *spans,
 	    size_t n, struct buf *out);
 
+/*
+ * Horizontal stacked bars: one row per bar, each of up to CHART_MAX_PARTS
+ * segments laid end to end (a NAN or non-positive value is no segment),
+ * coloured by part; tip[k] is segment k's tooltip (NULL: name and value).
+ * Used for a plateau's spawn phases beside the hub's own durations.
+ */
+#define CHART_MAX_PARTS	4
+struct chart_bar {
+	const char	*label;
+	double		 v[CHART_MAX_PARTS];
+	const char	*tip[CHART_MAX_PARTS];
+};
+/* parts[0..nparts) name the segments (the legend); unit labels the axis
+ * ("s"); returns 0 or out's error */
+int	chart_stacked(const char *title, const char *const *parts,
+	    size_t nparts, const struct chart_bar *bars, size_t nbars,
+	    const char *unit, struct buf *out);
+
 #endif

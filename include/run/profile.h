@@ -148,6 +148,10 @@ struct profile {
 		double	 ready_timeout;	/* per server */
 		int	 concurrency;	/* HTTP requests in flight */
 	} load;
+	struct {
+		int	 streams;	/* progress streams open at once,
+					 * 0: no spawn phases */
+	} spawn_phases;
 	enum profile_teardown teardown;
 	char	*output;	/* directory for the run dir and tarball */
 };

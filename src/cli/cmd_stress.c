@@ -11,6 +11,7 @@ struct stress_options {
 	int		 ready_timeout;
 	int		 keep;
 	int		 named_servers;
+	int		 phase_streams;
 	struct cli_hub_options	  hub;
 	struct cli_common_options common;
 };
@@ -37,6 +38,11 @@ static const struct opt stress_opts[] = {
 	  "JupyterHub 6.0) instead of the default server: started, awaited "
 	  "and removed ({\"remove\": true}) before the user; the hub must "
 	  "allow named servers, at least N per user", NULL, 0 },
+	{ "phase-streams", 0, O(OPT_NUM, phase_streams), "N", 0, 1024, "0",
+	  "time the spawn phases of a sample: the progress streams of at most "
+	  "N spawns open at once (as a profile's spawn_phases.streams); "
+	  "counted as the class phases, apart from the lifecycle requests, "
+	  "and written to --json as spawn_phases", NULL, 0 },
 	{ "keep", 'k', O(OPT_FLAG, keep), NULL, 0, 0, NULL,
 	  "leave the users and servers on the hub (remove them later with "
 	  "'hubspy purge')", NULL, 0 },
@@ -73,6 +79,7 @@ stress_exec(struct args *a)
 	lc.ready_timeout_s = o->ready_timeout;
 	lc.start_servers = 1;
 	lc.named_servers = o->named_servers;
+	lc.phase_streams = o->phase_streams;
 	if ((r = cli_hub_start_load(&ch, &lc, &existing, &highest,
 	    &eb)) != 0)
 		goto out;

@@ -62,6 +62,10 @@ struct hub {
 	int			 pace_ext;	/* on the wire, not ours */
 	int64_t			 pace_done[HUB_PACE_MAX];	/* newest first */
 	struct loop_timer	*pace_timer;
+	/* streams (hub_stream_open): outside the queue and concurrency */
+	struct curl_slist	*shdrs;		/* the token, text/event-stream */
+	struct hub_stream	*streams;
+	size_t			 nstreams;
 };
 
 static void hub_pump(struct hub *h);
@@ -326,7 +330,9 @@ hub_new(struct hub **hp, struct loop *l, const struct hub_config *cfg,
 	    (h->hdrs_body = curl_slist_append(NULL, auth.data)) == NULL ||
 	    curl_slist_append(h->hdrs_body, "Content-Type: application/json") == NULL ||
 	    curl_slist_append(h->hdrs_body, "Expect:") == NULL ||
-	    (h->hdrs_bare = curl_slist_append(NULL, auth.data)) == NULL)
+	    (h->hdrs_bare = curl_slist_append(NULL, auth.data)) == NULL ||
+	    (h->shdrs = curl_slist_append(NULL, auth.data)) == NULL ||
+	    curl_slist_append(h->shdrs, "Accept: text/event-stream") == NULL)
 		goto out;
 	h->cfg.token = NULL;
 	curl_multi_setopt(loop_multi(l), CURLMOPT_MAXCONNECTS,
@@ -432,6 +438,8 @@ hub_free(struct hub *h)
 	if (h == NULL)
 		return;
 	hub_cancel_all(h);
+	while (h->streams != NULL)	/* an owner that forgot its own */
+		hub_stream_close(h->streams);
 	if (h->pace_timer)
 		loop_timer_cancel(h->loop, h->pace_timer);
 	cJSON_Delete(h->scopes);
@@ -441,6 +449,7 @@ hub_free(struct hub *h)
 	hdrs_free(h->hdrs_get);
 	hdrs_free(h->hdrs_body);
 	hdrs_free(h->hdrs_bare);
+	hdrs_free(h->shdrs);
 	free(h->url);
 	free(h);
 }
@@ -713,6 +722,181 @@ hub_request(struct hub *h, enum mclass cls, const char *method,
 	h->qtail = q;
 	hub_pump(h);
 	return 0;
+}
+
+/* --- streams --- */
+
+/*
+ * A stream is a GET whose body is handed over as it arrives (the spawn
+ * progress event stream). It bypasses the queue, the concurrency and the
+ * pace, and it is never retried: a broken stream is the caller's data.
+ * Its one attempt is measured under its class when it ends, from open to
+ * end (a stream closed by its owner: the time until then).
+ */
+struct hub_stream {
+	struct hub		*h;
+	struct hub_stream	*prev, *next;
+	enum mclass		 cls;
+	char			*path;
+	CURL			*easy;
+	hub_stream_chunk_cb	*on_chunk;
+	hub_stream_end_cb	*on_end;
+	void			*arg;
+	int64_t			 t0;		/* us, opened */
+	long			 status;	/* once the headers are in */
+	char			 errbuf[CURL_ERROR_SIZE];
+};
+
+static void
+stream_unlink(struct hub_stream *st)
+{
+	struct hub *h = st->h;
+
+	if (st->prev)
+		st->prev->next = st->next;
+	else
+		h->streams = st->next;
+	if (st->next)
+		st->next->prev = st->prev;
+	h->nstreams--;
+}
+
+static void
+stream_log(struct hub_stream *st, long status, int64_t us)
+{
+	struct hub *h = st->h;
+	struct hub_reqlog rl;
+	char what[128];
+
+	measure_request(h->m, st->cls, status, us, 0);
+	if (h->cfg.on_request) {
+		hub_path_class(st->path, what, sizeof(what));
+		rl.method = "GET";
+		rl.what = what;
+		rl.cls = st->cls;
+		rl.status = status;
+		rl.neterr = status ? NULL : st->errbuf;
+		rl.ms = (double)us / 1000.0;
+		rl.attempt = 0;
+		h->cfg.on_request(h->cfg.log_arg, &rl);
+	}
+}
+
+static size_t
+on_stream_body(char *p, size_t sz, size_t nm, void *arg)
+{
+	struct hub_stream *st = arg;
+
+	if (st->status == 0)
+		curl_easy_getinfo(st->easy, CURLINFO_RESPONSE_CODE,
+		    &st->status);
+	/* an error's body is not the stream: dropped */
+	if (st->status >= 200 && st->status < 300)
+		st->on_chunk(st->arg, p, sz * nm);
+	return sz * nm;
+}
+
+static void
+on_stream_done(void *arg, CURL *easy, CURLcode res)
+{
+	struct hub_stream *st = arg;
+	long status = 0;
+	curl_off_t total = 0;
+
+	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME_T, &total);
+	curl_easy_cleanup(easy);
+	st->easy = NULL;
+	if (res != CURLE_OK && st->errbuf[0] == '\0')
+		strlcpy(st->errbuf, curl_easy_strerror(res),
+		    sizeof(st->errbuf));
+	stream_log(st, status, (int64_t)total);
+	stream_unlink(st);
+	st->on_end(st->arg, status, res == CURLE_OK ? NULL : st->errbuf);
+	free(st->path);
+	free(st);
+}
+
+int
+hub_stream_open(struct hub *h, enum mclass cls, const char *path,
+    int64_t timeout_ms, hub_stream_chunk_cb *on_chunk,
+    hub_stream_end_cb *on_end, void *arg, struct hub_stream **sp)
+{
+	struct hub_stream *st;
+	struct buf url = BUF_INIT(8192);
+	int r = HS_ENOMEM;
+
+	*sp = NULL;
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return HS_ENOMEM;
+	st->h = h;
+	st->cls = cls;
+	st->on_chunk = on_chunk;
+	st->on_end = on_end;
+	st->arg = arg;
+	if ((st->path = strdup(path)) == NULL ||
+	    buf_printf(&url, "%s%s", h->url, path) != 0 ||
+	    (st->easy = curl_easy_init()) == NULL)
+		goto out;
+	curl_easy_setopt(st->easy, CURLOPT_URL, url.data);
+	curl_easy_setopt(st->easy, CURLOPT_HTTPHEADER, h->shdrs);
+	curl_easy_setopt(st->easy, CURLOPT_HTTPGET, 1L);
+	curl_easy_setopt(st->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(st->easy, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
+	curl_easy_setopt(st->easy, CURLOPT_CONNECTTIMEOUT, 10L);
+	/* the hub keeps a stream alive every 8 s: 30 s of silence is dead */
+	curl_easy_setopt(st->easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(st->easy, CURLOPT_LOW_SPEED_TIME, 30L);
+	curl_easy_setopt(st->easy, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(st->easy, CURLOPT_WRITEFUNCTION, on_stream_body);
+	curl_easy_setopt(st->easy, CURLOPT_WRITEDATA, st);
+	curl_easy_setopt(st->easy, CURLOPT_ERRORBUFFER, st->errbuf);
+	curl_easy_setopt(st->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(st->easy, CURLOPT_USERAGENT,
+	    "hubspy/" HUBSPY_VERSION);
+	if ((r = loop_xfer_add(h->loop, st->easy, on_stream_done, st)) != 0)
+		goto out;
+	st->t0 = loop_now_us();
+	st->next = h->streams;
+	if (h->streams)
+		h->streams->prev = st;
+	h->streams = st;
+	h->nstreams++;
+	*sp = st;
+	st = NULL;
+	r = 0;
+out:
+	buf_release(&url);
+	if (st != NULL) {
+		if (st->easy)
+			curl_easy_cleanup(st->easy);
+		free(st->path);
+		free(st);
+	}
+	return r;
+}
+
+void
+hub_stream_close(struct hub_stream *st)
+{
+	long status = 0;
+
+	if (st == NULL)
+		return;
+	curl_easy_getinfo(st->easy, CURLINFO_RESPONSE_CODE, &status);
+	loop_xfer_cancel(st->h->loop, st->easy);
+	curl_easy_cleanup(st->easy);
+	strlcpy(st->errbuf, "closed", sizeof(st->errbuf));
+	stream_log(st, status, loop_now_us() - st->t0);
+	stream_unlink(st);
+	free(st->path);
+	free(st);
+}
+
+size_t
+hub_streams_open(const struct hub *h)
+{
+	return h->nstreams;
 }
 
 /* --- paged listing --- */

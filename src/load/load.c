@@ -140,6 +140,7 @@ struct load {
 	size_t			 c_created, c_started, c_ready, c_failed,
 				 c_timedout, c_stopped, c_deleted;
 	struct named		*named;		/* --named-servers N */
+	struct progress_sampler	*sample;	/* spawn phases, or NULL */
 };
 
 static void load_kick(struct load *ld);
@@ -358,10 +359,14 @@ load_new(struct load **lp, struct hub *h, const struct load_config *cfg,
 	if (ld->options && (ld->start_body = load_start_body(ld->options,
 	    hub_info(h)->major)) == NULL)
 		goto out;
+	if (cfg->phase_streams > 0 && progress_sampler_new(&ld->sample, h,
+	    cfg->phase_streams, (int64_t)ld->cfg.ready_timeout_s * 1000) != 0)
+		goto out;
 	if (cfg->named_servers > 0) {
 		struct named_config nc = { cfg->named_servers, ld->start_body,
 		    ld->cfg.spawn_concurrency, ld->cfg.ready_timeout_s,
-		    ld->cfg.poll_interval_ms, ld->filter, &ld->interrupted };
+		    ld->cfg.poll_interval_ms, ld->filter, &ld->interrupted,
+		    ld->sample };
 
 		if ((r = named_new(&ld->named, h, &nc, eb)) != 0) {
 			load_free(ld);
@@ -410,6 +415,7 @@ load_free(struct load *ld)
 		return;
 	load_stop_timers(ld);
 	/* answers must not reach freed users */
+	progress_sampler_free(ld->sample);
 	hub_cancel_all(ld->hub);
 	for (size_t i = 0; i < ld->nblk; i++)
 		free(ld->blk[i]);
@@ -842,6 +848,7 @@ depart_fire(void *arg)
 		loop_timer_cancel(ld->loop, u->timer);
 		u->timer = NULL;
 	}
+	progress_sampler_drop(ld->sample, u);
 	snprintf(path, sizeof(path), "/users/%s/server", u->name);
 	if (hub_request(ld->hub, MC_STOP, "DELETE", path, NULL, on_depart,
 	    u) != 0) {
@@ -1200,10 +1207,19 @@ on_start(void *arg, const struct hub_resp *rs)
 		hub_ok(ld);
 	if (u->state != U_STARTING)
 		goto out;
-	if (rs->status == 201 || rs->status == 202)
+	if (rs->status == 201 || rs->status == 202) {
 		/* the spawn starts with the attempt the hub accepted, not when
 		 * the request entered hubspy's queue */
+		int64_t now = loop_now_us();
+		char path[NAME_MAX_LEN + 32];
+
 		u->t_start = loop_now(ld->loop) - rs->latency_us / 1000;
+		snprintf(path, sizeof(path), "/users/%s/server/progress",
+		    u->name);
+		/* a sample the hub cannot open is no failure of the spawn */
+		(void)progress_sample(ld->sample, path, u,
+		    now - rs->latency_us, now);
+	}
 	switch (rs->status) {
 	case 201:
 		set_ready(ld, u);
@@ -1535,6 +1551,17 @@ ramp_named(struct load *ld)
 	return r;
 }
 
+/* the ramp's last sampled streams: how long it waits for them to end */
+#define SAMPLE_GRACE_MS	5000
+
+static int
+sample_done(void *arg)
+{
+	struct load *ld = arg;
+
+	return progress_sampler_open(ld->sample) == 0 || ld->interrupted;
+}
+
 int
 load_ramp(struct load *ld, size_t total_users, struct hs_errbuf *eb)
 {
@@ -1564,6 +1591,16 @@ load_ramp(struct load *ld, size_t total_users, struct hs_errbuf *eb)
 	if (ld->named && !ld->fatal && !ld->interrupted &&
 	    (r = ramp_named(ld)) != 0 && r != HS_EPARTIAL)
 		ld->fatal = ld->fatal_eb.code = r;	/* its message is set */
+	/* every spawn is settled: its stream's last event is on its way (a
+	 * start answered 201 opened it a moment ago); the plateau's phases
+	 * are its own, so wait for them, a little */
+	if (!ld->fatal && !ld->interrupted) {
+		int64_t dl = loop_now(ld->loop) + SAMPLE_GRACE_MS;
+
+		while (!sample_done(ld) && loop_now(ld->loop) < dl)
+			if (loop_run(ld->loop, sample_done, ld, dl) < 0)
+				break;
+	}
 	if (ld->tick_timer)
 		loop_timer_cancel(ld->loop, ld->tick_timer);
 	ld->tick_timer = NULL;
@@ -1914,7 +1951,7 @@ teardown_named(struct load *ld, enum load_teardown_mode mode,
 		return 0;
 	if (nm == NULL) {
 		struct named_config nc = { 1, NULL, 1, 1, 1000, ld->filter,
-		    &ld->interrupted };
+		    &ld->interrupted, NULL };
 
 		/* list everyone when a given name lacks the prefix */
 		for (i = 0; mode == LOAD_TD_NAMES && i < n; i++)
@@ -1962,6 +1999,8 @@ load_teardown(struct load *ld, enum load_teardown_mode mode,
 
 	flow_stop(ld);
 	churn_stop(ld);
+	/* the spawns still streaming are torn down: unfinished */
+	progress_sampler_drop_all(ld->sample);
 	if (ld->cfg.sessions != NULL)
 		sessions_end_all(ld->cfg.sessions);
 	if (ld->tick_timer)

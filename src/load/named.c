@@ -251,8 +251,16 @@ on_start(void *arg, const struct hub_resp *rs)
 		set_state(nm, s, S_UNSENT);
 		goto out;
 	}
-	if (rs->status == 201 || rs->status == 202)
+	if (rs->status == 201 || rs->status == 202) {
+		int64_t us = loop_now_us();
+		char path[256];
+
 		s->t_start = now - rs->latency_us / 1000;
+		srv_path(s, path, sizeof(path));
+		strlcat(path, "/progress", sizeof(path));
+		(void)progress_sample(nm->cfg.sample, path, s,
+		    us - rs->latency_us, us);
+	}
 	switch (rs->status) {
 	case 201:
 		set_state(nm, s, S_READY);

@@ -17,7 +17,9 @@
  * user holds a second, long request: the spawn's progress event stream,
  * GET /hub/api/users/NAME/server/progress with its token, read to its end
  * (the hub closes it after the ready or failed event) and measured from
- * open to end under MC_PROGRESS.
+ * open to end under MC_PROGRESS. It is read as a browser reads it, by
+ * progress.c's SSE reader: a stream that ends before its ready or failed
+ * event is said once.
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -29,6 +31,7 @@
 #include <cjson/cJSON.h>
 
 #include "core/buf.h"
+#include "load/progress.h"
 #include "load/session.h"
 
 #define NAME_LEN	64
@@ -72,6 +75,7 @@ struct sreq {
 	char			*post;
 	struct buf		 body;		/* login form only */
 	int			 keep_body;
+	struct progress_sse	*sse;		/* the progress stream only */
 };
 
 struct sessions {
@@ -91,6 +95,7 @@ struct sessions {
 	uint32_t		 rnd;
 	struct session_stats	 st;
 	int			 said_mint, said_login, said_progress;
+	int			 said_cut;	/* a stream ended early */
 };
 
 /* JupyterLab's own polls, in turn (the server answers them itself) */
@@ -322,6 +327,10 @@ sreq_free(struct sreq *q)
 		free(q->post);
 	}
 	buf_release(&q->body);
+	if (q->sse != NULL) {
+		progress_sse_free(q->sse);
+		free(q->sse);
+	}
 	free(q);
 }
 
@@ -405,11 +414,21 @@ sessions_login_form(const struct sessions *s)
 
 /* --- the users' own requests --- */
 
+/* the user's page shows the events; only the end matters here */
+static void
+on_progress_event(void *arg, const struct progress_event *ev)
+{
+	(void)arg;
+	(void)ev;
+}
+
 static size_t
 on_body(char *p, size_t sz, size_t nm, void *arg)
 {
 	struct sreq *q = arg;
 
+	if (q->sse != NULL)
+		progress_sse_feed(q->sse, p, sz * nm, on_progress_event, q);
 	if (q->keep_body)
 		(void)buf_add(&q->body, p, sz * nm);	/* sticky at the cap */
 	return sz * nm;
@@ -471,9 +490,10 @@ send_req(struct suser *u, enum mclass cls, int step, const char *path,
 		goto out;
 	if (cls == MC_PROGRESS) {
 		if ((l = curl_slist_append(q->hdrs, "Accept: text/event-stream"))
-		    == NULL)
+		    == NULL || (q->sse = malloc(sizeof(*q->sse))) == NULL)
 			goto out;
 		q->hdrs = l;
+		progress_sse_init(q->sse);
 	}
 	if (s->npool > 0) {
 		e = s->pool[--s->npool];
@@ -727,6 +747,12 @@ on_done(void *arg, CURL *easy, CURLcode res)
 			    "server/progress answered %ld%s%s", u->name,
 			    u->name, status, status ? "" : ": ",
 			    status ? "" : curl_easy_strerror(res));
+		else if (status == 200 && !q->sse->done && !s->said_cut++)
+			sevent(s, "progress stream of %s ended before its ready "
+			    "or failed event (%llu events read%s%s)", u->name,
+			    (unsigned long long)q->sse->events,
+			    res != CURLE_OK ? ": " : "", res != CURLE_OK ?
+			    curl_easy_strerror(res) : "");
 		sreq_free(q);
 		pump(s);
 		return;

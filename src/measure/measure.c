@@ -13,7 +13,7 @@
 static const char *const class_names[MC_NCLASS] = {
 	"create", "start", "poll", "stop", "delete", "activity", "probe",
 	"list", "other", "mint", "login", "page", "own_api", "proxy",
-	"progress", "oauth",
+	"progress", "oauth", "phases",
 };
 
 const char *
@@ -176,7 +176,7 @@ measure_lifecycle_requests(const struct measure *m)
 	for (c = 0; c < MC_NCLASS; c++)
 		if (c != MC_ACTIVITY && c != MC_PROBE && c != MC_LOGIN &&
 		    c != MC_PAGE && c != MC_OWNAPI && c != MC_PROXY &&
-		    c != MC_PROGRESS && c != MC_OAUTH)
+		    c != MC_PROGRESS && c != MC_OAUTH && c != MC_PHASES)
 			n += m->cls[c].count;
 	return n;
 }
@@ -188,5 +188,16 @@ measure_all_latency(const struct measure *m, struct hist *dst)
 
 	hist_reset(dst);
 	for (c = 0; c < MC_NCLASS; c++)
-		hist_merge(dst, &m->cls[c].lat);
+		if (c != MC_PHASES)
+			hist_merge(dst, &m->cls[c].lat);
+}
+
+const char *
+mphase_name(enum mphase ph)
+{
+	static const char *const names[MP_NPHASE] = {
+		"accept", "first_event", "ready", "total"
+	};
+
+	return (unsigned)ph < MP_NPHASE ? names[ph] : "?";
 }

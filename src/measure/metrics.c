@@ -153,6 +153,14 @@ keep(struct metrics_snapshot *m, const char *pfx, const struct sample *s)
 		if (x == NULL)
 			return HS_ELIMIT;
 		*(count ? &x->count : &x->sum) += s->value;
+	} else if ((count = is(s->name, pfx,
+	    "proxy_add_duration_seconds_count")) ||
+	    is(s->name, pfx, "proxy_add_duration_seconds_sum")) {
+		x = find_sum(m->proxy_adds, &m->nproxy_adds,
+		    METRICS_MAX_STATUS, label(s, "status"), "");
+		if (x == NULL)
+			return HS_ELIMIT;
+		*(count ? &x->count : &x->sum) += s->value;
 	} else if (is(s->name, pfx, "event_loop_interval_seconds_count")) {
 		m->has_event_loop = 1;
 		m->loop_count = s->value;

@@ -28,6 +28,16 @@ quantiles_none(struct record_quantiles *q)
 }
 
 static void
+phases_none(struct record_phases *ph)
+{
+	int i;
+
+	ph->sampled = ph->failed = ph->unfinished = RECORD_NONE;
+	for (i = 0; i < MP_NPHASE; i++)
+		quantiles_none(&ph->q[i]);
+}
+
+static void
 usage_none(struct record_usage *u)
 {
 	u->present = 0;
@@ -57,6 +67,7 @@ plateau_init(struct record_plateau *p)
 	p->throttle.active_server_limit = -1;
 	p->spawn_count = RECORD_NONE;
 	quantiles_none(&p->spawn_seconds);
+	phases_none(&p->phases);
 	p->hold_seconds = p->hold_rps = NAN;
 	p->metrics_seconds = NAN;
 	usage_none(&p->usage_start);
@@ -380,6 +391,15 @@ record_plateau_set_measure(struct record_plateau *p, const struct measure *m)
 	p->has_spawn = 1;
 	p->spawn_count = (long long)m->spawn.n;
 	quantiles(&p->spawn_seconds, &m->spawn, 1e6);
+	p->has_phases = m->phases.sampled > 0;
+	phases_none(&p->phases);
+	if (p->has_phases) {
+		p->phases.sampled = (long long)m->phases.sampled;
+		p->phases.failed = (long long)m->phases.failed;
+		p->phases.unfinished = (long long)m->phases.unfinished;
+		for (k = 0; k < MP_NPHASE; k++)
+			quantiles(&p->phases.q[k], &m->phases.h[k], 1e6);
+	}
 	return 0;
 }
 
@@ -619,6 +639,21 @@ w_load(struct jw *w, cJSON *pl, const struct record_plateau *p)
 		w_quantiles(w, o, &p->spawn_seconds);
 	} else
 		jnull(w, pl, "spawn_seconds");
+	if (p->has_phases) {
+		char key[32];
+		int k;
+
+		o = jobj(w, pl, "spawn_phases");
+		jcount(w, o, "sampled", p->phases.sampled);
+		jcount(w, o, "failed", p->phases.failed);
+		jcount(w, o, "unfinished", p->phases.unfinished);
+		for (k = 0; k < MP_NPHASE; k++) {
+			snprintf(key, sizeof(key), "%s_seconds",
+			    mphase_name((enum mphase)k));
+			w_quantiles(w, jobj(w, o, key), &p->phases.q[k]);
+		}
+	} else
+		jnull(w, pl, "spawn_phases");
 }
 
 cJSON *
@@ -691,26 +726,44 @@ requests_json(struct jw *w, const struct metrics_snapshot *e,
 	return a;
 }
 
+/* per status {count, sum} of a histogram's sums (the spawns', the proxy
+ * adds'): e's, less s's when s is given */
 static cJSON *
-spawns_json(struct jw *w, const struct metrics_snapshot *e,
-    const struct metrics_snapshot *s)
+status_sums_json(struct jw *w, const struct metrics_sum *e, size_t ne,
+    const struct metrics_sum *s, size_t ns)
 {
 	double c, sum;
 	cJSON *o;
 	size_t i, j;
 
 	o = cJSON_CreateObject();
-	for (i = 0; o != NULL && i < e->nspawns; i++) {
-		c = e->spawns[i].count;
-		sum = e->spawns[i].sum;
-		for (j = 0; s != NULL && j < s->nspawns; j++)
-			if (strcmp(s->spawns[j].key, e->spawns[i].key) == 0) {
-				c -= s->spawns[j].count;
-				sum -= s->spawns[j].sum;
+	for (i = 0; o != NULL && i < ne; i++) {
+		c = e[i].count;
+		sum = e[i].sum;
+		for (j = 0; s != NULL && j < ns; j++)
+			if (strcmp(s[j].key, e[i].key) == 0) {
+				c -= s[j].count;
+				sum -= s[j].sum;
 			}
-		jadd(w, o, e->spawns[i].key, count_sum(w, c, sum, s != NULL, 1));
+		jadd(w, o, e[i].key, count_sum(w, c, sum, s != NULL, 1));
 	}
 	return o;
+}
+
+static cJSON *
+spawns_json(struct jw *w, const struct metrics_snapshot *e,
+    const struct metrics_snapshot *s)
+{
+	return status_sums_json(w, e->spawns, e->nspawns,
+	    s ? s->spawns : NULL, s ? s->nspawns : 0);
+}
+
+static cJSON *
+proxy_adds_json(struct jw *w, const struct metrics_snapshot *e,
+    const struct metrics_snapshot *s)
+{
+	return status_sums_json(w, e->proxy_adds, e->nproxy_adds,
+	    s ? s->proxy_adds : NULL, s ? s->nproxy_adds : 0);
 }
 
 static cJSON *
@@ -764,6 +817,7 @@ snapshot_json(struct jw *w, const struct metrics_snapshot *m)
 	jbool(w, o, "running_servers_reliable", 0);
 	jadd(w, o, "request_duration_seconds", requests_json(w, m, NULL));
 	jadd(w, o, "server_spawn_duration_seconds", spawns_json(w, m, NULL));
+	jadd(w, o, "proxy_add_duration_seconds", proxy_adds_json(w, m, NULL));
 	jadd(w, o, "event_loop_interval_seconds", loop_json(w, m, NULL));
 	return o;
 }
@@ -789,6 +843,7 @@ delta_json(struct jw *w, const struct metrics_snapshot *s,
 	jnum(w, o, "total_users", diff(s->total_users, e->total_users));
 	jadd(w, o, "request_duration_seconds", requests_json(w, e, s));
 	jadd(w, o, "server_spawn_duration_seconds", spawns_json(w, e, s));
+	jadd(w, o, "proxy_add_duration_seconds", proxy_adds_json(w, e, s));
 	jadd(w, o, "event_loop_interval_seconds", loop_json(w, e, s));
 	return o;
 }
@@ -1338,6 +1393,47 @@ r_quantiles(struct rd *c, const cJSON *o, const char *path,
 	return 0;
 }
 
+/* spawn_phases: null, or the counts (failed + unfinished <= sampled, all
+ * present) and the four phases, each quantiles or null */
+static int
+r_phases(struct rd *c, const cJSON *pj, const char *path,
+    struct record_plateau *p)
+{
+	char sp[400], qp[440], key[32];
+	const cJSON *o, *q;
+	struct record_phases *ph = &p->phases;
+	int r, k;
+
+	if ((r = r_obj(c, pj, path, "spawn_phases", NULL, &o)) != 0)
+		return r;
+	if (o == NULL)
+		return 0;
+	join(sp, sizeof(sp), path, "spawn_phases");
+	p->has_phases = 1;
+	if ((r = r_count(c, o, sp, "sampled", &ph->sampled)) != 0 ||
+	    (r = r_count(c, o, sp, "failed", &ph->failed)) != 0 ||
+	    (r = r_count(c, o, sp, "unfinished", &ph->unfinished)) != 0)
+		return r;
+	if (ph->sampled == RECORD_NONE || ph->failed == RECORD_NONE ||
+	    ph->unfinished == RECORD_NONE)
+		return bad(c, sp, NULL, "expected the counts sampled, failed "
+		    "and unfinished");
+	if (ph->failed + ph->unfinished > ph->sampled)
+		return bad(c, sp, NULL, "failed (%lld) and unfinished (%lld) "
+		    "are more than sampled (%lld)", ph->failed,
+		    ph->unfinished, ph->sampled);
+	for (k = 0; k < MP_NPHASE; k++) {
+		snprintf(key, sizeof(key), "%s_seconds",
+		    mphase_name((enum mphase)k));
+		if ((r = r_obj(c, o, sp, key, NULL, &q)) != 0)
+			return r;
+		join(qp, sizeof(qp), sp, key);
+		if ((r = r_quantiles(c, q, qp, &ph->q[k])) != 0)
+			return r;
+	}
+	return 0;
+}
+
 static int
 r_class(struct rd *c, const cJSON *v, const char *base, struct record_class *rc)
 {
@@ -1425,6 +1521,38 @@ r_count_sum(struct rd *c, const cJSON *v, const char *path, double *count,
 	return 0;
 }
 
+/* {STATUS: {count, sum}} (absent: none) into x[0..*np), at most
+ * METRICS_MAX_STATUS */
+static int
+r_status_sums(struct rd *c, const cJSON *v, const char *path,
+    const char *key, struct metrics_sum *xs, size_t *np)
+{
+	char sp[400], ep[480];
+	const cJSON *o, *e;
+	int r;
+
+	*np = 0;
+	if ((r = r_obj(c, v, path, key, NULL, &o)) != 0)
+		return r;
+	join(sp, sizeof(sp), path, key);
+	cJSON_ArrayForEach(e, o) {
+		struct metrics_sum *x = &xs[*np];
+
+		if (*np >= METRICS_MAX_STATUS)
+			return bad(c, sp, NULL, "more than %d statuses",
+			    METRICS_MAX_STATUS);
+		if (strlen(e->string) >= sizeof(x->key))
+			return bad(c, sp, NULL, "status '%.40s' is too long",
+			    e->string);
+		join(ep, sizeof(ep), sp, e->string);
+		if ((r = r_count_sum(c, e, ep, &x->count, &x->sum)) != 0)
+			return r;
+		strlcpy(x->key, e->string, sizeof(x->key));
+		(*np)++;
+	}
+	return 0;
+}
+
 static int
 r_snapshot(struct rd *c, const cJSON *v, const char *path,
     struct metrics_snapshot *m)
@@ -1466,25 +1594,11 @@ r_snapshot(struct rd *c, const cJSON *v, const char *path,
 			return r;
 		m->nrequests = ++i;
 	}
-	if ((r = r_obj(c, v, path, "server_spawn_duration_seconds", NULL,
-	    &o)) != 0)
+	if ((r = r_status_sums(c, v, path, "server_spawn_duration_seconds",
+	    m->spawns, &m->nspawns)) != 0 ||
+	    (r = r_status_sums(c, v, path, "proxy_add_duration_seconds",
+	    m->proxy_adds, &m->nproxy_adds)) != 0)
 		return r;
-	join(sp, sizeof(sp), path, "server_spawn_duration_seconds");
-	cJSON_ArrayForEach(e, o) {
-		struct metrics_sum *x = &m->spawns[m->nspawns];
-
-		if (m->nspawns >= METRICS_MAX_STATUS)
-			return bad(c, sp, NULL, "more than %d statuses",
-			    METRICS_MAX_STATUS);
-		if (strlen(e->string) >= sizeof(x->key))
-			return bad(c, sp, NULL, "status '%.40s' is too long",
-			    e->string);
-		join(ep, sizeof(ep), sp, e->string);
-		if ((r = r_count_sum(c, e, ep, &x->count, &x->sum)) != 0)
-			return r;
-		strlcpy(x->key, e->string, sizeof(x->key));
-		m->nspawns++;
-	}
 	if ((r = r_obj(c, v, path, "event_loop_interval_seconds", NULL,
 	    &o)) != 0 || o == NULL)
 		return r;
@@ -1794,6 +1908,8 @@ r_plateau(struct rd *c, const cJSON *pj, const char *path,
 		    (r = r_quantiles(c, o, sp, &p->spawn_seconds)) != 0)
 			return r;
 	}
+	if ((r = r_phases(c, pj, path, p)) != 0)
+		return r;
 	if ((r = r_obj(c, pj, path, "hold", NULL, &o)) != 0)
 		return r;
 	if (o != NULL) {
@@ -2238,7 +2354,8 @@ main_class(const struct record_plateau *p)
 	if (record_class_find(p, "probe") != NULL)
 		return "probe";
 	for (i = 0; i < p->nclasses; i++)
-		if (p->classes[i].count > bestn) {
+		if (p->classes[i].count > bestn &&
+		    strcmp(p->classes[i].name, "phases") != 0) {
 			bestn = p->classes[i].count;
 			best = p->classes[i].name;
 		}
@@ -2246,7 +2363,9 @@ main_class(const struct record_plateau *p)
 }
 
 /* the status counts of every class: 429s, and errors (all but 2xx and
- * 429); NAN when no class has its status tallies */
+ * 429); NAN when no class has its status tallies. The spawn-phase
+ * streams are left out: one hubspy ends itself (a teardown) is no hub
+ * error, and how they ended is in spawn_phases */
 static void
 tally(const struct record_plateau *p, double *n429, double *errors)
 {
@@ -2256,7 +2375,7 @@ tally(const struct record_plateau *p, double *n429, double *errors)
 	for (i = 0; i < p->nclasses; i++) {
 		const struct record_class *c = &p->classes[i];
 
-		if (!c->has_status)
+		if (!c->has_status || strcmp(c->name, "phases") == 0)
 			continue;
 		if (isnan(*n429))
 			*n429 = *errors = 0;
@@ -2346,14 +2465,46 @@ record_loop_line(const struct record_plateau *p, char *dst, size_t n)
 }
 
 static const struct metrics_sum *
-spawn_success(const struct metrics_snapshot *m)
+sum_success(const struct metrics_snapshot *m, enum record_hub_hist which)
 {
-	size_t i;
+	const struct metrics_sum *x = which == RH_SPAWN ? m->spawns :
+	    m->proxy_adds;
+	size_t i, n = which == RH_SPAWN ? m->nspawns : m->nproxy_adds;
 
-	for (i = 0; i < m->nspawns; i++)
-		if (strcmp(m->spawns[i].key, "success") == 0)
-			return &m->spawns[i];
+	for (i = 0; i < n; i++)
+		if (strcmp(x[i].key, "success") == 0)
+			return &x[i];
 	return NULL;
+}
+
+int
+record_hub_ramp_mean(const struct run_record *rec, size_t k,
+    enum record_hub_hist which, double *countp, double *meanp)
+{
+	const struct record_plateau *p = &rec->plateaus[k];
+	const struct metrics_snapshot *prev = NULL;
+	const struct metrics_sum *a, *b;
+	double c, sum;
+
+	*countp = *meanp = NAN;
+	if (!p->has_mstart || (b = sum_success(&p->mstart, which)) == NULL)
+		return -1;
+	c = b->count;
+	sum = b->sum;
+	if (k > 0) {
+		if (rec->plateaus[k - 1].has_mend)
+			prev = &rec->plateaus[k - 1].mend;
+		a = prev ? sum_success(prev, which) : NULL;
+		if (a == NULL || prev->start_time != p->mstart.start_time)
+			return -1;	/* unknown, or restarted */
+		c -= a->count;
+		sum -= a->sum;
+	}
+	if (!(c > 0))
+		return -1;
+	*countp = c;
+	*meanp = sum / c;
+	return 0;
 }
 
 void
@@ -2361,10 +2512,8 @@ record_spawn_line(const struct run_record *rec, size_t k, char *dst,
     size_t n)
 {
 	const struct record_plateau *p = &rec->plateaus[k];
-	const struct metrics_snapshot *prev = NULL;
-	const struct metrics_sum *a, *b;
 	size_t len = 0;
-	double c = NAN, sum = NAN;
+	double c, mean;
 
 	if (p->has_spawn && p->spawn_count > 0)
 		len = (size_t)snprintf(dst, n, "spawn request -> ready (client, "
@@ -2376,25 +2525,35 @@ record_spawn_line(const struct run_record *rec, size_t k, char *dst,
 		    "spawn timed by the client");
 	if (len >= n)
 		return;
-	if (k > 0 && rec->plateaus[k - 1].has_mend)
-		prev = &rec->plateaus[k - 1].mend;
-	if (p->has_mstart && (b = spawn_success(&p->mstart)) != NULL) {
-		c = b->count;
-		sum = b->sum;
-		if (k > 0) {
-			a = prev ? spawn_success(prev) : NULL;
-			if (a == NULL || prev->start_time != p->mstart.start_time)
-				c = NAN;	/* unknown, or restarted */
-			else {
-				c -= a->count;
-				sum -= a->sum;
-			}
-		}
-	}
-	if (!isnan(c) && c > 0)
+	if (record_hub_ramp_mean(rec, k, RH_SPAWN, &c, &mean) == 0)
 		snprintf(dst + len, n - len, "; the hub's own spawn "
 		    "(server_spawn_duration_seconds, success, %.0f during the "
-		    "ramp): mean %.2f s", c, sum / c);
+		    "ramp): mean %.2f s", c, mean);
+}
+
+void
+record_phases_line(const struct record_plateau *p, char *dst, size_t n)
+{
+	static const char *const lab[MP_NPHASE] = { "request -> accepted",
+	    "-> first event", "-> ready", "total" };
+	const struct record_phases *ph = &p->phases;
+	char v[MP_NPHASE][2][24];
+	int k;
+
+	if (n == 0)
+		return;
+	dst[0] = '\0';
+	if (!p->has_phases || ph->sampled <= 0)
+		return;
+	for (k = 0; k < MP_NPHASE; k++) {
+		record_fmt(v[k][0], sizeof(v[k][0]), "%.2f s", ph->q[k].p50);
+		record_fmt(v[k][1], sizeof(v[k][1]), "%.2f", ph->q[k].p90);
+	}
+	snprintf(dst, n, "spawn phases (%lld sampled, %lld failed, %lld "
+	    "unfinished), p50 (p90): %s %s (%s), %s %s (%s), %s %s (%s), %s %s "
+	    "(%s)", ph->sampled, ph->failed, ph->unfinished,
+	    lab[0], v[0][0], v[0][1], lab[1], v[1][0], v[1][1],
+	    lab[2], v[2][0], v[2][1], lab[3], v[3][0], v[3][1]);
 }
 
 void

@@ -254,3 +254,76 @@ chart_timeline(const char *title, const struct chart_span *sp, size_t n,
 	buf_addstr(o, "</svg>\n");
 	return buf_error(o);
 }
+
+int
+chart_stacked(const char *title, const char *const *parts, size_t nparts,
+    const struct chart_bar *bars, size_t nbars, const char *unit,
+    struct buf *o)
+{
+	double W = 760, L = 230, R = 20, rowh = 26, top = 34, tmax = 0;
+	double H, x, w, sum;
+	size_t i, k;
+	char lab[64];
+
+	if (nparts > CHART_MAX_PARTS)
+		nparts = CHART_MAX_PARTS;
+	for (i = 0; i < nbars; i++) {
+		for (sum = 0, k = 0; k < nparts; k++)
+			if (bars[i].v[k] > 0)
+				sum += bars[i].v[k];
+		if (sum > tmax)
+			tmax = sum;
+	}
+	tmax = chart_nice_ceil(tmax);
+	H = top + rowh * (double)nbars + 56;
+	buf_printf(o, "<svg class=\"hschart stacked\" width=\"%.0f\" "
+	    "height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
+	    "xmlns=\"http://www.w3.org/2000/svg\" font-family=\"sans-serif\" "
+	    "font-size=\"11\">\n<rect width=\"100%%\" height=\"100%%\" "
+	    "fill=\"#fff\"/>\n", W, H, W, H);
+	text(o, W / 2, 18, "middle", " font-size=\"14\" font-weight=\"bold\"",
+	    title);
+	for (i = 0; i <= 5; i++) {
+		x = L + (W - L - R) * (double)i / 5;
+		snprintf(lab, sizeof(lab), "%g %s", tmax * (double)i / 5, unit);
+		buf_printf(o, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
+		    "y2=\"%.1f\" stroke=\"#ddd\"/>\n", x, x, top,
+		    top + rowh * (double)nbars);
+		text(o, x, top + rowh * (double)nbars + 16, "middle", NULL, lab);
+	}
+	for (i = 0; i < nbars; i++) {
+		double y = top + rowh * (double)i;
+
+		text(o, L - 6, y + 17, "end", NULL, bars[i].label);
+		x = L;
+		for (k = 0; k < nparts; k++) {
+			if (!(bars[i].v[k] > 0))
+				continue;
+			w = (W - L - R) * bars[i].v[k] / tmax;
+			buf_printf(o, "<rect class=\"seg\" x=\"%.1f\" "
+			    "y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+			    "fill=\"%s\" stroke=\"#fff\"><title>", x, y + 3,
+			    w < 1 ? 1 : w, rowh - 6, palette[k % NPAL]);
+			if (bars[i].tip[k] != NULL)
+				xml_escape(o, bars[i].tip[k],
+				    strlen(bars[i].tip[k]));
+			else {
+				xml_escape(o, parts[k], strlen(parts[k]));
+				buf_printf(o, ": %.3g %s", bars[i].v[k], unit);
+			}
+			buf_addstr(o, "</title></rect>\n");
+			x += w;
+		}
+	}
+	/* the legend under the axis */
+	for (x = L, k = 0; k < nparts; k++) {
+		double y = top + rowh * (double)nbars + 30;
+
+		buf_printf(o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"10\" "
+		    "height=\"10\" fill=\"%s\"/>\n", x, y, palette[k % NPAL]);
+		text(o, x + 14, y + 9, "start", NULL, parts[k]);
+		x += 14 + 7.0 * (double)strlen(parts[k]) + 16;
+	}
+	buf_addstr(o, "</svg>\n");
+	return buf_error(o);
+}

@@ -770,6 +770,69 @@ h_captures(struct buf *o, const struct plat *p)
 	}
 }
 
+/*
+ * The plateau's spawn phases: stacked bars of the sample's phase medians
+ * (and p90s), beside the hub's own spawn (server_spawn_duration_seconds)
+ * and proxy-add (proxy_add_duration_seconds) means over the ramp where
+ * its metrics were read; the p90s and counts in each tooltip and a line.
+ */
+static void
+h_phases(struct buf *o, const struct rundata *rd, const struct plat *p)
+{
+	static const char *const parts[] = { "request -> accepted",
+	    "accepted -> first event", "first event -> ready", "hub's own" };
+	const struct record_phases *ph = &p->p->phases;
+	struct chart_bar bars[4];
+	char tips[2][3][160], htip[2][160], line[600], title[80];
+	size_t k = (size_t)(p->p - rd->plateaus), nb = 0, i, j;
+	double c, mean;
+
+	if (!p->p->has_phases || ph->sampled <= 0)
+		return;
+	memset(bars, 0, sizeof(bars));
+	for (i = 0; i < 2; i++) {
+		bars[nb].label = i == 0 ? "sampled spawns, p50" :
+		    "sampled spawns, p90";
+		for (j = 0; j < 3; j++) {
+			const struct record_quantiles *q = &ph->q[j];
+
+			bars[nb].v[j] = i == 0 ? q->p50 : q->p90;
+			snprintf(tips[i][j], sizeof(tips[i][j]), "%s: p50 %.3f s, "
+			    "p90 %.3f s, max %.3f s", parts[j], q->p50, q->p90,
+			    q->max);
+			bars[nb].tip[j] = tips[i][j];
+		}
+		bars[nb].v[3] = NAN;
+		nb++;
+	}
+	for (i = 0; i < 2; i++) {
+		enum record_hub_hist w = i == 0 ? RH_SPAWN : RH_PROXY_ADD;
+
+		if (record_hub_ramp_mean(rd->rec, k, w, &c, &mean) != 0)
+			continue;
+		bars[nb].label = i == 0 ? "hub: server_spawn_duration, mean" :
+		    "hub: proxy_add_duration, mean";
+		bars[nb].v[0] = bars[nb].v[1] = bars[nb].v[2] = NAN;
+		bars[nb].v[3] = mean;
+		snprintf(htip[i], sizeof(htip[i]), "%s_seconds (success, %.0f "
+		    "during the ramp): mean %.3f s", i == 0 ?
+		    "server_spawn_duration" : "proxy_add_duration", c, mean);
+		bars[nb].tip[3] = htip[i];
+		nb++;
+	}
+	buf_addstr(o, "<h3>Spawn phases</h3>\n<div class=\"phases\">");
+	snprintf(title, sizeof(title), "Spawn phases: %ld users",
+	    p->p->users);
+	(void)chart_stacked(title, parts, 4, bars, nb, "s", o);
+	record_phases_line(p->p, line, sizeof(line));
+	buf_addstr(o, "</div>\n<p class=\"phaseline\">");
+	esc(o, line);
+	buf_addstr(o, "</p>\n<p class=\"note\">a sample of spawns (the "
+	    "first whose start was accepted while a progress stream was "
+	    "free: spawn_phases.streams); the hub's own bars are means over "
+	    "the ramp from its /hub/metrics, where they were read.</p>\n");
+}
+
 static int
 h_plateau(struct buf *o, const struct rundata *rd, const struct plat *p,
     const char *profile)
@@ -779,6 +842,7 @@ h_plateau(struct buf *o, const struct rundata *rd, const struct plat *p,
 	int r;
 
 	buf_printf(o, "<h2 id=\"p%s\">%ld users</h2>\n", p->tag, p->p->users);
+	h_phases(o, rd, p);
 	h_captures(o, p);
 	if (!p->have) {
 		buf_addstr(o, "<p class=\"warn\">no profile: ");

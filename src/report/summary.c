@@ -356,6 +356,12 @@ summary_render(const struct run_record *m, const char *rundir, struct buf *b,
 		buf_printf(b, "- %ld users: ", m->plateaus[i].users);
 		md(b, line);
 		buf_addch(b, '\n');
+		record_phases_line(&m->plateaus[i], line, sizeof(line));
+		if (line[0] != '\0') {
+			buf_addstr(b, "  - ");
+			md(b, line);
+			buf_addch(b, '\n');
+		}
 	}
 	if (m->nplateaus == 0)
 		buf_addstr(b, "No plateau finished.\n");

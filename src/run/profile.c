@@ -142,6 +142,7 @@ static const struct field fields[] = {
 	I("load.spawn_concurrency", load.spawn_concurrency, 1, 1000, "32"),
 	N("load.ready_timeout", load.ready_timeout, 1, 86400, "300"),
 	I("load.concurrency", load.concurrency, 1, 1024, "16"),
+	I("spawn_phases.streams", spawn_phases.streams, 0, 1024, "32"),
 	E("teardown", teardown, teardown_names, "\"purge\""),
 	S("output", output, 0, "\".\""),
 };
@@ -1260,6 +1261,9 @@ profile_plan_format(const struct profile *p, const struct profile_plan *plan,
 		    arrivals_names[p->arrivals.mode], p->arrivals.rate);
 	if (p->arrivals.session_length > 0)
 		buf_printf(out, ", sessions of ~%gs", p->arrivals.session_length);
+	if (p->hub.servers && p->spawn_phases.streams != 32)
+		buf_printf(out, p->spawn_phases.streams ? ", spawn phases from "
+		    "%d streams" : ", no spawn phases", p->spawn_phases.streams);
 	if (p->sessions.mode == PROFILE_SESSIONS_BROWSE)
 		buf_printf(out, ", users browse (login %s, think %g-%gs)",
 		    login_names[p->sessions.login], p->sessions.think.min,

@@ -1015,6 +1015,14 @@ plateau(struct run *rn, size_t k, const struct profile_plan_plateau *pp,
 	event(rn, "plateau %d users: %zu created, %zu ready, %zu failed, %zu "
 	    "timed out in %.1f s", users, lp.created, lp.ready, lp.failed,
 	    lp.timed_out, ramp_s);
+	if (m->phases.sampled > 0)
+		event(rn, "plateau %d users: spawn phases p50 (%llu sampled): "
+		    "accepted %.2f s, first event %.2f s, ready %.2f s, total "
+		    "%.2f s", users, (unsigned long long)m->phases.sampled,
+		    (double)hist_quantile(&m->phases.h[MP_ACCEPT], 0.5) / 1e6,
+		    (double)hist_quantile(&m->phases.h[MP_FIRST], 0.5) / 1e6,
+		    (double)hist_quantile(&m->phases.h[MP_READY], 0.5) / 1e6,
+		    (double)hist_quantile(&m->phases.h[MP_TOTAL], 0.5) / 1e6);
 
 	/* the load flows from here to the end of the captures */
 	load_hold_begin(rn->ld);
@@ -1397,6 +1405,7 @@ start_load(struct run *rn, struct hs_errbuf *eb)
 		return hs_error(eb, HS_ENOMEM, "out of memory");
 	lc.server_options = opts;
 	lc.ready_timeout_s = (int)ceil(p->load.ready_timeout);
+	lc.phase_streams = p->hub.servers ? p->spawn_phases.streams : 0;
 	lc.start_servers = p->hub.servers;
 	lc.named_servers = p->hub.servers ? p->hub.named_servers : 0;
 	lc.activity_interval_s = p->activity.mode ==

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.." || exit 1
 secs=${FUZZ_SECONDS:-60}
 work=$(mktemp -d "${TMPDIR:-/tmp}/hubspy-fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-srcs="src/record/record.c src/measure/measure.c src/report/stacks.c src/report/speedscope.c src/report/chart.c src/core/buf.c src/core/hs.c src/core/json.c src/core/xml.c src/report/toptable.c src/report/flame.c src/report/diff.c src/measure/metrics.c src/run/redact.c src/run/profile.c src/core/file.c src/capture/target.c src/core/proc.c src/core/loop.c src/record/rundata.c src/load/session.c src/load/hub.c"
+srcs="src/record/record.c src/measure/measure.c src/report/stacks.c src/report/speedscope.c src/report/chart.c src/core/buf.c src/core/hs.c src/core/json.c src/core/xml.c src/report/toptable.c src/report/flame.c src/report/diff.c src/measure/metrics.c src/run/redact.c src/run/profile.c src/core/file.c src/capture/target.c src/core/proc.c src/core/loop.c src/record/rundata.c src/load/session.c src/load/hub.c src/load/progress.c"
 flags="-std=c11 -D_GNU_SOURCE -Iinclude -Isrc -DHUBSPY_VERSION=\"fuzz\" -g -O1 $(pkg-config --cflags libcjson libbsd-overlay libcurl libarchive)"
 libs="$(pkg-config --libs libcjson libbsd-overlay libcurl libarchive libmd) -lm -lutil"
 passed=0 failed=0
@@ -28,8 +28,9 @@ for f in tests/fixtures/run/plateaus/*/record.raw tests/fixtures/golden/in/*.raw
 	cp "$f" "$work/seed_stacks/$i.raw"
 done
 cp tests/fixtures/golden/in/*.json "$work/seed_speedscope/" 2>/dev/null
-mkdir -p "$work/seed_metrics" "$work/seed_profile" "$work/seed_redact" "$work/seed_record" "$work/seed_archive" "$work/seed_session"
+mkdir -p "$work/seed_metrics" "$work/seed_profile" "$work/seed_redact" "$work/seed_record" "$work/seed_archive" "$work/seed_session" "$work/seed_progress"
 cp tests/fixtures/session/* "$work/seed_session/"
+cp tests/fixtures/progress/* "$work/seed_progress/"
 cp tests/fixtures/metrics/*.prom "$work/seed_metrics/" 2>/dev/null
 cp profiles/*.json "$work/seed_profile/"
 cp tests/fixtures/run/manifest.json "$work/seed_record/run.json"
@@ -67,6 +68,7 @@ for h in tests/fuzz/fuzz_*.c; do
 	fuzz_record) seeds=$work/seed_record ;;
 	fuzz_archive) seeds=$work/seed_archive ;;
 	fuzz_session) seeds=$work/seed_session ;;
+	fuzz_progress) seeds=$work/seed_progress ;;
 	*) seeds=$work/seed_stacks ;;
 	esac
 	# the seeds come from tests/fixtures: none means a fixture moved

@@ -89,6 +89,41 @@ expect_eq "429 storm: 5 ready" "$(jget "$T/s.json" 'd["users"]["ready"]')" 5
 expect_eq "429 storm: table empty" "$(fh_count)" 0
 fh_stop
 
+# spawn phases (stress --phase-streams): streams that end ready, then
+# streams the hub cuts after the first event: every spawn still completes,
+# a cut sample counts as unfinished, no stream is asked for twice, and the
+# streams stay out of the lifecycle's requests
+fh_progress() { curl -fsS "http://127.0.0.1:$FH_PORT/fake/count" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["progress"])'; }
+fh_start prog --pending 1 --progress ok
+run_hubspy stress --count 4 --spawn-concurrency 4 --phase-streams 2 --json "$T/pg.json"
+expect_rc "progress streams: exit 0" 0
+expect_eq "progress streams: 4 ready" "$(jget "$T/pg.json" 'd["users"]["ready"]')" 4
+expect_eq "progress streams: the sample ends ready" \
+    "$(jget "$T/pg.json" 'd["spawn_phases"]["sampled"] >= 2 and d["spawn_phases"]["failed"] == 0 and d["spawn_phases"]["unfinished"] == 0')" True
+expect_eq "progress streams: first event -> ready holds the 1 s spawn" \
+    "$(jget "$T/pg.json" '0.8 <= d["spawn_phases"]["ready_seconds"]["p50"] < 10')" True
+expect_eq "progress streams: one stream per sampled spawn, class phases" \
+    "$(jget "$T/pg.json" 'd["requests"]["phases"]["count"]') $(fh_progress)" \
+    "$(jget "$T/pg.json" 'd["spawn_phases"]["sampled"]') $(jget "$T/pg.json" 'd["spawn_phases"]["sampled"]')"
+expect_eq "progress streams: not lifecycle requests (create, start, poll, delete)" \
+    "$(jget "$T/pg.json" 'd["requests_per_lifecycle"] * 4 == sum(c["count"] for k, c in d["requests"].items() if k != "phases")')" True
+expect_grep "progress streams: the table shows them apart" "$out" '^phases +[0-9]+ +0 '
+expect_eq "progress streams: table empty" "$(fh_count)" 0
+fh_stop
+fh_start progcut --pending 1 --progress break
+run_hubspy stress --count 4 --spawn-concurrency 4 --phase-streams 2 --json "$T/pc.json"
+expect_rc "a stream cut mid-way: exit 0" 0
+expect_eq "a stream cut mid-way: every spawn completes" "$(jget "$T/pc.json" 'd["users"]["ready"]')" 4
+expect_eq "a stream cut mid-way: the sample is unfinished" \
+    "$(jget "$T/pc.json" 'd["spawn_phases"]["sampled"] >= 2 and d["spawn_phases"]["unfinished"] == d["spawn_phases"]["sampled"] and d["spawn_phases"]["total_seconds"]["p50"] is None')" True
+expect_eq "a stream cut mid-way: its first event timed" \
+    "$(jget "$T/pc.json" 'd["spawn_phases"]["first_event_seconds"]["p50"] is not None')" True
+expect_eq "a stream cut mid-way: nothing retried" \
+    "$(fh_progress) $(jget "$T/pc.json" 'd["requests"]["phases"]["retries"]')" \
+    "$(jget "$T/pc.json" 'd["spawn_phases"]["sampled"]') 0"
+expect_eq "a stream cut mid-way: table empty" "$(fh_count)" 0
+fh_stop
+
 # slow stops (pending stop for 1 s): a delete whose stop outlasts the
 # hub's wait answers 400; list rounds see the stop end, the delete is sent
 # again, and each server is counted stopped once

@@ -110,9 +110,13 @@ run_hubspy purge --prefix nm
 keep_out npu
 expect_rc "named: purge exits 0" 0
 expect_eq "named: purge leaves no user" "$(hub_count_prefix nm)" 0
-run_hubspy stress --prefix nt --count 4 --named-servers 2 --json "$T/n2.json" -v
+run_hubspy stress --prefix nt --count 4 --named-servers 2 --phase-streams 3 --json "$T/n2.json" -v
 keep_out n2
 expect_rc "named: stress with teardown exits 0" 0
+expect_grep "named: the spawn-phase streams are the named servers'" "$err" \
+    '^hubspy: GET /users/\{name\}/servers/\{server\}/progress \(phases\) 200 '
+expect_eq "named: spawn phases of at least 3 servers, each ended ready" \
+    "$(jget "$T/n2.json" '(d["spawn_phases"]["sampled"] >= 3, d["spawn_phases"]["sampled"] == d["requests"]["phases"]["count"], d["spawn_phases"]["failed"] + d["spawn_phases"]["unfinished"])')" "(True, True, 0)"
 expect_eq "named: 8 removes, then 4 deletes" \
     "$(jget "$T/n2.json" '(d["requests"]["stop"]["count"], d["requests"]["delete"]["count"])')" "(8, 4)"
 expect_grep "named: removal is per server" "$err" '^hubspy: DELETE /users/\{name\}/servers/\{server\} \(stop\) 204 '

@@ -38,6 +38,13 @@ expect_grep "report.html has the diff flamegraph" "$R/report.html" 'id="diff-010
 expect_grep "report.html names the biggest mover" "$R/report.html" '`hash_token` from 3.3 % to 59.3 % of samples between 100 and 3000 users'
 expect_grep "report.html highlights the stuck thread" "$R/report.html" '<span class="stuck">Thread 12 \(active\)'
 expect_grep "report.html reports malformed lines" "$R/report.html" '4 malformed lines skipped'
+expect_eq "report.html: a spawn-phase chart per plateau" "$(grep -c '<svg class="hschart stacked"' "$R/report.html")" 3
+expect_grep "report.html: the phases beside the hub's own spawn at 100 users" "$R/report.html" \
+	'server_spawn_duration_seconds \(success, 100 during the ramp\): mean 0\.350 s'
+expect_grep "report.html: the hub's proxy add over the 3000 users' ramp" "$R/report.html" \
+	'proxy_add_duration_seconds \(success, 2000 during the ramp\): mean 0\.320 s'
+expect_grep "report.html: the phase p90s in text" "$R/report.html" \
+	'class="phaseline">spawn phases \(32 sampled, 2 failed, 1 unfinished\), p50 \(p90\): request -&gt; accepted 0\.06 s \(0\.12\)'
 expect_grep "report.html shows the failed top capture" "$R/report.html" 'top failed: other: Error: Inappropriate ioctl'
 expect_grep "report.html's header names the target's parts" "$R/report.html" \
     '^<p>2026-11-27T23:15:00Z &#8212; hub 3\.0\.0 at http://127\.0\.0\.1:8081/hub/api &#8212; target kubectl pod hub-5d8f pid 1, py-spy 0\.4\.2</p>$'
@@ -62,15 +69,11 @@ expect_eq "speedscope JSON is valid and holds every sample" "$(tail -n 1 "$T/ss.
 
 # a real browser: no script errors, the search finds hash_token; screenshot
 if command -v chromium >/dev/null 2>&1; then
-	chrome() {
-		timeout 120 chromium --headless --no-sandbox --disable-gpu \
-		    --disable-background-networking --disable-component-update \
-		    --disable-sync --no-first-run --user-data-dir="$(mktemp -d "$T/chr.XXXXXX")" \
-		    --enable-logging=stderr --v=0 "$@"
-	}
 	chrome --virtual-time-budget=5000 --dump-dom "file://$R/report.html#selftest=hash_token" >"$T/dom.html" 2>"$T/chrome.err"
 	expect_grep "browser: flamegraph search finds hash_token at 59.3 % (3000 users)" "$T/dom.html" 'selftest hash_token: .*flame-3000 59\.3%.* errors=0 done'
 	expect_grep "browser: search percentage at 100 users" "$T/dom.html" 'flame-0100 3\.3%'
+	# 3 plateaus: 3 phases at p50 and at p90, the hub's spawn and proxy add
+	expect_grep "browser: every spawn-phase segment laid out with its tooltip" "$T/dom.html" 'selftest hash_token: .* phases=24 errors=0 done'
 	expect_nogrep "browser: no console errors" "$T/chrome.err" 'Uncaught|CONSOLE.*(Error|error)'
 	chrome --hide-scrollbars --window-size=1280,1600 --screenshot="$T/shot.png" "file://$R/report.html" >/dev/null 2>&1
 	if [ -s "$T/shot.png" ] && [ "$(head -c 8 "$T/shot.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; then

@@ -3,10 +3,17 @@
 # py-spy stand-in) plus start() and stop() delays read from the file
 # $HUBSPY_T_DELAYS ("START STOP" seconds) on every call, so a test makes
 # one phase slow enough to interrupt without restarting the hub.
+# $HUBSPY_T_SLOW_SPAWN (seconds), when set: the hub's slow_spawn_timeout,
+# how long a start waits for the spawn before it answers 202 (10 s by
+# default: a shorter delayed start is answered 201, its stream bare).
 import os as _os
 
 with open(_os.environ["HUBSPY_T_SAMPLER"]) as _f:
     exec(compile(_f.read(), _os.environ["HUBSPY_T_SAMPLER"], "exec"))
+
+if _os.environ.get("HUBSPY_T_SLOW_SPAWN"):
+    c.JupyterHub.tornado_settings["slow_spawn_timeout"] = float(  # noqa: F821
+        _os.environ["HUBSPY_T_SLOW_SPAWN"])
 
 
 def _hubspy_delay(which):

@@ -10,7 +10,9 @@
 . "$(dirname "$0")/../lib.sh"
 ROOT=$(cd "$HERE/.." && pwd)
 PY=/usr/bin/python3
-run_hub_start
+# a start waits 0.5 s for its spawn before the hub answers 202 (10 s by
+# default): a delayed start streams its progress events
+run_hub_start HUBSPY_T_SLOW_SPAWN=0.5
 # short phases; the hub's PID (no PID namespace here)
 S=(--set "target.pid=$HUB_PID" --tmpdir "$T/remote" --set plateaus.settle=0.5
    --set plateaus.hold=1 --set captures.top.seconds=1
@@ -153,6 +155,66 @@ expect_grep "report.html leads with the event loop" "$T/x1/$top/report.html" "$h
 expect_grep "the terminal report leads with the event loop" "$out" "^5 users: event loop ${loop_re#*event loop }"
 expect_grep "summary.md: the client's spawn times beside the hub's own" "$T/x1/$top/summary.md" \
     '^- 5 users: spawn request -> ready \(client, 3 spawns\): p50 [0-9.]+ s, p99 [0-9.]+ s, max [0-9.]+ s; the hub.s own spawn \(server_spawn_duration_seconds, success, 3 during the ramp\): mean [0-9.]+ s$' 
+
+# --- spawn phases: every start delayed 1.5 s, so the hub streams progress
+# events before the ready one; the hub's own spawn histogram read around
+# the run to hold the client's phases against ---
+metric() {	# metric NAME: jupyterhub_NAME{status="success"} from /hub/metrics
+	hub_get /metrics | sed -n "s/^jupyterhub_$1{status=\"success\"} //p"
+}
+c0=$(metric server_spawn_duration_seconds_count); s0=$(metric server_spawn_duration_seconds_sum)
+echo "1.5 0" >"$T/delays"
+run_hubspy run profiles/smoke.json "${S[@]}" -o "$T/o4" --set plateaus.users=[4] \
+    --set captures.run=[] --set activity.mode=none --set spawn_phases.streams=3
+echo "0 0" >"$T/delays"
+expect_rc "spawn phases: the run exits 0" 0
+c1=$(metric server_spawn_duration_seconds_count); s1=$(metric server_spawn_duration_seconds_sum)
+tb4=$(tail -n 1 "$out")
+mkdir -p "$T/x4" && tar -C "$T/x4" -xzf "$tb4"
+top4=$(basename "$tb4" .tar.gz)
+expect_grep "spawn phases: the terminal line" "$err" \
+    '^hubspy: plateau 4 users: spawn phases p50 \([34] sampled\): accepted [0-9.]+ s, first event [0-9.]+ s, ready [0-9.]+ s, total [0-9.]+ s$'
+if "$PY" - "$T/x4/$top4/manifest.json" "$c0" "$s0" "$c1" "$s1" >"$T/ph.out" 2>&1 <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+p = m["plateaus"][0]
+ph = p["spawn_phases"]
+c0, s0, c1, s1 = (float(x) for x in sys.argv[2:])
+hub_mean = (s1 - s0) / (c1 - c0)
+# at most 3 streams at once, 4 spawns started together: 3 sampled, the
+# 4th only if a stream ended before its start was accepted
+assert ph["sampled"] in (3, 4) and ph["failed"] == 0 and ph["unfinished"] == 0, ph
+assert p["requests"]["phases"]["count"] == ph["sampled"], p["requests"]
+assert p["requests"]["phases"]["retries"] == 0, p["requests"]["phases"]
+# the 1.5 s start, answered 202 after 0.5 s: about 1 s from the first
+# event ("Server requested", at once) to ready
+assert ph["ready_seconds"]["p50"] > 0.6, ph
+assert ph["first_event_seconds"]["max"] < ph["ready_seconds"]["p50"], ph
+assert ph["accept_seconds"]["p50"] < ph["total_seconds"]["p50"], ph
+assert c1 - c0 == 4, (c0, c1)
+# the client's total holds the hub's own spawn (before the proxy add) and
+# not much more; the hub starts its clock after the request is accepted
+t = ph["total_seconds"]
+assert hub_mean * 0.9 <= t["p50"] <= hub_mean + 2.0, (t, hub_mean)
+assert t["max"] >= t["p50"] >= ph["ready_seconds"]["p50"], ph
+print("ok", ph["sampled"], round(hub_mean, 3), t["p50"])
+PY
+then pass "spawn phases: manifest.json holds the sample, consistent with the hub's own spawns ($(cat "$T/ph.out"))"
+else fail "spawn phases: manifest.json holds the sample, consistent with the hub's own spawns" "$(cat "$T/ph.out")"; fi
+expect_grep "spawn phases: summary.md's line beside the spawn line" "$T/x4/$top4/summary.md" \
+    '^  - spawn phases \([34] sampled, 0 failed, 0 unfinished\), p50 \(p90\): request -> accepted [0-9.]+ s \([0-9.]+\), -> first event [0-9.]+ s \([0-9.]+\), -> ready [0-9.]+ s \([0-9.]+\), total [0-9.]+ s'
+expect_grep "spawn phases: report.html's chart beside the hub's own spawn" "$T/x4/$top4/report.html" \
+    'hub: server_spawn_duration, mean</text>'
+if "$PY" "$ROOT/tests/schema_check.py" "$T/x4/$top4" --partial no >"$T/schema4.out" 2>&1; then
+	pass "spawn phases: manifest.json matches docs/artifacts.md"
+else fail "spawn phases: manifest.json matches docs/artifacts.md" "$(cat "$T/schema4.out")"; fi
+if command -v chromium >/dev/null 2>&1; then
+	chrome --virtual-time-budget=5000 --dump-dom "file://$T/x4/$top4/report.html#selftest=x" >"$T/dom4.html" 2>"$T/chrome4.err"
+	# p50 and p90 of three phases, the hub's spawn and proxy add where read
+	expect_grep "spawn phases: the browser lays out the chart's segments" "$T/dom4.html" 'selftest x: .* phases=([6-8]) errors=0 done'
+else
+	fail "chromium is installed (make deps)"
+fi
 
 # --no-redact, keep: the users stay, purge --run removes them
 run_hubspy run profiles/smoke.json "${S[@]}" -o "$T/o2" --set teardown=keep \

@@ -1,9 +1,11 @@
 /* unit.c -- the unit-test runner */
+#include <netinet/in.h>
 #include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "unit.h"
@@ -143,4 +145,41 @@ main(int argc, char **argv)
 	}
 	printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
 	return failed ? 1 : 0;
+}
+
+int
+unit_listener(int *portp)
+{
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    listen(fd, 8) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &sl) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	*portp = ntohs(sa.sin_port);
+	return fd;
+}
+
+void
+unit_read_request(int fd, char *req, size_t n)
+{
+	size_t got = 0;
+	ssize_t k;
+
+	req[0] = '\0';
+	while (got < n - 1 && (k = read(fd, req + got, n - 1 - got)) > 0) {
+		got += (size_t)k;
+		req[got] = '\0';
+		if (strstr(req, "\r\n\r\n"))
+			break;
+	}
+	req[got] = '\0';
 }

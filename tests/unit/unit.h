@@ -16,6 +16,12 @@ int	unit_check(int ok, const char *file, int line, const char *fmt, ...)
 	    __attribute__((format(printf, 4, 5)));
 /* a scratch directory for the current case (removed afterwards) */
 const char *unit_tmpdir(void);
+/* a listening socket on 127.0.0.1 (backlog 8; close() it), its port in
+ * *portp; -1 on failure */
+int	unit_listener(int *portp);
+/* reads an HTTP request's head from fd into req (NUL-terminated, cut at
+ * n - 1 bytes) */
+void	unit_read_request(int fd, char *req, size_t n);
 /*
  * Marks the current case skipped (something it needs is missing); the
  * case should return right after. Under CI (CI=true) the case fails

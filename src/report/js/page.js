@@ -46,7 +46,13 @@
 			var term = decodeURIComponent(m[1]);
 			var res = searchAll(term);
 			var st = document.getElementById('selftest');
-			st.textContent = 'selftest ' + term + ': ' + res.join(', ') + ' errors=' + errs.length + ' done';
+			/* spawn-phase segments the browser laid out, each with its tooltip */
+			var segs = 0;
+			Array.prototype.forEach.call(document.querySelectorAll('svg.stacked rect.seg'), function (r) {
+				var t = r.querySelector('title');
+				if (r.getBoundingClientRect().width >= 1 && t && /p90|mean/.test(t.textContent)) segs++;
+			});
+			st.textContent = 'selftest ' + term + ': ' + res.join(', ') + ' phases=' + segs + ' errors=' + errs.length + ' done';
 		}
 	}
 	if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);

@@ -18,9 +18,14 @@ Usage: fakehub.py PORT STATEFILE [options]
                      and answers 400 like a hub whose stop outlasted its
                      wait; without --slowstop it stops the server and
                      deletes the user (204)
+  --progress MODE    GET /users/NAME/server/progress: "ok" streams
+                     "Server requested", then the ready event once the
+                     server is ready; "break" sends the first event and
+                     then cuts the connection (default: 404)
   --persist          keep the user table in STATEFILE (JSON) after every
                      change, so a restart keeps it (slow with many users)
-GET /fake/count answers the number of users (no auth). Quiet: no logs.
+GET /fake/count answers the number of users and of progress streams
+asked for (no auth). Quiet: no logs.
 """
 import argparse
 import json
@@ -42,6 +47,7 @@ ap.add_argument("--storm429", type=int, default=0)
 ap.add_argument("--pending", type=float, default=0)
 ap.add_argument("--persist", action="store_true")
 ap.add_argument("--slowstop", type=float, default=0)
+ap.add_argument("--progress", choices=("ok", "break"))
 A = ap.parse_args()
 TOKEN = open(A.token_file).read().strip() if A.token_file else None
 LOCK = threading.Lock()
@@ -51,6 +57,7 @@ if os.path.exists(A.state):
         USERS = json.load(f)
 COUNT = [0]
 STARTS = [0]
+PROGRESS = [0]
 API = "/hub/api"
 
 
@@ -133,7 +140,8 @@ class H(BaseHTTPRequestHandler):
         url = urlparse(self.path)
         if url.path == "/fake/count":
             with LOCK:
-                return self.send(200, {"users": len(USERS)})
+                return self.send(200, {"users": len(USERS),
+                                       "progress": PROGRESS[0]})
         with LOCK:
             COUNT[0] += 1
             c = COUNT[0]
@@ -154,8 +162,38 @@ class H(BaseHTTPRequestHandler):
         auth = self.headers.get("Authorization", "")
         if TOKEN is not None and auth != "token " + TOKEN:
             return self.err(403, "Missing or invalid credentials.")
+        parts = path.split("/")
+        if A.progress and self.command == "GET" and len(parts) == 5 and \
+                parts[1] == "users" and parts[3:] == ["server", "progress"]:
+            return self.progress(unquote(parts[2]))     # not under the lock
         with LOCK:
             return self.route(path, parse_qs(url.query), raw)
+
+    def progress(self, name):
+        with LOCK:
+            PROGRESS[0] += 1
+            u = USERS.get(name)
+            ready_at = u["server"]["ready_at"] if u and u.get("server") \
+                else None
+        if ready_at is None:
+            return self.err(400, "%s is not running" % name)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("X-JupyterHub-Version", A.version)
+        self.end_headers()
+        self.close_connection = True
+        self.wfile.write(b'data: {"progress": 0, "message": '
+                         b'"Server requested"}\n\n')
+        self.wfile.flush()
+        if A.progress == "break":
+            time.sleep(0.05)
+            self.connection.shutdown(2)
+            return
+        while time.time() < ready_at:
+            time.sleep(0.05)
+        self.wfile.write(b'data: {"progress": 100, "ready": true, '
+                         b'"message": "Server ready"}\n\n')
+        self.wfile.flush()
 
     def route(self, path, q, raw):
         m = self.command

@@ -146,28 +146,6 @@ UNIT_TEST(hub_base_url_table)
 	CHECK(hub_base_url("") == NULL);
 }
 
-/* a listening socket on 127.0.0.1; its port in *portp */
-static int
-listener(int *portp)
-{
-	struct sockaddr_in sa;
-	socklen_t sl = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-	    listen(fd, 8) != 0 ||
-	    getsockname(fd, (struct sockaddr *)&sa, &sl) != 0) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	*portp = ntohs(sa.sin_port);
-	return fd;
-}
-
 /*
  * A forked one-connection-at-a-time HTTP server: the API root answers
  * only with "Authorization: token t" (403 otherwise), everything else
@@ -183,20 +161,11 @@ serve(int fd)
 	for (;;) {
 		char req[4096], path[256] = "", resp[512];
 		const char *body = "", *status = "200 OK";
-		size_t n = 0;
-		ssize_t k;
 		int c = accept(fd, NULL, NULL);
 
 		if (c < 0)
 			_exit(1);
-		while (n < sizeof(req) - 1 && (k = read(c, req + n,
-		    sizeof(req) - 1 - n)) > 0) {
-			n += (size_t)k;
-			req[n] = '\0';
-			if (strstr(req, "\r\n\r\n"))
-				break;
-		}
-		req[n] = '\0';
+		unit_read_request(c, req, sizeof(req));
 		sscanf(req, "GET %255s", path);
 		if (strncmp(path, "/hub/api/", 9) == 0 &&
 		    strcmp(path, "/hub/api/") != 0) {
@@ -235,7 +204,7 @@ UNIT_TEST(hub_probe_and_text)
 	struct hs_errbuf eb = HS_ERRBUF_INIT;
 	struct measure *m = calloc(1, sizeof(*m));
 	char base[64], api[80];
-	int port = 0, fd = listener(&port);
+	int port = 0, fd = unit_listener(&port);
 	pid_t pid;
 
 	CHECK(fd >= 0 && m != NULL);
@@ -297,7 +266,7 @@ UNIT_TEST(hub_probe_refused_and_aborted)
 	struct loop *l = NULL;
 	struct hub_probe *pr = NULL;
 	char base[64];
-	int port = 0, fd = listener(&port);
+	int port = 0, fd = unit_listener(&port);
 
 	CHECK(fd >= 0);
 	if (fd < 0)

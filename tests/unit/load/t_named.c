@@ -50,7 +50,7 @@ UNIT_TEST(named_server_names_valid_for_6)
 
 UNIT_TEST(named_new_range)
 {
-	struct named_config c = { 0, NULL, 4, 10, 100, "", NULL };
+	struct named_config c = { 0, NULL, 4, 10, 100, "", NULL, NULL };
 	struct hs_errbuf eb = HS_ERRBUF_INIT;
 	struct named *nm = (struct named *)1;
 

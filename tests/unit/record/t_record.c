@@ -43,7 +43,11 @@ fill(struct run_record *rec)
 	    "jupyterhub_server_spawn_duration_seconds_count{status=\"success\"}"
 	    " %d\n"
 	    "jupyterhub_server_spawn_duration_seconds_sum{status=\"success\"}"
-	    " %d\n";
+	    " %d\n"
+	    "jupyterhub_proxy_add_duration_seconds_count{status=\"success\"}"
+	    " %d\n"
+	    "jupyterhub_proxy_add_duration_seconds_sum{status=\"success\"}"
+	    " %d.25\n";
 	char text[1024];
 	int n;
 
@@ -90,10 +94,18 @@ fill(struct run_record *rec)
 	measure_request(m, MC_CREATE, 0, 0, 1);
 	measure_429(m, 2.5);
 	hist_record(&m->spawn, 1500000);
+	/* three sampled spawns: one ready, one failed, one unfinished */
+	m->phases.sampled = 3;
+	m->phases.failed = 1;
+	m->phases.unfinished = 1;
+	hist_record(&m->phases.h[MP_ACCEPT], 20000);
+	hist_record(&m->phases.h[MP_FIRST], 250000);
+	hist_record(&m->phases.h[MP_READY], 1000000);
+	hist_record(&m->phases.h[MP_TOTAL], 1270000);
 	CHECK_INT(record_plateau_set_measure(p, m), 0);
-	n = snprintf(text, sizeof(text), page, 3, 1, 2, 4);
+	n = snprintf(text, sizeof(text), page, 3, 1, 2, 4, 2, 1);
 	CHECK_INT(metrics_parse(text, (size_t)n, NULL, &s, &eb), 0);
-	n = snprintf(text, sizeof(text), page, 8, 2, 3, 9);
+	n = snprintf(text, sizeof(text), page, 8, 2, 3, 9, 5, 3);
 	CHECK_INT(metrics_parse(text, (size_t)n, NULL, &e, &eb), 0);
 	e.cpu_seconds = 25;
 	record_plateau_set_metrics(p, &s, &e, 30);
@@ -198,6 +210,16 @@ UNIT_TEST(record_round_trip)
 	CHECK_INT(p->throttle.active_server_limit, 0);
 	CHECK_INT(p->spawn_count, 1);
 	CHECK(fabs(p->spawn_seconds.p50 - 1.5) < 0.05);
+	CHECK_INT(p->has_phases, 1);
+	CHECK_INT(p->phases.sampled, 3);
+	CHECK_INT(p->phases.failed, 1);
+	CHECK_INT(p->phases.unfinished, 1);
+	CHECK(fabs(p->phases.q[MP_ACCEPT].p50 - 0.02) < 0.001);
+	CHECK(fabs(p->phases.q[MP_FIRST].max - 0.25) < 0.01);
+	CHECK(fabs(p->phases.q[MP_TOTAL].p90 - 1.27) < 0.05);
+	CHECK_INT(p->mend.nproxy_adds, 1);
+	CHECK(p->mend.proxy_adds[0].count == 5);
+	CHECK(p->mend.proxy_adds[0].sum == 3.25);
 	CHECK_INT(p->mend.nrequests, 1);
 	CHECK(p->mend.requests[0].count == 8);
 	CHECK(p->metrics_seconds == 30);
@@ -246,7 +268,7 @@ UNIT_TEST(record_key_order)
 	static const char *const pl[] = { "users", "dir", "state",
 	    "ramp_seconds", "captures", "hold", "hub_metrics", "hub_usage",
 	    "hub_log_stalls",
-	    "requests", "throttle", "spawn_seconds", NULL };
+	    "requests", "throttle", "spawn_seconds", "spawn_phases", NULL };
 	struct run_record a;
 	const cJSON *it;
 	cJSON *j;
@@ -460,6 +482,30 @@ UNIT_TEST(record_malformed)
 	  "a string" },
 	{ PL("\"spawn_seconds\": {\"count\": 1, \"max\": []}"),
 	  "plateaus[0].spawn_seconds.max: expected a number, got an array" },
+	{ PL("\"spawn_phases\": []"),
+	  "plateaus[0].spawn_phases: expected an object, got an array" },
+	{ PL("\"spawn_phases\": {\"sampled\": 1, \"failed\": 0}"),
+	  "plateaus[0].spawn_phases: expected the counts sampled, failed and "
+	  "unfinished" },
+	{ PL("\"spawn_phases\": {\"sampled\": 2, \"failed\": 2, "
+	  "\"unfinished\": 1}"),
+	  "plateaus[0].spawn_phases: failed (2) and unfinished (1) are more "
+	  "than sampled (2)" },
+	{ PL("\"spawn_phases\": {\"sampled\": -1, \"failed\": 0, "
+	  "\"unfinished\": 0}"),
+	  "plateaus[0].spawn_phases.sampled: expected a non-negative integer, "
+	  "got -1" },
+	{ PL("\"spawn_phases\": {\"sampled\": 1, \"failed\": 0, "
+	  "\"unfinished\": 0, \"ready_seconds\": {\"p50\": -2}}"),
+	  "plateaus[0].spawn_phases.ready_seconds.p50: expected a non-negative "
+	  "number, got -2" },
+	{ PL("\"spawn_phases\": {\"sampled\": 1, \"failed\": 0, "
+	  "\"unfinished\": 0, \"total_seconds\": 3}"),
+	  "plateaus[0].spawn_phases.total_seconds: expected an object, got 3" },
+	{ PL("\"hub_metrics\": {\"end\": {\"proxy_add_duration_seconds\": "
+	  "{\"success\": 2}}}"),
+	  "plateaus[0].hub_metrics.end.proxy_add_duration_seconds.success: "
+	  "expected an object, got 2" },
 	{ PL("\"hold\": 60"),
 	  "plateaus[0].hold: expected an object, got 60" },
 	{ PL("\"hold\": {\"requests_per_second\": \"fast\"}"),
@@ -793,7 +839,8 @@ UNIT_TEST(record_measure_json_shape)
 	CHECK_STR(s, "{\"requests\":{},\"throttle\":{\"count_429\":0,"
 	    "\"retry_after_seconds\":0,\"throttled_seconds\":0,"
 	    "\"active_server_limit\":false},\"spawn_seconds\":{\"count\":0,"
-	    "\"p50\":null,\"p90\":null,\"p99\":null,\"max\":null}}");
+	    "\"p50\":null,\"p90\":null,\"p99\":null,\"max\":null},"
+	    "\"spawn_phases\":null}");
 	cJSON_free(s);
 	cJSON_Delete(j);
 	free(m);
@@ -834,4 +881,32 @@ UNIT_TEST(record_loop_headline)
 	p.mend.loop_count = 10;
 	record_loop(&p, &l);
 	CHECK_INT(l.has_metric, 0);
+}
+
+/* the spawn-phase streams are neither hub errors nor the quoted class:
+ * a stream hubspy closed itself at the teardown has no answer */
+UNIT_TEST(record_row_leaves_phases_out)
+{
+	struct measure *m = calloc(1, sizeof(*m));
+	struct run_record rec;
+	struct record_plateau *p;
+	struct record_row w;
+	int i;
+
+	CHECK(m != NULL);
+	if (m == NULL)
+		return;
+	record_init(&rec);
+	CHECK_INT(record_add_plateau(&rec, 10, "plateaus/0010", &p), 0);
+	measure_request(m, MC_CREATE, 201, 1000, 0);
+	measure_request(m, MC_START, 503, 1000, 0);
+	for (i = 0; i < 5; i++)
+		measure_request(m, MC_PHASES, 0, 1000, 0);
+	CHECK_INT(record_plateau_set_measure(p, m), 0);
+	record_row(p, &w);
+	CHECK_STR(w.cls, "create");
+	CHECK(w.v[RC_ERRORS] == 1);
+	CHECK(record_class_find(p, "phases") != NULL);
+	record_release(&rec);
+	free(m);
 }

@@ -479,8 +479,33 @@ UNIT_TEST(profile_plan_text)
 	    NULL);
 	CHECK(strstr(out.data, "teardown purge: ~") != NULL);
 	CHECK(strstr(out.data, "total: ~") != NULL);
+	CHECK(strstr(out.data, "spawn phases") == NULL);	/* the default */
 	buf_release(&out);
 	profile_release(&p);
+	/* spawn phases are said when not the default 32 */
+	{
+		static const struct {
+			const char	*set, *want;
+		} cases[] = {
+			{ "spawn_phases.streams=0", ", no spawn phases\n" },
+			{ "spawn_phases.streams=4", ", spawn phases from 4 "
+			    "streams\n" },
+		};
+		size_t k;
+
+		for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+			const char *sets[] = { cases[k].set };
+
+			CHECK_INT(profile_load(&p, "profiles/z2jh-3000.json",
+			    sets, 1, &eb), 0);
+			profile_plan(&p, &plan);
+			buf_reset(&out);
+			CHECK_INT(profile_plan_format(&p, &plan, &out), 0);
+			CHECK(strstr(out.data, cases[k].want) != NULL);
+			buf_release(&out);
+			profile_release(&p);
+		}
+	}
 }
 
 UNIT_TEST(profile_capture_opts_mapping)
