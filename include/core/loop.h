@@ -63,6 +63,13 @@ void	 loop_fd_del(struct loop *l, int fd);
  * handle is valid until the callback runs or loop_timer_cancel(). */
 struct loop_timer *loop_timer_add(struct loop *l, int64_t delay_ms,
 	    loop_timer_cb *cb, void *arg);
+/* the same, for periodic housekeeping (ticks, progress lines): it runs at
+ * the first turn at or after delay_ms, and the loop wakes for it only
+ * slack_ms after that when nothing else (a socket, a child, another timer)
+ * woke it first, so ticks ride on the wake-ups the traffic makes anyway
+ * (slack_ms > 0; cancelled with loop_timer_cancel()) */
+struct loop_timer *loop_timer_add_lazy(struct loop *l, int64_t delay_ms,
+	    int64_t slack_ms, loop_timer_cb *cb, void *arg);
 void	 loop_timer_cancel(struct loop *l, struct loop_timer *t);
 
 /* cb runs once when pid exits (reaped with waitpid) */

@@ -47,7 +47,7 @@ hold_tick(void *arg)
 	struct cli_hub *ch = arg;
 
 	cli_hub_progress(ch, ch->ld, 0);
-	ch->tick = loop_timer_add(ch->loop, 250, hold_tick, ch);
+	ch->tick = loop_timer_add_lazy(ch->loop, 250, 125, hold_tick, ch);
 }
 
 static int
@@ -107,7 +107,7 @@ activity_exec(struct args *a)
 
 		t = loop_now_us();
 		load_hold_begin(ch.ld);
-		ch.tick = loop_timer_add(ch.loop, 250, hold_tick, &ch);
+		ch.tick = loop_timer_add_lazy(ch.loop, 250, 125, hold_tick, &ch);
 		/* a signal stops the hold (loop_stop via load_interrupt) */
 		if (loop_run(ch.loop, NULL, NULL, end) == 1)
 			r = hs_error(&eb, HS_EPARTIAL, "interrupted during the "

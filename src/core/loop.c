@@ -1,7 +1,10 @@
 /* loop.c -- one thread, one poll(): libcurl's sockets, fds, timers, signals */
 /*
  * Timers live in a binary min-heap of heap-allocated nodes that remember
- * their index, so cancel is O(log n). Registered fds are a flat array;
+ * their index, so cancel is O(log n). Lazy timers (the periodic ticks, a
+ * handful) sit in a flat array instead: each is due at `when` but wakes
+ * the loop only at when + slack, so a tick runs on a turn the traffic
+ * makes anyway and costs no poll() of its own while requests flow. Registered fds are a flat array;
  * callbacks run from a snapshot so that they may add or remove fds.
  * Signals arrive on a signalfd registered like any other fd; SIGCHLD reaps
  * children with waitpid(WNOHANG) and runs their callbacks.
@@ -30,6 +33,7 @@
 
 struct loop_timer {
 	int64_t		 when;
+	int64_t		 slack;		/* > 0: lazy (in the lazy array) */
 	uint64_t	 seq;
 	size_t		 idx;
 	loop_timer_cb	*cb;
@@ -82,6 +86,8 @@ struct loop {
 
 	struct loop_timer **heap;
 	size_t		  nheap, capheap;
+	struct loop_timer **lazy;
+	size_t		  nlazy, caplazy;
 
 	struct fdreg	 *fds;
 	size_t		  nfds, capfds;
@@ -187,6 +193,9 @@ loop_free(struct loop *l)
 	for (i = 0; i < l->nheap; i++)
 		free(l->heap[i]);
 	free(l->heap);
+	for (i = 0; i < l->nlazy; i++)
+		free(l->lazy[i]);
+	free(l->lazy);
 	free(l->fds);
 	free(l->csk);
 	free(l->pfd);
@@ -471,27 +480,38 @@ heap_down(struct loop *l, size_t i)
 	}
 }
 
-struct loop_timer *
-loop_timer_add(struct loop *l, int64_t delay_ms, loop_timer_cb *cb, void *arg)
+/* a timer due delay_ms from now (slack: see loop_timer_add_lazy()), put
+ * in *arr (n used of *cap) at its end; NULL when out of memory */
+static struct loop_timer *
+timer_new(struct loop *l, struct loop_timer ***arr, size_t *n, size_t *cap,
+    int64_t delay_ms, int64_t slack, loop_timer_cb *cb, void *arg)
 {
 	struct loop_timer *t;
 	void *grown;
 
-	if ((grown = grow(l->heap, &l->capheap, l->nheap, 16,
-	    sizeof(*l->heap))) == NULL)
+	if ((grown = grow(*arr, cap, *n, 16, sizeof(**arr))) == NULL)
 		return NULL;
-	l->heap = grown;
+	*arr = grown;
 	if ((t = malloc(sizeof(*t))) == NULL)
 		return NULL;
-	if (delay_ms < 0)
-		delay_ms = 0;
-	t->when = loop_now_us() / 1000 + delay_ms;
+	t->when = loop_now_us() / 1000 + (delay_ms < 0 ? 0 : delay_ms);
+	t->slack = slack;
 	t->seq = ++l->seq;
 	t->cb = cb;
 	t->arg = arg;
-	t->idx = l->nheap;
-	l->heap[l->nheap++] = t;
-	heap_up(l, t->idx);
+	t->idx = *n;
+	(*arr)[(*n)++] = t;
+	return t;
+}
+
+struct loop_timer *
+loop_timer_add(struct loop *l, int64_t delay_ms, loop_timer_cb *cb, void *arg)
+{
+	struct loop_timer *t;
+
+	if ((t = timer_new(l, &l->heap, &l->nheap, &l->capheap, delay_ms, 0,
+	    cb, arg)) != NULL)
+		heap_up(l, t->idx);
 	return t;
 }
 
@@ -507,12 +527,30 @@ heap_remove(struct loop *l, size_t i)
 	}
 }
 
+struct loop_timer *
+loop_timer_add_lazy(struct loop *l, int64_t delay_ms, int64_t slack_ms,
+    loop_timer_cb *cb, void *arg)
+{
+	return timer_new(l, &l->lazy, &l->nlazy, &l->caplazy, delay_ms,
+	    slack_ms > 0 ? slack_ms : 1, cb, arg);
+}
+
+static void
+lazy_remove(struct loop *l, size_t i)
+{
+	l->lazy[i] = l->lazy[--l->nlazy];
+	l->lazy[i]->idx = i;
+}
+
 void
 loop_timer_cancel(struct loop *l, struct loop_timer *t)
 {
 	if (t == NULL)
 		return;
-	heap_remove(l, t->idx);
+	if (t->slack > 0)
+		lazy_remove(l, t->idx);
+	else
+		heap_remove(l, t->idx);
 	free(t);
 }
 
@@ -522,6 +560,8 @@ loop_timers_due(struct loop *l)
 	/* only timers due at the start of this pass run, so a callback that
 	 * re-arms itself with delay 0 runs again on the next turn */
 	int64_t now = l->now;
+	uint64_t seq = l->seq;
+	size_t i;
 
 	while (l->nheap > 0 && l->heap[0]->when <= now) {
 		struct loop_timer *t = l->heap[0];
@@ -532,6 +572,35 @@ loop_timers_due(struct loop *l)
 		free(t);
 		cb(arg);
 	}
+	/* lazy timers due by now, those added during this pass excepted */
+	for (i = 0; i < l->nlazy;) {
+		struct loop_timer *t = l->lazy[i];
+		loop_timer_cb *cb = t->cb;
+		void *arg = t->arg;
+
+		if (t->when > now || t->seq > seq) {
+			i++;
+			continue;
+		}
+		lazy_remove(l, i);
+		free(t);
+		cb(arg);
+		i = 0;		/* the callback may have changed the array */
+	}
+}
+
+/* ms until the loop must wake for a timer, at most wait */
+static int64_t
+loop_timer_wait(const struct loop *l, int64_t wait)
+{
+	size_t i;
+
+	if (l->nheap > 0 && l->heap[0]->when - l->now < wait)
+		wait = l->heap[0]->when - l->now;
+	for (i = 0; i < l->nlazy; i++)
+		if (l->lazy[i]->when + l->lazy[i]->slack - l->now < wait)
+			wait = l->lazy[i]->when + l->lazy[i]->slack - l->now;
+	return wait;
 }
 
 /* --- children and signals --- */
@@ -654,9 +723,7 @@ loop_once(struct loop *l, int64_t max_wait_ms)
 		loop_xfers_done(l);
 		l->now = loop_now_us() / 1000;
 	}
-	wait = max_wait_ms < 0 ? 60000 : max_wait_ms;
-	if (l->nheap > 0 && l->heap[0]->when - l->now < wait)
-		wait = l->heap[0]->when - l->now;
+	wait = loop_timer_wait(l, max_wait_ms < 0 ? 60000 : max_wait_ms);
 	if (l->curl_due >= 0 && l->curl_due - l->now < wait)
 		wait = l->curl_due - l->now;
 	if (wait < 0)

@@ -41,7 +41,12 @@ struct hub {
 	struct measure		*m;
 	struct hub_config	 cfg;
 	char			*url;
-	struct curl_slist	*hdrs;
+	/* the request headers, the token's line first in each: a GET's
+	 * (pagination asked for), a request with a body's (its type), and
+	 * one without a body's. Each request sends only what it needs:
+	 * libcurl formats every header byte one call at a time, and checks
+	 * each header against each of its own (client CPU per request) */
+	struct curl_slist	*hdrs_get, *hdrs_body, *hdrs_bare;
 	struct hreq		*all;
 	struct hreq		*qhead, *qtail;
 	int			 flying;
@@ -290,7 +295,6 @@ hub_new(struct hub **hp, struct loop *l, const struct hub_config *cfg,
 {
 	struct hub *h = NULL;
 	struct buf auth = BUF_INIT(4096);
-	struct curl_slist *s;
 	size_t ulen;
 	int r = HS_ENOMEM;
 
@@ -321,15 +325,14 @@ hub_new(struct hub **hp, struct loop *l, const struct hub_config *cfg,
 	if (buf_printf(&auth, "Authorization: token %s",
 	    cfg->token ? cfg->token : "") != 0)
 		goto out;
-	if ((s = curl_slist_append(NULL, auth.data)) == NULL)
-		goto out;
-	h->hdrs = s;
-	if ((h->shdrs = curl_slist_append(NULL, auth.data)) == NULL ||
+	if ((h->hdrs_get = curl_slist_append(NULL, auth.data)) == NULL ||
+	    curl_slist_append(h->hdrs_get, "Accept: application/jupyterhub-pagination+json, application/json") == NULL ||
+	    (h->hdrs_body = curl_slist_append(NULL, auth.data)) == NULL ||
+	    curl_slist_append(h->hdrs_body, "Content-Type: application/json") == NULL ||
+	    curl_slist_append(h->hdrs_body, "Expect:") == NULL ||
+	    (h->hdrs_bare = curl_slist_append(NULL, auth.data)) == NULL ||
+	    (h->shdrs = curl_slist_append(NULL, auth.data)) == NULL ||
 	    curl_slist_append(h->shdrs, "Accept: text/event-stream") == NULL)
-		goto out;
-	if (curl_slist_append(s, "Accept: application/jupyterhub-pagination+json, application/json") == NULL ||
-	    curl_slist_append(s, "Content-Type: application/json") == NULL ||
-	    curl_slist_append(s, "Expect:") == NULL)
 		goto out;
 	h->cfg.token = NULL;
 	curl_multi_setopt(loop_multi(l), CURLMOPT_MAXCONNECTS,
@@ -416,10 +419,20 @@ hub_drop_queued(struct hub *h, enum mclass cls)
 	}
 }
 
+/* frees a header list, its token's line wiped first */
+static void
+hdrs_free(struct curl_slist *l)
+{
+	struct curl_slist *s;
+
+	for (s = l; s; s = s->next)
+		explicit_bzero(s->data, strlen(s->data));
+	curl_slist_free_all(l);
+}
+
 void
 hub_free(struct hub *h)
 {
-	struct curl_slist *s;
 	size_t i;
 
 	if (h == NULL)
@@ -433,12 +446,10 @@ hub_free(struct hub *h)
 	for (i = 0; i < h->npool; i++)
 		curl_easy_cleanup(h->pool[i]);
 	free(h->pool);
-	for (s = h->hdrs; s; s = s->next)
-		explicit_bzero(s->data, strlen(s->data));
-	curl_slist_free_all(h->hdrs);
-	for (s = h->shdrs; s; s = s->next)
-		explicit_bzero(s->data, strlen(s->data));
-	curl_slist_free_all(h->shdrs);
+	hdrs_free(h->hdrs_get);
+	hdrs_free(h->hdrs_body);
+	hdrs_free(h->hdrs_bare);
+	hdrs_free(h->shdrs);
 	free(h->url);
 	free(h);
 }
@@ -472,6 +483,26 @@ on_header(char *p, size_t sz, size_t nm, void *arg)
 
 static void on_done(void *arg, CURL *easy, CURLcode res);
 
+/* a new easy handle with the options every request of this hub shares
+ * (set once: a pooled handle keeps them), or NULL when out of memory */
+static CURL *
+hub_easy_new(struct hub *h)
+{
+	CURL *e;
+
+	if ((e = curl_easy_init()) == NULL)
+		return NULL;
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)h->cfg.timeout_s);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "hubspy/" HUBSPY_VERSION);
+	return e;
+}
+
 static int
 hreq_start(struct hreq *q)
 {
@@ -482,34 +513,31 @@ hreq_start(struct hreq *q)
 
 	if (h->npool > 0)
 		e = h->pool[--h->npool];
-	else if ((e = curl_easy_init()) == NULL)
+	else if ((e = hub_easy_new(h)) == NULL)
 		return HS_ENOMEM;
-	if ((r = buf_printf(&url, "%s%s", h->url, q->path)) != 0) {
+	if ((r = buf_addstr(&url, h->url)) != 0 ||
+	    (r = buf_addstr(&url, q->path)) != 0) {
+		buf_release(&url);
 		curl_easy_cleanup(e);
 		return r;
 	}
 	buf_reset(&q->resp);
 	q->retry_after = -1;
 	q->errbuf[0] = '\0';
+	/* a pooled handle keeps its options: only this request's are set */
 	curl_easy_setopt(e, CURLOPT_URL, url.data);
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, h->hdrs);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)h->cfg.timeout_s);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, q);
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, q);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, q->errbuf);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "hubspy/" HUBSPY_VERSION);
 	if (strcmp(q->method, "GET") == 0) {
+		curl_easy_setopt(e, CURLOPT_HTTPHEADER, h->hdrs_get);
 		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
 		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, NULL);
 	} else {
 		const char *b = q->body ? q->body : "";
 
+		curl_easy_setopt(e, CURLOPT_HTTPHEADER,
+		    *b ? h->hdrs_body : h->hdrs_bare);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, b);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(b));
 		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST,

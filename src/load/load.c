@@ -885,6 +885,17 @@ churn_stop(struct load *ld)
 		}
 }
 
+/* the engine's tick: a lazy timer (it runs on a turn the answers make
+ * anyway, the loop wakes for it only half a tick late when idle), except
+ * while timed arrivals are due, which are started from the tick */
+static struct loop_timer *
+tick_arm(struct load *ld, int64_t delay_ms, loop_timer_cb *cb)
+{
+	if (ld->arr.mode != ARRIVAL_BURST)
+		return loop_timer_add(ld->loop, delay_ms, cb, ld);
+	return loop_timer_add_lazy(ld->loop, delay_ms, delay_ms / 2, cb, ld);
+}
+
 int
 load_hold_begin(struct load *ld)
 {
@@ -903,7 +914,7 @@ load_hold_begin(struct load *ld)
 		if (U(ld, i)->state == U_READY)
 			depart_arm(ld, U(ld, i));
 	if (ld->tick_timer == NULL)
-		ld->tick_timer = loop_timer_add(ld->loop, 250, on_tick, ld);
+		ld->tick_timer = tick_arm(ld, 250, on_tick);
 	return 0;
 }
 
@@ -1472,7 +1483,7 @@ on_tick(void *arg)
 {
 	struct load *ld = arg;
 
-	ld->tick_timer = loop_timer_add(ld->loop, ld->cfg.tick_ms, on_tick, ld);
+	ld->tick_timer = tick_arm(ld, ld->cfg.tick_ms, on_tick);
 	load_kick(ld);
 	if (ld->cfg.on_tick)
 		ld->cfg.on_tick(ld->cfg.hook_arg);
@@ -1569,8 +1580,7 @@ load_ramp(struct load *ld, size_t total_users, struct hs_errbuf *eb)
 	ld->flow = 1;
 	probe_arm(ld);
 	if (ld->tick_timer == NULL)
-		ld->tick_timer = loop_timer_add(ld->loop, ld->cfg.tick_ms,
-		    on_tick, ld);
+		ld->tick_timer = tick_arm(ld, ld->cfg.tick_ms, on_tick);
 	ld->ramping = 1;
 	arrival_restart(&ld->arr, loop_now(ld->loop));
 	load_kick(ld);
@@ -1865,8 +1875,7 @@ td_tick(void *arg)
 {
 	struct load *ld = arg;
 
-	ld->tick_timer = loop_timer_add(ld->loop, ld->cfg.tick_ms, td_tick,
-	    ld);
+	ld->tick_timer = tick_arm(ld, ld->cfg.tick_ms, td_tick);
 	td_kick(ld);
 	if (ld->cfg.on_tick)
 		ld->cfg.on_tick(ld->cfg.hook_arg);
@@ -2077,8 +2086,7 @@ load_teardown(struct load *ld, enum load_teardown_mode mode,
 	w.ld = ld;
 	w.deadline = loop_now(ld->loop) +
 	    (int64_t)ld->cfg.teardown_timeout_s * 1000;
-	ld->tick_timer = loop_timer_add(ld->loop, ld->cfg.tick_ms, td_tick,
-	    ld);
+	ld->tick_timer = tick_arm(ld, ld->cfg.tick_ms, td_tick);
 	td_kick(ld);
 	while (!td_done(&w))
 		if (loop_run(ld->loop, td_done, &w, w.deadline) != 1)

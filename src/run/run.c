@@ -136,7 +136,7 @@ on_tick(void *arg)
 {
 	struct run *rn = arg;
 
-	rn->tick = loop_timer_add(rn->loop, 250, on_tick, rn);
+	rn->tick = loop_timer_add_lazy(rn->loop, 250, 125, on_tick, rn);
 	progress(rn, 0);
 }
 
@@ -1462,7 +1462,7 @@ run_exec(const struct run_config *cfg, struct run_result *res,
 	record_init(&rn.rec);
 
 	loop_on_signal(rn.loop, on_signal, &rn);
-	rn.tick = loop_timer_add(rn.loop, 250, on_tick, &rn);
+	rn.tick = loop_timer_add_lazy(rn.loop, 250, 125, on_tick, &rn);
 	if ((plan = calloc(1, sizeof(*plan))) == NULL ||
 	    record_set_str(&rn.rec.hubspy_version, HUBSPY_VERSION) != 0 ||
 	    record_set_str(&rn.rec.created, rn.art->created) != 0 ||

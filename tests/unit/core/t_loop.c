@@ -64,6 +64,93 @@ UNIT_TEST(loop_timers_order_and_cancel)
 	loop_free(l);
 }
 
+/* a lazy timer: A (due in 20 ms, lazy for 5 s) rides on B's wake-up at
+ * 60 ms, in the same turn, with one poll() in all; a lazy timer alone
+ * still runs, never before it is due; a cancelled one never runs; one
+ * re-armed from its own callback with no delay waits for the next turn */
+struct lstate {
+	struct loop		*l;
+	int			 a, b, again;
+	int64_t			 due, ran_at;
+	struct loop_timer	*t;
+};
+
+static void
+t_lazy_a(void *arg)
+{
+	((struct lstate *)arg)->a++;
+}
+
+static void
+t_lazy_b(void *arg)
+{
+	((struct lstate *)arg)->b++;
+}
+
+static void
+t_lazy_at(void *arg)
+{
+	struct lstate *s = arg;
+
+	s->ran_at = loop_now_us() / 1000;
+	s->a++;
+}
+
+static void
+t_lazy_rearm(void *arg)
+{
+	struct lstate *s = arg;
+
+	s->again++;
+	s->t = loop_timer_add_lazy(s->l, 0, 1, t_lazy_rearm, s);
+}
+
+static int
+t_lazy_done(void *arg)
+{
+	return ((struct lstate *)arg)->a > 0;
+}
+
+UNIT_TEST(loop_lazy_timers)
+{
+	struct lstate s = { .a = 0 };
+	struct loop_stats st0, st1;
+	struct loop_timer *c;
+	int turns = 0;
+
+	CHECK_INT(loop_new(&s.l), 0);
+	CHECK(loop_timer_add_lazy(s.l, 20, 5000, t_lazy_a, &s) != NULL);
+	CHECK(loop_timer_add(s.l, 60, t_lazy_b, &s) != NULL);
+	loop_get_stats(s.l, &st0);
+	while (s.b == 0 && turns++ < 100)
+		CHECK_INT(loop_once(s.l, -1), 0);
+	loop_get_stats(s.l, &st1);
+	CHECK_INT(s.b, 1);
+	CHECK_INT(s.a, 1);
+	CHECK_INT((int)(st1.polls - st0.polls), 1);
+
+	/* alone, and one cancelled */
+	s.a = 0;
+	c = loop_timer_add_lazy(s.l, 5, 5, t_lazy_b, &s);
+	s.due = loop_now_us() / 1000 + 10;
+	CHECK(loop_timer_add_lazy(s.l, 10, 10, t_lazy_at, &s) != NULL);
+	loop_timer_cancel(s.l, c);
+	CHECK_INT(loop_run(s.l, t_lazy_done, &s, loop_now_us() / 1000 + 5000),
+	    0);
+	CHECK_INT(s.a, 1);
+	CHECK_INT(s.b, 1);
+	CHECK(s.ran_at >= s.due);
+
+	/* re-armed with no delay: once per turn */
+	s.t = loop_timer_add_lazy(s.l, 0, 1, t_lazy_rearm, &s);
+	CHECK_INT(loop_once(s.l, -1), 0);
+	CHECK_INT(s.again, 1);
+	CHECK_INT(loop_once(s.l, -1), 0);
+	CHECK_INT(s.again, 2);
+	loop_timer_cancel(s.l, s.t);
+	loop_free(s.l);
+}
+
 struct cstate {
 	int	 exited;
 	int	 status;
