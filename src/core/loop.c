@@ -72,6 +72,7 @@ struct xfer {
 struct csock {
 	unsigned	 gen;		/* 0: not watched */
 	uint32_t	 events;	/* EPOLLIN, EPOLLOUT */
+	int		 inset;		/* in the epoll set, maybe unwatched */
 };
 
 /* an epoll entry's data: libcurl's socket or a registered fd, the
@@ -479,9 +480,17 @@ loop_curl_socket(CURL *easy, curl_socket_t fd, int what, void *arg,
 	if (fd < 0)
 		return 0;
 	if (what == CURL_POLL_REMOVE) {
+		/* a socket left waiting for input stays in the set: libcurl
+		 * mostly watches it again for the next request on the
+		 * connection (one MOD instead of DEL + ADD), or closes it
+		 * (epoll drops it); should it turn readable meanwhile, its
+		 * event (stale generation) takes it out then */
 		if ((size_t)fd < l->capcsk && l->csk[fd].gen != 0) {
 			l->csk[fd].gen = 0;
-			loop_ep_del(l, fd);
+			if (l->csk[fd].events & EPOLLOUT) {
+				loop_ep_del(l, fd);
+				l->csk[fd].inset = 0;
+			}
 		}
 		return 0;
 	}
@@ -504,14 +513,16 @@ loop_curl_socket(CURL *easy, curl_socket_t fd, int what, void *arg,
 	    ((what & CURL_POLL_OUT) ? EPOLLOUT : 0);
 	if (c->gen == 0) {
 		c->gen = loop_next_gen(l);
-		op = EPOLL_CTL_ADD;
+		op = c->inset ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
 	} else if (c->events == events)
 		return 0;
 	else
 		op = EPOLL_CTL_MOD;
 	c->events = events;
+	c->inset = 1;
 	if (loop_ep_set(l, op, fd, events, EV_CURL, c->gen) != 0) {
 		c->gen = 0;
+		c->inset = 0;
 		loop_ep_del(l, fd);
 		return -1;
 	}
@@ -852,9 +863,16 @@ loop_once(struct loop *l, int64_t max_wait_ms)
 	for (i = 0; i < ready; i++) {
 		int fd = ev_fd(&ev[i]), cs = 0;
 
-		if (!(ev[i].data.u64 & EV_CURL) || (size_t)fd >= l->capcsk ||
-		    l->csk[fd].gen != ev_gen(&ev[i]))
+		if (!(ev[i].data.u64 & EV_CURL) || (size_t)fd >= l->capcsk)
 			continue;
+		if (l->csk[fd].gen != ev_gen(&ev[i])) {
+			/* left in the set by CURL_POLL_REMOVE: out now */
+			if (l->csk[fd].gen == 0 && l->csk[fd].inset) {
+				loop_ep_del(l, fd);
+				l->csk[fd].inset = 0;
+			}
+			continue;
+		}
 		if (ev[i].events & (EPOLLIN | EPOLLHUP))
 			cs |= CURL_CSELECT_IN;
 		if (ev[i].events & EPOLLOUT)

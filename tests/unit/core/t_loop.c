@@ -337,40 +337,85 @@ hs_sink(char *p, size_t sz, size_t nm, void *arg)
 	return sz * nm;
 }
 
+/* a listening socket on loopback (flags: SOCK_NONBLOCK or 0) and the URL
+ * of path on it; -1 when it cannot listen */
+static int
+hs_listen(int flags, const char *path, char *url, size_t urlsz)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sa);
+	int fd;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fd = socket(AF_INET, SOCK_STREAM | flags, 0)) == -1)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    listen(fd, 4) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &sl) != 0) {
+		close(fd);
+		return -1;
+	}
+	snprintf(url, urlsz, "http://127.0.0.1:%d%s", ntohs(sa.sin_port),
+	    path);
+	return fd;
+}
+
+/* an easy handle for url that discards the body */
+static CURL *
+hs_easy(const char *url)
+{
+	CURL *e = curl_easy_init();
+
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, hs_sink);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	return e;
+}
+
+/* one request of e on the loop, to its end: its status (or -CURLcode) */
+static int
+hs_request(struct hsrv *s, CURL *e)
+{
+	s->done = 0;
+	s->status = 0;
+	if (loop_xfer_add(s->l, e, hs_xfer, s) != 0 ||
+	    loop_run(s->l, hs_isdone, s, loop_now_us() / 1000 + 5000) != 0)
+		return -1;
+	return s->status;
+}
+
+/* the end of a test with a server: its sockets closed, the loop freed */
+static void
+hs_end(struct hsrv *s, CURL *e)
+{
+	curl_easy_cleanup(e);
+	if (s->cfd != -1) {
+		loop_fd_del(s->l, s->cfd);
+		close(s->cfd);
+	}
+	loop_fd_del(s->l, s->lfd);
+	close(s->lfd);
+	loop_free(s->l);
+}
+
 UNIT_TEST(loop_xfer_waits_without_spinning)
 {
 	struct loop *l;
 	struct hsrv s = { .cfd = -1 };
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t sl = sizeof(sa);
 	char url[64];
 	CURL *e;
 	int i;
 
 	CHECK_INT(loop_new(&l), 0);
 	s.l = l;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	s.lfd = socket(AF_INET, SOCK_STREAM, 0);
-	CHECK_INT(bind(s.lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	CHECK_INT(listen(s.lfd, 4), 0);
-	CHECK_INT(getsockname(s.lfd, (struct sockaddr *)&sa, &sl), 0);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d/x",
-	    ntohs(sa.sin_port));
+	CHECK((s.lfd = hs_listen(0, "/x", url, sizeof(url))) != -1);
 	loop_fd_add(l, s.lfd, POLLIN, hs_accept, &s);
-	e = curl_easy_init();
-	curl_easy_setopt(e, CURLOPT_URL, url);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, hs_sink);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	e = hs_easy(url);
 	/* three requests on one connection, each answered 150 ms late */
 	for (i = 0; i < 3; i++) {
-		s.done = 0;
-		s.status = 0;
 		if (i == 1)
 			loop_get_stats(l, &s.before);
-		CHECK_INT(loop_xfer_add(l, e, hs_xfer, &s), 0);
-		CHECK_INT(loop_run(l, hs_isdone, &s, loop_now_us() / 1000 +
-		    5000), 0);
-		CHECK_INT(s.status, 200);
+		CHECK_INT(hs_request(&s, e), 200);
 	}
 	loop_get_stats(l, &s.after);
 	CHECK_INT(s.answered, 3);
@@ -379,12 +424,7 @@ UNIT_TEST(loop_xfer_waits_without_spinning)
 	 * request (the answer, the server's own timer and read) */
 	CHECK(s.after.polls - s.before.polls <= 2 * 6);
 	CHECK(s.after.curl_actions - s.before.curl_actions >= 2);
-	curl_easy_cleanup(e);
-	loop_fd_del(l, s.cfd);
-	close(s.cfd);
-	loop_fd_del(l, s.lfd);
-	close(s.lfd);
-	loop_free(l);
+	hs_end(&s, e);
 }
 
 /* --- what the epoll set changes: numbers reused, batches, both kinds --- */
@@ -545,8 +585,6 @@ UNIT_TEST(loop_fd_and_xfer_in_one_wait)
 {
 	struct fstate s = { .l = NULL };
 	struct hsrv h = { .cfd = -1 };
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t sl = sizeof(sa);
 	struct loop_stats st0, st1;
 	static const char a[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
 	char url[64];
@@ -556,20 +594,12 @@ UNIT_TEST(loop_fd_and_xfer_in_one_wait)
 
 	CHECK_INT(loop_new(&s.l), 0);
 	h.l = s.l;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	CHECK_INT(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	CHECK_INT(listen(lfd, 4), 0);
-	CHECK_INT(getsockname(lfd, (struct sockaddr *)&sa, &sl), 0);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d/x",
-	    ntohs(sa.sin_port));
+	CHECK((lfd = hs_listen(SOCK_NONBLOCK, "/x", url, sizeof(url))) !=
+	    -1);
 	CHECK_INT(pipe2(p, O_NONBLOCK), 0);
 	s.fd[0] = p[0];
 	CHECK_INT(loop_fd_add(s.l, p[0], POLLIN, f_zero, &s), 0);
-	e = curl_easy_init();
-	curl_easy_setopt(e, CURLOPT_URL, url);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, hs_sink);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	e = hs_easy(url);
 	CHECK_INT(loop_xfer_add(s.l, e, hs_xfer, &h), 0);
 	/* turns until the whole request is in (bounded) */
 	for (turns = 0; turns < 200; turns++) {
@@ -653,40 +683,56 @@ rs_sockopt(void *arg, curl_socket_t fd, curlsocktype purpose)
 UNIT_TEST(loop_xfer_socket_number_reused)
 {
 	struct rstate r = { .h = { .cfd = -1, .close_after = 1 } };
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t sl = sizeof(sa);
 	char url[64];
 	CURL *e;
 	int i;
 
 	CHECK_INT(loop_new(&r.h.l), 0);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	r.h.lfd = socket(AF_INET, SOCK_STREAM, 0);
-	CHECK_INT(bind(r.h.lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	CHECK_INT(listen(r.h.lfd, 4), 0);
-	CHECK_INT(getsockname(r.h.lfd, (struct sockaddr *)&sa, &sl), 0);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d/x",
-	    ntohs(sa.sin_port));
+	CHECK((r.h.lfd = hs_listen(0, "/x", url, sizeof(url))) !=
+	    -1);
 	CHECK_INT(loop_fd_add(r.h.l, r.h.lfd, POLLIN, rs_accept, &r), 0);
-	e = curl_easy_init();
-	curl_easy_setopt(e, CURLOPT_URL, url);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, hs_sink);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	e = hs_easy(url);
 	curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, rs_sockopt);
 	curl_easy_setopt(e, CURLOPT_SOCKOPTDATA, &r);
-	for (i = 0; i < 4; i++) {
-		r.h.done = 0;
-		r.h.status = 0;
-		CHECK_INT(loop_xfer_add(r.h.l, e, hs_xfer, &r.h), 0);
-		CHECK_INT(loop_run(r.h.l, hs_isdone, &r.h,
-		    loop_now_us() / 1000 + 5000), 0);
-		CHECK_INT(r.h.status, 200);
-	}
+	for (i = 0; i < 4; i++)
+		CHECK_INT(hs_request(&r.h, e), 200);
 	CHECK_INT(r.h.answered, 4);
 	/* 8 sockets opened, and the lowest free number is always taken */
 	CHECK(r.reused >= 3);
-	curl_easy_cleanup(e);
-	loop_fd_del(r.h.l, r.h.lfd);
-	close(r.h.lfd);
-	loop_free(r.h.l);
+	hs_end(&r.h, e);
+}
+
+/* a keep-alive connection left idle (libcurl no longer watches it) and
+ * then closed by the server: the loop does not spin on it, and the next
+ * request still completes on a new connection */
+UNIT_TEST(loop_xfer_idle_socket_closed_by_peer)
+{
+	struct loop *l;
+	struct hsrv s = { .cfd = -1 };
+	struct loop_stats st0, st1;
+	char url[64];
+	CURL *e;
+	int i;
+
+	CHECK_INT(loop_new(&l), 0);
+	s.l = l;
+	CHECK((s.lfd = hs_listen(0, "/y", url, sizeof(url))) != -1);
+	CHECK_INT(loop_fd_add(l, s.lfd, POLLIN, hs_accept, &s), 0);
+	e = hs_easy(url);
+	for (i = 0; i < 2; i++) {
+		CHECK_INT(hs_request(&s, e), 200);
+		if (i > 0)
+			break;
+		/* the server drops the idle connection; 300 ms of nothing */
+		loop_fd_del(l, s.cfd);
+		close(s.cfd);
+		s.cfd = -1;
+		loop_get_stats(l, &st0);
+		CHECK_INT(loop_run(l, NULL, NULL, loop_now_us() / 1000 + 300),
+		    2);
+		loop_get_stats(l, &st1);
+		CHECK(st1.polls - st0.polls <= 4);
+	}
+	CHECK_INT(s.answered, 2);
+	hs_end(&s, e);
 }
