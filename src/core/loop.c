@@ -866,9 +866,12 @@ loop_once(struct loop *l, int64_t max_wait_ms)
 		if (!(ev[i].data.u64 & EV_CURL) || (size_t)fd >= l->capcsk)
 			continue;
 		if (l->csk[fd].gen != ev_gen(&ev[i])) {
-			/* left in the set by CURL_POLL_REMOVE: out now */
+			/* left in the set by CURL_POLL_REMOVE: out now
+			 * (unless libcurl closed it in this batch and the
+			 * number is a registered fd's already) */
 			if (l->csk[fd].gen == 0 && l->csk[fd].inset) {
-				loop_ep_del(l, fd);
+				if (loop_fd_find(l, fd) == NULL)
+					loop_ep_del(l, fd);
 				l->csk[fd].inset = 0;
 			}
 			continue;
