@@ -9,9 +9,10 @@
 #include <curl/curl.h>
 
 /*
- * One thread, one loop. Each turn waits in one poll() on the sockets
+ * One thread, one loop. Each turn waits in one epoll_wait() on the sockets
  * libcurl asks for (its socket interface) plus every registered file
- * descriptor (child pipes, ptys, the signalfd), until the earliest of the
+ * descriptor (child pipes, ptys, the signalfd), all kept in one epoll set
+ * as they change (not rebuilt each turn), until the earliest of the
  * next timer and libcurl's own timeout, then runs: libcurl on its ready
  * sockets (and its timeout when due), finished transfers, ready
  * descriptors, due timers. Nothing runs, and nothing is polled, for a
@@ -53,7 +54,10 @@ void	 loop_xfer_cancel(struct loop *l, CURL *easy);
 /* transfers in flight */
 int	 loop_xfer_count(const struct loop *l);
 
-/* watches fd for events (POLLIN, POLLOUT); one registration per fd */
+/* watches fd for events (POLLIN, POLLOUT); one registration per fd; fd
+ * must be pollable by epoll (a pipe, pty, socket; not a regular file:
+ * HS_EFAIL). The callback gets poll(2)-style revents (POLLIN, POLLOUT,
+ * POLLERR, POLLHUP). Delete before closing, or after: both are fine. */
 int	 loop_fd_add(struct loop *l, int fd, short events, loop_fd_cb *cb,
 	    void *arg);
 int	 loop_fd_events(struct loop *l, int fd, short events);
@@ -91,7 +95,8 @@ void	 loop_child_sigmask(sigset_t *mask, sigset_t *defaults);
 int64_t	 loop_now(const struct loop *l);
 int64_t	 loop_now_us(void);
 
-/* what the loop did so far: its poll() calls (one per turn) and the calls
+/* what the loop did so far: its waits (epoll_wait(), one per turn; the
+ * field keeps its old name) and the calls
  * into libcurl (a ready socket or libcurl's due timeout each); for the
  * benchmarks and -v */
 struct loop_stats {

@@ -1,28 +1,43 @@
-/* loop.c -- one thread, one poll(): libcurl's sockets, fds, timers, signals */
+/* loop.c -- one thread, one epoll: libcurl's sockets, fds, timers, signals */
 /*
  * Timers live in a binary min-heap of heap-allocated nodes that remember
  * their index, so cancel is O(log n). Lazy timers (the periodic ticks, a
  * handful) sit in a flat array instead: each is due at `when` but wakes
  * the loop only at when + slack, so a tick runs on a turn the traffic
- * makes anyway and costs no poll() of its own while requests flow. Registered fds are a flat array;
- * callbacks run from a snapshot so that they may add or remove fds.
+ * makes anyway and costs no wait of its own while requests flow.
  * Signals arrive on a signalfd registered like any other fd; SIGCHLD reaps
  * children with waitpid(WNOHANG) and runs their callbacks.
  *
+ * Every watched descriptor is in one epoll set (level-triggered), kept in
+ * step as it changes rather than rebuilt each turn: libcurl's socket
+ * callback and loop_fd_add/events/del are epoll_ctl() ADD/MOD/DEL. Each
+ * entry's data is (kind, generation, fd): a fresh generation is drawn
+ * whenever a descriptor starts being watched, and an event is dispatched
+ * only when its descriptor is still watched under the same generation. So
+ * a callback may remove any descriptor, its own or one ready in the same
+ * batch, and a number libcurl closed and reused for a new socket is never
+ * mistaken for the old one. (epoll drops a descriptor by itself when its
+ * last reference is closed: DEL then fails with ENOENT or EBADF, which is
+ * fine; ADD of a number still in the set becomes MOD.) Registered fds are
+ * a flat array (a few child pipes and the signalfd); libcurl's sockets a
+ * table indexed by descriptor, since libcurl changes their interest on
+ * every request.
+ *
  * libcurl is driven through its socket interface: it tells the loop which
  * sockets to watch (CURLMOPT_SOCKETFUNCTION) and when its next timeout is
- * due (CURLMOPT_TIMERFUNCTION); one poll() per turn waits on those sockets
- * and the registered fds until the earliest of our timers and libcurl's.
- * Only a socket that is ready, or libcurl's timeout when due, is handed to
- * curl_multi_socket_action(). (curl_multi_perform() would instead run every
- * transfer on every turn, and each one idle-checks its socket with a
- * poll() of its own: dozens of system calls per request.)
+ * due (CURLMOPT_TIMERFUNCTION); one epoll_wait() per turn waits on those
+ * sockets and the registered fds until the earliest of our timers and
+ * libcurl's. Only a socket that is ready, or libcurl's timeout when due,
+ * is handed to curl_multi_socket_action(). (curl_multi_perform() would
+ * instead run every transfer on every turn, and each one idle-checks its
+ * socket with a poll() of its own: dozens of system calls per request.)
  */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -53,11 +68,20 @@ struct xfer {
 	void		*arg;
 };
 
-/* a socket libcurl asked the loop to watch */
+/* a socket libcurl asked the loop to watch, at index fd of the table */
 struct csock {
-	curl_socket_t	 fd;
-	short		 events;
+	unsigned	 gen;		/* 0: not watched */
+	uint32_t	 events;	/* EPOLLIN, EPOLLOUT */
+	int		 inset;		/* in the epoll set, maybe unwatched */
 };
+
+/* an epoll entry's data: libcurl's socket or a registered fd, the
+ * generation it was watched under (31 bits, never 0), the descriptor */
+#define EV_CURL		(UINT64_C(1) << 63)
+#define EV_GENMASK	0x7fffffffU
+/* events taken per epoll_wait(); more ready ones (level-triggered) are
+ * taken on the next turn */
+#define LOOP_NEV	256
 
 struct child {
 	pid_t		 pid;
@@ -73,16 +97,10 @@ struct loop {
 	int		  stop;
 	int64_t		  curl_due;	/* ms, libcurl's timeout; -1: none */
 
-	struct csock	 *csk;
-	size_t		  ncsk, capcsk;
+	int		  epfd;
+	struct csock	 *csk;		/* indexed by descriptor */
+	size_t		  capcsk;
 	struct loop_stats stats;
-
-	/* a turn's poll set and fd snapshot, kept between turns (a turn
-	 * nested in a callback allocates its own) */
-	struct pollfd	 *pfd;
-	struct fdreg	 *snap;
-	size_t		  capturn;
-	int		  inturn;
 
 	struct loop_timer **heap;
 	size_t		  nheap, capheap;
@@ -142,13 +160,19 @@ loop_new(struct loop **lp)
 	struct loop *l;
 	sigset_t set;
 	struct sigaction sa;
+	int r;
 
 	*lp = NULL;
 	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return HS_ENOMEM;
 	l->sigfd = -1;
 	l->curl_due = -1;
+	if ((l->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1) {
+		free(l);
+		return HS_EFAIL;
+	}
 	if ((l->multi = curl_multi_init()) == NULL) {
+		close(l->epfd);
 		free(l);
 		return HS_ENOMEM;
 	}
@@ -164,6 +188,7 @@ loop_new(struct loop **lp)
 	if (sigprocmask(SIG_BLOCK, &set, &l->oldmask) == -1 ||
 	    (l->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1) {
 		curl_multi_cleanup(l->multi);
+		close(l->epfd);
 		free(l);
 		return HS_EFAIL;
 	}
@@ -171,9 +196,9 @@ loop_new(struct loop **lp)
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, &l->oldpipe);
 	l->now = loop_now_us() / 1000;
-	if (loop_fd_add(l, l->sigfd, POLLIN, loop_sigfd_cb, l) != 0) {
+	if ((r = loop_fd_add(l, l->sigfd, POLLIN, loop_sigfd_cb, l)) != 0) {
 		loop_free(l);
-		return HS_ENOMEM;
+		return r;
 	}
 	*lp = l;
 	return 0;
@@ -198,14 +223,13 @@ loop_free(struct loop *l)
 	free(l->lazy);
 	free(l->fds);
 	free(l->csk);
-	free(l->pfd);
-	free(l->snap);
 	free(l->kids);
 	if (l->sigfd != -1) {
 		close(l->sigfd);
 		sigprocmask(SIG_SETMASK, &l->oldmask, NULL);
 		sigaction(SIGPIPE, &l->oldpipe, NULL);
 	}
+	close(l->epfd);
 	free(l);
 }
 
@@ -295,6 +319,68 @@ loop_xfers_done(struct loop *l)
 	}
 }
 
+/* --- the epoll set --- */
+
+static unsigned
+loop_next_gen(struct loop *l)
+{
+	do
+		l->gen = (l->gen + 1) & EV_GENMASK;
+	while (l->gen == 0);
+	return l->gen;
+}
+
+/* watch fd for events under (kind, gen): op is EPOLL_CTL_ADD or MOD; an
+ * ADD of a descriptor already in the set, or a MOD of one no longer in
+ * it, is done the other way round */
+static int
+loop_ep_set(struct loop *l, int op, int fd, uint32_t events, uint64_t kind,
+    unsigned gen)
+{
+	struct epoll_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = events;
+	ev.data.u64 = kind | (uint64_t)gen << 32 | (uint32_t)fd;
+	if (epoll_ctl(l->epfd, op, fd, &ev) == 0)
+		return 0;
+	if (op == EPOLL_CTL_ADD && errno == EEXIST)
+		op = EPOLL_CTL_MOD;
+	else if (op == EPOLL_CTL_MOD && errno == ENOENT)
+		op = EPOLL_CTL_ADD;
+	else
+		return -1;
+	return epoll_ctl(l->epfd, op, fd, &ev) == 0 ? 0 : -1;
+}
+
+/* stop watching fd: when it was closed already, epoll dropped it */
+static void
+loop_ep_del(struct loop *l, int fd)
+{
+	struct epoll_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	(void)epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, &ev);
+}
+
+static uint32_t
+poll_to_ep(short events)
+{
+	return ((events & POLLIN) ? EPOLLIN : 0) |
+	    ((events & POLLOUT) ? EPOLLOUT : 0) |
+	    ((events & POLLPRI) ? EPOLLPRI : 0);
+}
+
+static short
+ep_to_poll(uint32_t ev)
+{
+	return (short)(((ev & EPOLLIN) ? POLLIN : 0) |
+	    ((ev & EPOLLOUT) ? POLLOUT : 0) |
+	    ((ev & EPOLLPRI) ? POLLPRI : 0) |
+	    ((ev & EPOLLERR) ? POLLERR : 0) |
+	    ((ev & EPOLLHUP) ? POLLHUP : 0));
+}
+
 /* --- fds --- */
 
 static struct fdreg *
@@ -337,12 +423,16 @@ loop_fd_add(struct loop *l, int fd, short events, loop_fd_cb *cb, void *arg)
 	    sizeof(*l->fds))) == NULL)
 		return HS_ENOMEM;
 	l->fds = grown;
-	r = &l->fds[l->nfds++];
+	r = &l->fds[l->nfds];
 	r->fd = fd;
 	r->events = events;
 	r->cb = cb;
 	r->arg = arg;
-	r->gen = ++l->gen;
+	r->gen = loop_next_gen(l);
+	if (loop_ep_set(l, EPOLL_CTL_ADD, fd, poll_to_ep(events), 0,
+	    r->gen) != 0)
+		return HS_EFAIL;	/* not pollable (a regular file) */
+	l->nfds++;
 	return 0;
 }
 
@@ -352,6 +442,11 @@ loop_fd_events(struct loop *l, int fd, short events)
 	struct fdreg *r = loop_fd_find(l, fd);
 
 	if (r == NULL)
+		return HS_EFAIL;
+	if (r->events == events)
+		return 0;
+	if (loop_ep_set(l, EPOLL_CTL_MOD, fd, poll_to_ep(events), 0,
+	    r->gen) != 0)
 		return HS_EFAIL;
 	r->events = events;
 	return 0;
@@ -364,21 +459,11 @@ loop_fd_del(struct loop *l, int fd)
 
 	if (r == NULL)
 		return;
+	loop_ep_del(l, fd);
 	*r = l->fds[--l->nfds];
 }
 
 /* --- libcurl's sockets and timeout --- */
-
-static struct csock *
-loop_csock_find(struct loop *l, curl_socket_t fd)
-{
-	size_t i;
-
-	for (i = 0; i < l->ncsk; i++)
-		if (l->csk[i].fd == fd)
-			return &l->csk[i];
-	return NULL;
-}
 
 /* CURLMOPT_SOCKETFUNCTION: watch fd for what libcurl waits on */
 static int
@@ -386,26 +471,61 @@ loop_curl_socket(CURL *easy, curl_socket_t fd, int what, void *arg,
     void *sockp)
 {
 	struct loop *l = arg;
-	struct csock *c = loop_csock_find(l, fd);
-	void *grown;
+	struct csock *c;
+	uint32_t events;
+	int op;
 
 	(void)easy;
 	(void)sockp;
+	if (fd < 0)
+		return 0;
 	if (what == CURL_POLL_REMOVE) {
-		if (c != NULL)
-			*c = l->csk[--l->ncsk];
+		/* a socket left waiting for input stays in the set: libcurl
+		 * mostly watches it again for the next request on the
+		 * connection (one MOD instead of DEL + ADD), or closes it
+		 * (epoll drops it); should it turn readable meanwhile, its
+		 * event (stale generation) takes it out then */
+		if ((size_t)fd < l->capcsk && l->csk[fd].gen != 0) {
+			l->csk[fd].gen = 0;
+			if (l->csk[fd].events & EPOLLOUT) {
+				loop_ep_del(l, fd);
+				l->csk[fd].inset = 0;
+			}
+		}
 		return 0;
 	}
-	if (c == NULL) {
-		if ((grown = grow(l->csk, &l->capcsk, l->ncsk, 16,
-		    sizeof(*l->csk))) == NULL)
+	if ((size_t)fd >= l->capcsk) {
+		size_t ncap = l->capcsk ? l->capcsk : 64;
+		void *grown;
+
+		while (ncap <= (size_t)fd)
+			ncap *= 2;
+		if ((grown = reallocarray(l->csk, ncap, sizeof(*l->csk))) ==
+		    NULL)
 			return -1;	/* libcurl fails the transfer */
 		l->csk = grown;
-		c = &l->csk[l->ncsk++];
-		c->fd = fd;
+		memset(&l->csk[l->capcsk], 0,
+		    (ncap - l->capcsk) * sizeof(*l->csk));
+		l->capcsk = ncap;
 	}
-	c->events = (short)(((what & CURL_POLL_IN) ? POLLIN : 0) |
-	    ((what & CURL_POLL_OUT) ? POLLOUT : 0));
+	c = &l->csk[fd];
+	events = ((what & CURL_POLL_IN) ? EPOLLIN : 0) |
+	    ((what & CURL_POLL_OUT) ? EPOLLOUT : 0);
+	if (c->gen == 0) {
+		c->gen = loop_next_gen(l);
+		op = c->inset ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+	} else if (c->events == events)
+		return 0;
+	else
+		op = EPOLL_CTL_MOD;
+	c->events = events;
+	c->inset = 1;
+	if (loop_ep_set(l, op, fd, events, EV_CURL, c->gen) != 0) {
+		c->gen = 0;
+		c->inset = 0;
+		loop_ep_del(l, fd);
+		return -1;
+	}
 	return 0;
 }
 
@@ -694,29 +814,29 @@ loop_sigfd_cb(void *arg, int fd, short revents)
 
 /* --- the turn --- */
 
-static void
-loop_turn_end(struct loop *l, int own, struct pollfd *pfd, struct fdreg *snap)
+/* the descriptor and generation in an epoll entry's data */
+static int
+ev_fd(const struct epoll_event *ev)
 {
-	if (own) {
-		l->inturn = 0;
-		return;
-	}
-	free(pfd);
-	free(snap);
+	return (int)(uint32_t)ev->data.u64;
+}
+
+static unsigned
+ev_gen(const struct epoll_event *ev)
+{
+	return (unsigned)(ev->data.u64 >> 32) & EV_GENMASK;
 }
 
 int
 loop_once(struct loop *l, int64_t max_wait_ms)
 {
-	struct pollfd *pfd = NULL;
-	struct fdreg *snap = NULL;
-	size_t n, nf, i;
+	struct epoll_event ev[LOOP_NEV];
 	int64_t wait;
-	int ready, own;
+	int ready, i;
 
 	l->now = loop_now_us() / 1000;
 	/* libcurl's timeout when already due (transfers added since the last
-	 * turn): run it before waiting, so starting them costs no poll */
+	 * turn): run it before waiting, so starting them costs no wait */
 	if (l->curl_due >= 0 && l->now >= l->curl_due) {
 		l->curl_due = -1;	/* the action may set a new one */
 		loop_curl_action(l, CURL_SOCKET_TIMEOUT, 0);
@@ -729,70 +849,40 @@ loop_once(struct loop *l, int64_t max_wait_ms)
 	if (wait < 0)
 		wait = 0;
 
-	/* our fds first (snapshotted: callbacks may change them), then
-	 * libcurl's sockets */
-	nf = l->nfds;
-	n = nf + l->ncsk;
-	own = !l->inturn;
-	if (own && n > l->capturn) {
-		free(l->pfd);
-		free(l->snap);
-		l->capturn = 0;
-		l->pfd = calloc(n + 16, sizeof(*l->pfd));
-		l->snap = calloc(n + 16, sizeof(*l->snap));
-		if (l->pfd == NULL || l->snap == NULL)
-			return HS_ENOMEM;
-		l->capturn = n + 16;
-	}
-	if (own) {
-		pfd = l->pfd;
-		snap = l->snap;
-		l->inturn = 1;
-	} else if (n > 0) {
-		pfd = calloc(n, sizeof(*pfd));
-		snap = calloc(nf ? nf : 1, sizeof(*snap));
-		if (pfd == NULL || snap == NULL) {
-			free(pfd);
-			free(snap);
-			return HS_ENOMEM;
-		}
-	}
-	if (n > 0) {
-		for (i = 0; i < nf; i++) {
-			snap[i] = l->fds[i];
-			pfd[i].fd = l->fds[i].fd;
-			pfd[i].events = l->fds[i].events;
-		}
-		for (i = 0; i < l->ncsk; i++) {
-			pfd[nf + i].fd = l->csk[i].fd;
-			pfd[nf + i].events = l->csk[i].events;
-		}
-	}
 	l->stats.polls++;
-	ready = poll(pfd, (nfds_t)n, (int)wait);
-	if (ready == -1 && errno != EINTR) {
-		loop_turn_end(l, own, pfd, snap);
-		return HS_EFAIL;
+	ready = epoll_wait(l->epfd, ev, LOOP_NEV, (int)wait);
+	if (ready == -1) {
+		if (errno != EINTR)
+			return HS_EFAIL;
+		ready = 0;
 	}
 	l->now = loop_now_us() / 1000;
 
-	/* libcurl: its ready sockets, then its timeout when due */
-	for (i = nf; ready > 0 && i < n; i++) {
-		struct csock *c;
-		int ev = 0;
+	/* libcurl: its ready sockets, then its timeout when due; a socket an
+	 * earlier action removed (or closed, and reused) is not passed on */
+	for (i = 0; i < ready; i++) {
+		int fd = ev_fd(&ev[i]), cs = 0;
 
-		if (pfd[i].revents == 0)
+		if (!(ev[i].data.u64 & EV_CURL) || (size_t)fd >= l->capcsk)
 			continue;
-		/* a socket an earlier action removed is not passed on */
-		if ((c = loop_csock_find(l, pfd[i].fd)) == NULL)
+		if (l->csk[fd].gen != ev_gen(&ev[i])) {
+			/* left in the set by CURL_POLL_REMOVE: out now
+			 * (unless libcurl closed it in this batch and the
+			 * number is a registered fd's already) */
+			if (l->csk[fd].gen == 0 && l->csk[fd].inset) {
+				if (loop_fd_find(l, fd) == NULL)
+					loop_ep_del(l, fd);
+				l->csk[fd].inset = 0;
+			}
 			continue;
-		if (pfd[i].revents & (POLLIN | POLLHUP))
-			ev |= CURL_CSELECT_IN;
-		if (pfd[i].revents & POLLOUT)
-			ev |= CURL_CSELECT_OUT;
-		if (pfd[i].revents & (POLLERR | POLLNVAL))
-			ev |= CURL_CSELECT_ERR;
-		loop_curl_action(l, pfd[i].fd, ev);
+		}
+		if (ev[i].events & (EPOLLIN | EPOLLHUP))
+			cs |= CURL_CSELECT_IN;
+		if (ev[i].events & EPOLLOUT)
+			cs |= CURL_CSELECT_OUT;
+		if (ev[i].events & EPOLLERR)
+			cs |= CURL_CSELECT_ERR;
+		loop_curl_action(l, fd, cs);
 	}
 	if (l->curl_due >= 0 && loop_now_us() / 1000 >= l->curl_due) {
 		l->curl_due = -1;	/* the action may set a new one */
@@ -801,18 +891,17 @@ loop_once(struct loop *l, int64_t max_wait_ms)
 	l->now = loop_now_us() / 1000;
 	loop_xfers_done(l);
 
-	for (i = 0; ready > 0 && i < nf; i++) {
+	/* our fds: still registered, and the same registration? */
+	for (i = 0; i < ready; i++) {
 		struct fdreg *cur;
 
-		if (pfd[i].revents == 0)
+		if (ev[i].data.u64 & EV_CURL)
 			continue;
-		/* still registered, and the same registration? */
-		cur = loop_fd_find(l, snap[i].fd);
-		if (cur == NULL || cur->gen != snap[i].gen)
+		cur = loop_fd_find(l, ev_fd(&ev[i]));
+		if (cur == NULL || cur->gen != ev_gen(&ev[i]))
 			continue;
-		cur->cb(cur->arg, cur->fd, pfd[i].revents);
+		cur->cb(cur->arg, cur->fd, ep_to_poll(ev[i].events));
 	}
-	loop_turn_end(l, own, pfd, snap);
 
 	l->now = loop_now_us() / 1000;
 	loop_timers_due(l);
