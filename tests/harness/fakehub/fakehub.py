@@ -8,7 +8,11 @@ Usage: fakehub.py PORT STATEFILE [options]
                      body as 6.0 does: {"user_options": ...})
   --burst503 N       bursts: requests whose number n has (n // N) % 4 == 1
                      answer 503 (N in a row, then 3N fine)
-  --reset K          every K-th request: close the connection unanswered
+  --reset K          every K-th request: close the connection unanswered;
+                     when that connection was a reused one (libcurl then
+                     retries on a fresh connection by itself, unseen),
+                     the next first request of a fresh connection is
+                     closed too, so every reset reaches the client
   --slow MS          every answer waits MS milliseconds
   --storm429 K       the first K start requests answer 429, Retry-After: 1
   --pending S        starts answer 202; servers become ready S seconds later
@@ -58,6 +62,7 @@ if os.path.exists(A.state):
 COUNT = [0]
 STARTS = [0]
 PROGRESS = [0]
+RESET_NEXT_FRESH = [False]	# --reset: a reused connection was reset
 API = "/hub/api"
 
 
@@ -142,10 +147,19 @@ class H(BaseHTTPRequestHandler):
             with LOCK:
                 return self.send(200, {"users": len(USERS),
                                        "progress": PROGRESS[0]})
+        fresh = getattr(self, "nreq", 0) == 0    # one handler per connection
+        self.nreq = getattr(self, "nreq", 0) + 1
         with LOCK:
             COUNT[0] += 1
             c = COUNT[0]
-        if A.reset and c % A.reset == 0:
+            reset = False
+            if A.reset and c % A.reset == 0:
+                reset = True
+                RESET_NEXT_FRESH[0] = not fresh
+            elif A.reset and fresh and RESET_NEXT_FRESH[0]:
+                reset = True
+                RESET_NEXT_FRESH[0] = False
+        if reset:
             self.close_connection = True
             self.connection.shutdown(2)
             return
