@@ -157,7 +157,11 @@ n_login=$(grep -Ec "JupyterHub .* 302 POST /hub/login\?next= .*\(sarr-[0-9]+@127
 check "arrivals: servers were started ($n_start)" test "$n_start" -gt 20
 check "arrivals: a spawn-pending page per start, by the user, 200 or 302 ($n_pend of $n_start)" \
     test "$n_pend" -le "$n_start" -a "$n_pend" -ge "$((n_start - 3))"
-expect_eq "arrivals: every user loaded its spawn-pending page" "$n_pend_users" 20
+# a user whose only start fell in the last moments (or whose departure
+# came while its login was still out, under the sanitizers) may have had
+# its page cancelled with it: the same few as above
+check "arrivals: (nearly) every user loaded its spawn-pending page ($n_pend_users of 20)" \
+    test "$n_pend_users" -ge 18
 check "arrivals: users who came back loaded it again ($n_again)" test "$n_again" -gt 0
 expect_eq "arrivals: one login per user, not per start" "$n_login" 20
 expect_eq "arrivals: no users left on the hub" "$(hub_count_prefix sarr)" 0
