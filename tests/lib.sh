@@ -168,10 +168,11 @@ hub_count_prefix() {
 	echo "$total"
 }
 
-# wait_seen FILE REGEX: waits (at most 60 s) until a line of FILE matches
+# wait_seen FILE REGEX [SECONDS]: waits (at most SECONDS, 60 by default)
+# until a line of FILE matches
 wait_seen() {
 	local _
-	for _ in $(seq 1 600); do
+	for _ in $(seq 1 $((${3:-60} * 10))); do
 		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
 		sleep 0.1
 	done

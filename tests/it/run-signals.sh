@@ -24,15 +24,6 @@ bg() {
 	    -o "$T/$n" "$@" >"$T/$n.out" 2>"$T/$n.err" </dev/null &
 	bgpid=$!
 }
-# seen FILE REGEX: waits (at most 30 s) until a line matches
-seen() {
-	local _
-	for _ in $(seq 1 300); do
-		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
 # finish NAME: waits for the run; sets rc, out, err
 finish() {
 	wait "$bgpid"
@@ -69,7 +60,7 @@ partial() {
 # --- ramp: servers take 3 s to start ---
 echo "3 0" >"$T/delays"
 bg ramp
-seen "$T/ramp.err" 'ramp from 0' && seen "$T/ramp/"*/journal.jsonl '"names"'
+wait_seen "$T/ramp.err" 'ramp from 0' 30 && wait_seen "$T/ramp/"*/journal.jsonl '"names"' 30
 kill -INT "$bgpid"
 finish ramp
 echo "0 0" >"$T/delays"
@@ -79,14 +70,14 @@ expect_eq "ramp: no plateau reached its hold" \
 
 # --- settle, by SIGTERM ---
 bg settle --set plateaus.settle=60
-seen "$T/settle.err" 'settle 60 s'
+wait_seen "$T/settle.err" 'settle 60 s' 30
 kill -TERM "$bgpid"
 finish settle
 partial settle "interrupted by SIGTERM during the settle of 5 users"
 
 # --- capture: py-spy ends with SIGINT and its file is kept ---
 bg capture --set 'captures.run=["record"]' --set captures.record.duration=60
-seen "$T/capture.err" 'py-spy record for 60 s' && seen "$REQS" 'command=py-spy&command=record'
+wait_seen "$T/capture.err" 'py-spy record for 60 s' 30 && wait_seen "$REQS" 'command=py-spy&command=record' 30
 kill -INT "$bgpid"
 finish capture
 partial capture "interrupted by SIGINT during the capture of 5 users"
@@ -97,9 +88,9 @@ expect_grep "capture: SIGINT went to py-spy in the pod" "$REQS" 'command=kill\+-
 
 # --- a second interrupt during a capture: tear down now ---
 bg twice --set 'captures.run=["record"]' --set captures.record.duration=60
-seen "$T/twice.err" 'py-spy record for 60 s'
+wait_seen "$T/twice.err" 'py-spy record for 60 s' 30
 kill -INT "$bgpid"
-seen "$T/twice.err" 'ending the capture'
+wait_seen "$T/twice.err" 'ending the capture' 30
 kill -INT "$bgpid"
 finish twice
 partial twice "interrupted by SIGINT during the capture of 5 users"
@@ -108,7 +99,7 @@ expect_grep "twice: the second interrupt is acknowledged" "$T/twice.err" 'interr
 # --- teardown: servers take 3 s to stop ---
 echo "0 3" >"$T/delays"
 bg teardown --set 'captures.run=[]'
-seen "$T/teardown.err" 'teardown: stopping'
+wait_seen "$T/teardown.err" 'teardown: stopping' 30
 kill -INT "$bgpid"
 finish teardown
 echo "0 0" >"$T/delays"
@@ -120,7 +111,7 @@ expect_grep "teardown: it went on to the end" "$T/teardown.err" 'teardown: 5 use
 mkfifo "$T/hub.fifo"
 bg archive --set 'captures.run=[]' --set target.transport=local \
     --hub-log "$T/hub.fifo"
-seen "$T/archive.err" '^hubspy: archiving$'
+wait_seen "$T/archive.err" '^hubspy: archiving$' 30
 kill -INT "$bgpid"
 timeout 30 sh -c 'echo "a hub log line" >"$1"' sh "$T/hub.fifo"
 finish archive
@@ -149,7 +140,7 @@ mkdir -p "$T/full"
 if mount -t tmpfs -o size=2m tmpfs "$T/full" 2>/dev/null; then
 	t_cleanup "umount '$T/full'"
 	bg full
-	seen "$T/full.err" 'hold 1 s'
+	wait_seen "$T/full.err" 'hold 1 s' 30
 	dd if=/dev/zero of="$T/full/filler" bs=64k 2>/dev/null
 	finish full
 	expect_rc "disk full: exit 6" 6
@@ -178,7 +169,7 @@ fi
 
 # --- the hub dies before the teardown: exit 8, purge --run named ---
 bg dead --set plateaus.hold=60 --set 'captures.run=[]' --timeout 3
-seen "$T/dead.err" 'hold 60 s'
+wait_seen "$T/dead.err" 'hold 60 s' 30
 hub_stop
 kill -INT "$bgpid"
 finish dead
