@@ -483,7 +483,7 @@ cli_hub_progress(struct cli_hub *ch, struct load *ld, int force)
 {
 	struct load_progress p;
 	int64_t now = loop_now_us() / 1000;
-	char line[300];
+	char line[300], of[32];
 
 	if (ld == NULL)
 		return;
@@ -491,10 +491,15 @@ cli_hub_progress(struct cli_hub *ch, struct load *ld, int force)
 		return;
 	ch->last_draw_ms = now;
 	load_progress(ld, &p);
+	/* before the first ramp there is no target yet: no "of 0" */
+	if (p.target > 0)
+		snprintf(of, sizeof(of), " of %zu", p.target);
+	else
+		of[0] = '\0';
 	snprintf(line, sizeof(line), "created %zu started %zu ready %zu "
-	    "failed %zu stopped %zu deleted %zu of %zu  429s %llu  p50 %.1f "
+	    "failed %zu stopped %zu deleted %zu%s  429s %llu  p50 %.1f "
 	    "ms p99 %.1f ms  %.1f s", p.created, p.started, p.ready,
-	    p.failed + p.timed_out, p.stopped, p.deleted, p.target,
+	    p.failed + p.timed_out, p.stopped, p.deleted, of,
 	    (unsigned long long)p.n429, p.p50_ms, p.p99_ms,
 	    (double)(now - ch->t0_ms) / 1000.0);
 	if (ch->tty) {
@@ -594,8 +599,14 @@ cli_hub_teardown(struct cli_hub *ch, int keep, int r, struct hs_errbuf *eb)
 
 	if (r != 0 && r != HS_EPARTIAL && r != HS_EHUB && r != HS_EAUTH)
 		return r;
-	if (r != 0)
-		cli_hub_event(ch, eb->msg);
+	if (r != 0) {
+		/* what comes next; the last line repeats only the error */
+		char line[sizeof(eb->msg) + 40];
+
+		snprintf(line, sizeof(line), "%s; %s", eb->msg, keep ?
+		    "keeping what was created (--keep)" : "tearing down");
+		cli_hub_event(ch, line);
+	}
 	if (keep)
 		return r;
 	t = loop_now_us();

@@ -77,6 +77,10 @@ wait "$pid"
 rc=$? err=$T/pi.err
 expect_rc "interrupted during the preflight: exit 7" 7
 expect_grep "interrupted during the preflight: says so" "$err" '^hubspy: interrupted: ramp stopped at 0 of 5 users$'
+expect_eq "interrupted during the preflight: the result once" \
+    "$(grep -c '^hubspy: interrupted: ramp stopped at 0 of 5 users$' "$err")" 1
+expect_grep "interrupted during the preflight: says what comes next" "$err" \
+    '^hubspy: interrupted: ramp stopped at 0 of 5 users; tearing down$'
 expect_eq "interrupted during the preflight: nothing created" "$(fh_count)" 0
 fh_stop
 

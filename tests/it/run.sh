@@ -59,6 +59,8 @@ expect_rc "run smoke.json exits 0" 0
 tarball=$(tail -n 1 "$out")
 check "the last line printed is the tarball" test -f "$tarball"
 expect_grep "the summary path is printed" "$out" '^summary: .*/summary\.md$'
+expect_grep "progress lines say how many users" "$err" ' deleted [0-9]* of [1-9][0-9]*  429s '
+expect_nogrep "no progress line says 'of 0' before the first ramp" "$err" ' deleted [0-9]* of 0  429s '
 expect_eq "no users left on the hub" "$(hub_count_prefix hubspy-smoke)" 0
 top=$(basename "$tarball" .tar.gz)
 case $top in hubspy-[0-9]*T[0-9]*Z-smoke) pass "archive named hubspy-UTC-smoke" ;;
