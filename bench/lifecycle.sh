@@ -14,12 +14,24 @@
 # CPU per hub request, hub CPU (the jupyterhub process, /proc/PID/stat) per
 # user, hub requests per user lifecycle (counted in the hub's own log, the
 # same way for both tools), poll() per hub request, users left afterwards.
-# Knobs: BENCH_LIFECYCLE_USERS (300), BENCH_HUB_VERSIONS ("3 5"), IBM_SCRIPT,
+# Steps 1 and 2 run BENCH_LIFECYCLE_ROUNDS times (3) on the same hub, the
+# order alternating (IBM first in odd rounds, hubspy first in even ones):
+# identical runs spread by up to 40 % in hub CPU on a 2-core machine (and
+# the first run after a pause tends to cost the hub more), so one run of
+# each proves nothing. The table gives medians, the ratio of the medians
+# and the range of the ratios paired round by round; the per-run lines
+# show the spread.
+# Knobs: BENCH_LIFECYCLE_USERS (300), BENCH_LIFECYCLE_ROUNDS (3),
+# BENCH_HUB_VERSIONS ("3 5"), IBM_SCRIPT,
 # BENCH_HUB_ENV=FILE: a hub already running on this machine instead, FILE
 # in the form of hub.sh's DIR/env (HUB_API, HUB_TOKEN_FILE, HUB_LOG: the
 # hub's log, where requests are counted).
 . "$(dirname "$0")/lib.sh"
 N=${BENCH_LIFECYCLE_USERS:-300}
+ROUNDS=${BENCH_LIFECYCLE_ROUNDS:-3}
+case $ROUNDS in
+'' | *[!0-9]* | 0) echo "BENCH_LIFECYCLE_ROUNDS=$ROUNDS: not a count; give 1 or more" >&2; exit 2 ;;
+esac
 if [ -n "${IBM_SCRIPT:-}" ] && [ ! -r "$IBM_SCRIPT" ]; then
 	echo "IBM_SCRIPT=$IBM_SCRIPT: not a readable file; give the path of a copy of IBM's hub-stress-test.py" >&2
 	exit 2
@@ -52,6 +64,13 @@ sys.argv = sys.argv[1:]
 runpy.run_path(sys.argv[0], run_name="__main__")
 PY
 calc() { awk "BEGIN{printf \"$1\", $2}"; }
+# med V...: the median of the values (the mean of the middle two for an
+# even count)
+med() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {printf "%g", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+# span A B: "min-max" of the ratios B[i] / A[i] (two space-separated lists)
+span() { awk -v a="$1" -v b="$2" 'BEGIN {n = split(a, x, " "); split(b, y, " ");
+	for (i = 1; i <= n; i++) { r = y[i] / x[i]; if (i == 1 || r < lo) lo = r; if (i == 1 || r > hi) hi = r }
+	printf "%.3f-%.3f", lo, hi}'; }
 # hubpid PORT: the process listening on the hub's port (the jupyterhub
 # process itself, also when it runs under chroot)
 hubpid() { ss -ltnpH "sport = :$1" | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -n 1; }
@@ -81,7 +100,7 @@ one() {
 	R_hubcpu=$(calc %.2f "$c1 - $c0")
 	R_req=$(apireqs "$l0")
 	R_left=$(left "$prefix")
-	printf '  %-28s wall %6.1f s  client CPU %6.3f s  hub CPU %6.2f s  hub requests %5d  left %s\n' \
+	printf '  %-34s wall %6.1f s  client CPU %6.3f s  hub CPU %6.2f s  hub requests %5d  left %s\n' \
 	    "$name" "$R_wall" "$R_cpu" "$R_hubcpu" "$R_req" "$R_left"
 }
 
@@ -119,19 +138,41 @@ for v in $versions; do
 	echo "JupyterHub $ver (pid $HPID), API $HUB_API"
 	export JUPYTERHUB_API_URL=$HUB_API
 
-	if [ -n "${IBM_SCRIPT:-}" ]; then
+	# run_ibm / run_hubspy: one measured run each, its figures appended to
+	# the I_* / H_* lists (client CPU per hub request in ms, hub CPU per
+	# user in ms)
+	I_wall=() I_cpu=() I_pr=() I_hub=() I_req=() I_left=0
+	H_wall=() H_cpu=() H_pr=() H_hub=() H_req=() H_left=0
+	run_ibm() {
 		# IBM's script reads its token from the environment (its design)
 		JUPYTERHUB_API_TOKEN=$(cat "$HUB_TOKEN_FILE")
 		export JUPYTERHUB_API_TOKEN
-		one "IBM hub-stress-test.py" hub-stress-test "$B/ibm$v.out" \
+		one "IBM hub-stress-test.py ($1)" hub-stress-test "$B/ibm$v.out" \
 		    /usr/bin/python3 "$B/ibm-shim.py" "$IBM_SCRIPT" \
 		    --endpoint "$HUB_API" stress-test --count "$N"
 		unset JUPYTERHUB_API_TOKEN
-		I_wall=$R_wall I_cpu=$R_cpu I_hub=$R_hubcpu I_req=$R_req I_left=$R_left
-	fi
-	one "hubspy stress" hubspy "$B/hs$v.out" "$HUBSPY" stress --count "$N" \
-	    --token-file "$HUB_TOKEN_FILE" --json "$B/hs$v.json"
-	H_wall=$R_wall H_cpu=$R_cpu H_hub=$R_hubcpu H_req=$R_req H_left=$R_left
+		I_wall+=("$R_wall") I_cpu+=("$R_cpu") I_req+=("$R_req")
+		I_pr+=("$(calc %.4f "$R_cpu * 1000 / $R_req")")
+		I_hub+=("$(calc %.2f "$R_hubcpu * 1000 / $N")")
+		[ "$R_left" -le "$I_left" ] || I_left=$R_left
+	}
+	run_hubspy() {
+		one "hubspy stress ($1)" hubspy "$B/hs$v.out" "$HUBSPY" stress \
+		    --count "$N" --token-file "$HUB_TOKEN_FILE" --json "$B/hs$v.json"
+		H_wall+=("$R_wall") H_cpu+=("$R_cpu") H_req+=("$R_req")
+		H_pr+=("$(calc %.4f "$R_cpu * 1000 / $R_req")")
+		H_hub+=("$(calc %.2f "$R_hubcpu * 1000 / $N")")
+		[ "$R_left" -le "$H_left" ] || H_left=$R_left
+	}
+	for ((r = 1; r <= ROUNDS; r++)); do
+		if [ -z "${IBM_SCRIPT:-}" ]; then
+			run_hubspy "run $r"
+		elif [ $((r % 2)) = 1 ]; then
+			run_ibm "round $r" && run_hubspy "round $r"
+		else
+			run_hubspy "round $r" && run_ibm "round $r"
+		fi
+	done
 	polls=n/a
 	if command -v strace >/dev/null; then
 		strace -c -f -o "$B/strace$v" -e trace=poll,ppoll,select,pselect6,epoll_wait,epoll_pwait \
@@ -146,29 +187,37 @@ for v in $versions; do
 	stophub "$d"
 
 	echo
+	# the medians; the hub's figures for the proxy run and the poll count
+	# are single runs
+	mw=$(med "${H_wall[@]}") mc=$(med "${H_cpu[@]}") mp=$(med "${H_pr[@]}")
+	mh=$(med "${H_hub[@]}") mq=$(med "${H_req[@]}")
 	if [ -n "${IBM_SCRIPT:-}" ]; then
-		printf '%-36s %12s %12s %8s  %s\n' "figure ($ver, $N users)" "IBM" "hubspy" "ratio" "goal"
-		r() { printf '%-36s %12s %12s %8s  %s\n' "$1" "$2" "$3" "$(calc '%.3fx' "$3 / $2")" "$4"; }
-		r "wall (s)" "$I_wall" "$H_wall" "<= 0.8x"
-		r "client CPU (s)" "$I_cpu" "$H_cpu" "<= 0.05x"
-		r "client CPU per hub request (ms)" "$(calc %.3f "$I_cpu * 1000 / $I_req")" "$(calc %.3f "$H_cpu * 1000 / $H_req")" "hubspy <= 0.1"
-		r "hub CPU per user (ms)" "$(calc %.1f "$I_hub * 1000 / $N")" "$(calc %.1f "$H_hub * 1000 / $N")" "< 0.8x"
-		r "hub requests per user" "$(calc %.2f "$I_req / $N")" "$(calc %.2f "$H_req / $N")" "hubspy <= 2.2"
-		printf '%-36s %12s %12s %8s  %s\n' "poll() per hub request" "" "$polls" "" "hubspy <= 3"
-		printf '%-36s %12s %12s %8s  %s\n' "users left" "$I_left" "$H_left" "" "0"
+		iw=$(med "${I_wall[@]}") ic=$(med "${I_cpu[@]}") ip=$(med "${I_pr[@]}")
+		ih=$(med "${I_hub[@]}") iq=$(med "${I_req[@]}")
+		printf '%-36s %10s %10s %8s %11s  %s\n' "figure ($ver, $N users, $ROUNDS rounds)" \
+		    "IBM" "hubspy" "ratio" "per round" "goal"
+		r() { printf '%-36s %10s %10s %8s %11s  %s\n' "$1" "$2" "$3" \
+		    "$(calc '%.3fx' "$3 / $2")" "$4" "$5"; }
+		r "wall (s)" "$iw" "$mw" "$(span "${I_wall[*]}" "${H_wall[*]}")" "<= 0.8x"
+		r "client CPU (s)" "$ic" "$mc" "$(span "${I_cpu[*]}" "${H_cpu[*]}")" "<= 0.05x"
+		r "client CPU per hub request (ms)" "$ip" "$mp" "$(span "${I_pr[*]}" "${H_pr[*]}")" "hubspy <= 0.1"
+		r "hub CPU per user (ms)" "$ih" "$mh" "$(span "${I_hub[*]}" "${H_hub[*]}")" "< 0.8x"
+		r "hub requests per user" "$(calc %.2f "$iq / $N")" "$(calc %.2f "$mq / $N")" "" "hubspy <= 2.2"
+		printf '%-36s %10s %10s %8s %11s  %s\n' "poll() per hub request" "" "$polls" "" "" "hubspy <= 3"
+		printf '%-36s %10s %10s %8s %11s  %s\n' "users left (most in a run)" "$I_left" "$H_left" "" "" "0"
 	else
-		printf '%-36s %12s  %s\n' "figure ($ver, $N users; no IBM_SCRIPT)" "hubspy" "goal"
+		printf '%-36s %12s  %s\n' "figure ($ver, $N users, $ROUNDS runs; no IBM_SCRIPT)" "hubspy" "goal"
 		r() { printf '%-36s %12s  %s\n' "$1" "$2" "$3"; }
-		r "wall (s)" "$H_wall" ""
-		r "client CPU (s)" "$H_cpu" ""
-		r "client CPU per hub request (ms)" "$(calc %.3f "$H_cpu * 1000 / $H_req")" "<= 0.1"
-		r "hub CPU per user (ms)" "$(calc %.1f "$H_hub * 1000 / $N")" ""
-		r "hub requests per user" "$(calc %.2f "$H_req / $N")" "<= 2.2"
+		r "wall (s)" "$mw" ""
+		r "client CPU (s)" "$mc" ""
+		r "client CPU per hub request (ms)" "$mp" "<= 0.1"
+		r "hub CPU per user (ms)" "$mh" ""
+		r "hub requests per user" "$(calc %.2f "$mq / $N")" "<= 2.2"
 		r "poll() per hub request" "$polls" "<= 3"
-		r "users left" "$H_left" "0"
+		r "users left (most in a run)" "$H_left" "0"
 	fi
-	printf '%-36s %12s  %s\n' "through the proxy: wall (s)" "$P_wall" "$(calc '%.2fx direct' "$P_wall / $H_wall")"
-	printf '%-36s %12s  %s\n' "  client CPU (s)" "$P_cpu" "$(calc '%.2fx direct' "$P_cpu / $H_cpu")"
-	printf '%-36s %12s  %s\n' "  hub CPU per user (ms)" "$(calc %.1f "$P_hub * 1000 / $N")" "$(calc '%.2fx direct' "$P_hub / $H_hub")"
+	printf '%-36s %12s  %s\n' "through the proxy: wall (s)" "$P_wall" "$(calc '%.2fx direct' "$P_wall / $mw")"
+	printf '%-36s %12s  %s\n' "  client CPU (s)" "$P_cpu" "$(calc '%.2fx direct' "$P_cpu / $mc")"
+	printf '%-36s %12s  %s\n' "  hub CPU per user (ms)" "$(calc %.1f "$P_hub * 1000 / $N")" "$(calc '%.2fx direct (median)' "$P_hub * 1000 / $N / $mh")"
 	printf '%-36s %12s\n' "  hub requests per user" "$(calc %.2f "$P_req / $N")"
 done
