@@ -22,7 +22,14 @@ CFLAGS     ?= -O2 -g
 HS_CFLAGS  := -std=c11 -D_GNU_SOURCE -Iinclude -Ibuild -DHUBSPY_VERSION=\"$(VERSION)\" \
               -Wall -Wextra -Wno-unused-parameter \
               $(shell $(PKG_CONFIG) --cflags $(PKGS))
-HS_LIBS    := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm -lutil
+# libarchive is not linked: src/core/arc.c opens it with dlopen() when a
+# command first reads or writes an archive, by the soname of the library
+# it is built against (objdump, binutils, comes with the compiler)
+HS_LIBS    := $(shell $(PKG_CONFIG) --libs $(filter-out libarchive,$(PKGS))) -lm -lutil
+ARC_SONAME := $(shell objdump -p "$$($(PKG_CONFIG) --variable=libdir libarchive 2>/dev/null)/libarchive.so" 2>/dev/null | awk '$$1 == "SONAME" {print $$2}')
+HS_CFLAGS  += $(if $(ARC_SONAME),-DARC_SONAME=\"$(ARC_SONAME)\")
+# the unit tests open the tarballs they check with libarchive directly
+UNIT_LIBS  := $(shell $(PKG_CONFIG) --libs libarchive)
 
 ifdef DEVELOPER
 HS_CFLAGS  += -Wstrict-prototypes -Wvla -Wwrite-strings -Wformat-security \
@@ -85,7 +92,7 @@ hubspy: $(BUILD)/hubspy
 
 $(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/libhubspy.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(HS_LDFLAGS) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(BUILD)/libhubspy.a $(HS_LIBS)
+	$(Q)$(CC) $(HS_LDFLAGS) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(BUILD)/libhubspy.a $(HS_LIBS) $(UNIT_LIBS)
 
 docs/hubspy.1: hubspy
 	./hubspy manpage > $@.tmp && mv $@.tmp $@

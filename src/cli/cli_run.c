@@ -60,7 +60,7 @@ cli_run_exec(const struct cli_run_spec *sp)
 	struct hs_errbuf eb = HS_ERRBUF_INIT;
 	int r, code;
 
-		if ((r = cli_hub_setup(&ch, sp->hub, sp->common, 0, 0, &eb)) != 0 ||
+	if ((r = cli_hub_setup(&ch, sp->hub, sp->common, 0, 0, &eb)) != 0 ||
 	    (r = artifacts_init(&art, sp->outdir, p->name, time(NULL), &eb)) != 0 ||
 	    (r = redact_add_secret(&art.redact, ch.token)) != 0 ||
 	    (ch.log == NULL && (r = open_run_log(&ch, &art, &eb)) != 0)) {

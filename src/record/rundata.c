@@ -10,10 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <sha2.h>
 
+#include "core/arc.h"
 #include "core/buf.h"
 #include "core/file.h"
 #include "record/record.h"
@@ -182,11 +181,11 @@ add_changed(struct rundata *rd, const char *path, const char *why)
 
 /* what a non-regular entry is, for the message */
 static const char *
-entry_kind(struct archive_entry *e)
+entry_kind(const struct arc *A, struct archive_entry *e)
 {
-	if (archive_entry_hardlink(e) != NULL)
+	if (A->archive_entry_hardlink(e) != NULL)
 		return "a hard link";
-	switch (archive_entry_filetype(e)) {
+	switch (A->archive_entry_filetype(e)) {
 	case AE_IFLNK:	return "a symbolic link";
 	case AE_IFCHR:
 	case AE_IFBLK:	return "a device";
@@ -221,6 +220,7 @@ member_rel(const char *name)
 }
 
 struct reader {
+	const struct arc *A;		/* libarchive (core/arc.h) */
 	struct archive	*a;
 	int		 fd;
 	const char	*path;
@@ -229,17 +229,19 @@ struct reader {
 static int
 reader_open(struct reader *rr, struct hs_errbuf *eb)
 {
+	if ((rr->A = arc_get(eb)) == NULL)
+		return eb->code;
 	if (lseek(rr->fd, 0, SEEK_SET) == -1 ||
-	    (rr->a = archive_read_new()) == NULL)
+	    (rr->a = rr->A->archive_read_new()) == NULL)
 		return hs_error(eb, HS_ENOMEM, "out of memory");
-	archive_read_support_filter_gzip(rr->a);
-	archive_read_support_format_tar(rr->a);
-	if (archive_read_open_fd(rr->a, rr->fd, 65536) != ARCHIVE_OK)
+	rr->A->archive_read_support_filter_gzip(rr->a);
+	rr->A->archive_read_support_format_tar(rr->a);
+	if (rr->A->archive_read_open_fd(rr->a, rr->fd, 65536) != ARCHIVE_OK)
 		/* the file opened: what fails now is its format, unless the
 		 * disk itself answers with an error */
-		return hs_error(eb, archive_errno(rr->a) == EIO ? HS_EIO :
+		return hs_error(eb, rr->A->archive_errno(rr->a) == EIO ? HS_EIO :
 		    HS_EUSAGE, "cannot open archive '%s': %s", rr->path,
-		    archive_error_string(rr->a));
+		    rr->A->archive_error_string(rr->a));
 	return 0;
 }
 
@@ -247,7 +249,7 @@ static void
 reader_close(struct reader *rr)
 {
 	if (rr->a != NULL)
-		archive_read_free(rr->a);
+		rr->A->archive_read_free(rr->a);
 	rr->a = NULL;
 }
 
@@ -268,8 +270,8 @@ scan_pass(struct reader *rr, char **man, size_t *manlen, struct hs_errbuf *eb)
 	ssize_t got;
 	int ar;
 
-	while ((ar = archive_read_next_header(rr->a, &e)) == ARCHIVE_OK) {
-		name = archive_entry_pathname(e);
+	while ((ar = rr->A->archive_read_next_header(rr->a, &e)) == ARCHIVE_OK) {
+		name = rr->A->archive_entry_pathname(e);
 		if (++n > RUNDATA_MAX_ENTRIES)
 			return hs_error(eb, HS_EUSAGE, "archive '%s' has more "
 			    "than %d entries; not a hubspy run archive",
@@ -279,16 +281,16 @@ scan_pass(struct reader *rr, char **man, size_t *manlen, struct hs_errbuf *eb)
 			    "'%.200s', a name outside its folder; not a hubspy "
 			    "run archive, refusing it", rr->path,
 			    name ? name : "");
-		if (archive_entry_filetype(e) == AE_IFDIR &&
-		    archive_entry_hardlink(e) == NULL)
+		if (rr->A->archive_entry_filetype(e) == AE_IFDIR &&
+		    rr->A->archive_entry_hardlink(e) == NULL)
 			continue;
-		if (archive_entry_filetype(e) != AE_IFREG ||
-		    archive_entry_hardlink(e) != NULL)
+		if (rr->A->archive_entry_filetype(e) != AE_IFREG ||
+		    rr->A->archive_entry_hardlink(e) != NULL)
 			return hs_error(eb, HS_EUSAGE, "archive '%s' holds "
 			    "'%.200s', %s; a hubspy archive holds regular files "
 			    "only, refusing it", rr->path, name,
-			    entry_kind(e));
-		size = archive_entry_size(e);
+			    entry_kind(rr->A, e));
+		size = rr->A->archive_entry_size(e);
 		if (size < 0 || (total += (unsigned long long)size) >
 		    RUNDATA_SCAN_MAX)
 			return hs_error(eb, HS_EUSAGE, "archive '%s' expands to "
@@ -305,18 +307,18 @@ scan_pass(struct reader *rr, char **man, size_t *manlen, struct hs_errbuf *eb)
 			    (long long)size, RUNDATA_MANIFEST_MAX);
 		if ((*man = malloc((size_t)size + 1)) == NULL)
 			return hs_error(eb, HS_ENOMEM, "out of memory");
-		got = archive_read_data(rr->a, *man, (size_t)size);
+		got = rr->A->archive_read_data(rr->a, *man, (size_t)size);
 		if (got != (ssize_t)size)
 			return hs_error(eb, HS_EUSAGE, "cannot read manifest.json "
 			    "in archive '%s': %s", rr->path, got < 0 ?
-			    archive_error_string(rr->a) : "truncated");
+			    rr->A->archive_error_string(rr->a) : "truncated");
 		(*man)[size] = '\0';
 		*manlen = (size_t)size;
 	}
 	if (ar != ARCHIVE_EOF)
 		return hs_error(eb, HS_EUSAGE, "cannot read archive '%s': %s; "
 		    "is it a hubspy .tar.gz?", rr->path,
-		    archive_error_string(rr->a));
+		    rr->A->archive_error_string(rr->a));
 	if (*man == NULL)
 		return hs_error(eb, HS_EUSAGE, "no manifest.json in archive "
 		    "'%s'; not a hubspy run archive", rr->path);
@@ -371,9 +373,9 @@ read_pass(struct rundata *rd, struct reader *rr, struct hs_errbuf *eb)
 		idx[i] = &rec->files[i];
 	if (rec->nfiles > 0)
 		qsort(idx, rec->nfiles, sizeof(*idx), cmp_file);
-	while ((ar = archive_read_next_header(rr->a, &e)) == ARCHIVE_OK) {
-		if (archive_entry_filetype(e) != AE_IFREG ||
-		    (rel = member_rel(archive_entry_pathname(e))) == NULL)
+	while ((ar = rr->A->archive_read_next_header(rr->a, &e)) == ARCHIVE_OK) {
+		if (rr->A->archive_entry_filetype(e) != AE_IFREG ||
+		    (rel = member_rel(rr->A->archive_entry_pathname(e))) == NULL)
 			continue;	/* pass 1 allowed directories only */
 		probe.path = (char *)(uintptr_t)rel;
 		key = &probe;
@@ -386,7 +388,7 @@ read_pass(struct rundata *rd, struct reader *rr, struct hs_errbuf *eb)
 			    "twice; refusing it", rr->path, rel);
 			goto out;
 		}
-		size = archive_entry_size(e);
+		size = rr->A->archive_entry_size(e);
 		keep = rendered(rel) &&
 		    (unsigned long long)size <= RUNDATA_MEMBER_MAX &&
 		    kept + (unsigned long long)size <= RUNDATA_KEEP_MAX;
@@ -396,7 +398,7 @@ read_pass(struct rundata *rd, struct reader *rr, struct hs_errbuf *eb)
 		}
 		SHA256Init(&ctx);
 		for (off = 0;; off += (size_t)got) {
-			got = archive_read_data(rr->a, keep ? data + off :
+			got = rr->A->archive_read_data(rr->a, keep ? data + off :
 			    scratch, keep ? (size_t)size - off : sizeof(scratch));
 			if (got <= 0)
 				break;
@@ -406,7 +408,7 @@ read_pass(struct rundata *rd, struct reader *rr, struct hs_errbuf *eb)
 		if (got < 0 || (long long)off != (long long)size) {
 			r = hs_error(eb, HS_EUSAGE, "cannot read '%s' in archive "
 			    "'%s': %s", rel, rr->path, got < 0 ?
-			    archive_error_string(rr->a) : "truncated");
+			    rr->A->archive_error_string(rr->a) : "truncated");
 			goto out;
 		}
 		SHA256End(&ctx, hex);
@@ -430,7 +432,7 @@ read_pass(struct rundata *rd, struct reader *rr, struct hs_errbuf *eb)
 	if (ar != ARCHIVE_EOF) {
 		r = hs_error(eb, HS_EUSAGE, "cannot read archive '%s': %s; is "
 		    "it a hubspy .tar.gz?", rr->path,
-		    archive_error_string(rr->a));
+		    rr->A->archive_error_string(rr->a));
 		goto out;
 	}
 	for (i = 0; i < rec->nfiles; i++)
@@ -451,7 +453,7 @@ out:
 int
 rundata_open_archive(struct rundata *rd, const char *path, struct hs_errbuf *eb)
 {
-	struct reader rr = { NULL, -1, path };
+	struct reader rr = { .fd = -1, .path = path };
 	char *man = NULL;
 	size_t manlen = 0;
 	int r;

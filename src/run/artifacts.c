@@ -17,11 +17,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <sha2.h>
 
 #include "run/artifacts.h"
+#include "core/arc.h"
 #include "core/buf.h"
 #include "core/file.h"
 #include "record/record.h"
@@ -81,6 +80,10 @@ artifacts_init(struct artifacts *a, const char *outdir, const char *profile,
 	int r, k;
 
 	memset(a, 0, sizeof(*a));
+	/* the run ends in a tarball: a libarchive that cannot be opened
+	 * fails here, before the hub or the disk is touched */
+	if (arc_get(eb) == NULL)
+		return eb->code;
 	gmtime_r(&when, &tm);
 	strftime(a->created, sizeof(a->created), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
@@ -453,42 +456,43 @@ artifacts_filter(struct artifacts *a, struct rundata_filter *f)
 }
 
 static int
-add_entry(struct archive *ar, const char *top, const char *rel,
-    const void *data, size_t len, int isdir, time_t mtime)
+add_entry(const struct arc *A, struct archive *ar, const char *top,
+    const char *rel, const void *data, size_t len, int isdir, time_t mtime)
 {
 	struct archive_entry *ent;
 	char name[4200];
 	int r = 0;
 
 	snprintf(name, sizeof(name), "%s/%s", top, rel);
-	if ((ent = archive_entry_new()) == NULL)
+	if ((ent = A->archive_entry_new()) == NULL)
 		return HS_ENOMEM;
-	archive_entry_set_pathname(ent, name);
-	archive_entry_set_filetype(ent, isdir ? AE_IFDIR : AE_IFREG);
-	archive_entry_set_perm(ent, isdir ? 0700 : 0600);
-	archive_entry_set_size(ent, isdir ? 0 : (la_int64_t)len);
-	archive_entry_set_mtime(ent, mtime, 0);
-	archive_entry_set_uid(ent, 0);
-	archive_entry_set_gid(ent, 0);
-	if (archive_write_header(ar, ent) != ARCHIVE_OK)
+	A->archive_entry_set_pathname(ent, name);
+	A->archive_entry_set_filetype(ent, isdir ? AE_IFDIR : AE_IFREG);
+	A->archive_entry_set_perm(ent, isdir ? 0700 : 0600);
+	A->archive_entry_set_size(ent, isdir ? 0 : (la_int64_t)len);
+	A->archive_entry_set_mtime(ent, mtime, 0);
+	A->archive_entry_set_uid(ent, 0);
+	A->archive_entry_set_gid(ent, 0);
+	if (A->archive_write_header(ar, ent) != ARCHIVE_OK)
 		r = HS_EIO;
 	else if (!isdir && len > 0 &&
-	    archive_write_data(ar, data, len) != (la_ssize_t)len)
+	    A->archive_write_data(ar, data, len) != (la_ssize_t)len)
 		r = HS_EIO;
-	archive_entry_free(ent);
+	A->archive_entry_free(ent);
 	return r;
 }
 
 static int
-archive_fail(struct archive *ar, const char *path, struct hs_errbuf *eb)
+archive_fail(const struct arc *A, struct archive *ar, const char *path,
+    struct hs_errbuf *eb)
 {
-	int e = archive_errno(ar);
+	int e = A->archive_errno(ar);
 
 	if (e > 0)
 		return hs_error(eb, HS_EIO, "cannot write '%s': %s", path,
 		    strerror(e));
 	return hs_error(eb, HS_EIO, "cannot write '%s': %s", path,
-	    archive_error_string(ar) ? archive_error_string(ar) :
+	    A->archive_error_string(ar) ? A->archive_error_string(ar) :
 	    "archive error");
 }
 
@@ -498,30 +502,35 @@ write_tarball(struct artifacts *a, const struct entries *e,
 {
 	struct buf data = BUF_INIT(ARTIFACTS_MAX_FILE);
 	struct file_atomic fa = FILE_ATOMIC_INIT;
+	const struct arc *A;
 	struct archive *ar = NULL;
 	char *final = NULL, hex[65];
 	time_t now = time(NULL);
 	size_t i, k = 0, nred;
 	int r;
 
+	/* before anything is created: no empty tarball for a missing
+	 * libarchive */
+	if ((A = arc_get(eb)) == NULL)
+		return eb->code;
 	if (asprintf(&final, "%s/%s.tar.gz", a->outdir, a->name) == -1)
 		return hs_error(eb, HS_ENOMEM, "out of memory");
 	if ((r = file_atomic_open(&fa, final, FILE_MODE, eb)) != 0)
 		goto out;
-	if ((ar = archive_write_new()) == NULL) {
+	if ((ar = A->archive_write_new()) == NULL) {
 		r = hs_error(eb, HS_ENOMEM, "out of memory");
 		goto out;
 	}
-	if (archive_write_add_filter_gzip(ar) != ARCHIVE_OK ||
-	    archive_write_set_format_pax_restricted(ar) != ARCHIVE_OK ||
-	    archive_write_open_fd(ar, fa.fd) != ARCHIVE_OK) {
-		r = archive_fail(ar, final, eb);
+	if (A->archive_write_add_filter_gzip(ar) != ARCHIVE_OK ||
+	    A->archive_write_set_format_pax_restricted(ar) != ARCHIVE_OK ||
+	    A->archive_write_open_fd(ar, fa.fd) != ARCHIVE_OK) {
+		r = archive_fail(A, ar, final, eb);
 		goto out;
 	}
-	if (add_entry(ar, a->name, "", NULL, 0, 1, now) != 0 ||
-	    add_entry(ar, a->name, ARTIFACTS_MANIFEST, manifest,
+	if (add_entry(A, ar, a->name, "", NULL, 0, 1, now) != 0 ||
+	    add_entry(A, ar, a->name, ARTIFACTS_MANIFEST, manifest,
 	    strlen(manifest), 0, now) != 0) {
-		r = archive_fail(ar, final, eb);
+		r = archive_fail(A, ar, final, eb);
 		goto out;
 	}
 	for (i = 0; i < e->n; i++) {
@@ -529,10 +538,10 @@ write_tarball(struct artifacts *a, const struct entries *e,
 
 		if (e->v[i][n - 1] == '/') {
 			e->v[i][n - 1] = '\0';
-			r = add_entry(ar, a->name, e->v[i], NULL, 0, 1, now);
+			r = add_entry(A, ar, a->name, e->v[i], NULL, 0, 1, now);
 			e->v[i][n - 1] = '/';
 			if (r != 0) {
-				r = archive_fail(ar, final, eb);
+				r = archive_fail(A, ar, final, eb);
 				goto out;
 			}
 			continue;
@@ -547,14 +556,14 @@ write_tarball(struct artifacts *a, const struct entries *e,
 			goto out;
 		}
 		k++;
-		if (add_entry(ar, a->name, e->v[i], data.data, data.len, 0,
+		if (add_entry(A, ar, a->name, e->v[i], data.data, data.len, 0,
 		    now) != 0) {
-			r = archive_fail(ar, final, eb);
+			r = archive_fail(A, ar, final, eb);
 			goto out;
 		}
 	}
-	if (archive_write_close(ar) != ARCHIVE_OK) {
-		r = archive_fail(ar, final, eb);
+	if (A->archive_write_close(ar) != ARCHIVE_OK) {
+		r = archive_fail(A, ar, final, eb);
 		goto out;
 	}
 	if ((r = file_atomic_commit(&fa, eb)) != 0)
@@ -565,7 +574,7 @@ write_tarball(struct artifacts *a, const struct entries *e,
 	r = 0;
 out:
 	if (ar != NULL)
-		archive_write_free(ar);
+		A->archive_write_free(ar);
 	file_atomic_abort(&fa);
 	free(final);
 	buf_release(&data);

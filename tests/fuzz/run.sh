@@ -10,9 +10,12 @@ cd "$(dirname "$0")/../.." || exit 1
 secs=${FUZZ_SECONDS:-60}
 work=$(mktemp -d "${TMPDIR:-/tmp}/hubspy-fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-srcs="src/record/record.c src/measure/measure.c src/report/stacks.c src/report/speedscope.c src/report/chart.c src/core/buf.c src/core/hs.c src/core/json.c src/core/xml.c src/report/toptable.c src/report/flame.c src/report/diff.c src/measure/metrics.c src/run/redact.c src/run/profile.c src/core/file.c src/capture/target.c src/core/proc.c src/core/loop.c src/record/rundata.c src/load/session.c src/load/hub.c src/load/progress.c"
+srcs="src/record/record.c src/measure/measure.c src/report/stacks.c src/report/speedscope.c src/report/chart.c src/core/buf.c src/core/hs.c src/core/json.c src/core/xml.c src/report/toptable.c src/report/flame.c src/report/diff.c src/measure/metrics.c src/run/redact.c src/run/profile.c src/core/file.c src/capture/target.c src/core/proc.c src/core/loop.c src/core/arc.c src/record/rundata.c src/load/session.c src/load/hub.c src/load/progress.c"
 flags="-std=c11 -D_GNU_SOURCE -Iinclude -Isrc -DHUBSPY_VERSION=\"fuzz\" -g -O1 $(pkg-config --cflags libcjson libbsd-overlay libcurl libarchive)"
 libs="$(pkg-config --libs libcjson libbsd-overlay libcurl libarchive libmd) -lm -lutil"
+# src/core/arc.c opens libarchive by its soname, as the Makefile builds it
+arc_soname=$(objdump -p "$(pkg-config --variable=libdir libarchive)/libarchive.so" | awk '$1 == "SONAME" {print $2}')
+flags="$flags -DARC_SONAME=\"$arc_soname\""
 passed=0 failed=0
 mode=driver
 if command -v clang >/dev/null 2>&1 &&
