@@ -17,7 +17,7 @@
  * through the table is checked by the compiler like a direct one.
  */
 #define ARC_FUNCS(X)							\
-	X(read_new) X(read_support_filter_gzip) X(read_support_format_tar)	\
+	X(read_new) X(read_support_filter_gzip) X(read_support_format_tar) \
 	X(read_open_fd) X(read_next_header) X(read_data) X(read_free)	\
 	X(write_new) X(write_add_filter_gzip)				\
 	X(write_set_format_pax_restricted) X(write_open_fd)		\
@@ -36,10 +36,11 @@ struct arc {
 #undef ARC_MEMBER
 
 /*
- * The table, libarchive opened on the first call (the soname the build
- * linked against, ARC_SONAME). NULL with one line in eb when it cannot be
- * opened or lacks an entry point (HS_EFAIL; the line names the library and
- * the package that holds it). Not thread-safe; hubspy has one thread.
+ * The table, libarchive opened on the first call (ARC_SONAME: the soname
+ * of the libarchive the build compiled against, from the Makefile). NULL
+ * with one line in eb when it cannot be opened or lacks an entry point
+ * (HS_EFAIL; the line names the library and the package that holds it).
+ * Not thread-safe; hubspy has one thread.
  */
 const struct arc *arc_get(struct hs_errbuf *eb);
 

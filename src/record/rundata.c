@@ -229,19 +229,21 @@ struct reader {
 static int
 reader_open(struct reader *rr, struct hs_errbuf *eb)
 {
-	if ((rr->A = arc_get(eb)) == NULL)
+	const struct arc *A;
+
+	if ((A = rr->A = arc_get(eb)) == NULL)
 		return eb->code;
 	if (lseek(rr->fd, 0, SEEK_SET) == -1 ||
-	    (rr->a = rr->A->archive_read_new()) == NULL)
+	    (rr->a = A->archive_read_new()) == NULL)
 		return hs_error(eb, HS_ENOMEM, "out of memory");
-	rr->A->archive_read_support_filter_gzip(rr->a);
-	rr->A->archive_read_support_format_tar(rr->a);
-	if (rr->A->archive_read_open_fd(rr->a, rr->fd, 65536) != ARCHIVE_OK)
+	A->archive_read_support_filter_gzip(rr->a);
+	A->archive_read_support_format_tar(rr->a);
+	if (A->archive_read_open_fd(rr->a, rr->fd, 65536) != ARCHIVE_OK)
 		/* the file opened: what fails now is its format, unless the
 		 * disk itself answers with an error */
-		return hs_error(eb, rr->A->archive_errno(rr->a) == EIO ? HS_EIO :
+		return hs_error(eb, A->archive_errno(rr->a) == EIO ? HS_EIO :
 		    HS_EUSAGE, "cannot open archive '%s': %s", rr->path,
-		    rr->A->archive_error_string(rr->a));
+		    A->archive_error_string(rr->a));
 	return 0;
 }
 
@@ -262,6 +264,7 @@ reader_close(struct reader *rr)
 static int
 scan_pass(struct reader *rr, char **man, size_t *manlen, struct hs_errbuf *eb)
 {
+	const struct arc *A = rr->A;
 	struct archive_entry *e;
 	const char *name, *rel;
 	unsigned long long total = 0;
@@ -270,8 +273,8 @@ scan_pass(struct reader *rr, char **man, size_t *manlen, struct hs_errbuf *eb)
 	ssize_t got;
 	int ar;
 
-	while ((ar = rr->A->archive_read_next_header(rr->a, &e)) == ARCHIVE_OK) {
-		name = rr->A->archive_entry_pathname(e);
+	while ((ar = A->archive_read_next_header(rr->a, &e)) == ARCHIVE_OK) {
+		name = A->archive_entry_pathname(e);
 		if (++n > RUNDATA_MAX_ENTRIES)
 			return hs_error(eb, HS_EUSAGE, "archive '%s' has more "
 			    "than %d entries; not a hubspy run archive",
@@ -281,16 +284,16 @@ scan_pass(struct reader *rr, char **man, size_t *manlen, struct hs_errbuf *eb)
 			    "'%.200s', a name outside its folder; not a hubspy "
 			    "run archive, refusing it", rr->path,
 			    name ? name : "");
-		if (rr->A->archive_entry_filetype(e) == AE_IFDIR &&
-		    rr->A->archive_entry_hardlink(e) == NULL)
+		if (A->archive_entry_filetype(e) == AE_IFDIR &&
+		    A->archive_entry_hardlink(e) == NULL)
 			continue;
-		if (rr->A->archive_entry_filetype(e) != AE_IFREG ||
-		    rr->A->archive_entry_hardlink(e) != NULL)
+		if (A->archive_entry_filetype(e) != AE_IFREG ||
+		    A->archive_entry_hardlink(e) != NULL)
 			return hs_error(eb, HS_EUSAGE, "archive '%s' holds "
 			    "'%.200s', %s; a hubspy archive holds regular files "
 			    "only, refusing it", rr->path, name,
-			    entry_kind(rr->A, e));
-		size = rr->A->archive_entry_size(e);
+			    entry_kind(A, e));
+		size = A->archive_entry_size(e);
 		if (size < 0 || (total += (unsigned long long)size) >
 		    RUNDATA_SCAN_MAX)
 			return hs_error(eb, HS_EUSAGE, "archive '%s' expands to "
@@ -307,18 +310,18 @@ scan_pass(struct reader *rr, char **man, size_t *manlen, struct hs_errbuf *eb)
 			    (long long)size, RUNDATA_MANIFEST_MAX);
 		if ((*man = malloc((size_t)size + 1)) == NULL)
 			return hs_error(eb, HS_ENOMEM, "out of memory");
-		got = rr->A->archive_read_data(rr->a, *man, (size_t)size);
+		got = A->archive_read_data(rr->a, *man, (size_t)size);
 		if (got != (ssize_t)size)
 			return hs_error(eb, HS_EUSAGE, "cannot read manifest.json "
 			    "in archive '%s': %s", rr->path, got < 0 ?
-			    rr->A->archive_error_string(rr->a) : "truncated");
+			    A->archive_error_string(rr->a) : "truncated");
 		(*man)[size] = '\0';
 		*manlen = (size_t)size;
 	}
 	if (ar != ARCHIVE_EOF)
 		return hs_error(eb, HS_EUSAGE, "cannot read archive '%s': %s; "
 		    "is it a hubspy .tar.gz?", rr->path,
-		    rr->A->archive_error_string(rr->a));
+		    A->archive_error_string(rr->a));
 	if (*man == NULL)
 		return hs_error(eb, HS_EUSAGE, "no manifest.json in archive "
 		    "'%s'; not a hubspy run archive", rr->path);
@@ -350,6 +353,7 @@ cmp_file(const void *a, const void *b)
 static int
 read_pass(struct rundata *rd, struct reader *rr, struct hs_errbuf *eb)
 {
+	const struct arc *A = rr->A;
 	const struct run_record *rec = rd->rec;
 	const struct record_file **idx = NULL, *key, **hit;
 	struct record_file probe;
@@ -373,9 +377,9 @@ read_pass(struct rundata *rd, struct reader *rr, struct hs_errbuf *eb)
 		idx[i] = &rec->files[i];
 	if (rec->nfiles > 0)
 		qsort(idx, rec->nfiles, sizeof(*idx), cmp_file);
-	while ((ar = rr->A->archive_read_next_header(rr->a, &e)) == ARCHIVE_OK) {
-		if (rr->A->archive_entry_filetype(e) != AE_IFREG ||
-		    (rel = member_rel(rr->A->archive_entry_pathname(e))) == NULL)
+	while ((ar = A->archive_read_next_header(rr->a, &e)) == ARCHIVE_OK) {
+		if (A->archive_entry_filetype(e) != AE_IFREG ||
+		    (rel = member_rel(A->archive_entry_pathname(e))) == NULL)
 			continue;	/* pass 1 allowed directories only */
 		probe.path = (char *)(uintptr_t)rel;
 		key = &probe;
@@ -388,7 +392,7 @@ read_pass(struct rundata *rd, struct reader *rr, struct hs_errbuf *eb)
 			    "twice; refusing it", rr->path, rel);
 			goto out;
 		}
-		size = rr->A->archive_entry_size(e);
+		size = A->archive_entry_size(e);
 		keep = rendered(rel) &&
 		    (unsigned long long)size <= RUNDATA_MEMBER_MAX &&
 		    kept + (unsigned long long)size <= RUNDATA_KEEP_MAX;
@@ -398,7 +402,7 @@ read_pass(struct rundata *rd, struct reader *rr, struct hs_errbuf *eb)
 		}
 		SHA256Init(&ctx);
 		for (off = 0;; off += (size_t)got) {
-			got = rr->A->archive_read_data(rr->a, keep ? data + off :
+			got = A->archive_read_data(rr->a, keep ? data + off :
 			    scratch, keep ? (size_t)size - off : sizeof(scratch));
 			if (got <= 0)
 				break;
@@ -408,7 +412,7 @@ read_pass(struct rundata *rd, struct reader *rr, struct hs_errbuf *eb)
 		if (got < 0 || (long long)off != (long long)size) {
 			r = hs_error(eb, HS_EUSAGE, "cannot read '%s' in archive "
 			    "'%s': %s", rel, rr->path, got < 0 ?
-			    rr->A->archive_error_string(rr->a) : "truncated");
+			    A->archive_error_string(rr->a) : "truncated");
 			goto out;
 		}
 		SHA256End(&ctx, hex);
@@ -432,7 +436,7 @@ read_pass(struct rundata *rd, struct reader *rr, struct hs_errbuf *eb)
 	if (ar != ARCHIVE_EOF) {
 		r = hs_error(eb, HS_EUSAGE, "cannot read archive '%s': %s; is "
 		    "it a hubspy .tar.gz?", rr->path,
-		    rr->A->archive_error_string(rr->a));
+		    A->archive_error_string(rr->a));
 		goto out;
 	}
 	for (i = 0; i < rec->nfiles; i++)
