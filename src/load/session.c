@@ -355,9 +355,10 @@ req_cancel(struct sessions *s, struct sreq **qp, int *countp)
 	(*countp)--;
 }
 
-/* ends whatever user u has going: timer, queue place, request */
+/* ends whatever user u has going: timer, queue place, request; with
+ * keep_login a login already at the hub goes on (user_end) */
 static void
-user_quiet(struct suser *u)
+user_quiet(struct suser *u, int keep_login)
 {
 	struct sessions *s = u->s;
 	struct suser **pp;
@@ -378,8 +379,15 @@ user_quiet(struct suser *u)
 		u->queued = 0;
 		u->qnext = NULL;
 	}
-	req_cancel(s, &u->rq, &s->flying);
 	req_cancel(s, &u->prq, &s->streams);
+	if (u->state == S_LOGIN) {
+		if (keep_login && u->rq != NULL && u->rq->cls == MC_LOGIN)
+			return;
+		/* a login not sent yet, or cut short: the next start logs
+		 * in, where it would take the cut one for a failed one */
+		u->login_tried = 0;
+	}
+	req_cancel(s, &u->rq, &s->flying);
 }
 
 void
@@ -392,7 +400,7 @@ sessions_free(struct sessions *s)
 	for (i = 0; i < s->n; i++) {
 		struct suser *u = s->u[i];
 
-		user_quiet(u);
+		user_quiet(u, 0);
 		explicit_bzero(u->token, sizeof(u->token));
 		if (u->cookie != NULL) {
 			explicit_bzero(u->cookie, strlen(u->cookie));
@@ -1104,22 +1112,27 @@ sessions_begin(struct sessions *s, const char *name)
 }
 
 static void
-user_end(struct sessions *s, struct suser *u)
+user_end(struct sessions *s, struct suser *u, int keep_login)
 {
 	if (!u->on)
 		return;
 	u->on = 0;
 	s->st.browsing--;
-	user_quiet(u);
+	user_quiet(u, keep_login);
 }
 
+/* a departure: a login already at the hub finishes, as a form posted by
+ * someone leaving does, and nothing follows it until the user's next
+ * start, which finds the cookie: one login per user, its pages loaded
+ * logged in. (Cut, the login would count as failed: no page, no hub
+ * pages for the rest of the run.) */
 void
 sessions_end(struct sessions *s, const char *name)
 {
 	struct suser *u = find_user(s, name);
 
 	if (u != NULL)
-		user_end(s, u);
+		user_end(s, u, 1);
 	pump(s);
 }
 
@@ -1129,9 +1142,9 @@ sessions_end_all(struct sessions *s)
 	size_t i;
 
 	for (i = 0; i < s->n; i++) {
-		user_end(s, s->u[i]);
+		user_end(s, s->u[i], 0);
 		s->u[i]->starting = 0;
-		user_quiet(s->u[i]);	/* its progress stream too */
+		user_quiet(s->u[i], 0);	/* its progress stream too */
 	}
 }
 
