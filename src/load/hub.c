@@ -8,6 +8,8 @@
  * libcurl's own timer (CURLINFO_TOTAL_TIME_T), so queueing in the client is
  * not part of a latency.
  */
+#include <sys/queue.h>
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +21,7 @@
 
 struct hreq {
 	struct hub		*h;
-	struct hreq		*prev, *next;	/* all requests */
+	LIST_ENTRY(hreq)	 link;		/* all requests */
 	struct hreq		*qnext;		/* queue */
 	enum mclass		 cls;
 	char			 method[8];
@@ -47,7 +49,7 @@ struct hub {
 	 * libcurl formats every header byte one call at a time, and checks
 	 * each header against each of its own (client CPU per request) */
 	struct curl_slist	*hdrs_get, *hdrs_body, *hdrs_bare;
-	struct hreq		*all;
+	LIST_HEAD(, hreq)	 all;
 	struct hreq		*qhead, *qtail;
 	int			 flying;
 	size_t			 nreq;
@@ -64,7 +66,7 @@ struct hub {
 	struct loop_timer	*pace_timer;
 	/* streams (hub_stream_open): outside the queue and concurrency */
 	struct curl_slist	*shdrs;		/* the token, text/event-stream */
-	struct hub_stream	*streams;
+	LIST_HEAD(, hub_stream)	 streams;
 	size_t			 nstreams;
 };
 
@@ -309,6 +311,8 @@ hub_new(struct hub **hp, struct loop *l, const struct hub_config *cfg,
 		goto out;
 	h->loop = l;
 	h->m = m;
+	LIST_INIT(&h->all);
+	LIST_INIT(&h->streams);
 	h->cfg = *cfg;
 	if (h->cfg.concurrency < 1)
 		h->cfg.concurrency = 1;
@@ -355,12 +359,7 @@ hreq_free(struct hreq *q)
 {
 	struct hub *h = q->h;
 
-	if (q->prev)
-		q->prev->next = q->next;
-	else
-		h->all = q->next;
-	if (q->next)
-		q->next->prev = q->prev;
+	LIST_REMOVE(q, link);
 	h->nreq--;
 	free(q->path);
 	free(q->body);
@@ -371,9 +370,9 @@ hreq_free(struct hreq *q)
 void
 hub_cancel_all(struct hub *h)
 {
-	while (h->all) {
-		struct hreq *q = h->all;
+	struct hreq *q;
 
+	while ((q = LIST_FIRST(&h->all)) != NULL) {
 		if (q->state == 1 && q->easy) {
 			loop_xfer_cancel(h->loop, q->easy);
 			curl_easy_cleanup(q->easy);
@@ -404,18 +403,18 @@ hub_drop_queued(struct hub *h, enum mclass cls)
 	h->qtail = NULL;
 	for (q = h->qhead; q; q = q->qnext)
 		h->qtail = q;
-	for (q = h->all; q; q = q->next)
+	LIST_FOREACH(q, &h->all, link)
 		if (q->cls == cls && q->state == 2) {
 			loop_timer_cancel(h->loop, q->timer);
 			q->timer = NULL;
 			q->state = 3;
 		}
-	for (q = h->all; q; q = next) {
-		next = q->next;
+	for (q = LIST_FIRST(&h->all); q; q = next) {
+		next = LIST_NEXT(q, link);
 		if (q->state != 3)
 			continue;
 		hreq_finish(q, -1, "cancelled", 0);
-		next = h->all;		/* the callback may have changed all */
+		next = LIST_FIRST(&h->all);	/* the callback may have changed all */
 	}
 }
 
@@ -438,8 +437,8 @@ hub_free(struct hub *h)
 	if (h == NULL)
 		return;
 	hub_cancel_all(h);
-	while (h->streams != NULL)	/* an owner that forgot its own */
-		hub_stream_close(h->streams);
+	while (!LIST_EMPTY(&h->streams))	/* an owner that forgot its own */
+		hub_stream_close(LIST_FIRST(&h->streams));
 	if (h->pace_timer)
 		loop_timer_cancel(h->loop, h->pace_timer);
 	cJSON_Delete(h->scopes);
@@ -710,10 +709,7 @@ hub_request(struct hub *h, enum mclass cls, const char *method,
 		free(q);
 		return HS_ENOMEM;
 	}
-	q->next = h->all;
-	if (h->all)
-		h->all->prev = q;
-	h->all = q;
+	LIST_INSERT_HEAD(&h->all, q, link);
 	h->nreq++;
 	if (h->qtail)
 		h->qtail->qnext = q;
@@ -735,7 +731,7 @@ hub_request(struct hub *h, enum mclass cls, const char *method,
  */
 struct hub_stream {
 	struct hub		*h;
-	struct hub_stream	*prev, *next;
+	LIST_ENTRY(hub_stream)	 link;		/* the hub's streams */
 	enum mclass		 cls;
 	char			*path;
 	CURL			*easy;
@@ -752,12 +748,7 @@ stream_unlink(struct hub_stream *st)
 {
 	struct hub *h = st->h;
 
-	if (st->prev)
-		st->prev->next = st->next;
-	else
-		h->streams = st->next;
-	if (st->next)
-		st->next->prev = st->prev;
+	LIST_REMOVE(st, link);
 	h->nstreams--;
 }
 
@@ -857,10 +848,7 @@ hub_stream_open(struct hub *h, enum mclass cls, const char *path,
 	if ((r = loop_xfer_add(h->loop, st->easy, on_stream_done, st)) != 0)
 		goto out;
 	st->t0 = loop_now_us();
-	st->next = h->streams;
-	if (h->streams)
-		h->streams->prev = st;
-	h->streams = st;
+	LIST_INSERT_HEAD(&h->streams, st, link);
 	h->nstreams++;
 	*sp = st;
 	st = NULL;

@@ -1,4 +1,6 @@
 /* progress.c -- a spawn's progress event stream: the SSE reader, the timeline, the sample */
+#include <sys/queue.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -178,7 +180,7 @@ progress_phases_add(struct mphases *pp, const struct progress_timeline *t)
 
 struct psample {
 	struct progress_sampler	*s;
-	struct psample		*prev, *next;
+	LIST_ENTRY(psample)	 link;		/* the sampler's open ones */
 	const void		*key;
 	struct hub_stream	*st;
 	struct progress_sse	 sse;
@@ -189,7 +191,7 @@ struct progress_sampler {
 	struct hub		*h;
 	int			 max;
 	int64_t			 timeout_ms;
-	struct psample		*open;
+	LIST_HEAD(, psample)	 open;
 	size_t			 nopen, peak;
 };
 
@@ -202,6 +204,7 @@ progress_sampler_new(struct progress_sampler **sp, struct hub *h, int max,
 	if ((*sp = s = calloc(1, sizeof(*s))) == NULL)
 		return HS_ENOMEM;
 	s->h = h;
+	LIST_INIT(&s->open);
 	s->max = max > 0 ? max : 0;
 	s->timeout_ms = timeout_ms;
 	return 0;
@@ -212,12 +215,7 @@ ps_unlink(struct psample *ps)
 {
 	struct progress_sampler *s = ps->s;
 
-	if (ps->prev)
-		ps->prev->next = ps->next;
-	else
-		s->open = ps->next;
-	if (ps->next)
-		ps->next->prev = ps->prev;
+	LIST_REMOVE(ps, link);
 	s->nopen--;
 	progress_sse_free(&ps->sse);
 	free(ps);
@@ -273,10 +271,7 @@ progress_sample(struct progress_sampler *s, const char *path,
 		free(ps);
 		return r;
 	}
-	ps->next = s->open;
-	if (s->open)
-		s->open->prev = ps;
-	s->open = ps;
+	LIST_INSERT_HEAD(&s->open, ps, link);
 	if (++s->nopen > s->peak)
 		s->peak = s->nopen;
 	return 1;
@@ -297,8 +292,8 @@ progress_sampler_drop(struct progress_sampler *s, const void *key)
 
 	if (s == NULL)
 		return;
-	for (ps = s->open; ps; ps = next) {
-		next = ps->next;
+	for (ps = LIST_FIRST(&s->open); ps; ps = next) {
+		next = LIST_NEXT(ps, link);
 		if (ps->key == key)
 			ps_close(ps);
 	}
@@ -307,8 +302,8 @@ progress_sampler_drop(struct progress_sampler *s, const void *key)
 void
 progress_sampler_drop_all(struct progress_sampler *s)
 {
-	while (s != NULL && s->open != NULL)
-		ps_close(s->open);
+	while (s != NULL && !LIST_EMPTY(&s->open))
+		ps_close(LIST_FIRST(&s->open));
 }
 
 size_t
@@ -326,11 +321,13 @@ progress_sampler_peak(const struct progress_sampler *s)
 void
 progress_sampler_free(struct progress_sampler *s)
 {
+	struct psample *ps;
+
 	if (s == NULL)
 		return;
-	while (s->open != NULL) {
-		hub_stream_close(s->open->st);
-		ps_unlink(s->open);
+	while ((ps = LIST_FIRST(&s->open)) != NULL) {
+		hub_stream_close(ps->st);
+		ps_unlink(ps);
 	}
 	free(s);
 }
